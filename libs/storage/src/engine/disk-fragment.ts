@@ -1,0 +1,33 @@
+// A disk fragment as the engine tracks it: the open reader, and a count of
+// the holders (tablet chains and running scans). A fragment leaves the
+// disk only when no chain lists it and no scan holds it (DESIGN §5: scans
+// holding old fragments keep them alive until done).
+
+import type { FragmentReader } from '../fragment/fragment-reader.js';
+
+export class DiskFragment {
+  private refs = 0;
+  /** Set when no chain lists the fragment any more: delete at the last unref. */
+  obsolete = false;
+
+  constructor(
+    /** Path relative to the engine directory. */
+    readonly name: string,
+    readonly reader: FragmentReader,
+    readonly fileBytes: number,
+    private readonly onUnreferenced: (f: DiskFragment) => void,
+  ) {}
+
+  ref(): this {
+    this.refs++;
+    return this;
+  }
+
+  unref(): void {
+    if (--this.refs === 0) this.onUnreferenced(this);
+  }
+
+  get referenced(): boolean {
+    return this.refs > 0;
+  }
+}
