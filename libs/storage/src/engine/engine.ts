@@ -302,7 +302,8 @@ export class Engine {
   private maybeSerialize(): void {
     const budget = this.o.memoryBudgetBytes ?? 64 << 20;
     if (this.serializeQueue.busy || this.memoryBytes() < budget) return;
-    this.background(() => this.serialize());
+    // Writes that arrived during this serialization may already need the next.
+    this.background(() => this.serialize().then(() => this.maybeSerialize()));
   }
 
   private background(job: () => Promise<unknown>): void {

@@ -1,0 +1,49 @@
+// Shared helpers for the engine-level suites: cell builders, a seeded
+// random source, and a reference model of a KDI table.
+
+import { type Cell, compareKeys } from '../src/cell.js';
+
+export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+export const str = (u: Uint8Array | null): string | null => (u === null ? null : Buffer.from(u).toString('utf8'));
+
+export function cell(row: string, column: string, timestamp: number, value: string | null = 'v'): Cell {
+  return { row: b(row), column: b(column), timestamp, value: value === null ? null : b(value) };
+}
+export const erase = (row: string, column: string, timestamp: number): Cell => cell(row, column, timestamp, null);
+
+/** Cells as compact "row column@ts=value" strings, for readable assertions. */
+export function show(cells: readonly Cell[]): string[] {
+  return cells.map((c) => `${str(c.row)} ${str(c.column)}@${c.timestamp}=${str(c.value)}`);
+}
+
+/** mulberry32: a small seeded PRNG so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const keyOf = (c: Pick<Cell, 'row' | 'column' | 'timestamp'>) =>
+  `${Buffer.from(c.row).toString('hex')}|${Buffer.from(c.column).toString('hex')}|${c.timestamp}`;
+
+/**
+ * The reference model: a map from key to value, where an erasure removes
+ * the key (DESIGN §2: it hides exactly that key; a later set brings it back).
+ */
+export class TableModel {
+  readonly cells = new Map<string, Cell>();
+  apply(batch: readonly Cell[]): void {
+    for (const c of batch) {
+      if (c.value === null) this.cells.delete(keyOf(c));
+      else this.cells.set(keyOf(c), c);
+    }
+  }
+  sorted(): Cell[] {
+    return [...this.cells.values()].sort(compareKeys);
+  }
+}
