@@ -16,6 +16,8 @@ import { b, cell, erase, rng, show, TableModel } from './kit.js';
 
 export interface FsFactory {
   make(): Promise<{ fs: FileSystem; root: string; cleanup(): Promise<void> }>;
+  /** Extra engine options for this backend (e.g. worker threads). */
+  readonly engineOptions?: Partial<EngineOptions>;
 }
 
 type Placement = 'memory' | 'serialized' | 'compacted' | 'mixed';
@@ -44,6 +46,7 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
         cache: new BlockCache({ capacityBytes: 1 << 20 }),
         blockSize: 256, // many small blocks, so block boundaries are exercised
         autoCompact: false,
+        ...factory.engineOptions,
         ...extra,
       });
       cleanups.push(() => engine.close());

@@ -27,6 +27,9 @@ export interface MergeOptions {
   readonly writer: FragmentWriter;
 }
 
+/** Unwritten block bytes the writer may hold before the merge waits for the disk. */
+const WRITER_PENDING_LIMIT = 4 << 20;
+
 export interface MergeStats {
   cellsIn: number;
   cellsOut: number;
@@ -75,6 +78,7 @@ export async function mergeIntoWriter(o: MergeOptions): Promise<MergeStats> {
     if (o.purge && o.purge(o.purgeByVersion ? v : 0, best.timestamp)) continue;
     o.writer.add(best);
     stats.cellsOut++;
+    if (o.writer.pendingBytes > WRITER_PENDING_LIMIT) await o.writer.drain();
   }
   return stats;
 }

@@ -36,6 +36,8 @@ import { DiskFragment } from './disk-fragment.js';
 import { decodeLogBatch, encodeLogBatch } from './log-batch.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
 import { validateCells } from './validate-cells.js';
+import type { Cursor } from '../merge/cursor.js';
+import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
 
 export interface EngineOptions {
   readonly fs: FileSystem;
@@ -51,6 +53,8 @@ export interface EngineOptions {
   /** Compact in the background after serializations. */
   readonly autoCompact?: boolean;
   readonly picker?: CompactionPickerOptions;
+  /** Run serializations and compactions on these worker threads (real filesystem only). */
+  readonly workers?: FragmentWorkerPool;
   /** Called with errors of background work (serialization, compaction). */
   readonly onBackgroundError?: (e: unknown) => void;
 }
@@ -338,7 +342,7 @@ export class Engine {
       for (const [table, mem] of work) {
         const made: [Tablet, DiskFragment][] = [];
         for (const tablet of table.tablets) {
-          const f = await this.writeFragment(tablet, [new MemoryCursor(mem)], { dropErasures: false, purgeByVersion: false });
+          const f = await this.writeFragment(tablet, { memory: mem, disks: [] }, { dropErasures: false, purgeByVersion: false });
           if (f) made.push([tablet, f]);
         }
         // One synchronous swap: scans see the memory fragment or its fragments, never both or neither.
@@ -366,39 +370,64 @@ export class Engine {
     return floor;
   }
 
-  /** Merges `cursors` (newest first) into a new fragment of `tablet`; undefined if empty. */
+  /**
+   * Merges `src` (memory newest, then disk fragments newest first) into a
+   * new fragment of `tablet`, on a worker thread when the engine has a
+   * pool; undefined when nothing survives the merge.
+   */
   private async writeFragment(
     tablet: Tablet,
-    cursors: (MemoryCursor | DiskCursor)[],
+    src: { memory?: MemoryFragment; disks: readonly DiskFragment[] },
     how: { dropErasures: boolean; purgeByVersion: boolean },
   ): Promise<DiskFragment | undefined> {
     const id = this.nextFragmentId++;
     const name = `tables/${tablet.def.table}/${tablet.def.id}/${String(id).padStart(8, '0')}.frag`;
     const path = `${this.o.dir}/${name}`;
+    const tmp = `${path}.tmp`;
     await this.o.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
-    const writer = await FragmentWriter.create(this.o.fs, `${path}.tmp`, {
-      ...(this.o.blockSize ? { blockSize: this.o.blockSize } : {}),
-      codec: this.o.codec ?? null,
-    });
-    try {
-      const stats = await mergeIntoWriter({
-        cursors,
-        range: tablet.range,
+    const { lowerExclusive, upperInclusive } = tablet.range;
+    const nowMicros = this.clock.nowMicros();
+    let cellsOut: number;
+    if (this.o.workers) {
+      const memory = src.memory ? encodeLogBatch('', [...src.memory.cellsInRange(lowerExclusive, upperInclusive)]) : undefined;
+      ({ cellsOut } = await this.o.workers.run({
+        output: tmp,
+        memory,
+        disks: src.disks.map((f) => `${this.o.dir}/${f.name}`),
+        lowerExclusive,
+        upperInclusive,
         dropErasures: how.dropErasures,
-        purge: purgeTest(tablet.def.purge, this.clock.nowMicros()),
+        purge: tablet.def.purge,
+        nowMicros,
         purgeByVersion: how.purgeByVersion,
-        writer,
+        blockSize: this.o.blockSize,
+        codecId: this.o.codec?.id ?? null,
+      }));
+    } else {
+      const writer = await FragmentWriter.create(this.o.fs, tmp, {
+        ...(this.o.blockSize ? { blockSize: this.o.blockSize } : {}),
+        codec: this.o.codec ?? null,
       });
-      if (stats.cellsOut === 0) {
-        await writer.abort();
-        return undefined;
+      try {
+        const cursors: Cursor[] = src.memory ? [new MemoryCursor(src.memory)] : [];
+        for (const f of src.disks) cursors.push(await DiskCursor.open(f.reader, undefined));
+        ({ cellsOut } = await mergeIntoWriter({
+          cursors,
+          range: tablet.range,
+          dropErasures: how.dropErasures,
+          purge: purgeTest(tablet.def.purge, nowMicros),
+          purgeByVersion: how.purgeByVersion,
+          writer,
+        }));
+        if (cellsOut === 0) await writer.abort();
+        else await writer.finish();
+      } catch (e) {
+        await writer.abort().catch(() => {});
+        throw e;
       }
-      await writer.finish();
-    } catch (e) {
-      await writer.abort().catch(() => {});
-      throw e;
     }
-    await this.o.fs.rename(`${path}.tmp`, path);
+    if (cellsOut === 0) return undefined;
+    await this.o.fs.rename(tmp, path);
     return (await this.openFragment(name)).ref();
   }
 
@@ -466,9 +495,7 @@ export class Engine {
       for (const f of window) f.ref();
       t.compacting = true;
       try {
-        const cursors: DiskCursor[] = [];
-        for (const f of [...window].reverse()) cursors.push(await DiskCursor.open(f.reader, undefined));
-        const out = await this.writeFragment(t, cursors, {
+        const out = await this.writeFragment(t, { disks: [...window].reverse() }, {
           dropErasures: pick.major,
           purgeByVersion: pick.major && pick.end === t.chain.length,
         });

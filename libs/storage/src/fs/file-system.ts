@@ -9,8 +9,10 @@
 //    when the call resolves (the Node implementation fsyncs the directory);
 //  - writeFileAtomic(path, data) either leaves the old contents or the new
 //    ones, never a mix, even across a crash.
-// Paths are POSIX-style ('/'-separated). Errors are StorageError('io') with
-// the Node error code (ENOENT, ENOSPC, EIO, ...) in `cause.code`.
+// Paths are POSIX-style ('/'-separated). Errors are StorageError('io') —
+// 'not-found' for ENOENT — with the Node error code (ENOENT, ENOSPC, EIO, ...)
+// in `cause.code` (fsErrorCode(e) reads it; see fs-error.ts). Bytes read are
+// plain Uint8Arrays, never Buffers.
 
 export interface ReadableFile {
   readonly path: string;

@@ -1,0 +1,226 @@
+// Data blocks: the cell encoding of fragment-format.ts, built while a
+// fragment is written and decoded once per block when it is read. The
+// decoder is the hot path of every disk scan: one pass, no copies (row,
+// column and value are views of the block's bytes; equal rows and columns
+// share one view), one object per cell.
+import type { Cell } from '../cell.js';
+import { writeI64, writeVarint } from './byte-io.js';
+import {
+  FLAG_ERASURE,
+  FLAG_SAME_COLUMN,
+  FLAG_SAME_ROW,
+  FLAG_TS_FIXED,
+  KNOWN_FLAGS,
+  MAX_TS_DELTA,
+  TRAILER_SIZE,
+} from './fragment-format.js';
+
+/** A data block decoded once, as kept in the block cache. */
+export interface DecodedBlock {
+  /** The block's cells in key order; their byte fields are views of one buffer. */
+  readonly cells: readonly Cell[];
+  /** Approximate heap bytes held (buffer plus cell objects and views), for the cache budget. */
+  readonly byteSize: number;
+}
+
+/**
+ * Heap bytes of a decoded cell object (with its array slot) and of one
+ * typed-array view, measured on Node 20 (about 50 and 100 bytes); a block's
+ * byteSize counts them so the cache budget reflects real memory — for
+ * small cells the objects outweigh the data.
+ */
+export const DECODED_CELL_BYTES = 56;
+export const DECODED_VIEW_BYTES = 100;
+
+/** Appends cells to one data block; the writer does ordering and everything file-level. */
+export class DataBlockBuilder {
+  private buf: Uint8Array;
+  private pos = 0;
+  cellCount = 0;
+  minTimestamp = Number.POSITIVE_INFINITY;
+  maxTimestamp = Number.NEGATIVE_INFINITY;
+  familyMaskLo = 0;
+  familyMaskHi = 0;
+  /** The last cell's row and column: views of this block's bytes (never rewritten). */
+  lastRow: Uint8Array = new Uint8Array(0);
+  lastColumn: Uint8Array = new Uint8Array(0);
+  lastTimestamp = 0;
+
+  constructor(initialCapacity: number) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  /** Uncompressed bytes so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /**
+   * Appends `c`. `sameRow`/`sameColumn` say whether its row/column equal
+   * the previous cell's (the writer knows from its order check); they are
+   * ignored for a block's first cell, which always carries its full key.
+   */
+  add(c: Cell, sameRow: boolean, sameColumn: boolean, familyBit: number): void {
+    const first = this.cellCount === 0;
+    const sr = sameRow && !first;
+    const sc = sameColumn && !first;
+    const value = c.value;
+    const row = c.row;
+    const column = c.column;
+    const need =
+      1 + (sr ? 0 : 5 + row.length) + (sc ? 0 : 5 + column.length) + 10 + (value === null ? 0 : 5 + value.length);
+    if (this.pos + need + TRAILER_SIZE > this.buf.length) this.grow(need + TRAILER_SIZE);
+    const b = this.buf;
+    const flagsAt = this.pos;
+    let p = flagsAt + 1;
+    let flags = 0;
+    if (sr) flags |= FLAG_SAME_ROW;
+    else {
+      p = writeVarint(b, p, row.length);
+      b.set(row, p);
+      this.lastRow = new Uint8Array(b.buffer, b.byteOffset + p, row.length);
+      p += row.length;
+    }
+    if (sc) flags |= FLAG_SAME_COLUMN;
+    else {
+      p = writeVarint(b, p, column.length);
+      b.set(column, p);
+      this.lastColumn = new Uint8Array(b.buffer, b.byteOffset + p, column.length);
+      p += column.length;
+    }
+    const ts = c.timestamp;
+    const delta = ts - (first ? 0 : this.lastTimestamp);
+    if (delta <= MAX_TS_DELTA && delta >= -MAX_TS_DELTA) p = writeVarint(b, p, delta >= 0 ? delta * 2 : -delta * 2 - 1);
+    else {
+      flags |= FLAG_TS_FIXED;
+      p = writeI64(b, p, ts);
+    }
+    if (value === null) flags |= FLAG_ERASURE;
+    else {
+      p = writeVarint(b, p, value.length);
+      b.set(value, p);
+      p += value.length;
+    }
+    b[flagsAt] = flags;
+    this.pos = p;
+    this.cellCount++;
+    this.lastTimestamp = ts;
+    if (ts < this.minTimestamp) this.minTimestamp = ts;
+    if (ts > this.maxTimestamp) this.maxTimestamp = ts;
+    if (familyBit < 32) this.familyMaskLo |= 1 << familyBit;
+    else this.familyMaskHi |= 1 << (familyBit - 32);
+  }
+
+  /** The payload in [0, length), followed by TRAILER_SIZE writable bytes. */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos + TRAILER_SIZE);
+  }
+
+  private grow(extra: number): void {
+    // The old buffer is left untouched: lastRow/lastColumn may still view it.
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + extra));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+  }
+}
+
+/** Thrown by decodeDataBlock; the reader turns it into a corruption error naming file and block. */
+export class MalformedBlockError extends Error {}
+
+let varintEnd = 0;
+
+/** Multi-byte varint (at most 8 bytes, ≤ 2^53); NaN when malformed. Sets varintEnd. */
+function readVarintSlow(b: Uint8Array, p: number, end: number): number {
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 8 && p < end; i++) {
+    const byte = b[p++]!;
+    result += (byte & 0x7f) * mul;
+    if (byte < 0x80) {
+      varintEnd = p;
+      return result <= MAX_TS_DELTA * 2 ? result : Number.NaN;
+    }
+    mul *= 128;
+  }
+  return Number.NaN;
+}
+
+/**
+ * Decodes a data block's uncompressed payload, which must hold exactly
+ * `cellCount` cells; throws MalformedBlockError otherwise. The cells' byte
+ * fields are views of `payload`'s buffer, which must never be modified
+ * afterwards.
+ */
+export function decodeDataBlock(payload: Uint8Array, cellCount: number): DecodedBlock {
+  const b = payload;
+  const ab = b.buffer;
+  const base = b.byteOffset;
+  const end = b.length;
+  const cells: Cell[] = [];
+  let row: Uint8Array | undefined;
+  let column: Uint8Array | undefined;
+  let ts = 0;
+  let p = 0;
+  let views = 0;
+  for (let i = 0; i < cellCount; i++) {
+    if (p >= end) throw new MalformedBlockError(`cell ${i} of ${cellCount} starts past the end`);
+    const flags = b[p++]!;
+    if ((flags & ~KNOWN_FLAGS) !== 0) throw new MalformedBlockError(`cell ${i}: unknown flags ${flags}`);
+    if ((flags & FLAG_SAME_ROW) === 0) {
+      let n = b[p]!;
+      if (n < 0x80) p++;
+      else {
+        n = readVarintSlow(b, p, end);
+        p = varintEnd;
+      }
+      if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: row overruns the block`);
+      row = new Uint8Array(ab, base + p, n);
+      views++;
+      p += n;
+    } else if (row === undefined) throw new MalformedBlockError(`cell ${i}: repeats a row with none before`);
+    if ((flags & FLAG_SAME_COLUMN) === 0) {
+      let n = b[p]!;
+      if (n < 0x80) p++;
+      else {
+        n = readVarintSlow(b, p, end);
+        p = varintEnd;
+      }
+      if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: column overruns the block`);
+      column = new Uint8Array(ab, base + p, n);
+      views++;
+      p += n;
+    } else if (column === undefined) throw new MalformedBlockError(`cell ${i}: repeats a column with none before`);
+    if ((flags & FLAG_TS_FIXED) === 0) {
+      let z = b[p]!;
+      if (z < 0x80) p++;
+      else {
+        z = readVarintSlow(b, p, end);
+        p = varintEnd;
+      }
+      if (!(z <= MAX_TS_DELTA * 2)) throw new MalformedBlockError(`cell ${i}: bad timestamp`);
+      ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    } else {
+      if (p + 8 > end) throw new MalformedBlockError(`cell ${i}: timestamp overruns the block`);
+      ts = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 4294967296 +
+        ((b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0);
+      p += 8;
+    }
+    if (!Number.isSafeInteger(ts)) throw new MalformedBlockError(`cell ${i}: timestamp out of range`);
+    let value: Uint8Array | null = null;
+    if ((flags & FLAG_ERASURE) === 0) {
+      let n = b[p]!;
+      if (n < 0x80) p++;
+      else {
+        n = readVarintSlow(b, p, end);
+        p = varintEnd;
+      }
+      if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: value overruns the block`);
+      value = new Uint8Array(ab, base + p, n);
+      views++;
+      p += n;
+    }
+    cells.push({ row, column, timestamp: ts, value });
+  }
+  if (p !== end) throw new MalformedBlockError(`${end - p} bytes after the last of ${cellCount} cells`);
+  return { cells, byteSize: end + cellCount * DECODED_CELL_BYTES + views * DECODED_VIEW_BYTES };
+}

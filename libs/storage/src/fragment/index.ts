@@ -1,0 +1,11 @@
+export { FragmentWriter } from './fragment-writer.js';
+export type { FragmentWriterOptions } from './fragment-writer.js';
+export { FragmentReader } from './fragment-reader.js';
+export type { FragmentReaderOptions } from './fragment-reader.js';
+export type { FragmentInfo } from './fragment-info.js';
+export type { DecodedBlock } from './data-block.js';
+export type { BlockMeta } from './index-block.js';
+export { BloomFilter, BloomFilterBuilder, DEFAULT_BLOOM_BITS_PER_ROW } from './bloom-filter.js';
+export { familyBit, familyBitOfColumn, familyMaskOf, familyMaskOfAll } from './family-mask.js';
+export { DEFAULT_BLOCK_SIZE, FORMAT_VERSION } from './fragment-format.js';
+export { compareToSearchKey, lowerBoundCells } from './key-search.js';

@@ -1,0 +1,40 @@
+// Search keys for seeks. A search key is (row, column?, timestamp?):
+// without a column it stands just before the row's first cell, without a
+// timestamp just before the (row, column)'s newest cell — so "first cell
+// ≥ key" is the first cell of the row, resp. of the column.
+import type { Cell } from '../cell.js';
+
+/** Order of a stored key relative to a search key: < 0 before, 0 equal, > 0 after. */
+export function compareToSearchKey(
+  row: Uint8Array,
+  column: Uint8Array,
+  timestamp: number,
+  keyRow: Uint8Array,
+  keyColumn: Uint8Array | undefined,
+  keyTimestamp: number | undefined,
+): number {
+  const r = row === keyRow ? 0 : Buffer.compare(row, keyRow);
+  if (r !== 0 || keyColumn === undefined) return r === 0 ? 1 : r;
+  const c = Buffer.compare(column, keyColumn);
+  if (c !== 0 || keyTimestamp === undefined) return c === 0 ? 1 : c;
+  // Timestamps descend: a newer stored cell comes before the key.
+  return keyTimestamp - timestamp;
+}
+
+/** Index of the first cell ≥ the search key in sorted `cells`; cells.length when none. */
+export function lowerBoundCells(
+  cells: readonly Cell[],
+  row: Uint8Array,
+  column?: Uint8Array,
+  timestamp?: number,
+): number {
+  let lo = 0;
+  let hi = cells.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = cells[mid]!;
+    if (compareToSearchKey(c.row, c.column, c.timestamp, row, column, timestamp) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,42 @@
+// @kdi/storage — the per-server storage engine (DESIGN §5). This file is the
+// package's only public entry. The engine imports nothing of ours and no HTTP.
+
+export { type Cell, cellSize, compareBytes, compareKeys, familyOf, sameKey } from './cell.js';
+export { StorageError, type StorageErrorKind, isStorageError } from './errors.js';
+export { crc32c } from './util/crc32c.js';
+export { type Clock, ManualClock, systemClock } from './util/clock.js';
+
+export * from './fs/index.js';
+export * from './log/index.js';
+export * from './codec/index.js';
+export * from './cache/index.js';
+export * from './fragment/index.js';
+
+export { MemoryFragment } from './memory/memory-fragment.js';
+export type { Cursor } from './merge/cursor.js';
+export { MergedScan, type ScanPage, type ScanSource } from './merge/merged-scan.js';
+export type { RowRange } from './merge/row-range.js';
+export {
+  type Bound,
+  type CompiledScanSpec,
+  compileScanSpec,
+  type Interval,
+  normalizeIntervals,
+  type ScanSpec,
+} from './scan/scan-spec.js';
+export { type PurgePolicy, purgeTest, validatePurgePolicy } from './purge/purge-policy.js';
+export {
+  type CompactionPick,
+  type CompactionPickerOptions,
+  compactionScore,
+  DEFAULT_PICKER_OPTIONS,
+  pickCompaction,
+} from './compaction/compaction-picker.js';
+export {
+  Engine,
+  type EngineOptions,
+  EngineScanner,
+  type ScanOptions,
+  type TabletDefinition,
+  type TabletSizes,
+} from './engine/engine.js';
