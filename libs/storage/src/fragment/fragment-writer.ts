@@ -12,8 +12,9 @@
 //  - finish() appends index, bloom filter and footer, syncs, closes and
 //    returns the fragment's totals; a fragment holds at least one cell.
 //  - abort() stops, closes and unlinks the file (also after a failure).
-//  - The file is written at `path` as given: writing to a temporary name and
-//    renaming it into place is the caller's job.
+//  - The file is written at `path` as given (created, or truncated if it
+//    exists): writing to a temporary name and renaming it into place is the
+//    caller's job.
 import { type Cell, compareBytes } from '../cell.js';
 import type { BlockCodec } from '../codec/block-codec.js';
 import { UNCOMPRESSED_CODEC_ID } from '../codec/codec-registry.js';
