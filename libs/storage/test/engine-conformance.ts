@@ -334,6 +334,23 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       expect(show(await scanAll(engine, 't'))).toEqual(show(model.sorted()));
     });
 
+    it('an in-memory tablet keeps its blocks cached at high priority, also after reopen', async () => {
+      const cache = new BlockCache({ capacityBytes: 4 << 20 });
+      const { engine, env } = await open({ cache });
+      await engine.createTablet({ id: 'hot', table: 'tb', inMemory: true });
+      const batch = Array.from({ length: 300 }, (_, i) => cell(`r${String(i).padStart(4, '0')}`, 'c', 1, 'x'.repeat(50)));
+      await engine.apply('tb', batch);
+      await engine.serialize();
+      expect(cache.stats.inMemoryBytes).toBeGreaterThan(0);
+      await engine.close();
+      const cache2 = new BlockCache({ capacityBytes: 4 << 20 });
+      const { engine: again } = await open({ cache: cache2 }, env);
+      expect(cache2.stats.inMemoryBytes).toBeGreaterThan(0);
+      const misses = cache2.stats.misses;
+      expect(show(await scanAll(again, 'hot'))).toEqual(show(batch));
+      expect(cache2.stats.misses).toBe(misses); // every block was already there
+    });
+
     it('rejects bad input without harming stored data', async () => {
       const { engine } = await open();
       await engine.createTablet({ id: 't', table: 'tb' });

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '../cells/cell.js';
-import { compareCellKeys, compilePredicate, filterCells } from './evaluator.js';
-import { intervalContains, compareBytes, compareNumbers } from './interval-set.js';
+import { compareBytes, compareCellKeys } from '../cells/cell-order.js';
+import { compilePredicate, filterCells } from './evaluator.js';
+import { intervalContains, compareNumbers } from './interval-set.js';
 import { parsePredicate } from './parser.js';
 import type { Interval, Predicate } from './predicate.js';
 

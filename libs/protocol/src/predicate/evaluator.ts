@@ -9,16 +9,10 @@
 // and the time filter; `K < 0` drops the newest |K| of them and keeps the rest.
 
 import type { Cell } from '../cells/cell.js';
-import {
-  compareBytes,
-  compareNumbers,
-  normalizeIntervals,
-  normalizedSetContains,
-} from './interval-set.js';
+import { type CellKey, compareBytes, compareCellKeys } from '../cells/cell-order.js';
+import { compareNumbers, normalizeIntervals, normalizedSetContains } from './interval-set.js';
 import type { Interval, Predicate } from './predicate.js';
 
-/** The part of a cell that orders it and that predicates test. */
-export type CellKey = Pick<Cell, 'row' | 'column' | 'timestamp'>;
 
 /** A predicate prepared for repeated matching: sets normalized, membership O(log n). */
 export class CompiledPredicate {
@@ -64,13 +58,6 @@ export function compilePredicate(predicate: Predicate): CompiledPredicate {
   return new CompiledPredicate(predicate);
 }
 
-/**
- * Orders cell keys as the store does: row ascending, column ascending,
- * timestamp descending (newest first).
- */
-export function compareCellKeys(a: CellKey, b: CellKey): number {
-  return compareBytes(a.row, b.row) || compareBytes(a.column, b.column) || compareNumbers(b.timestamp, a.timestamp);
-}
 
 /**
  * Applies `predicate` to `cells` and returns the visible matching cells in

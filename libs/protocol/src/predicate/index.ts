@@ -6,10 +6,8 @@ export { parsePredicate } from './parser.js';
 export { PredicateSyntaxError } from './syntax-error.js';
 export { printPredicate, quoteBytes } from './printer.js';
 export { prefixSuccessor } from './prefix.js';
-export { compareCellKeys, compilePredicate, CompiledPredicate, filterCells } from './evaluator.js';
-export type { CellKey } from './evaluator.js';
+export { compilePredicate, CompiledPredicate, filterCells } from './evaluator.js';
 export {
-  compareBytes,
   compareNumbers,
   intervalContains,
   normalizedSetContains,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
+import { compareBytes } from '../cells/cell-order.js';
 import { describe, expect, it } from 'vitest';
 import {
-  compareBytes,
   compareNumbers,
   intervalContains,
   normalizedSetContains,

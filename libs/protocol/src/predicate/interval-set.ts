@@ -4,15 +4,12 @@
 // as written; normalizeIntervals turns them into this form without changing
 // which values they admit.
 
+import { compareBytes } from '../cells/cell-order.js';
 import type { Bound, Interval } from './predicate.js';
 
 /** A total order: negative, zero or positive like Array.prototype.sort's comparator. */
 export type Compare<T> = (a: T, b: T) => number;
 
-/** Unsigned byte-wise order, the order of rows and columns (DESIGN §2). */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  return Buffer.compare(a, b);
-}
 
 /** Numeric order, the order of time bounds (ascending, unlike cell order). */
 export function compareNumbers(a: number, b: number): number {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DecodedBlock } from '../fragment/data-block.js';
+import { DecodedBlock } from '../fragment/data-block.js';
 import { BlockCache, type BlockKey } from './block-cache.js';
 
-const block = (byteSize: number): DecodedBlock => ({ cells: [], byteSize });
+const block = (byteSize: number): DecodedBlock => new DecodedBlock(Buffer.alloc(0), 0, new Int32Array(0), new Float64Array(0), byteSize);
 const key = (fileId: number | string, blockIndex: number): BlockKey => ({ fileId, blockIndex });
 
 /** Which of (fileId, 0..n-1) are cached. */

@@ -66,6 +66,8 @@ export interface TabletDefinition {
   readonly lowerExclusive?: Uint8Array | undefined;
   readonly upperInclusive?: Uint8Array | undefined;
   readonly purge?: PurgePolicy | undefined;
+  /** Keep this tablet's blocks in the block cache at in-memory priority (DESIGN §6 inMemory groups). */
+  readonly inMemory?: boolean | undefined;
 }
 
 export interface ScanOptions {
@@ -135,8 +137,8 @@ export class Engine {
     const engine = new Engine(o, undefined as unknown as LogWriter);
     engine.nextFragmentId = manifest.nextFragmentId;
     for (const t of manifest.tablets) {
-      const tablet = engine.addTablet({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, purge: t.purge });
-      for (const name of t.fragments) tablet.chain.push((await engine.openFragment(name)).ref());
+      const tablet = engine.addTablet({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, purge: t.purge, inMemory: t.inMemory });
+      for (const name of t.fragments) tablet.chain.push((await engine.openFragment(name, tablet.def.inMemory)).ref());
     }
     await engine.removeOrphans(manifest);
     const replay = await replayLog(fs, `${dir}/${LOG_DIR}`, (r) => engine.replayRecord(r.segmentId, r.payload), {
@@ -428,14 +430,17 @@ export class Engine {
     }
     if (cellsOut === 0) return undefined;
     await this.o.fs.rename(tmp, path);
-    return (await this.openFragment(name)).ref();
+    return (await this.openFragment(name, tablet.def.inMemory)).ref();
   }
 
-  private async openFragment(name: string): Promise<DiskFragment> {
+  /** Opens a fragment once; in-memory tablets load every block into the cache at high priority. */
+  private async openFragment(name: string, inMemory = false): Promise<DiskFragment> {
     const existing = this.fragments.get(name);
     if (existing) return existing;
     const path = `${this.o.dir}/${name}`;
-    const reader = await FragmentReader.open(this.o.fs, path, { ...(this.o.cache ? { cache: this.o.cache } : {}), fileId: path });
+    const cache = this.o.cache;
+    const reader = await FragmentReader.open(this.o.fs, path, { ...(cache ? { cache } : {}), fileId: path, inMemory });
+    if (inMemory) await reader.preload();
     const f = new DiskFragment(name, reader, reader.info.fileBytes, (x) => this.release(x));
     this.fragments.set(name, f);
     return f;
@@ -593,6 +598,7 @@ export class Engine {
           lower: t.def.lowerExclusive,
           upper: t.def.upperInclusive,
           purge: t.def.purge,
+          inMemory: t.def.inMemory === true,
           fragments: t.chain.map((f) => f.name),
         })),
       };

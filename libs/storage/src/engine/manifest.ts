@@ -8,7 +8,7 @@
 //   { "format": "kdi-manifest", "version": 1, "nextFragmentId": n,
 //     "logFloor": segmentId,
 //     "tablets": [ { "id", "table", "lower": base64|null, "upper": base64|null,
-//                    "purge": {...}|null, "fragments": ["tables/t/id/f.frag", ...] } ] }
+//                    "purge": {...}|null, "inMemory": bool, "fragments": ["tables/t/id/f.frag", ...] } ] }
 // Fragments are listed oldest first; paths are relative to the engine dir.
 
 import { corruption } from '../errors.js';
@@ -20,6 +20,7 @@ export interface ManifestTablet {
   readonly lower: Uint8Array | undefined;
   readonly upper: Uint8Array | undefined;
   readonly purge: PurgePolicy | undefined;
+  readonly inMemory: boolean;
   readonly fragments: readonly string[];
 }
 
@@ -44,6 +45,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
       lower: b64(t.lower),
       upper: b64(t.upper),
       purge: t.purge ?? null,
+      inMemory: t.inMemory,
       fragments: t.fragments,
     })),
   };
@@ -73,6 +75,7 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
       lower: bytes(t.lower),
       upper: bytes(t.upper),
       purge: (t.purge ?? undefined) as PurgePolicy | undefined,
+      inMemory: t.inMemory === true,
       fragments: t.fragments.map(String),
     };
   });

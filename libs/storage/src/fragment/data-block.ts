@@ -15,22 +15,95 @@ import {
   TRAILER_SIZE,
 } from './fragment-format.js';
 
-/** A data block decoded once, as kept in the block cache. */
-export interface DecodedBlock {
-  /** The block's cells in key order; their byte fields are views of one buffer. */
-  readonly cells: readonly Cell[];
-  /** Approximate heap bytes held (buffer plus cell objects and views), for the cache budget. */
-  readonly byteSize: number;
+/**
+ * A data block decoded once, as kept in the block cache: the decompressed
+ * bytes plus, per cell, the offsets of its fields and its timestamp in
+ * typed arrays — no per-cell objects. Keeping cells as objects made a
+ * cache of small cells mostly object headers (≈ 250 bytes per 100-byte
+ * cell) and gave the garbage collector millions of long-lived objects to
+ * trace; now a cell object exists only while somebody uses it (cell(i)).
+ * Seeks compare keys against the bytes in place (compareKeyAt).
+ */
+export class DecodedBlock {
+  // Memo of the last materialized row/column: cells of one row (and runs of
+  // one column) share a single view, as the format shares the bytes.
+  private memoRowAt = -1;
+  private memoRow: Uint8Array = EMPTY;
+  private memoColAt = -1;
+  private memoCol: Uint8Array = EMPTY;
+
+  constructor(
+    /** The decompressed payload; never modified. */
+    readonly data: Buffer,
+    readonly count: number,
+    /** Per cell: row offset, row length, column offset, column length, value offset (-1: erasure), value length. */
+    private readonly fields: Int32Array,
+    private readonly timestamps: Float64Array,
+    /** Approximate heap bytes held, for the cache budget (computed when omitted). */
+    readonly byteSize: number = data.length + count * (6 * 4 + 8) + 256,
+  ) {}
+
+  timestamp(i: number): number {
+    return this.timestamps[i]!;
+  }
+
+  /** Cell i as an object whose byte fields are views of the block's bytes. */
+  cell(i: number): Cell {
+    const f = this.fields;
+    const k = i * 6;
+    const ro = f[k]!;
+    if (ro !== this.memoRowAt) {
+      this.memoRowAt = ro;
+      this.memoRow = new Uint8Array(this.data.buffer, this.data.byteOffset + ro, f[k + 1]!);
+    }
+    const co = f[k + 2]!;
+    if (co !== this.memoColAt) {
+      this.memoColAt = co;
+      this.memoCol = new Uint8Array(this.data.buffer, this.data.byteOffset + co, f[k + 3]!);
+    }
+    const vo = f[k + 4]!;
+    const value = vo < 0 ? null : new Uint8Array(this.data.buffer, this.data.byteOffset + vo, f[k + 5]!);
+    return { row: this.memoRow, column: this.memoCol, timestamp: this.timestamps[i]!, value };
+  }
+
+  /** Every cell, materialized (tests and tools; scans use cell(i)). */
+  get cells(): Cell[] {
+    const out: Cell[] = new Array(this.count);
+    for (let i = 0; i < this.count; i++) out[i] = this.cell(i);
+    return out;
+  }
+
+  /**
+   * Order of cell i relative to a search key (see key-search.ts): < 0
+   * before, > 0 after; a key without column/timestamp sorts before the
+   * row's/column's first cell. Compares in place, allocating nothing.
+   */
+  compareKeyAt(i: number, row: Uint8Array, column: Uint8Array | undefined, timestamp: number | undefined): number {
+    const f = this.fields;
+    const k = i * 6;
+    const ro = f[k]!;
+    const r = this.data.compare(row, 0, row.length, ro, ro + f[k + 1]!);
+    if (r !== 0 || column === undefined) return r === 0 ? 1 : r;
+    const co = f[k + 2]!;
+    const c = this.data.compare(column, 0, column.length, co, co + f[k + 3]!);
+    if (c !== 0 || timestamp === undefined) return c === 0 ? 1 : c;
+    return timestamp - this.timestamps[i]!;
+  }
+
+  /** Index of the first cell ≥ the search key; count when none. */
+  lowerBound(row: Uint8Array, column?: Uint8Array, timestamp?: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareKeyAt(mid, row, column, timestamp) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 }
 
-/**
- * Heap bytes of a decoded cell object (with its array slot) and of one
- * typed-array view, measured on Node 20 (about 50 and 100 bytes); a block's
- * byteSize counts them so the cache budget reflects real memory — for
- * small cells the objects outweigh the data.
- */
-export const DECODED_CELL_BYTES = 56;
-export const DECODED_VIEW_BYTES = 100;
+const EMPTY = new Uint8Array(0);
 
 /** Appends cells to one data block; the writer does ordering and everything file-level. */
 export class DataBlockBuilder {
@@ -153,15 +226,15 @@ function readVarintSlow(b: Uint8Array, p: number, end: number): number {
  */
 export function decodeDataBlock(payload: Uint8Array, cellCount: number): DecodedBlock {
   const b = payload;
-  const ab = b.buffer;
-  const base = b.byteOffset;
   const end = b.length;
-  const cells: Cell[] = [];
-  let row: Uint8Array | undefined;
-  let column: Uint8Array | undefined;
+  const fields = new Int32Array(cellCount * 6);
+  const timestamps = new Float64Array(cellCount);
+  let rowAt = -1;
+  let rowLen = 0;
+  let colAt = -1;
+  let colLen = 0;
   let ts = 0;
   let p = 0;
-  let views = 0;
   for (let i = 0; i < cellCount; i++) {
     if (p >= end) throw new MalformedBlockError(`cell ${i} of ${cellCount} starts past the end`);
     const flags = b[p++]!;
@@ -174,10 +247,10 @@ export function decodeDataBlock(payload: Uint8Array, cellCount: number): Decoded
         p = varintEnd;
       }
       if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: row overruns the block`);
-      row = new Uint8Array(ab, base + p, n);
-      views++;
+      rowAt = p;
+      rowLen = n;
       p += n;
-    } else if (row === undefined) throw new MalformedBlockError(`cell ${i}: repeats a row with none before`);
+    } else if (rowAt < 0) throw new MalformedBlockError(`cell ${i}: repeats a row with none before`);
     if ((flags & FLAG_SAME_COLUMN) === 0) {
       let n = b[p]!;
       if (n < 0x80) p++;
@@ -186,10 +259,10 @@ export function decodeDataBlock(payload: Uint8Array, cellCount: number): Decoded
         p = varintEnd;
       }
       if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: column overruns the block`);
-      column = new Uint8Array(ab, base + p, n);
-      views++;
+      colAt = p;
+      colLen = n;
       p += n;
-    } else if (column === undefined) throw new MalformedBlockError(`cell ${i}: repeats a column with none before`);
+    } else if (colAt < 0) throw new MalformedBlockError(`cell ${i}: repeats a column with none before`);
     if ((flags & FLAG_TS_FIXED) === 0) {
       let z = b[p]!;
       if (z < 0x80) p++;
@@ -206,7 +279,12 @@ export function decodeDataBlock(payload: Uint8Array, cellCount: number): Decoded
       p += 8;
     }
     if (!Number.isSafeInteger(ts)) throw new MalformedBlockError(`cell ${i}: timestamp out of range`);
-    let value: Uint8Array | null = null;
+    const k = i * 6;
+    fields[k] = rowAt;
+    fields[k + 1] = rowLen;
+    fields[k + 2] = colAt;
+    fields[k + 3] = colLen;
+    timestamps[i] = ts;
     if ((flags & FLAG_ERASURE) === 0) {
       let n = b[p]!;
       if (n < 0x80) p++;
@@ -215,12 +293,13 @@ export function decodeDataBlock(payload: Uint8Array, cellCount: number): Decoded
         p = varintEnd;
       }
       if (!(p + n <= end)) throw new MalformedBlockError(`cell ${i}: value overruns the block`);
-      value = new Uint8Array(ab, base + p, n);
-      views++;
+      fields[k + 4] = p;
+      fields[k + 5] = n;
       p += n;
+    } else {
+      fields[k + 4] = -1;
     }
-    cells.push({ row, column, timestamp: ts, value });
   }
   if (p !== end) throw new MalformedBlockError(`${end - p} bytes after the last of ${cellCount} cells`);
-  return { cells, byteSize: end + cellCount * DECODED_CELL_BYTES + views * DECODED_VIEW_BYTES };
+  return new DecodedBlock(Buffer.from(b.buffer, b.byteOffset, b.byteLength), cellCount, fields, timestamps);
 }

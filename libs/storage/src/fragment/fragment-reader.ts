@@ -28,9 +28,9 @@ import {
 } from './fragment-format.js';
 import type { FragmentInfo } from './fragment-info.js';
 import { type BlockMeta, decodeIndex } from './index-block.js';
-import { compareToSearchKey, lowerBoundCells } from './key-search.js';
+import { compareToSearchKey } from './key-search.js';
 
-export type { DecodedBlock } from './data-block.js';
+export { DecodedBlock } from './data-block.js';
 export type { BlockMeta } from './index-block.js';
 
 export interface FragmentReaderOptions {
@@ -129,7 +129,16 @@ export class FragmentReader {
 
   /** Index of the first cell ≥ the search key in a decoded block; cells.length when none. */
   findInBlock(block: DecodedBlock, row: Uint8Array, column?: Uint8Array, timestamp?: number): number {
-    return lowerBoundCells(block.cells, row, column, timestamp);
+    return block.lowerBound(row, column, timestamp);
+  }
+
+  /**
+   * Block `i` if the cache holds it, without waiting (undefined otherwise);
+   * lets scans walk cached blocks with no promise per block.
+   */
+  cachedBlock(i: number): DecodedBlock | undefined {
+    if (this.isClosed || this.cache === undefined) return undefined;
+    return this.cache.get({ fileId: this.fileId, blockIndex: i });
   }
 
   /** Block `i`, decoded, through the cache when there is one. */

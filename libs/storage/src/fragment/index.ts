@@ -3,7 +3,7 @@ export type { FragmentWriterOptions } from './fragment-writer.js';
 export { FragmentReader } from './fragment-reader.js';
 export type { FragmentReaderOptions } from './fragment-reader.js';
 export type { FragmentInfo } from './fragment-info.js';
-export type { DecodedBlock } from './data-block.js';
+export { DecodedBlock } from './data-block.js';
 export type { BlockMeta } from './index-block.js';
 export { BloomFilter, BloomFilterBuilder, DEFAULT_BLOOM_BITS_PER_ROW } from './bloom-filter.js';
 export { familyBit, familyBitOfColumn, familyMaskOf, familyMaskOfAll } from './family-mask.js';

@@ -28,8 +28,8 @@ export class DiskCursor implements Cursor {
   /** A cursor positioned at the first cell ≥ key (or the fragment's first cell). */
   static async open(reader: FragmentReader, filter: BlockFilter | undefined, key?: Cell): Promise<DiskCursor> {
     const c = new DiskCursor(reader, filter);
-    if (key) await c.seek(key);
-    else await c.loadFrom(0, undefined);
+    const p = key ? c.seek(key) : c.loadFrom(0, undefined);
+    if (p) await p;
     return c;
   }
 
@@ -55,6 +55,12 @@ export class DiskCursor implements Cursor {
       return;
     }
     if (b === this.blockIndex && this.block) return this.position(key);
+    const cached = this.reader.cachedBlock(b);
+    if (cached) {
+      this.block = cached;
+      this.blockIndex = b;
+      return this.position(key);
+    }
     return this.reader.readBlock(b).then((block) => {
       this.block = block;
       this.blockIndex = b;
@@ -65,15 +71,15 @@ export class DiskCursor implements Cursor {
   private position(key: Cell | undefined): Promise<void> | void {
     const block = this.block!;
     this.i = key ? this.reader.findInBlock(block, key.row, key.column, key.timestamp) : 0;
-    if (this.i >= block.cells.length) return this.loadFrom(this.blockIndex + 1, undefined);
-    this.cell = block.cells[this.i];
+    if (this.i >= block.count) return this.loadFrom(this.blockIndex + 1, undefined);
+    this.cell = block.cell(this.i);
   }
 
   next(): Promise<void> | void {
     const block = this.block;
     if (!block) return;
-    if (++this.i < block.cells.length) {
-      this.cell = block.cells[this.i];
+    if (++this.i < block.count) {
+      this.cell = block.cell(this.i);
       return;
     }
     return this.loadFrom(this.blockIndex + 1, undefined);

@@ -115,35 +115,34 @@ export class MergedScan {
     }
   }
 
-  /**
-   * Next merged cell (newest source wins on equal keys; the others are
-   * advanced past it), or undefined at the end.
-   */
-  private async nextMerged(): Promise<Cell | undefined> {
+  /** The smallest current key among the sources (the newest source's on ties). */
+  private peekMerged(): Cell | undefined {
     const cursors = this.cursors;
-    if (cursors.length === 1) {
-      const c = cursors[0]!;
-      const cell = c.cell;
-      if (cell !== undefined) {
-        const p = c.next();
-        if (p) await p;
-      }
-      return cell;
-    }
+    if (cursors.length === 1) return cursors[0]!.cell;
     let best: Cell | undefined;
     for (const c of cursors) {
       const cell = c.cell;
       if (cell !== undefined && (best === undefined || compareKeys(cell, best) < 0)) best = cell;
     }
-    if (best === undefined) return undefined;
+    return best;
+  }
+
+  /**
+   * Moves every source past `best`'s key (older duplicates are dropped: the
+   * newest wins). Returns a promise only when a source had to read a block.
+   */
+  private advancePast(best: Cell): Promise<unknown> | undefined {
+    const cursors = this.cursors;
+    if (cursors.length === 1) return cursors[0]!.next() ?? undefined;
+    let waits: Promise<void>[] | undefined;
     for (const c of cursors) {
       const cell = c.cell;
       if (cell !== undefined && (cell === best || compareKeys(cell, best) === 0)) {
         const p = c.next();
-        if (p) await p;
+        if (p) (waits ??= []).push(p);
       }
     }
-    return best;
+    return waits && Promise.all(waits);
   }
 
   async nextBatch(maxCells: number, maxBytes: number): Promise<ScanPage> {
@@ -152,11 +151,13 @@ export class MergedScan {
     const { spec, purge } = this.opts;
     const history = spec.history;
     while (!this.done && out.length < maxCells && bytes < maxBytes) {
-      const c = await this.nextMerged();
+      const c = this.peekMerged();
       if (c === undefined) {
         this.done = true;
         break;
       }
+      const moving = this.advancePast(c);
+      if (moving) await moving;
       // Row intervals: move to the interval holding this row, seeking over gaps.
       let iv = this.intervals[this.iv]!;
       if (!belowUpper(c.row, iv, compareBytes)) {
