@@ -529,7 +529,9 @@ export class Engine {
     const table = this.tables.get(t.def.table)!;
     const held = t.chain.map((f) => f.ref());
     try {
-      const sources: ScanSource[] = [{ memory: table.active }];
+      // Empty memory fragments are left out (a scan need not see writes that
+      // arrive after it starts), so a compacted, quiet tablet is one cursor.
+      const sources: ScanSource[] = table.active.cellCount > 0 ? [{ memory: table.active }] : [];
       for (let i = table.frozen.length - 1; i >= 0; i--) sources.push({ memory: table.frozen[i]! });
       for (let i = held.length - 1; i >= 0; i--) sources.push({ disk: held[i]!.reader });
       const after = opts.after ? { ...opts.after, value: null } : undefined;
