@@ -8,4 +8,4 @@ export type { BlockMeta } from './index-block.js';
 export { BloomFilter, BloomFilterBuilder, DEFAULT_BLOOM_BITS_PER_ROW } from './bloom-filter.js';
 export { familyBit, familyBitOfColumn, familyMaskOf, familyMaskOfAll } from './family-mask.js';
 export { DEFAULT_BLOCK_SIZE, FORMAT_VERSION } from './fragment-format.js';
-export { compareToSearchKey, lowerBoundCells } from './key-search.js';
+export { compareToSearchKey } from './key-search.js';

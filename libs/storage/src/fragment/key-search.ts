@@ -2,7 +2,6 @@
 // without a column it stands just before the row's first cell, without a
 // timestamp just before the (row, column)'s newest cell — so "first cell
 // ≥ key" is the first cell of the row, resp. of the column.
-import type { Cell } from '../cell.js';
 
 /** Order of a stored key relative to a search key: < 0 before, 0 equal, > 0 after. */
 export function compareToSearchKey(
@@ -19,22 +18,4 @@ export function compareToSearchKey(
   if (c !== 0 || keyTimestamp === undefined) return c === 0 ? 1 : c;
   // Timestamps descend: a newer stored cell comes before the key.
   return keyTimestamp - timestamp;
-}
-
-/** Index of the first cell ≥ the search key in sorted `cells`; cells.length when none. */
-export function lowerBoundCells(
-  cells: readonly Cell[],
-  row: Uint8Array,
-  column?: Uint8Array,
-  timestamp?: number,
-): number {
-  let lo = 0;
-  let hi = cells.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = cells[mid]!;
-    if (compareToSearchKey(c.row, c.column, c.timestamp, row, column, timestamp) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

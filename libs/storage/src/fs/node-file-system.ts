@@ -131,14 +131,36 @@ export class NodeFileSystem implements FileSystem {
   }
 }
 
-class NodeReadableFile implements ReadableFile {
+/** An open FileHandle, closed once; every use after close() is refused. */
+abstract class NodeOpenFile {
   private fh: FileHandle | undefined;
   constructor(
     readonly path: string,
     fh: FileHandle,
-    readonly size: number,
   ) {
     this.fh = fh;
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    if (fh === undefined) return;
+    this.fh = undefined;
+    await call('close', this.path, () => fh.close());
+  }
+
+  protected handle(): FileHandle {
+    if (this.fh === undefined) throw closed(`file ${this.path}`);
+    return this.fh;
+  }
+}
+
+class NodeReadableFile extends NodeOpenFile implements ReadableFile {
+  constructor(
+    path: string,
+    fh: FileHandle,
+    readonly size: number,
+  ) {
+    super(path, fh);
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
@@ -154,28 +176,16 @@ class NodeReadableFile implements ReadableFile {
     return plain(buf).subarray(0, got);
   }
 
-  async close(): Promise<void> {
-    const fh = this.fh;
-    if (fh === undefined) return;
-    this.fh = undefined;
-    await call('close', this.path, () => fh.close());
-  }
-
-  private handle(): FileHandle {
-    if (this.fh === undefined) throw closed(`file ${this.path}`);
-    return this.fh;
-  }
 }
 
-class NodeWritableFile implements WritableFile {
-  private fh: FileHandle | undefined;
+class NodeWritableFile extends NodeOpenFile implements WritableFile {
   constructor(
-    readonly path: string,
+    path: string,
     fh: FileHandle,
     /** Advanced when an append is issued, so concurrent appends land in call order. */
     public size: number,
   ) {
-    this.fh = fh;
+    super(path, fh);
   }
 
   async append(data: Uint8Array): Promise<void> {
@@ -205,17 +215,6 @@ class NodeWritableFile implements WritableFile {
     this.size = length;
   }
 
-  async close(): Promise<void> {
-    const fh = this.fh;
-    if (fh === undefined) return;
-    this.fh = undefined;
-    await call('close', this.path, () => fh.close());
-  }
-
-  private handle(): FileHandle {
-    if (this.fh === undefined) throw closed(`file ${this.path}`);
-    return this.fh;
-  }
 }
 
 /** Writes all of `data` at `position`, looping over short writes; `progress.done` counts bytes written. */
