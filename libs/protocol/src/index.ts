@@ -7,3 +7,4 @@ export * from './cells/index.js';
 export * from './errors/index.js';
 export * from './predicate/index.js';
 export { toKdiError } from './errors/to-kdi-error.js';
+export * from './lock/index.js';

@@ -1,0 +1,2 @@
+export * from './lock-api.js';
+export * from './lock-path.js';
