@@ -1,0 +1,88 @@
+// The dependency direction of DESIGN §16 and STYLE.md, checked on every
+// package's non-test sources: protocol imports only zod; storage imports
+// nothing of ours and no HTTP, and Node's fs only behind its FileSystem
+// port; client-sdk imports protocol and undici; apps import libs, never
+// each other.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+
+function sources(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    const testOnly = e.name.endsWith('.test.ts') || e.name.startsWith('test-') || e.name.includes('conformance');
+    return e.name.endsWith('.ts') && !testOnly ? [p] : [];
+  });
+}
+
+/** Module specifiers of import/export statements and dynamic imports (string literals only). */
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|[\s;])(?:import|export)\b[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|^import\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
+}
+
+const packageOf = (spec: string) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+const isRelative = (spec: string) => spec.startsWith('.');
+const isNode = (spec: string) => spec.startsWith('node:');
+
+interface Rule {
+  readonly dir: string;
+  /** Packages (besides node: built-ins and relative paths) the sources may import. */
+  readonly allowed: readonly string[];
+}
+
+const RULES: Rule[] = [
+  { dir: 'libs/protocol/src', allowed: ['zod'] },
+  { dir: 'libs/storage/src', allowed: ['lz4'] },
+  { dir: 'libs/client-sdk/src', allowed: ['@kdi/protocol', 'undici'] },
+  {
+    dir: 'apps/lockserver/src',
+    allowed: ['@kdi/protocol', '@kdi/client-sdk', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
+  },
+];
+
+describe('dependency rules', () => {
+  for (const rule of RULES) {
+    const files = sources(join(repo, rule.dir));
+    it(`${rule.dir} imports only ${rule.allowed.join(', ') || 'node built-ins'} and its own files`, () => {
+      const bad = files.flatMap((f) =>
+        imports(f)
+          .filter((s) => !isRelative(s) && !isNode(s) && !rule.allowed.includes(packageOf(s)))
+          .map((s) => `${relative(repo, f)} imports ${s}`),
+      );
+      expect(bad).toEqual([]);
+    });
+    it(`${rule.dir} reaches no other package by a relative path`, () => {
+      const root = join(repo, rule.dir, '..');
+      const bad = files.flatMap((f) =>
+        imports(f)
+          .filter(isRelative)
+          .filter((s) => !join(f, '..', s).startsWith(root))
+          .map((s) => `${relative(repo, f)} imports ${s}`),
+      );
+      expect(bad).toEqual([]);
+    });
+  }
+
+  it("libs/storage uses Node's fs only in its Node FileSystem (and the worker pool's existence check)", () => {
+    const dir = join(repo, 'libs/storage/src');
+    const allowed = new Set(['fs/node-file-system.ts', 'workers/fragment-worker-pool.ts']);
+    const bad = sources(dir)
+      .filter((f) => !allowed.has(relative(dir, f)))
+      .flatMap((f) => imports(f).filter((s) => /^(node:)?fs(\/promises)?$/.test(s)).map((s) => `${relative(repo, f)} imports ${s}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('checks real files (the rules cannot pass vacuously)', () => {
+    expect(sources(join(repo, 'libs/storage/src')).length).toBeGreaterThan(20);
+    expect(sources(join(repo, 'libs/protocol/src')).length).toBeGreaterThan(10);
+    expect(imports(join(repo, 'libs/storage/src/engine/engine.ts'))).toContain('../fragment/fragment-reader.js');
+  });
+});
