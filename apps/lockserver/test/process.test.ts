@@ -1,0 +1,143 @@
+// The built server as a real process: `node dist/main.js` with the
+// embedded backend on a random port. It prints the listening line, serves
+// HTTP, refuses a raw '..' path (which no URL-normalising client can send),
+// ends a pending long poll and exits 0 on SIGTERM, and exits 2 naming every
+// bad setting when the environment is wrong.
+//
+// Building: @kdi/protocol's dist is what `node` resolves at run time
+// (the kdi-source condition is for tests only), so it is built first.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SECRET } from './harness.js';
+
+const run = promisify(execFile);
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const PROTOCOL_DIR = fileURLToPath(new URL('../../../libs/protocol', import.meta.url));
+const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
+
+/** The environment without any KDI_LOCK_* of the test runner's own. */
+function baseEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('KDI_LOCK_')));
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly stderr: () => string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['dist/main.js'], { cwd: APP_DIR, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { event?: string; url?: string };
+        if (msg.event === 'listening' && typeof msg.url === 'string') resolve(msg.url);
+      } catch {
+        // a log line that is not ours
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  return { child, url, exited, stderr: () => stderr };
+}
+
+function rawRequest(url: string, method: string, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, method, path, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the lock server process', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PROTOCOL_DIR });
+    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: APP_DIR });
+    dataDir = await mkdtemp(join(tmpdir(), 'kdi-lockserver-process-'));
+  }, 240_000);
+  afterAll(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('listens on a random port, serves, and exits 0 on SIGTERM even with a long poll open', async () => {
+    const server = await startServer({
+      KDI_LOCK_BACKEND: 'embedded',
+      KDI_LOCK_DATA_DIR: dataDir,
+      KDI_LOCK_PORT: '0',
+      KDI_LOCK_CLUSTER_SECRET: TEST_SECRET,
+      KDI_LOCK_LOG_LEVEL: 'warn',
+    });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const auth = { authorization: `Bearer ${TEST_SECRET}` };
+      expect((await fetch(`${server.url}/v1/status`)).status).toBe(401);
+      const created = await fetch(`${server.url}/v1/files/proc/f`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"contents":"hi"}' });
+      expect(created.status).toBe(201);
+
+      const dotdot = await rawRequest(server.url, 'POST', '/v1/files/proc/../f', '{"contents":"x"}', auth);
+      expect(dotdot.status).toBe(400);
+      expect(JSON.parse(dotdot.body).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/'\.\.' segment/) });
+
+      const poll = fetch(`${server.url}/v1/watch?path=/proc/g&timeoutMs=60000`, { headers: auth });
+      await new Promise((r) => setTimeout(r, 200));
+      server.child.kill('SIGTERM');
+      const answered = await poll;
+      expect(answered.status).toBe(200);
+      expect((await answered.json()).events).toEqual([]);
+      expect(await server.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    }
+  });
+
+  it('keeps non-ephemeral files across a restart on the same data directory', async () => {
+    const server = await startServer({ KDI_LOCK_DATA_DIR: dataDir, KDI_LOCK_PORT: '0', KDI_LOCK_CLUSTER_SECRET: TEST_SECRET, KDI_LOCK_LOG_LEVEL: 'warn' });
+    try {
+      const r = await fetch(`${server.url}/v1/files/proc/f`, { headers: { authorization: `Bearer ${TEST_SECRET}` } });
+      expect(r.status).toBe(200);
+      expect((await r.json()).contents).toBe('hi');
+      server.child.kill('SIGINT');
+      expect((await server.exited).code).toBe(0);
+    } finally {
+      if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 2 naming every bad setting', async () => {
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: APP_DIR,
+      env: { ...baseEnv(), KDI_LOCK_BACKEND: 'redis', KDI_LOCK_PORT: 'eighty', KDI_LOCK_LOG_LEVEL: 'chatty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/KDI_LOCK_PORT: "eighty" is not a whole number/);
+    expect(stderr).toMatch(/KDI_LOCK_LOG_LEVEL: must be one of/);
+    expect(stderr).toMatch(/KDI_LOCK_REDIS_URL: is required when backend is 'redis'/);
+  });
+});
