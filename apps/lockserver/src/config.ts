@@ -27,31 +27,28 @@ export const MIN_CLUSTER_SECRET_LENGTH = 16;
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
-export const LockLimitsSchema = z
-  .strictObject({
-    minTtlMs: int(100).default(DEFAULT_LOCK_STORE_LIMITS.minTtlMs),
-    maxTtlMs: int(100).default(DEFAULT_LOCK_STORE_LIMITS.maxTtlMs),
-    lockDelayMs: int(0).default(DEFAULT_LOCK_STORE_LIMITS.lockDelayMs),
-    maxContentsBytes: int(1, 64 * 1024 * 1024).default(DEFAULT_LOCK_STORE_LIMITS.maxContentsBytes),
-    eventRetention: int(1, 10_000_000).default(DEFAULT_LOCK_STORE_LIMITS.eventRetention),
-  });
+export const LockLimitsSchema = z.strictObject({
+  minTtlMs: int(100).default(DEFAULT_LOCK_STORE_LIMITS.minTtlMs),
+  maxTtlMs: int(100).default(DEFAULT_LOCK_STORE_LIMITS.maxTtlMs),
+  lockDelayMs: int(0).default(DEFAULT_LOCK_STORE_LIMITS.lockDelayMs),
+  maxContentsBytes: int(1, 64 * 1024 * 1024).default(DEFAULT_LOCK_STORE_LIMITS.maxContentsBytes),
+  eventRetention: int(1, 10_000_000).default(DEFAULT_LOCK_STORE_LIMITS.eventRetention),
+});
 
 /** Each field on its own; the rules between fields are in crossFieldIssues. */
 const LockServerConfigShape = z.strictObject({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: int(0, 65_535).default(DEFAULT_LOCK_PORT),
-    backend: z.enum(['redis', 'embedded']).default('embedded'),
-    redisUrl: z
-      .string()
-      .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
-      .optional(),
-    dataDir: z.string().min(1).optional(),
-    clusterSecret: z
-      .string()
-      .min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`)
-      .optional(),
-    limits: LockLimitsSchema.default(LockLimitsSchema.parse({})),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65_535).default(DEFAULT_LOCK_PORT),
+  backend: z.enum(['redis', 'embedded']).default('embedded'),
+  // Messages never echo these two values: a URL may carry a password.
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  dataDir: z.string().min(1).optional(),
+  clusterSecret: z.string().min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`).optional(),
+  limits: LockLimitsSchema.default(LockLimitsSchema.parse({})),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 interface Issue {

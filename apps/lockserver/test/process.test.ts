@@ -106,7 +106,7 @@ describe('the lock server process', () => {
       server.child.kill('SIGTERM');
       const answered = await poll;
       expect(answered.status).toBe(200);
-      expect((await answered.json()).events).toEqual([]);
+      expect(((await answered.json()) as { events: unknown[] }).events).toEqual([]);
       expect(await server.exited).toEqual({ code: 0, signal: null });
     } finally {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
@@ -118,7 +118,7 @@ describe('the lock server process', () => {
     try {
       const r = await fetch(`${server.url}/v1/files/proc/f`, { headers: { authorization: `Bearer ${TEST_SECRET}` } });
       expect(r.status).toBe(200);
-      expect((await r.json()).contents).toBe('hi');
+      expect(((await r.json()) as { contents: string }).contents).toBe('hi');
       server.child.kill('SIGINT');
       expect((await server.exited).code).toBe(0);
     } finally {

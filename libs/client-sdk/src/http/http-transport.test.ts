@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KdiError, SessionInfoSchema } from '@kdi/protocol';
+import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpTransport } from './http-transport.js';
 
@@ -129,6 +130,24 @@ describe('HttpTransport', () => {
     const done = new AbortController();
     done.abort();
     expect((await failure(t.request({ method: 'GET', path: '/v1/status', signal: done.signal }))).code).toBe('CANCELLED');
+  });
+
+  it('keeps a path prefix of the URL and works over a shared dispatcher, which it does not close', async () => {
+    const paths: string[] = [];
+    const { url } = await serve((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(204).end();
+    });
+    const agent = new Agent();
+    try {
+      const t = new HttpTransport({ url: `${url}/lock/`, requestTimeoutMs: 5_000, dispatcher: agent });
+      await t.request({ method: 'GET', path: '/v1/status?x=1' });
+      await t.close();
+      expect(paths).toEqual(['/lock/v1/status?x=1']);
+      expect(agent.closed).toBe(false);
+    } finally {
+      await agent.close();
+    }
   });
 
   it('refuses calls after close with FAILED_PRECONDITION', async () => {

@@ -64,6 +64,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 
 export class HttpTransport {
   readonly baseUrl: string;
+  readonly #origin: string;
   readonly #prefix: string;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -83,6 +84,7 @@ export class HttpTransport {
     }
     if (!(opts.requestTimeoutMs > 0)) throw new KdiError('INVALID_ARGUMENT', `requestTimeoutMs must be positive, got ${opts.requestTimeoutMs}`);
     this.baseUrl = url.origin + url.pathname.replace(/\/+$/, '');
+    this.#origin = url.origin;
     this.#prefix = url.pathname.replace(/\/+$/, '');
     this.#timeoutMs = opts.requestTimeoutMs;
     this.#headers = { accept: 'application/json' };
@@ -123,7 +125,8 @@ export class HttpTransport {
     try {
       const hasBody = spec.body !== undefined;
       const res = await this.#dispatcher.request({
-        origin: this.#ownsDispatcher ? undefined : this.baseUrl,
+        // A shared dispatcher (Agent) needs to be told where; our Pool knows.
+        origin: this.#ownsDispatcher ? undefined : this.#origin,
         method: spec.method,
         path: this.#prefix + spec.path,
         headers: hasBody ? { ...this.#headers, 'content-type': 'application/json' } : this.#headers,

@@ -1,5 +1,5 @@
 // The Lua prelude every lock-store script starts with (scripts are
-// PRELUDE .. body, see script-source.ts). It runs, atomically with the body:
+// PRELUDE .. body; ../script-runner.ts lists them). It runs, atomically with the body:
 //  (a) the incarnation check: when P meta is missing (Redis lost its data,
 //      or this is the very first start — Redis alone cannot tell them
 //      apart) or its revision is below the highest one this front end has
@@ -7,7 +7,12 @@
 //      replica promoted), a new incarnation starts: a fresh id, the
 //      revision counter at Redis TIME in microseconds (so it never goes
 //      down), every surviving session dropped, the old event stream
-//      deleted, and safe mode until now + the safe-mode window;
+//      deleted, and safe mode until now + the safe-mode window.
+//      After a rollback the files keep their rolled-back contents and
+//      generations (a compare-and-set against a lost newer generation
+//      fails, one against the restored older one succeeds); only a front
+//      end that saw the newer revisions can detect it, so production needs
+//      appendfsync always (persistence-check.ts warns otherwise);
 //  (b) expiry: every session whose deadline ≤ now is dropped with its locks
 //      (each freed lock then gets a lock-delay) and its ephemeral files.
 // Then the body does its own change.
