@@ -108,6 +108,14 @@ describe('files', () => {
     expect((await s.call('GET', '/v1/stat/app/members/m1')).status).toBe(404);
   });
 
+  it('accepts a sessionId on a file that is not ephemeral: the file outlives the session', async () => {
+    const id = await s.openSession();
+    const f = await s.createFile('/app/not-eph', 'x', { sessionId: id });
+    expect(f.ephemeral).toBe(false);
+    expect((await s.call('DELETE', `/v1/sessions/${id}`)).status).toBe(204);
+    expect((await s.readFile('/app/not-eph')).body.contents).toBe('x');
+  });
+
   describe('refuses bad input and changes nothing', () => {
     beforeAll(async () => {
       await s.createFile('/bad/existing', 'keep me');
@@ -200,7 +208,6 @@ describe('files', () => {
       ['ephemeral not a boolean', { contents: 'x', ephemeral: 'yes' }, /body\.ephemeral/],
       ['a malformed sessionId', { contents: 'x', ephemeral: true, sessionId: 'nope' }, /body\.sessionId/],
       ['ephemeral without a session', { contents: 'x', ephemeral: true }, /ephemeral file needs the sessionId/],
-      ['a session without ephemeral', { contents: 'x', sessionId: UNKNOWN }, /only used for ephemeral files/],
       ['a body that is an array', [{ contents: 'x' }], /body/],
       ['a body that is null', null, /body/],
     ])('create with %s → INVALID_ARGUMENT', async (_name, body, message) => {

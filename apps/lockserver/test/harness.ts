@@ -29,7 +29,6 @@ export const TEST_SECRET = 'test-cluster-secret-0123456789';
 
 export interface Reply {
   readonly status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the tests
   readonly body: any;
   readonly text: string;
   readonly headers: Record<string, string | string[] | number | undefined>;

@@ -32,6 +32,15 @@ describe('watch', () => {
     expect(next.body).toEqual({ events: [], revision: r.body.revision, reset: false });
   });
 
+  it('refuses a malformed cursor or timeout instead of reading it as 0', async () => {
+    for (const q of ['path=/w/one&after=', 'path=/w/one&after=-1', 'path=/w/one&after=1e3', 'path=/w/one&timeoutMs=', 'path=/w/one&timeoutMs=60001']) {
+      const r = await watch(q);
+      expect(r.status, q).toBe(400);
+      expect(r.body).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+      expect(JSON.stringify(r.body)).toMatch(/after|timeoutMs/);
+    }
+  });
+
   it('moves the cursor past events that do not match, so they are never read again', async () => {
     const start = await s.revision();
     await s.createFile('/w/unrelated', 'x');

@@ -70,11 +70,8 @@ export class LockService {
     if (req.ephemeral && req.sessionId === undefined) {
       throw new KdiError('INVALID_ARGUMENT', 'an ephemeral file needs the sessionId of the session it vanishes with', { details: { field: 'sessionId' } });
     }
-    if (!req.ephemeral && req.sessionId !== undefined) {
-      throw new KdiError('INVALID_ARGUMENT', 'sessionId is only used for ephemeral files; set "ephemeral": true or leave sessionId out', {
-        details: { field: 'sessionId' },
-      });
-    }
+    // A sessionId on a non-ephemeral file only names the caller (LockSession
+    // always sends it); the file does not belong to the session.
     const bytes = decodeContents(req.contents, req.encoding, this.store.limits.maxContentsBytes);
     const read = await this.store.createFile(path, bytes, req.ephemeral ? { ephemeralOwner: req.sessionId } : {});
     return renderFileInfo(read);

@@ -168,8 +168,18 @@ export const WatchQuerySchema = z.strictObject({
   path: z.string(),
   recursive: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Events with a revision above this; omitted = from now on. */
-  after: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  timeoutMs: z.coerce.number().int().nonnegative().max(60_000).default(30_000),
+  after: z
+    .string()
+    .regex(/^[0-9]{1,16}$/, 'after must be a revision: 1-16 decimal digits')
+    .transform(Number)
+    .pipe(RevisionSchema)
+    .optional(),
+  timeoutMs: z
+    .string()
+    .regex(/^[0-9]{1,5}$/, 'timeoutMs must be a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().int().max(60_000))
+    .default(30_000),
 });
 
 export const WatchResultSchema = z.strictObject({

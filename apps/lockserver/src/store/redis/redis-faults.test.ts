@@ -167,6 +167,9 @@ describe('RedisLockStore under Redis faults', () => {
       expect((outcome as Error).message).toContain('outcome is unknown');
     }
     expect(await Promise.race([store.waitForChange(0, 200).then(() => 'resolved'), hang])).toBe('resolved');
+    // The warning comes from the connection's error event, which may trail
+    // the failed calls; it is logged once, not per failed call.
+    await until('the connection warning', async () => warnings.some((w) => w.includes('Redis connection failed')));
     expect(warnings.filter((w) => w.includes('Redis connection failed'))).toHaveLength(1);
     await redis.restart();
     await reachable(store);
