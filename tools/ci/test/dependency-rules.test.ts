@@ -14,7 +14,7 @@ function sources(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = join(dir, e.name);
-    if (e.isDirectory()) return sources(p);
+    if (e.isDirectory()) return e.name === 'test-support' || e.name === 'testing' ? [] : sources(p);
     const testOnly = e.name.endsWith('.test.ts') || e.name.startsWith('test-') || e.name.includes('conformance');
     return e.name.endsWith('.ts') && !testOnly ? [p] : [];
   });

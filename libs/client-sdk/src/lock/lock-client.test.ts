@@ -4,22 +4,16 @@
 
 import { KdiError, type FileInfo } from '@kdi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../../apps/lockserver/src/app.js';
-import { parseConfig } from '../../../../apps/lockserver/src/config.js';
-import { EmbeddedLockStore } from '../../../../apps/lockserver/src/store/embedded/index.js';
 import { FaultProxy } from '../test-support/fault-proxy.js';
-import { startLockServer, type RunningLockServer } from '../test-support/lock-server.js';
+import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
+import { type RunningLockServer } from '../test-support/lock-server.js';
 import { contentsBytes, contentsText } from './contents.js';
 import { LockClient } from './lock-client.js';
 
 const SECRET = 'a-test-cluster-secret';
 
 function lockServer(opts: { clusterSecret?: string } = {}): Promise<RunningLockServer> {
-  return startLockServer(async (dataDir) => {
-    const config = parseConfig({ backend: 'embedded', dataDir, port: 0, logLevel: 'silent', limits: { minTtlMs: 100, lockDelayMs: 100, maxContentsBytes: 1024 }, ...opts });
-    const store = await EmbeddedLockStore.open({ dataDir, limits: config.limits });
-    return { app: await buildApp(config, { store }), cleanup: () => store.close() };
-  });
+  return startEmbeddedLockServer({ limits: { maxContentsBytes: 1024 }, ...opts });
 }
 
 async function failure(p: Promise<unknown>): Promise<KdiError> {

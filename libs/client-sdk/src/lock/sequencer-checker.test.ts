@@ -3,11 +3,9 @@
 
 import { KdiError, type Sequencer } from '@kdi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../../../apps/lockserver/src/app.js';
-import { parseConfig } from '../../../../apps/lockserver/src/config.js';
-import { EmbeddedLockStore } from '../../../../apps/lockserver/src/store/embedded/index.js';
 import { FaultProxy } from '../test-support/fault-proxy.js';
-import { startLockServer, type RunningLockServer } from '../test-support/lock-server.js';
+import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
+import { type RunningLockServer } from '../test-support/lock-server.js';
 import { ManualClock } from '../time/manual-clock.js';
 import { LockClient } from './lock-client.js';
 import type { LockSession } from './lock-session.js';
@@ -23,11 +21,7 @@ let receiver: LockClient;
 const clock = new ManualClock(0);
 
 beforeAll(async () => {
-  server = await startLockServer(async (dataDir) => {
-    const config = parseConfig({ backend: 'embedded', dataDir, port: 0, logLevel: 'silent', limits: { minTtlMs: 100, lockDelayMs: 100 } });
-    const store = await EmbeddedLockStore.open({ dataDir, limits: config.limits });
-    return { app: await buildApp(config, { store }), cleanup: () => store.close() };
-  });
+  server = await startEmbeddedLockServer();
   proxy = await FaultProxy.start(server.url);
   holderClient = new LockClient({ url: server.url, ttlMs: 5_000 });
   holder = await holderClient.openSession();

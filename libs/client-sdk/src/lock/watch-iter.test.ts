@@ -4,20 +4,14 @@
 
 import { KdiError, type WatchEvent } from '@kdi/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../../../../apps/lockserver/src/app.js';
-import { parseConfig } from '../../../../apps/lockserver/src/config.js';
-import { EmbeddedLockStore } from '../../../../apps/lockserver/src/store/embedded/index.js';
 import { FaultProxy } from '../test-support/fault-proxy.js';
-import { startLockServer, type RunningLockServer } from '../test-support/lock-server.js';
+import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
+import { type RunningLockServer } from '../test-support/lock-server.js';
 import { LockClient } from './lock-client.js';
 import type { WatchItem } from './watch-iter.js';
 
 function lockServer(eventRetention: number): Promise<RunningLockServer> {
-  return startLockServer(async (dataDir) => {
-    const config = parseConfig({ backend: 'embedded', dataDir, port: 0, logLevel: 'silent', limits: { minTtlMs: 100, lockDelayMs: 100, eventRetention } });
-    const store = await EmbeddedLockStore.open({ dataDir, limits: config.limits });
-    return { app: await buildApp(config, { store }), cleanup: () => store.close() };
-  });
+  return startEmbeddedLockServer({ limits: { eventRetention } });
 }
 
 /** Collects items from the iterator in the background until `count` arrived. */

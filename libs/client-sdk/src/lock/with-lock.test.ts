@@ -3,11 +3,9 @@
 
 import { KdiError } from '@kdi/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildApp } from '../../../../apps/lockserver/src/app.js';
-import { parseConfig } from '../../../../apps/lockserver/src/config.js';
-import { EmbeddedLockStore } from '../../../../apps/lockserver/src/store/embedded/index.js';
 import { FaultProxy } from '../test-support/fault-proxy.js';
-import { startLockServer, type RunningLockServer } from '../test-support/lock-server.js';
+import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
+import { type RunningLockServer } from '../test-support/lock-server.js';
 import { ManualClock } from '../time/manual-clock.js';
 import { LockClient } from './lock-client.js';
 import type { LockSession } from './lock-session.js';
@@ -20,11 +18,7 @@ let b: LockSession;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  server = await startLockServer(async (dataDir) => {
-    const config = parseConfig({ backend: 'embedded', dataDir, port: 0, logLevel: 'silent', limits: { minTtlMs: 100, lockDelayMs: 100 } });
-    const store = await EmbeddedLockStore.open({ dataDir, limits: config.limits });
-    return { app: await buildApp(config, { store }), cleanup: () => store.close() };
-  });
+  server = await startEmbeddedLockServer();
   clientA = new LockClient({ url: server.url, ttlMs: 3_000 });
   clientB = new LockClient({ url: server.url, ttlMs: 3_000 });
   a = await clientA.openSession();

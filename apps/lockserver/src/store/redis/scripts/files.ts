@@ -34,13 +34,8 @@ return out(fileReply(path))
 /** ARGV[6] path, [7] contents, [8] ifGeneration or '' → out(fileReply). */
 export const SET_CONTENTS_LUA = `${PRELUDE}
 local path, contents, ifGeneration = ARGV[6], ARGV[7], ARGV[8]
-local g = redis.call('HGET', fileKey(path), 'g')
-if not g then
-  return fail('NOT_FOUND', 'file ' .. path .. ' does not exist')
-end
-if ifGeneration ~= '' and g ~= ifGeneration then
-  return fail('ABORTED', 'file ' .. path .. ' is at generation ' .. g .. ', not ' .. ifGeneration .. '; read it again')
-end
+local _, refused = checkGeneration(path, ifGeneration)
+if refused then return refused end
 local ng = emit('changed', path)
 redis.call('HSET', fileKey(path), 'c', contents, 'g', fmt(ng))
 return out(fileReply(path))
@@ -49,13 +44,8 @@ return out(fileReply(path))
 /** ARGV[6] path, [7] ifGeneration or '', [8] caller session or '' → out(). */
 export const DELETE_FILE_LUA = `${PRELUDE}
 local path, ifGeneration, caller = ARGV[6], ARGV[7], ARGV[8]
-local g = redis.call('HGET', fileKey(path), 'g')
-if not g then
-  return fail('NOT_FOUND', 'file ' .. path .. ' does not exist')
-end
-if ifGeneration ~= '' and g ~= ifGeneration then
-  return fail('ABORTED', 'file ' .. path .. ' is at generation ' .. g .. ', not ' .. ifGeneration .. '; read it again')
-end
+local _, refused = checkGeneration(path, ifGeneration)
+if refused then return refused end
 for _, sid in ipairs(redis.call('HKEYS', holdersKey(path))) do
   if sid ~= caller then
     return fail('FAILED_PRECONDITION', 'file ' .. path .. ' is locked by another session; it can be deleted once that lock is released')

@@ -107,6 +107,19 @@ local function treeRemove(path)
   end
 end
 
+-- The file's generation, or (nil, an error reply) when the file is missing
+-- or, with ifGeneration (not ''), has moved on: the compare-and-set check.
+local function checkGeneration(path, ifGeneration)
+  local g = redis.call('HGET', fileKey(path), 'g')
+  if not g then
+    return nil, fail('NOT_FOUND', 'file ' .. path .. ' does not exist')
+  end
+  if ifGeneration ~= '' and g ~= ifGeneration then
+    return nil, fail('ABORTED', 'file ' .. path .. ' is at generation ' .. g .. ', not ' .. ifGeneration .. '; read it again')
+  end
+  return g, nil
+end
+
 local function holderGeneration(value)
   return tonumber(string.match(value, '^(%d+)|'))
 end
