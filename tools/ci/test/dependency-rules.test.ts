@@ -46,6 +46,10 @@ const RULES: Rule[] = [
     dir: 'apps/lockserver/src',
     allowed: ['@kdi/protocol', '@kdi/client-sdk', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
   },
+  {
+    dir: 'apps/tabletserver/src',
+    allowed: ['@kdi/protocol', '@kdi/storage', '@kdi/client-sdk', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'zod', 'pino'],
+  },
 ];
 
 describe('dependency rules', () => {
