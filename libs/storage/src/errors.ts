@@ -1,6 +1,8 @@
 // The storage engine's own small error set (LevelDB's Status, Pebble's
 // errors): callers map these onto the protocol's catalogue at the app edge.
-export type StorageErrorKind = 'corruption' | 'io' | 'invalid-argument' | 'not-found' | 'closed';
+//   aborted — a row transaction conflict (a touched row changed after commitMaxTxn);
+//   busy    — back-pressure: memory is full and did not drain in time (retryAfterMs says when to retry).
+export type StorageErrorKind = 'corruption' | 'io' | 'invalid-argument' | 'not-found' | 'closed' | 'aborted' | 'busy';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';
@@ -9,10 +11,16 @@ export class StorageError extends Error {
     message: string,
     /** The file the error concerns, when there is one. */
     readonly path?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown>; retryAfterMs?: number },
   ) {
     super(message, options);
+    this.details = options?.details;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+  /** Machine-readable facts about the error (e.g. the conflicting row). */
+  readonly details: Record<string, unknown> | undefined;
+  /** For 'busy': when a retry is likely to succeed. */
+  readonly retryAfterMs: number | undefined;
 }
 
 export const corruption = (message: string, path?: string) => new StorageError('corruption', message, path);
@@ -21,6 +29,8 @@ export const ioError = (message: string, path?: string, cause?: unknown) =>
 export const invalidArgument = (message: string) => new StorageError('invalid-argument', message);
 export const notFound = (message: string, path?: string) => new StorageError('not-found', message, path);
 export const closed = (what: string) => new StorageError('closed', `${what} is closed`);
+export const aborted = (message: string, details: Record<string, unknown>) => new StorageError('aborted', message, undefined, { details });
+export const busy = (message: string, retryAfterMs: number) => new StorageError('busy', message, undefined, { retryAfterMs });
 
 export function isStorageError(e: unknown, kind?: StorageErrorKind): e is StorageError {
   return e instanceof StorageError && (kind === undefined || e.kind === kind);

@@ -12,12 +12,12 @@
 //    scanner holds it; the manifest never names a file that is not fully
 //    written and synced.
 
-import { type Cell } from '../cell.js';
+import { type Cell, cellSize, compareBytes } from '../cell.js';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { BlockCodec } from '../codec/block-codec.js';
 import { DEFAULT_PICKER_OPTIONS, type CompactionPickerOptions, compactionScore, pickCompaction } from '../compaction/compaction-picker.js';
 import { mergeIntoWriter } from '../compaction/merge-fragments.js';
-import { closed, invalidArgument, isStorageError, notFound } from '../errors.js';
+import { aborted, busy, closed, invalidArgument, isStorageError, notFound } from '../errors.js';
 import { FragmentReader } from '../fragment/fragment-reader.js';
 import { FragmentWriter } from '../fragment/fragment-writer.js';
 import type { FileSystem } from '../fs/file-system.js';
@@ -26,15 +26,16 @@ import { replayLog } from '../log/log-reader.js';
 import { DiskCursor } from '../merge/disk-cursor.js';
 import { MemoryCursor } from '../merge/memory-cursor.js';
 import { MergedScan, type ScanPage, type ScanSource } from '../merge/merged-scan.js';
-import { type RowRange, rowInRange } from '../merge/row-range.js';
-import { MemoryFragment } from '../memory/memory-fragment.js';
+import { intersect, rangeAsInterval, type RowRange, rowInRange } from '../merge/row-range.js';
+import { MemoryFragment, rowSuccessorKey, seekKey } from '../memory/memory-fragment.js';
 import { type PurgePolicy, purgeTest, validatePurgePolicy } from '../purge/purge-policy.js';
-import { compileScanSpec, type ScanSpec } from '../scan/scan-spec.js';
+import { belowUpper, compileScanSpec, matchesColumn, matchesTime, type ScanSpec } from '../scan/scan-spec.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { DiskFragment } from './disk-fragment.js';
 import { decodeLogBatch, encodeLogBatch } from './log-batch.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
+import { RowTxns } from './row-txns.js';
 import { validateCells } from './validate-cells.js';
 import type { Cursor } from '../merge/cursor.js';
 import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
@@ -50,6 +51,10 @@ export interface EngineOptions {
   readonly logSegmentBytes?: number;
   /** Serialize memory fragments when they hold more than this. */
   readonly memoryBudgetBytes?: number;
+  /** Applies wait (back-pressure) while memory fragments hold more than this; default 2 × the budget. */
+  readonly maxMemoryBytes?: number;
+  /** How long an apply may wait for memory before failing 'busy' (default 10 s). */
+  readonly backPressureWaitMs?: number;
   /** Compact in the background after serializations. */
   readonly autoCompact?: boolean;
   readonly picker?: CompactionPickerOptions;
@@ -77,6 +82,26 @@ export interface ScanOptions {
   readonly maxBytes?: number;
 }
 
+export interface ApplyOptions {
+  /** Wait for the log's fdatasync (default true). */
+  readonly sync?: boolean;
+  /** Row transaction: fail 'aborted' if any touched row changed after this txn. */
+  readonly commitMaxTxn?: number;
+  /** Longest back-pressure wait for this call (default the engine's backPressureWaitMs). */
+  readonly maxWaitMs?: number;
+}
+
+/** A scan page and the txn it reflects: every apply with txn ≤ scanTxn is visible in it. */
+export interface EngineScanPage extends ScanPage {
+  readonly scanTxn: number;
+}
+
+export interface TabletStat {
+  /** Approximate cells and bytes the predicate would touch, from block indexes and memory. */
+  readonly cells: number;
+  readonly bytes: number;
+}
+
 export interface TabletSizes {
   readonly fragments: number;
   readonly diskBytes: number;
@@ -91,6 +116,8 @@ interface Tablet {
   /** Oldest first. */
   chain: DiskFragment[];
   compacting: boolean;
+  /** Last txn of every row of this tablet that RowTxns does not track. */
+  floorTxn: number;
 }
 
 interface Table {
@@ -100,6 +127,7 @@ interface Table {
   frozen: MemoryFragment[];
   /** Sorted by upper bound; disjoint. */
   tablets: Tablet[];
+  readonly txns: RowTxns;
 }
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -115,6 +143,12 @@ export class Engine {
   /** Log segments of applies between log append and memory insert. */
   private readonly inflight = new Map<number, number>();
   private nextFragmentId = 1;
+  /** Last txn handed out; txns are max(last + 1, clock µs), so they stay above anything from before a restart or on another server earlier. */
+  private lastTxn = 0;
+  /** Every apply with txn ≤ this is visible to scans. */
+  private visibleTxn = 0;
+  /** Every apply with txn ≤ this is durable. */
+  private syncedTxn = 0;
   private nextMemoryId = 1;
   private closed = false;
   private readonly clock: Clock;
@@ -144,6 +178,11 @@ export class Engine {
     const replay = await replayLog(fs, `${dir}/${LOG_DIR}`, (r) => engine.replayRecord(r.segmentId, r.payload), {
       fromSegmentId: manifest.logFloor,
     });
+    // Everything replayed is durable and visible; rows not replayed may have
+    // changed at any txn before this moment, so every tablet's floor is now.
+    engine.visibleTxn = engine.syncedTxn = engine.lastTxn;
+    const floor = engine.nextTxn();
+    for (const t of engine.tablets.values()) t.floorTxn = floor;
     engine.log = await LogWriter.open(fs, `${dir}/${LOG_DIR}`, {
       ...(o.logSegmentBytes ? { segmentBytes: o.logSegmentBytes } : {}),
       firstSegmentId: Math.max(replay.lastSegmentId + 1, manifest.logFloor),
@@ -154,11 +193,17 @@ export class Engine {
 
   private replayRecord(segmentId: number, payload: Uint8Array): void {
     const batch = decodeLogBatch(payload, `log segment ${segmentId}`);
+    if (batch.txn > this.lastTxn) this.lastTxn = batch.txn;
     const table = this.tables.get(batch.table);
     // Data for a table with no tablet left here was serialized or dropped.
     if (!table) return;
-    for (const c of batch.cells) if (this.tabletFor(table, c.row)) table.active.insert(c);
+    for (const c of batch.cells) {
+      if (!this.tabletFor(table, c.row)) continue;
+      table.active.insert(c);
+      if (batch.txn > 0) table.txns.record(RowTxns.key(c.row), batch.txn);
+    }
     table.active.oldestLogSegment = Math.min(table.active.oldestLogSegment, segmentId);
+    if (batch.txn > table.active.maxTxn) table.active.maxTxn = batch.txn;
   }
 
   // ---- tablets ---------------------------------------------------------
@@ -173,7 +218,7 @@ export class Engine {
     }
     let table = this.tables.get(def.table);
     if (!table) {
-      table = { name: def.table, active: new MemoryFragment(this.nextMemoryId++), frozen: [], tablets: [] };
+      table = { name: def.table, active: new MemoryFragment(this.nextMemoryId++), frozen: [], tablets: [], txns: new RowTxns() };
       this.tables.set(def.table, table);
     }
     const range: RowRange = { lowerExclusive: def.lowerExclusive, upperInclusive: def.upperInclusive };
@@ -183,7 +228,8 @@ export class Engine {
     for (const other of table.tablets) {
       if (rangesOverlap(range, other.range)) throw invalidArgument(`tablet ${def.id} overlaps tablet ${other.def.id} of table ${def.table}`);
     }
-    const tablet: Tablet = { def, range, chain: [], compacting: false };
+    // A new tablet's rows may have changed anywhere before now (another server, a reload).
+    const tablet: Tablet = { def, range, chain: [], compacting: false, floorTxn: this.nextTxn() };
     table.tablets.push(tablet);
     table.tablets.sort((a, b) => compareUpper(a.range.upperInclusive, b.range.upperInclusive));
     this.tablets.set(def.id, tablet);
@@ -206,6 +252,7 @@ export class Engine {
     this.removeTabletEntry(t);
     const low = this.addTablet({ ...t.def, id: lowId, upperInclusive: row });
     const high = this.addTablet({ ...t.def, id: highId, lowerExclusive: row });
+    low.floorTxn = high.floorTxn = t.floorTxn;
     for (const f of t.chain) {
       low.chain.push(f.ref());
       high.chain.push(f.ref());
@@ -261,37 +308,104 @@ export class Engine {
 
   // ---- writes ----------------------------------------------------------
 
+  /** The next txn: above the last one and, when the clock allows, at the clock. */
+  private nextTxn(): number {
+    this.lastTxn = Math.max(this.lastTxn + 1, this.clock.nowMicros());
+    return this.lastTxn;
+  }
+
   /**
    * Logs and applies a batch for `table`. Every row must fall in a tablet of
-   * the table. Resolves with the batch's log sequence number once it is
-   * logged (durable when sync, the default) and visible.
+   * the table. With commitMaxTxn it is a row transaction: if any touched
+   * row's last txn is above it, nothing is applied ('aborted'). Resolves with
+   * the batch's txn once it is logged (durable when sync, the default) and
+   * visible. Waits (bounded) while memory is over its limit, then fails 'busy'.
    */
-  async apply(tableName: string, cells: readonly Cell[], opts: { sync?: boolean } = {}): Promise<number> {
+  async apply(tableName: string, cells: readonly Cell[], opts: ApplyOptions = {}): Promise<number> {
     this.checkOpen();
     const table = this.tables.get(tableName);
     if (!table) throw notFound(`no tablet of table ${tableName} is open here`);
     validateCells(cells);
+    const tablets: Tablet[] = new Array(cells.length);
     for (let i = 0; i < cells.length; i++) {
-      if (!this.tabletFor(table, cells[i]!.row)) {
-        throw invalidArgument(`cells[${i}].row is outside every tablet of table ${tableName} open here`);
+      const t = this.tabletFor(table, cells[i]!.row);
+      if (!t) throw invalidArgument(`cells[${i}].row is outside every tablet of table ${tableName} open here`);
+      tablets[i] = t;
+    }
+    await this.admit(opts.maxWaitMs ?? this.o.backPressureWaitMs ?? 10_000);
+    this.checkOpen();
+    // From here to log.append nothing awaits: the conflict check, the txn
+    // and the log order are one step.
+    const keys = cells.map((c) => RowTxns.key(c.row));
+    if (opts.commitMaxTxn !== undefined) {
+      for (let i = 0; i < cells.length; i++) {
+        const last = table.txns.latest(keys[i]!) ?? tablets[i]!.floorTxn;
+        if (last > opts.commitMaxTxn) {
+          throw aborted(`row ${JSON.stringify(Buffer.from(cells[i]!.row).toString('latin1'))} changed at txn ${last}, after commitMaxTxn ${opts.commitMaxTxn}; read it again and retry`, {
+            cellIndex: i,
+            rowTxn: last,
+            commitMaxTxn: opts.commitMaxTxn,
+          });
+        }
       }
     }
-    const payload = encodeLogBatch(tableName, cells);
+    const txn = this.nextTxn();
+    for (const k of keys) table.txns.record(k, txn);
+    const payload = encodeLogBatch(tableName, cells, txn);
     const segment = this.log.currentSegmentId;
     this.inflight.set(segment, (this.inflight.get(segment) ?? 0) + 1);
+    const sync = opts.sync ?? true;
     try {
-      const { segmentId, seq } = await this.log.append(payload, { sync: opts.sync ?? true });
+      const { segmentId } = await this.log.append(payload, { sync });
       // Insert the logged bytes, not the caller's buffers: one copy, and the
       // memory fragment cannot be changed behind our back.
       const active = table.active;
       for (const c of decodeLogBatch(payload, 'apply').cells) active.insert(c);
       active.oldestLogSegment = Math.min(active.oldestLogSegment, segmentId);
+      if (txn > active.maxTxn) active.maxTxn = txn;
+      if (txn > this.visibleTxn) this.visibleTxn = txn;
+      // A synced record makes every earlier one durable too (the log is in order).
+      if (sync && txn > this.syncedTxn) this.syncedTxn = txn;
       this.maybeSerialize();
-      return seq;
+      return txn;
     } finally {
       const n = this.inflight.get(segment)! - 1;
       if (n === 0) this.inflight.delete(segment);
       else this.inflight.set(segment, n);
+    }
+  }
+
+  /** Waits until everything up to `atLeastTxn` (default: every txn so far) is durable; returns the durable txn. */
+  async sync(atLeastTxn?: number): Promise<number> {
+    this.checkOpen();
+    const target = atLeastTxn ?? this.lastTxn;
+    if (!Number.isSafeInteger(target) || target < 0) throw invalidArgument(`atLeastTxn must be a non-negative integer, got ${atLeastTxn}`);
+    if (target > this.lastTxn) throw invalidArgument(`txn ${target} has not been handed out yet (the latest is ${this.lastTxn})`);
+    if (target <= this.syncedTxn) return this.syncedTxn;
+    const upTo = this.lastTxn;
+    await this.log.sync();
+    if (upTo > this.syncedTxn) this.syncedTxn = upTo;
+    return this.syncedTxn;
+  }
+
+  /** The latest txn visible to scans. */
+  get currentTxn(): number {
+    return this.visibleTxn;
+  }
+
+  /** Back-pressure: waits while memory is over its limit, at most `maxWaitMs`. */
+  private async admit(maxWaitMs: number): Promise<void> {
+    const limit = this.o.maxMemoryBytes ?? 2 * (this.o.memoryBudgetBytes ?? 64 << 20);
+    if (this.memoryBytes() < limit) return;
+    const deadline = performance.now() + maxWaitMs;
+    while (this.memoryBytes() >= limit) {
+      this.checkOpen();
+      this.maybeSerialize();
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        throw busy(`memory fragments hold ${this.memoryBytes()} bytes, over the ${limit}-byte limit, and did not drain within ${maxWaitMs} ms; retry later`, 1000);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(left, 25)));
     }
   }
 
@@ -353,6 +467,10 @@ export class Engine {
           else f.unref();
         }
         table.frozen = table.frozen.filter((x) => x !== mem);
+        // Rows whose last change just left memory are no longer tracked:
+        // their tablets' floors rise to cover them.
+        const forgotten = table.txns.forget(mem.maxTxn);
+        for (const t of table.tablets) if (forgotten > t.floorTxn) t.floorTxn = forgotten;
       }
       const floor = this.logFloor();
       await this.saveManifest();
@@ -542,7 +660,7 @@ export class Engine {
         purge: purgeTest(t.def.purge, this.clock.nowMicros()),
         after,
       });
-      return new EngineScanner(scan, held);
+      return new EngineScanner(scan, held, this.visibleTxn);
     } catch (e) {
       for (const f of held) f.unref();
       throw e;
@@ -550,13 +668,57 @@ export class Engine {
   }
 
   /** One page of a scan; pass the last returned key as `after` for the next. */
-  async scan(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<ScanPage> {
+  async scan(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanPage> {
     const s = await this.openScanner(id, spec, opts);
     try {
       return await s.nextBatch(opts.maxCells ?? 10_000, opts.maxBytes ?? 4 << 20);
     } finally {
       s.close();
     }
+  }
+
+  /**
+   * Approximate cells and bytes `spec` touches in a tablet, without reading
+   * data blocks: whole disk blocks overlapping the rows (skipping those the
+   * time range or family mask rules out) plus a walk of the memory
+   * fragments. Overwritten and erased versions are counted too.
+   */
+  stat(id: string, spec: ScanSpec): TabletStat {
+    this.checkOpen();
+    const t = this.getTablet(id);
+    const table = this.tables.get(t.def.table)!;
+    const c = compileScanSpec(spec);
+    const tabletRows = rangeAsInterval(t.range);
+    const intervals = (c.rows ?? [{}]).map((iv) => intersect(iv, tabletRows)).filter((iv) => iv !== undefined);
+    let cells = 0;
+    let bytes = 0;
+    for (const f of t.chain) {
+      const r = f.reader;
+      for (const iv of intervals) {
+        for (let b = iv.lower ? r.seekBlock(iv.lower.value) : 0; b < r.blockCount; b++) {
+          const m = r.blockMeta(b);
+          const skip =
+            m.maxTimestamp < c.minTime || m.minTimestamp > c.maxTime || (c.familyMask !== undefined && (m.familyMask & c.familyMask) === 0n);
+          if (!skip) {
+            cells += m.cellCount;
+            bytes += m.rawSize;
+          }
+          if (iv.upper && Buffer.compare(m.lastRow, iv.upper.value) >= 0) break;
+        }
+      }
+    }
+    for (const mem of [table.active, ...table.frozen]) {
+      for (const iv of intervals) {
+        let [ci, i] = iv.lower ? mem.seek(iv.lower.inclusive ? seekKey(iv.lower.value) : rowSuccessorKey(iv.lower.value)) : [0, 0];
+        for (let cell = mem.at(ci, i); cell !== undefined; [ci, i] = mem.step(ci, i), cell = mem.at(ci, i)) {
+          if (!belowUpper(cell.row, iv, compareBytes)) break;
+          if (!matchesColumn(c, cell.column) || !matchesTime(c, cell.timestamp)) continue;
+          cells++;
+          bytes += cellSize(cell);
+        }
+      }
+    }
+    return { cells, bytes };
   }
 
   tabletSizes(id: string): TabletSizes {
@@ -653,13 +815,15 @@ export class EngineScanner {
   constructor(
     private readonly scan: MergedScan,
     private readonly held: DiskFragment[],
+    /** Every apply with txn ≤ this was visible when the scanner opened. */
+    readonly scanTxn: number,
   ) {}
 
-  async nextBatch(maxCells: number, maxBytes: number): Promise<ScanPage> {
-    if (this.done) return { cells: [], end: true };
+  async nextBatch(maxCells: number, maxBytes: number): Promise<EngineScanPage> {
+    if (this.done) return { cells: [], end: true, scanTxn: this.scanTxn };
     const page = await this.scan.nextBatch(maxCells, maxBytes);
     if (page.end) this.close();
-    return page;
+    return { ...page, scanTxn: this.scanTxn };
   }
 
   close(): void {

@@ -1,7 +1,8 @@
 // One log record's payload: a batch of cells for one table.
 //
-//   u8   version (1)
+//   u8   version (2; version 1 had no txn)
 //   u16  table name length, then the UTF-8 table name
+//   f64  txn: the batch's transaction number (a safe integer)   -- version 2
 //   u32  cell count
 //   per cell:
 //     u8   flags (bit 0: erasure)
@@ -17,21 +18,24 @@
 import type { Cell } from '../cell.js';
 import { corruption } from '../errors.js';
 
-const VERSION = 1;
+const VERSION = 2;
 
 export interface LogBatch {
   readonly table: string;
+  /** The batch's transaction number; 0 for version-1 batches, which had none. */
+  readonly txn: number;
   readonly cells: Cell[];
 }
 
-export function encodeLogBatch(table: string, cells: readonly Cell[]): Buffer {
+export function encodeLogBatch(table: string, cells: readonly Cell[], txn = 0): Buffer {
   const name = Buffer.from(table, 'utf8');
-  let size = 1 + 2 + name.length + 4;
+  let size = 1 + 2 + name.length + 8 + 4;
   for (const c of cells) size += 1 + 4 + c.row.length + 4 + c.column.length + 8 + (c.value ? 4 + c.value.length : 0);
   const buf = Buffer.allocUnsafe(size);
   let o = buf.writeUInt8(VERSION, 0);
   o = buf.writeUInt16LE(name.length, o);
   o += name.copy(buf, o);
+  o = buf.writeDoubleLE(txn, o);
   o = buf.writeUInt32LE(cells.length, o);
   for (const c of cells) {
     o = buf.writeUInt8(c.value === null ? 1 : 0, o);
@@ -60,11 +64,19 @@ export function decodeLogBatch(data: Uint8Array, where: string): LogBatch {
     if (o + n > buf.length) fail(`truncated at byte ${o}`);
   };
   need(0, 7);
-  if (buf[0] !== VERSION) fail(`unknown batch version ${buf[0]}`);
+  const version = buf[0];
+  if (version !== 1 && version !== VERSION) fail(`unknown batch version ${buf[0]}`);
   const nameLen = buf.readUInt16LE(1);
   need(3, nameLen + 4);
   const table = buf.toString('utf8', 3, 3 + nameLen);
   let o = 3 + nameLen;
+  let txn = 0;
+  if (version === VERSION) {
+    need(o, 12);
+    txn = buf.readDoubleLE(o);
+    if (!Number.isSafeInteger(txn) || txn < 0) fail(`bad txn ${txn}`);
+    o += 8;
+  }
   const count = buf.readUInt32LE(o);
   o += 4;
   const cells: Cell[] = new Array(count);
@@ -96,5 +108,5 @@ export function decodeLogBatch(data: Uint8Array, where: string): LogBatch {
     cells[i] = { row, column, timestamp, value };
   }
   if (o !== buf.length) fail(`${buf.length - o} bytes after the last cell`);
-  return { table, cells };
+  return { table, txn, cells };
 }

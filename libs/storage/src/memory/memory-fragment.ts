@@ -22,6 +22,8 @@ export class MemoryFragment {
   minTimestamp = Number.MAX_SAFE_INTEGER;
   /** Oldest log segment holding a record of this fragment (engine bookkeeping for the log floor). */
   oldestLogSegment = Number.POSITIVE_INFINITY;
+  /** Highest txn of a batch inserted here (engine bookkeeping for row transactions). */
+  maxTxn = 0;
   maxTimestamp = Number.MIN_SAFE_INTEGER;
 
   constructor(readonly id: number) {}
