@@ -12,4 +12,4 @@ export { contentsBytes, contentsText, type Contents } from './lock/contents.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export { systemClock, type MonotonicClock } from './time/clock.js';
 export { ManualClock } from './time/manual-clock.js';
-export type { Listener } from './events/typed-emitter.js';
+export { TypedEmitter, type Listener } from './events/typed-emitter.js';

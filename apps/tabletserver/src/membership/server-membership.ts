@@ -1,0 +1,127 @@
+// A tablet server's membership (DESIGN §8, §9): it holds an exclusive lock
+// on its ephemeral file /kdi/servers/<id> (contents: its URL and disks).
+// The master finds servers by these files and declares a server dead by
+// deleting its file after the lock-delay.
+//
+// Promises:
+//  - isLive() is false from the moment the session's lease (measured from
+//    keep-alive send time on the monotonic clock) may have run out, the
+//    session expired, or the file was deleted — the server must then
+//    acknowledge no write (it fences itself);
+//  - 'lost' is emitted once, with the reason; the process is expected to
+//    exit (a server whose file is gone may have had its tablets reassigned).
+
+import { type LockClient, type LockSession, TypedEmitter } from '@kdi/client-sdk';
+import { isKdiError, type Sequencer } from '@kdi/protocol';
+
+export const SERVERS_DIR = '/kdi/servers';
+
+export interface ServerInfo {
+  readonly serverId: string;
+  readonly url: string;
+  readonly disks: readonly string[];
+}
+
+export interface MembershipEvents {
+  lost: { readonly reason: 'session-expired' | 'file-deleted' | 'lock-lost' };
+  jeopardy: { readonly leaseRemainingMs: number };
+}
+
+export class ServerMembership extends TypedEmitter<MembershipEvents> {
+  private lostReason: MembershipEvents['lost']['reason'] | undefined;
+  private readonly watchAbort = new AbortController();
+
+  private constructor(
+    readonly info: ServerInfo,
+    readonly path: string,
+    private readonly session: LockSession,
+    readonly sequencer: Sequencer,
+  ) {
+    super();
+  }
+
+  /**
+   * Creates the ephemeral file and takes its lock. Fails (FAILED_PRECONDITION)
+   * when another live server holds the same id.
+   */
+  static async join(client: LockClient, info: ServerInfo, opts: { ttlMs?: number } = {}): Promise<ServerMembership> {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(info.serverId)) throw new RangeError(`server id ${JSON.stringify(info.serverId)} must be 1-64 of [A-Za-z0-9._-]`);
+    const path = `${SERVERS_DIR}/${info.serverId}`;
+    const session = await client.openSession(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs });
+    try {
+      try {
+        await session.createFile(path, { ephemeral: true, contents: JSON.stringify(info) });
+      } catch (e) {
+        if (isKdiError(e) && e.code === 'ALREADY_EXISTS') {
+          throw new Error(`server id ${info.serverId} is in use: ${path} belongs to another live session`, { cause: e });
+        }
+        throw e;
+      }
+      const got = await session.acquire(path, { mode: 'exclusive' });
+      if (!got.acquired) throw new Error(`could not lock ${path}: ${got.reason}`);
+      const m = new ServerMembership(info, path, session, got.sequencer);
+      m.start(client);
+      return m;
+    } catch (e) {
+      await session.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  private start(client: LockClient): void {
+    this.session.on('expired', () => this.lose('session-expired'));
+    this.session.on('lock-lost', () => this.lose('lock-lost'));
+    this.session.on('jeopardy', (j) => this.emit('jeopardy', { leaseRemainingMs: j.leaseRemainingMs }));
+    void (async () => {
+      try {
+        for await (const item of client.watchIter(this.path, { after: this.sequencer.generation, signal: this.watchAbort.signal })) {
+          if (item.type === 'deleted') {
+            this.lose('file-deleted');
+            return;
+          }
+          if (item.type === 'reset') {
+            // History is gone: look at the file itself.
+            const still = await client.stat(this.path).then(
+              () => true,
+              (e: unknown) => !(isKdiError(e) && e.code === 'NOT_FOUND'),
+            );
+            if (!still) {
+              this.lose('file-deleted');
+              return;
+            }
+          }
+        }
+      } catch {
+        // The watch ends with leave() or with the session; the lease decides liveness.
+      }
+    })();
+  }
+
+  private lose(reason: MembershipEvents['lost']['reason']): void {
+    if (this.lostReason !== undefined) return;
+    this.lostReason = reason;
+    this.watchAbort.abort();
+    this.emit('lost', { reason });
+  }
+
+  /** May this server acknowledge a write right now? */
+  isLive(): boolean {
+    return this.lostReason === undefined && this.session.isLive();
+  }
+
+  /** Why membership was lost, if it was. */
+  get lost(): MembershipEvents['lost']['reason'] | undefined {
+    return this.lostReason;
+  }
+
+  leaseRemainingMs(): number {
+    return this.isLive() ? this.session.leaseRemainingMs() : 0;
+  }
+
+  /** Leaves cleanly: the file is deleted and the lock released with the session. */
+  async leave(): Promise<void> {
+    this.watchAbort.abort();
+    if (this.lostReason === undefined) this.lostReason = 'session-expired';
+    await this.session.close().catch(() => {});
+  }
+}
