@@ -8,3 +8,4 @@ export * from './errors/index.js';
 export * from './predicate/index.js';
 export { toKdiError } from './errors/to-kdi-error.js';
 export * from './lock/index.js';
+export * from './schema/index.js';

@@ -33,6 +33,7 @@ export {
   pickCompaction,
 } from './compaction/compaction-picker.js';
 export {
+  type DiskSizes,
   Engine,
   type EngineOptions,
   EngineScanner,
@@ -40,3 +41,10 @@ export {
   type TabletDefinition,
   type TabletSizes,
 } from './engine/engine.js';
+export {
+  DEFAULT_GROUP_NAME,
+  defaultGroups,
+  type GroupProblem,
+  type LocalityGroupSpec,
+  validateLocalityGroups,
+} from './schema/locality-group.js';

@@ -12,6 +12,7 @@ import type { FileSystem } from '../src/fs/file-system.js';
 import type { PurgePolicy } from '../src/purge/purge-policy.js';
 import type { ScanSpec } from '../src/scan/scan-spec.js';
 import { ManualClock } from '../src/util/clock.js';
+import { describeLocalityGroupConformance } from './engine-locality-groups.js';
 import { b, cell, erase, rng, show, TableModel } from './kit.js';
 
 export interface FsFactory {
@@ -300,7 +301,7 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
         await engine.apply('tb', Array.from({ length: 40 }, (_, j) => cell(`r${i}${String(j).padStart(3, '0')}`, 'c', 1)));
         await engine.serialize();
       }
-      const listFrags = async () => (await env.fs.list(`${env.root}/engine/tables/tb/t`)).filter((f) => f.endsWith('.frag'));
+      const listFrags = async () => (await env.fs.list(`${env.root}/engine/tables/tb/t/default`)).filter((f) => f.endsWith('.frag'));
       expect(await listFrags()).toHaveLength(3);
       const scanner = await engine.openScanner('t', {});
       const first = await scanner.nextBatch(10, 1 << 20);
@@ -364,4 +365,5 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       expect(show(await scanAll(engine, 't'))).toEqual(['a c@1=v']);
     });
   });
+  describeLocalityGroupConformance(name, factory);
 }

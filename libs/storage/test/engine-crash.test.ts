@@ -15,6 +15,7 @@ import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine } from '../src/engine/engine.js';
 import { FaultyFileSystem } from '../src/fs/faulty-file-system.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
+import type { LocalityGroupSpec } from '../src/schema/locality-group.js';
 import { cell, erase, keyOf, rng, str } from './kit.js';
 
 interface KeyState {
@@ -54,11 +55,19 @@ async function scanEverything(engine: Engine): Promise<Cell[]> {
   }
 }
 
-async function runSeed(seed: number, steps: number): Promise<{ crashes: number; checked: number }> {
+// Schemas the locality-group seeds switch between. Each has a wildcard
+// group and no purge, so what a scan shows never depends on the schema.
+const SCHEMAS: LocalityGroupSpec[][] = [
+  [{ name: 'default', families: '*' }],
+  [{ name: 'fg', families: ['f', 'g'], compression: 'none', blockSize: 4096 }, { name: 'rest', families: '*' }],
+  [{ name: 'g', families: ['g'] }, { name: 'h', families: ['h'], inMemory: true }, { name: 'rest', families: '*' }],
+];
+
+async function runSeed(seed: number, steps: number, withGroups = false): Promise<{ crashes: number; checked: number }> {
   const r = rng(seed);
   const mem = new MemoryFileSystem();
   let { engine, fs } = await openOn(mem);
-  await engine.createTablet({ id: 't', table: 'tb' });
+  await engine.createTablet({ id: 't', table: 'tb', ...(withGroups ? { groups: SCHEMAS[1] } : {}) });
   const model = new Map<string, KeyState & { row: string; column: string; ts: number }>();
   let serial = 0;
   let crashes = 0;
@@ -70,7 +79,7 @@ async function runSeed(seed: number, steps: number): Promise<{ crashes: number; 
     const batch: Cell[] = [];
     for (let i = 0; i < n; i++) {
       const row = `r${Math.floor(r() * 25)}`;
-      const column = `f:${Math.floor(r() * 3)}`;
+      const column = `${withGroups ? 'fgh'[Math.floor(r() * 3)] : 'f'}:${Math.floor(r() * 3)}`;
       const ts = Math.floor(r() * 3);
       batch.push(r() < 0.25 ? erase(row, column, ts) : cell(row, column, ts, `s${seed}-v${serial++}-${'x'.repeat(Math.floor(r() * 200))}`));
     }
@@ -132,6 +141,11 @@ async function runSeed(seed: number, steps: number): Promise<{ crashes: number; 
   };
 
   for (let step = 0; step < steps; step++) {
+    if (withGroups && r() < 0.06) {
+      // A schema change mid-flight: fragments get carried over or retired to legacy.
+      inflight.push(engine.setTableSchema('tb', SCHEMAS[Math.floor(r() * SCHEMAS.length)]!).catch(() => {}));
+      continue;
+    }
     const x = r();
     if (x < 0.45) {
       await issue(randomBatch(), true);
@@ -162,6 +176,13 @@ describe('engine crash safety (MemoryFileSystem.crash)', () => {
   for (const seed of [11, 22, 33, 44, 55, 66, 77, 88]) {
     it(`seed ${seed}: acknowledged writes survive, nothing invented or resurrected`, async () => {
       const { crashes, checked } = await runSeed(seed, 160);
+      expect(crashes).toBeGreaterThan(3);
+      expect(checked).toBeGreaterThan(100);
+    });
+  }
+  for (const seed of [101, 202, 303, 404]) {
+    it(`seed ${seed} with locality groups and schema changes: the same guarantees`, async () => {
+      const { crashes, checked } = await runSeed(seed, 200, true);
       expect(crashes).toBeGreaterThan(3);
       expect(checked).toBeGreaterThan(100);
     });

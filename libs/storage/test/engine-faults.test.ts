@@ -93,7 +93,7 @@ describe('engine under disk faults', () => {
     await engine.apply('tb', rows('a', 200));
     await engine.serialize();
     await engine.close();
-    const dir = `${DIR}/tables/tb/t`;
+    const dir = `${DIR}/tables/tb/t/default`; // the default locality group's chain
     const [name] = (await mem.list(dir)).filter((f) => f.endsWith('.frag'));
     const path = `${dir}/${name}`;
     const data = Buffer.from(await mem.readFile(path));

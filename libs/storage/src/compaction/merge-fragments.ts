@@ -8,7 +8,8 @@
 //    fragment outside the window could hold more versions or erasures.
 //    With purgeByVersion false the test is asked with version index 0,
 //    which leaves exactly the age part of an 'or' policy (and nothing of an
-//    'and' one): compaction never drops a cell a scan would still return.
+//    'and' one): compaction never drops a cell a scan would still return;
+//  - `keep` restricts the output to one locality group's families.
 
 import { type Cell, compareBytes, compareKeys } from '../cell.js';
 import type { FragmentWriter } from '../fragment/fragment-writer.js';
@@ -24,6 +25,12 @@ export interface MergeOptions {
   readonly dropErasures: boolean;
   readonly purge?: PurgeTest | undefined;
   readonly purgeByVersion: boolean;
+  /**
+   * Which columns the output keeps (a locality group's families); the
+   * rest are consumed and dropped. Equal keys share a column, so the
+   * newest-wins rule is unaffected.
+   */
+  readonly keep?: ((column: Uint8Array) => boolean) | undefined;
   readonly writer: FragmentWriter;
 }
 
@@ -62,6 +69,7 @@ export async function mergeIntoWriter(o: MergeOptions): Promise<MergeStats> {
         if (p) await p;
       }
     }
+    if (o.keep && !o.keep(best.column)) continue;
     if (groupRow === undefined || compareBytes(best.column, groupColumn!) !== 0 || compareBytes(best.row, groupRow) !== 0) {
       groupRow = best.row;
       groupColumn = best.column;

@@ -16,6 +16,8 @@ export class DiskFragment {
     readonly reader: FragmentReader,
     readonly fileBytes: number,
     private readonly onUnreferenced: (f: DiskFragment) => void,
+    /** Opened with its blocks preloaded at in-memory cache priority (its group was inMemory). */
+    readonly inMemory = false,
   ) {}
 
   ref(): this {

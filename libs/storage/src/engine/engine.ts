@@ -1,7 +1,15 @@
 // The engine facade the tablet server uses (DESIGN §5): one log per
 // server, a memory fragment per table, a chain of disk fragments per
-// tablet. apply → log (group commit) → memory; scan → merged chain;
-// serialize → one disk fragment per tablet; compact → N fragments into one.
+// tablet and locality group. apply → log (group commit) → memory; scan →
+// merged chains; serialize → one disk fragment per (tablet, group);
+// compact → N fragments of one chain into one.
+//
+// Locality groups (DESIGN §6): each tablet has groups of column families,
+// each with its own fragment chain, codec, block size, purge policy and
+// cache priority. Serialization splits memory cells by family into their
+// groups; a scan reads only the chains of the groups its columns can
+// touch; setTableSchema changes a table's groups (see tablet.ts and
+// schema/schema-change.ts for what happens to existing fragments).
 //
 // What is promised:
 //  - apply() resolves after its batch is in the log (durable when
@@ -12,10 +20,11 @@
 //    scanner holds it; the manifest never names a file that is not fully
 //    written and synced.
 
-import { type Cell, cellSize, compareBytes } from '../cell.js';
+import { type Cell, familyOf } from '../cell.js';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { BlockCodec } from '../codec/block-codec.js';
-import { DEFAULT_PICKER_OPTIONS, type CompactionPickerOptions, compactionScore, pickCompaction } from '../compaction/compaction-picker.js';
+import { lz4Codec } from '../codec/lz4-codec.js';
+import { DEFAULT_PICKER_OPTIONS, type CompactionPickerOptions } from '../compaction/compaction-picker.js';
 import { mergeIntoWriter } from '../compaction/merge-fragments.js';
 import { aborted, busy, closed, invalidArgument, isStorageError, notFound } from '../errors.js';
 import { FragmentReader } from '../fragment/fragment-reader.js';
@@ -27,15 +36,30 @@ import { DiskCursor } from '../merge/disk-cursor.js';
 import { MemoryCursor } from '../merge/memory-cursor.js';
 import { MergedScan, type ScanPage, type ScanSource } from '../merge/merged-scan.js';
 import { intersect, rangeAsInterval, type RowRange, rowInRange } from '../merge/row-range.js';
-import { MemoryFragment, rowSuccessorKey, seekKey } from '../memory/memory-fragment.js';
-import { type PurgePolicy, purgeTest, validatePurgePolicy } from '../purge/purge-policy.js';
-import { belowUpper, compileScanSpec, matchesColumn, matchesTime, type ScanSpec } from '../scan/scan-spec.js';
+import { MemoryFragment } from '../memory/memory-fragment.js';
+import { type PurgeTest, purgeTest } from '../purge/purge-policy.js';
+import { compileFamilyFilter } from '../schema/family-filter.js';
+import { defaultGroups, type LocalityGroupSpec, validateLocalityGroups } from '../schema/locality-group.js';
+import { compileScanSpec, type ScanSpec } from '../scan/scan-spec.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import { Compactor } from './compactor.js';
 import { DiskFragment } from './disk-fragment.js';
 import { decodeLogBatch, encodeLogBatch } from './log-batch.js';
-import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
+import { fragmentName, listFragmentFiles } from './fragment-files.js';
+import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestFragments } from './manifest.js';
 import { RowTxns } from './row-txns.js';
+import {
+  allFragments,
+  changeTabletSchema,
+  listsFragment,
+  newTablet,
+  scanFragments,
+  type Table,
+  type Tablet,
+  type TabletDefinition,
+} from './tablet.js';
+import { statSources, type TabletStat } from './tablet-stat.js';
 import { validateCells } from './validate-cells.js';
 import type { Cursor } from '../merge/cursor.js';
 import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
@@ -64,16 +88,8 @@ export interface EngineOptions {
   readonly onBackgroundError?: (e: unknown) => void;
 }
 
-export interface TabletDefinition {
-  readonly id: string;
-  readonly table: string;
-  /** Rows (lowerExclusive, upperInclusive]; undefined = open on that side. */
-  readonly lowerExclusive?: Uint8Array | undefined;
-  readonly upperInclusive?: Uint8Array | undefined;
-  readonly purge?: PurgePolicy | undefined;
-  /** Keep this tablet's blocks in the block cache at in-memory priority (DESIGN §6 inMemory groups). */
-  readonly inMemory?: boolean | undefined;
-}
+export type { TabletDefinition } from './tablet.js';
+export type { TabletStat } from './tablet-stat.js';
 
 export interface ScanOptions {
   /** Resume strictly after this key (the last key of the previous page). */
@@ -96,39 +112,23 @@ export interface EngineScanPage extends ScanPage {
   readonly scanTxn: number;
 }
 
-export interface TabletStat {
-  /** Approximate cells and bytes the predicate would touch, from block indexes and memory. */
-  readonly cells: number;
-  readonly bytes: number;
-}
-
-export interface TabletSizes {
+export interface DiskSizes {
   readonly fragments: number;
   readonly diskBytes: number;
   readonly diskCells: number;
+}
+
+export interface TabletSizes extends DiskSizes {
   /** Bytes of the table's memory fragments (shared by its tablets). */
   readonly tableMemoryBytes: number;
+  /** Per locality group (its chain). The totals above also count legacy fragments. */
+  readonly groups: Readonly<Record<string, DiskSizes>>;
+  /** Fragments retired by a schema change, waiting to be repartitioned. */
+  readonly legacy: DiskSizes;
 }
 
-interface Tablet {
-  readonly def: TabletDefinition;
-  readonly range: RowRange;
-  /** Oldest first. */
-  chain: DiskFragment[];
-  compacting: boolean;
-  /** Last txn of every row of this tablet that RowTxns does not track. */
-  floorTxn: number;
-}
-
-interface Table {
-  readonly name: string;
-  active: MemoryFragment;
-  /** Being serialized, oldest first. */
-  frozen: MemoryFragment[];
-  /** Sorted by upper bound; disjoint. */
-  tablets: Tablet[];
-  readonly txns: RowTxns;
-}
+/** A purge test that drops everything: cells of families no group holds. */
+const HIDDEN: PurgeTest = () => true;
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 const LOG_DIR = 'log';
@@ -153,12 +153,30 @@ export class Engine {
   private closed = false;
   private readonly clock: Clock;
   private backgroundWork: Promise<unknown> = Promise.resolve();
+  private readonly compactor: Compactor;
 
   private constructor(
     private readonly o: EngineOptions,
     private log: LogWriter,
   ) {
     this.clock = o.clock ?? systemClock;
+    const tablets = this.tablets;
+    const isClosed = () => this.closed;
+    this.compactor = new Compactor(
+      {
+        get closed() {
+          return isClosed();
+        },
+        picker: o.picker ?? DEFAULT_PICKER_OPTIONS,
+        tablets: () => tablets.values(),
+        getTablet: (id) => this.getTablet(id),
+        isCurrent: (t) => tablets.get(t.def.id) === t,
+        checkOpen: () => this.checkOpen(),
+        writeFragment: (t, g, src, how) => this.writeFragment(t, g, src, how),
+        saveManifest: () => this.saveManifest(),
+      },
+      this.compactQueue,
+    );
   }
 
   /** Opens (or creates) the engine in `dir`, replaying the log. */
@@ -171,8 +189,12 @@ export class Engine {
     const engine = new Engine(o, undefined as unknown as LogWriter);
     engine.nextFragmentId = manifest.nextFragmentId;
     for (const t of manifest.tablets) {
-      const tablet = engine.addTablet({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, purge: t.purge, inMemory: t.inMemory });
-      for (const name of t.fragments) tablet.chain.push((await engine.openFragment(name, tablet.def.inMemory)).ref());
+      const tablet = engine.addTablet({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, groups: t.groups });
+      for (const [i, g] of tablet.routing.groups.entries()) {
+        const chain = tablet.chains[i]!;
+        for (const name of t.chains[g.name] ?? []) chain.fragments.push((await engine.openFragment(name, g.inMemory === true)).ref());
+      }
+      for (const l of t.legacy) tablet.legacy.push((await engine.openFragment(l.fragment, l.inMemory)).ref());
     }
     await engine.removeOrphans(manifest);
     const replay = await replayLog(fs, `${dir}/${LOG_DIR}`, (r) => engine.replayRecord(r.segmentId, r.payload), {
@@ -212,10 +234,11 @@ export class Engine {
     if (!NAME_RE.test(def.table)) throw invalidArgument(`table name ${JSON.stringify(def.table)} must match [A-Za-z0-9._-]{1,128}`);
     if (!NAME_RE.test(def.id)) throw invalidArgument(`tablet id ${JSON.stringify(def.id)} must match [A-Za-z0-9._-]{1,128}`);
     if (this.tablets.has(def.id)) throw invalidArgument(`tablet ${def.id} already exists`);
-    if (def.purge) {
-      const bad = validatePurgePolicy(def.purge);
-      if (bad) throw invalidArgument(bad);
+    if (def.groups !== undefined && (def.purge !== undefined || def.inMemory !== undefined)) {
+      throw invalidArgument(`tablet ${def.id}: with groups, set purge and inMemory on each group, not on the tablet`);
     }
+    const groups = copyGroups(def.groups ?? defaultGroups(def.purge, def.inMemory));
+    checkGroups(groups, `tablet ${def.id}`);
     let table = this.tables.get(def.table);
     if (!table) {
       table = { name: def.table, active: new MemoryFragment(this.nextMemoryId++), frozen: [], tablets: [], txns: new RowTxns() };
@@ -229,7 +252,7 @@ export class Engine {
       if (rangesOverlap(range, other.range)) throw invalidArgument(`tablet ${def.id} overlaps tablet ${other.def.id} of table ${def.table}`);
     }
     // A new tablet's rows may have changed anywhere before now (another server, a reload).
-    const tablet: Tablet = { def, range, chain: [], compacting: false, floorTxn: this.nextTxn() };
+    const tablet = newTablet(def, range, groups, this.nextTxn());
     table.tablets.push(tablet);
     table.tablets.sort((a, b) => compareUpper(a.range.upperInclusive, b.range.upperInclusive));
     this.tablets.set(def.id, tablet);
@@ -250,14 +273,30 @@ export class Engine {
       throw invalidArgument(`split row must lie strictly inside tablet ${id}`);
     }
     this.removeTabletEntry(t);
-    const low = this.addTablet({ ...t.def, id: lowId, upperInclusive: row });
-    const high = this.addTablet({ ...t.def, id: highId, lowerExclusive: row });
-    low.floorTxn = high.floorTxn = t.floorTxn;
-    for (const f of t.chain) {
-      low.chain.push(f.ref());
-      high.chain.push(f.ref());
+    const { purge: _p, inMemory: _m, ...base } = t.def;
+    const groups = t.routing.groups;
+    let low: Tablet;
+    try {
+      low = this.addTablet({ ...base, id: lowId, upperInclusive: row, groups });
+    } catch (e) {
+      this.restoreTabletEntry(t);
+      throw e;
     }
-    this.dropChain(t);
+    let high: Tablet;
+    try {
+      high = this.addTablet({ ...base, id: highId, lowerExclusive: row, groups });
+    } catch (e) {
+      this.removeTabletEntry(low);
+      this.restoreTabletEntry(t);
+      throw e;
+    }
+    low.floorTxn = high.floorTxn = t.floorTxn;
+    for (const half of [low, high]) {
+      t.chains.forEach((c, i) => half.chains[i]!.fragments.push(...c.fragments.map((f) => f.ref())));
+      half.legacy.push(...t.legacy.map((f) => f.ref()));
+    }
+    t.successors = [low, high];
+    this.dropChains(t);
     await this.saveManifest();
   }
 
@@ -266,7 +305,7 @@ export class Engine {
     this.checkOpen();
     const t = this.getTablet(id);
     this.removeTabletEntry(t);
-    this.dropChain(t);
+    this.dropChains(t);
     await this.saveManifest();
   }
 
@@ -276,10 +315,47 @@ export class Engine {
     this.tablets.delete(t.def.id);
   }
 
-  private dropChain(t: Tablet): void {
-    const chain = t.chain;
-    t.chain = [];
-    for (const f of chain) f.unref();
+  private restoreTabletEntry(t: Tablet): void {
+    const table = this.tables.get(t.def.table)!;
+    table.tablets.push(t);
+    table.tablets.sort((a, b) => compareUpper(a.range.upperInclusive, b.range.upperInclusive));
+    this.tablets.set(t.def.id, t);
+  }
+
+  private dropChains(t: Tablet): void {
+    const held = allFragments(t);
+    for (const c of t.chains) c.fragments = [];
+    t.legacy = [];
+    for (const f of held) f.unref();
+  }
+
+  /** The locality groups a tablet uses now. */
+  tabletGroups(id: string): readonly LocalityGroupSpec[] {
+    return this.getTablet(id).routing.groups;
+  }
+
+  /**
+   * Changes the locality groups of every tablet of `table` here. An invalid
+   * list is rejected ('invalid-argument', every problem named) and the old
+   * groups stay. Waits for running serializations and compactions, then
+   * switches: writes to families no group holds are rejected from now on,
+   * new fragments follow the new groups, and existing chains are carried
+   * over or retired to legacy (schema/schema-change.ts); legacy fragments
+   * keep serving reads until a compaction repartitions them.
+   */
+  async setTableSchema(tableName: string, groups: readonly LocalityGroupSpec[]): Promise<void> {
+    this.checkOpen();
+    const copy = copyGroups(groups);
+    checkGroups(copy, `table ${tableName}`);
+    if (!this.tables.get(tableName)?.tablets.length) throw notFound(`no tablet of table ${tableName} is open here`);
+    await this.serializeQueue.run(() =>
+      this.compactQueue.run(async () => {
+        this.checkOpen();
+        for (const t of this.tables.get(tableName)?.tablets ?? []) changeTabletSchema(t, copy);
+        await this.saveManifest();
+      }),
+    );
+    if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
   }
 
   private getTablet(id: string): Tablet {
@@ -330,6 +406,13 @@ export class Engine {
     for (let i = 0; i < cells.length; i++) {
       const t = this.tabletFor(table, cells[i]!.row);
       if (!t) throw invalidArgument(`cells[${i}].row is outside every tablet of table ${tableName} open here`);
+      if (t.routing.wildcard === undefined && t.routing.groupOfColumn(cells[i]!.column) === undefined) {
+        const family = Buffer.from(familyOf(cells[i]!.column)).toString('utf8');
+        throw invalidArgument(
+          `cells[${i}].column is in family ${JSON.stringify(family)}, which no locality group of table ${tableName} holds, and there is no wildcard group; add the family to a group or write to a family the schema names`,
+          { cellIndex: i, family },
+        );
+      }
       tablets[i] = t;
     }
     await this.admit(opts.maxWaitMs ?? this.o.backPressureWaitMs ?? 10_000);
@@ -456,16 +539,15 @@ export class Engine {
       if (work.length === 0) return;
       await this.log.rollSegment();
       for (const [table, mem] of work) {
-        const made: [Tablet, DiskFragment][] = [];
+        const made: [Tablet, number, DiskFragment][] = [];
         for (const tablet of table.tablets) {
-          const f = await this.writeFragment(tablet, { memory: mem, disks: [] }, { dropErasures: false, purgeByVersion: false });
-          if (f) made.push([tablet, f]);
+          for (const g of groupsWithCells(tablet, mem)) {
+            const f = await this.writeFragment(tablet, g, { memory: mem, disks: [] }, { dropErasures: false, purgeByVersion: false });
+            if (f) made.push([tablet, g, f]);
+          }
         }
         // One synchronous swap: scans see the memory fragment or its fragments, never both or neither.
-        for (const [tablet, f] of made) {
-          if (this.tablets.get(tablet.def.id) === tablet) tablet.chain.push(f);
-          else f.unref();
-        }
+        for (const [tablet, g, f] of made) this.appendToChain(tablet, g, f);
         table.frozen = table.frozen.filter((x) => x !== mem);
         // Rows whose last change just left memory are no longer tracked:
         // their tablets' floors rise to cover them.
@@ -477,6 +559,18 @@ export class Engine {
       await this.log.deleteSegmentsBefore(floor);
       if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
     });
+  }
+
+  /**
+   * Appends a new fragment (holding one reference) to a tablet's group
+   * chain. A tablet split meanwhile hands it to its halves (each reads
+   * only its rows of it); a dropped one lets it go. Groups cannot have
+   * changed: schema changes wait for serializations.
+   */
+  private appendToChain(tablet: Tablet, group: number, f: DiskFragment): void {
+    if (this.tablets.get(tablet.def.id) === tablet) tablet.chains[group]!.fragments.push(f);
+    else for (const s of tablet.successors ?? []) this.appendToChain(s, group, f.ref());
+    if (this.tablets.get(tablet.def.id) !== tablet) f.unref();
   }
 
   /** Oldest log segment that may hold data not yet in a disk fragment. */
@@ -492,24 +586,36 @@ export class Engine {
 
   /**
    * Merges `src` (memory newest, then disk fragments newest first) into a
-   * new fragment of `tablet`, on a worker thread when the engine has a
-   * pool; undefined when nothing survives the merge.
+   * new fragment of one group of `tablet`, with the group's codec, block
+   * size and purge policy, keeping only the group's families; on a worker
+   * thread when the engine has a pool. Undefined when nothing survives.
    */
   private async writeFragment(
     tablet: Tablet,
+    group: number,
     src: { memory?: MemoryFragment; disks: readonly DiskFragment[] },
     how: { dropErasures: boolean; purgeByVersion: boolean },
   ): Promise<DiskFragment | undefined> {
+    const spec = tablet.routing.groups[group]!;
     const id = this.nextFragmentId++;
-    const name = `tables/${tablet.def.table}/${tablet.def.id}/${String(id).padStart(8, '0')}.frag`;
+    const name = fragmentName(tablet.def.table, tablet.def.id, spec.name, id);
     const path = `${this.o.dir}/${name}`;
     const tmp = `${path}.tmp`;
     await this.o.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
     const { lowerExclusive, upperInclusive } = tablet.range;
     const nowMicros = this.clock.nowMicros();
+    const codec = spec.compression === undefined ? (this.o.codec ?? null) : spec.compression === 'lz4' ? lz4Codec : null;
+    const blockSize = spec.blockSize ?? this.o.blockSize;
+    // One wildcard group holds every family: nothing to filter.
+    const familyFilter = tablet.routing.single ? undefined : tablet.routing.familyFilter(group);
+    const keep = familyFilter ? compileFamilyFilter(familyFilter) : undefined;
     let cellsOut: number;
     if (this.o.workers) {
-      const memory = src.memory ? encodeLogBatch('', [...src.memory.cellsInRange(lowerExclusive, upperInclusive)]) : undefined;
+      let memory: Uint8Array | undefined;
+      if (src.memory) {
+        const cells = [...src.memory.cellsInRange(lowerExclusive, upperInclusive)];
+        memory = encodeLogBatch('', keep ? cells.filter((c) => keep(c.column)) : cells);
+      }
       ({ cellsOut } = await this.o.workers.run({
         output: tmp,
         memory,
@@ -517,17 +623,15 @@ export class Engine {
         lowerExclusive,
         upperInclusive,
         dropErasures: how.dropErasures,
-        purge: tablet.def.purge,
+        familyFilter,
+        purge: spec.purge,
         nowMicros,
         purgeByVersion: how.purgeByVersion,
-        blockSize: this.o.blockSize,
-        codecId: this.o.codec?.id ?? null,
+        blockSize,
+        codecId: codec?.id ?? null,
       }));
     } else {
-      const writer = await FragmentWriter.create(this.o.fs, tmp, {
-        ...(this.o.blockSize ? { blockSize: this.o.blockSize } : {}),
-        codec: this.o.codec ?? null,
-      });
+      const writer = await FragmentWriter.create(this.o.fs, tmp, { ...(blockSize ? { blockSize } : {}), codec });
       try {
         const cursors: Cursor[] = src.memory ? [new MemoryCursor(src.memory)] : [];
         for (const f of src.disks) cursors.push(await DiskCursor.open(f.reader, undefined));
@@ -535,8 +639,9 @@ export class Engine {
           cursors,
           range: tablet.range,
           dropErasures: how.dropErasures,
-          purge: purgeTest(tablet.def.purge, nowMicros),
+          purge: purgeTest(spec.purge, nowMicros),
           purgeByVersion: how.purgeByVersion,
+          keep,
           writer,
         }));
         if (cellsOut === 0) await writer.abort();
@@ -548,10 +653,10 @@ export class Engine {
     }
     if (cellsOut === 0) return undefined;
     await this.o.fs.rename(tmp, path);
-    return (await this.openFragment(name, tablet.def.inMemory)).ref();
+    return (await this.openFragment(name, spec.inMemory === true)).ref();
   }
 
-  /** Opens a fragment once; in-memory tablets load every block into the cache at high priority. */
+  /** Opens a fragment once; fragments of in-memory groups load every block into the cache at high priority. */
   private async openFragment(name: string, inMemory = false): Promise<DiskFragment> {
     const existing = this.fragments.get(name);
     if (existing) return existing;
@@ -559,14 +664,14 @@ export class Engine {
     const cache = this.o.cache;
     const reader = await FragmentReader.open(this.o.fs, path, { ...(cache ? { cache } : {}), fileId: path, inMemory });
     if (inMemory) await reader.preload();
-    const f = new DiskFragment(name, reader, reader.info.fileBytes, (x) => this.release(x));
+    const f = new DiskFragment(name, reader, reader.info.fileBytes, (x) => this.release(x), inMemory);
     this.fragments.set(name, f);
     return f;
   }
 
   /** The last holder let go: the file goes once no chain lists it. */
   private release(f: DiskFragment): void {
-    for (const t of this.tablets.values()) if (t.chain.includes(f)) return;
+    for (const t of this.tablets.values()) if (listsFragment(t, f)) return;
     this.fragments.delete(f.name);
     this.background(async () => {
       await f.reader.close();
@@ -576,95 +681,69 @@ export class Engine {
     });
   }
 
-  // ---- compaction --------------------------------------------------------
+  // ---- compaction (compactor.ts) -------------------------------------------
 
-  /** Compacts the chains that need it most until none does. */
-  async compactAll(): Promise<void> {
-    for (;;) {
-      if (this.closed) return;
-      let best: Tablet | undefined;
-      let bestScore = 0;
-      for (const t of this.tablets.values()) {
-        if (t.compacting) continue;
-        const sizes = t.chain.map((f) => f.fileBytes);
-        if (!pickCompaction(sizes, this.o.picker ?? DEFAULT_PICKER_OPTIONS)) continue;
-        const s = compactionScore(sizes);
-        if (s > bestScore) {
-          best = t;
-          bestScore = s;
-        }
-      }
-      if (!best) return;
-      await this.compactTablet(best.def.id);
-    }
+  /**
+   * Repartitions legacy fragments (left by schema changes), then compacts
+   * the (tablet, group) chains that need it most, until none does.
+   */
+  compactAll(): Promise<void> {
+    return this.compactor.compactAll();
   }
 
   /**
-   * Merges part of a tablet's chain (the picker's choice) or, with
-   * `full`, the whole chain into one fragment.
+   * Compacts a tablet. With `group`: that group's chain only. Without: if
+   * a schema change left legacy fragments, they are repartitioned into the
+   * current groups first (and that is all, unless `full`); otherwise the
+   * chain that most needs it. `full` merges whole chains (every group's,
+   * or `group`'s) into one fragment each instead of the picker's window.
    */
-  compactTablet(id: string, opts: { full?: boolean } = {}): Promise<void> {
-    return this.compactQueue.run(async () => {
-      this.checkOpen();
-      const t = this.getTablet(id);
-      const sizes = t.chain.map((f) => f.fileBytes);
-      const pick = opts.full
-        ? sizes.length >= 1
-          ? { start: 0, end: sizes.length, major: true }
-          : undefined
-        : pickCompaction(sizes, this.o.picker ?? DEFAULT_PICKER_OPTIONS);
-      if (!pick) return;
-      const window = t.chain.slice(pick.start, pick.end);
-      for (const f of window) f.ref();
-      t.compacting = true;
-      try {
-        const out = await this.writeFragment(t, { disks: [...window].reverse() }, {
-          dropErasures: pick.major,
-          purgeByVersion: pick.major && pick.end === t.chain.length,
-        });
-        if (this.tablets.get(id) !== t) {
-          out?.unref();
-          return;
-        }
-        // Serializations only append, so the window is still contiguous.
-        const at = t.chain.indexOf(window[0]!);
-        t.chain.splice(at, window.length, ...(out ? [out] : []));
-        await this.saveManifest();
-        for (const f of window) f.unref(); // the chain's references
-      } finally {
-        t.compacting = false;
-        for (const f of window) f.unref(); // this compaction's own
-      }
-    });
+  compactTablet(id: string, opts: { full?: boolean; group?: string } = {}): Promise<void> {
+    return this.compactor.compactTablet(id, opts);
   }
 
   // ---- reads -----------------------------------------------------------
 
-  /** Opens a scanner over a tablet's chain as it is now. */
+  /**
+   * Opens a scanner over a tablet as it is now: memory, then the chains of
+   * the groups the spec's columns can touch, then legacy fragments. Each
+   * cell follows its group's purge policy; cells of families no group
+   * holds (possible only without a wildcard group) are hidden.
+   */
   async openScanner(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanner> {
     this.checkOpen();
     const t = this.getTablet(id);
     const table = this.tables.get(t.def.table)!;
-    const held = t.chain.map((f) => f.ref());
+    const compiled = compileScanSpec(spec);
+    const held = scanFragments(t, t.routing.groupsForColumns(compiled.columns)).map((f) => f.ref());
     try {
       // Empty memory fragments are left out (a scan need not see writes that
       // arrive after it starts), so a compacted, quiet tablet is one cursor.
       const sources: ScanSource[] = table.active.cellCount > 0 ? [{ memory: table.active }] : [];
       for (let i = table.frozen.length - 1; i >= 0; i--) sources.push({ memory: table.frozen[i]! });
-      for (let i = held.length - 1; i >= 0; i--) sources.push({ disk: held[i]!.reader });
+      for (const f of held) sources.push({ disk: f.reader });
       const after = opts.after ? { ...opts.after, value: null } : undefined;
-      const scan = await MergedScan.open({
-        sources,
-        range: t.range,
-        spec: compileScanSpec(spec),
-        purge: purgeTest(t.def.purge, this.clock.nowMicros()),
-        after,
-      });
+      const scan = await MergedScan.open({ sources, range: t.range, spec: compiled, ...this.scanPurge(t), after });
       return new EngineScanner(scan, held, this.visibleTxn);
     } catch (e) {
       for (const f of held) f.unref();
       throw e;
     }
+  }
+
+  /** The purge a scan of `t` applies: one policy when every family shares one, else per column. */
+  private scanPurge(t: Tablet): { purge?: PurgeTest; purgeOf?: (column: Uint8Array) => PurgeTest | undefined } {
+    const now = this.clock.nowMicros();
+    const { routing } = t;
+    if (routing.single) return { purge: purgeTest(routing.groups[0]!.purge, now) };
+    const tests = routing.groups.map((g) => purgeTest(g.purge, now));
+    if (routing.wildcard !== undefined && tests.every((x) => x === undefined)) return {};
+    return {
+      purgeOf: (column) => {
+        const g = routing.groupOfColumn(column);
+        return g === undefined ? HIDDEN : tests[g];
+      },
+    };
   }
 
   /** One page of a scan; pass the last returned key as `after` for the next. */
@@ -679,9 +758,9 @@ export class Engine {
 
   /**
    * Approximate cells and bytes `spec` touches in a tablet, without reading
-   * data blocks: whole disk blocks overlapping the rows (skipping those the
-   * time range or family mask rules out) plus a walk of the memory
-   * fragments. Overwritten and erased versions are counted too.
+   * data blocks (tablet-stat.ts): the blocks of the fragments a scan would
+   * read, plus the memory fragments. Overwritten and erased versions are
+   * counted too.
    */
   stat(id: string, spec: ScanSpec): TabletStat {
     this.checkOpen();
@@ -689,59 +768,35 @@ export class Engine {
     const table = this.tables.get(t.def.table)!;
     const c = compileScanSpec(spec);
     const tabletRows = rangeAsInterval(t.range);
-    const intervals = (c.rows ?? [{}]).map((iv) => intersect(iv, tabletRows)).filter((iv) => iv !== undefined);
-    let cells = 0;
-    let bytes = 0;
-    for (const f of t.chain) {
-      const r = f.reader;
-      for (const iv of intervals) {
-        for (let b = iv.lower ? r.seekBlock(iv.lower.value) : 0; b < r.blockCount; b++) {
-          const m = r.blockMeta(b);
-          const skip =
-            m.maxTimestamp < c.minTime || m.minTimestamp > c.maxTime || (c.familyMask !== undefined && (m.familyMask & c.familyMask) === 0n);
-          if (!skip) {
-            cells += m.cellCount;
-            bytes += m.rawSize;
-          }
-          if (iv.upper && Buffer.compare(m.lastRow, iv.upper.value) >= 0) break;
-        }
-      }
-    }
-    for (const mem of [table.active, ...table.frozen]) {
-      for (const iv of intervals) {
-        let [ci, i] = iv.lower ? mem.seek(iv.lower.inclusive ? seekKey(iv.lower.value) : rowSuccessorKey(iv.lower.value)) : [0, 0];
-        for (let cell = mem.at(ci, i); cell !== undefined; [ci, i] = mem.step(ci, i), cell = mem.at(ci, i)) {
-          if (!belowUpper(cell.row, iv, compareBytes)) break;
-          if (!matchesColumn(c, cell.column) || !matchesTime(c, cell.timestamp)) continue;
-          cells++;
-          bytes += cellSize(cell);
-        }
-      }
-    }
-    return { cells, bytes };
+    const rows = (c.rows ?? [{}]).map((iv) => intersect(iv, tabletRows)).filter((iv) => iv !== undefined);
+    const readers = scanFragments(t, t.routing.groupsForColumns(c.columns)).map((f) => f.reader);
+    return statSources(readers, [table.active, ...table.frozen], rows, c);
   }
 
   tabletSizes(id: string): TabletSizes {
     const t = this.getTablet(id);
     const table = this.tables.get(t.def.table)!;
-    let diskBytes = 0;
-    let diskCells = 0;
-    for (const f of t.chain) {
-      diskBytes += f.fileBytes;
-      diskCells += f.reader.info.cellCount;
-    }
+    const sizes = (fragments: readonly DiskFragment[]): DiskSizes => ({
+      fragments: fragments.length,
+      diskBytes: fragments.reduce((n, f) => n + f.fileBytes, 0),
+      diskCells: fragments.reduce((n, f) => n + f.reader.info.cellCount, 0),
+    });
+    const total = sizes(allFragments(t));
+    const groups: Record<string, DiskSizes> = {};
+    t.routing.groups.forEach((g, i) => (groups[g.name] = sizes(t.chains[i]!.fragments)));
     let tableMemoryBytes = table.active.bytes;
     for (const f of table.frozen) tableMemoryBytes += f.bytes;
-    return { fragments: t.chain.length, diskBytes, diskCells, tableMemoryBytes };
+    return { ...total, tableMemoryBytes, groups, legacy: sizes(t.legacy) };
   }
 
   /**
    * Approximate median row of a tablet's disk data, for splits: the
-   * median of the largest fragment whose median lies inside the tablet.
+   * median of the largest fragment (of any group) whose median lies inside
+   * the tablet.
    */
   approximateMedianRow(id: string): Uint8Array | undefined {
     const t = this.getTablet(id);
-    const bySize = [...t.chain].sort((a, b) => b.fileBytes - a.fileBytes);
+    const bySize = allFragments(t).sort((a, b) => b.fileBytes - a.fileBytes);
     for (const f of bySize) {
       const row = f.reader.approximateMedianRow();
       if (row && rowInRange(row, t.range) && !(t.range.upperInclusive && Buffer.compare(row, t.range.upperInclusive) === 0)) return row;
@@ -761,9 +816,9 @@ export class Engine {
           table: t.def.table,
           lower: t.def.lowerExclusive,
           upper: t.def.upperInclusive,
-          purge: t.def.purge,
-          inMemory: t.def.inMemory === true,
-          fragments: t.chain.map((f) => f.name),
+          groups: t.routing.groups,
+          chains: Object.fromEntries(t.routing.groups.map((g, i) => [g.name, t.chains[i]!.fragments.map((f) => f.name)])),
+          legacy: t.legacy.map((f) => ({ fragment: f.name, inMemory: f.inMemory })),
         })),
       };
       await this.o.fs.writeFileAtomic(`${this.o.dir}/${MANIFEST_NAME}`, encodeManifest(m));
@@ -772,16 +827,9 @@ export class Engine {
 
   /** Removes fragment files (and temp files) the manifest does not name: leftovers of interrupted work. */
   private async removeOrphans(m: Manifest): Promise<void> {
-    const named = new Set(m.tablets.flatMap((t) => t.fragments));
-    const tablesDir = `${this.o.dir}/tables`;
-    if (!(await this.o.fs.exists(tablesDir))) return;
-    for (const table of await this.o.fs.list(tablesDir)) {
-      for (const tablet of await this.o.fs.list(`${tablesDir}/${table}`)) {
-        for (const file of await this.o.fs.list(`${tablesDir}/${table}/${tablet}`)) {
-          const name = `tables/${table}/${tablet}/${file}`;
-          if (!named.has(name)) await this.o.fs.unlink(`${this.o.dir}/${name}`);
-        }
-      }
+    const named = manifestFragments(m);
+    for (const name of await listFragmentFiles(this.o.fs, this.o.dir)) {
+      if (!named.has(name)) await this.o.fs.unlink(`${this.o.dir}/${name}`);
     }
   }
 
@@ -844,4 +892,43 @@ function rangesOverlap(a: RowRange, b: RowRange): boolean {
   const aBeforeB = a.upperInclusive && b.lowerExclusive && Buffer.compare(a.upperInclusive, b.lowerExclusive) <= 0;
   const bBeforeA = b.upperInclusive && a.lowerExclusive && Buffer.compare(b.upperInclusive, a.lowerExclusive) <= 0;
   return !aBeforeB && !bBeforeA;
+}
+
+/** A private, frozen copy of group specs: callers' objects may change later. */
+function copyGroups(groups: readonly LocalityGroupSpec[]): readonly LocalityGroupSpec[] {
+  if (!Array.isArray(groups)) return groups;
+  return Object.freeze(
+    groups.map((g) =>
+      typeof g === 'object' && g !== null
+        ? Object.freeze({
+            ...g,
+            families: Array.isArray(g.families) ? Object.freeze([...g.families]) : g.families,
+            ...(g.purge && typeof g.purge === 'object' ? { purge: Object.freeze({ ...g.purge }) } : {}),
+          })
+        : g,
+    ),
+  );
+}
+
+function checkGroups(groups: readonly LocalityGroupSpec[], what: string): void {
+  const problems = validateLocalityGroups(groups);
+  if (problems.length > 0) {
+    throw invalidArgument(`${what}: invalid locality groups: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
+  }
+}
+
+/** The groups of `tablet` that `mem` holds cells for (one pass; a run of one column is routed once). */
+function groupsWithCells(tablet: Tablet, mem: MemoryFragment): number[] {
+  const { routing } = tablet;
+  if (routing.single) return [0];
+  const found = new Set<number>();
+  let last: Uint8Array | undefined;
+  for (const c of mem.cellsInRange(tablet.range.lowerExclusive, tablet.range.upperInclusive)) {
+    if (last !== undefined && Buffer.compare(c.column, last) === 0) continue;
+    last = c.column;
+    const g = routing.groupOfColumn(c.column);
+    if (g !== undefined) found.add(g);
+    if (found.size === routing.groups.length) break;
+  }
+  return [...found].sort((a, b) => a - b);
 }

@@ -1,27 +1,46 @@
-// The engine's manifest: which tablets exist, their row ranges and purge
-// policies, the ordered fragment files of each tablet's chain, and the
-// oldest log segment that may hold data not yet in a fragment. Written
-// whole with writeFileAtomic after every change to fragments or tablets,
-// so a crash leaves the old manifest or the new one.
+// The engine's manifest: which tablets exist, their row ranges and
+// locality groups, the ordered fragment files of each (tablet, group)
+// chain, the tablet's legacy fragments, and the oldest log segment that
+// may hold data not yet in a fragment. Written whole with writeFileAtomic
+// after every change to fragments or tablets, so a crash leaves the old
+// manifest or the new one.
 //
-// JSON (human-inspectable for `kdi repair`):
-//   { "format": "kdi-manifest", "version": 1, "nextFragmentId": n,
+// JSON (human-inspectable for `kdi repair`), version 2:
+//   { "format": "kdi-manifest", "version": 2, "nextFragmentId": n,
 //     "logFloor": segmentId,
 //     "tablets": [ { "id", "table", "lower": base64|null, "upper": base64|null,
-//                    "purge": {...}|null, "inMemory": bool, "fragments": ["tables/t/id/f.frag", ...] } ] }
-// Fragments are listed oldest first; paths are relative to the engine dir.
+//                    "groups": [ { "name", "families": "*"|[...], "compression"?, "blockSize"?,
+//                                  "inMemory"?, "purge"? } ],
+//                    "chains": { "<group>": ["tables/t/id/<group>/f.frag", ...] },
+//                    "legacy": [ { "fragment": "tables/...", "inMemory": bool } ] } ] }
+// Chains list fragments oldest first. Legacy fragments (chains retired by
+// a schema change, not yet repartitioned) are listed newest first: the
+// order in which a scan must prefer them. Paths are relative to the engine
+// dir.
+//
+// Version 1 (still read): each tablet had "purge", "inMemory" and one
+// "fragments" list; it reads as one wildcard group "default" with that
+// purge policy and inMemory flag, whose chain is that list.
 
 import { corruption } from '../errors.js';
 import type { PurgePolicy } from '../purge/purge-policy.js';
+import { DEFAULT_GROUP_NAME, defaultGroups, type LocalityGroupSpec, validateLocalityGroups } from '../schema/locality-group.js';
+
+export interface ManifestLegacyFragment {
+  readonly fragment: string;
+  readonly inMemory: boolean;
+}
 
 export interface ManifestTablet {
   readonly id: string;
   readonly table: string;
   readonly lower: Uint8Array | undefined;
   readonly upper: Uint8Array | undefined;
-  readonly purge: PurgePolicy | undefined;
-  readonly inMemory: boolean;
-  readonly fragments: readonly string[];
+  readonly groups: readonly LocalityGroupSpec[];
+  /** Group name → fragment names, oldest first. Every group has an entry. */
+  readonly chains: Readonly<Record<string, readonly string[]>>;
+  /** Newest first. */
+  readonly legacy: readonly ManifestLegacyFragment[];
 }
 
 export interface Manifest {
@@ -31,12 +50,23 @@ export interface Manifest {
 }
 
 export const MANIFEST_NAME = 'MANIFEST';
+export const MANIFEST_VERSION = 2;
+
+/** Every fragment file a manifest names. */
+export function manifestFragments(m: Manifest): Set<string> {
+  const out = new Set<string>();
+  for (const t of m.tablets) {
+    for (const names of Object.values(t.chains)) for (const n of names) out.add(n);
+    for (const l of t.legacy) out.add(l.fragment);
+  }
+  return out;
+}
 
 export function encodeManifest(m: Manifest): Uint8Array {
   const b64 = (b: Uint8Array | undefined) => (b === undefined ? null : Buffer.from(b).toString('base64'));
   const doc = {
     format: 'kdi-manifest',
-    version: 1,
+    version: MANIFEST_VERSION,
     nextFragmentId: m.nextFragmentId,
     logFloor: m.logFloor,
     tablets: m.tablets.map((t) => ({
@@ -44,9 +74,9 @@ export function encodeManifest(m: Manifest): Uint8Array {
       table: t.table,
       lower: b64(t.lower),
       upper: b64(t.upper),
-      purge: t.purge ?? null,
-      inMemory: t.inMemory,
-      fragments: t.fragments,
+      groups: t.groups,
+      chains: t.chains,
+      legacy: t.legacy,
     })),
   };
   return Buffer.from(JSON.stringify(doc, null, 1), 'utf8');
@@ -60,24 +90,38 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
     throw corruption(`manifest is not valid JSON: ${(e as Error).message}`, path);
   }
   const d = doc as Record<string, unknown>;
-  if (d?.format !== 'kdi-manifest' || d.version !== 1) throw corruption('not a version-1 KDI manifest', path);
+  if (d?.format !== 'kdi-manifest' || (d.version !== 1 && d.version !== 2)) throw corruption('not a version 1 or 2 KDI manifest', path);
   if (!Number.isSafeInteger(d.nextFragmentId) || !Number.isSafeInteger(d.logFloor) || !Array.isArray(d.tablets)) {
     throw corruption('manifest is missing nextFragmentId, logFloor or tablets', path);
   }
   const bytes = (v: unknown) => (v === null || v === undefined ? undefined : Buffer.from(String(v), 'base64'));
-  const tablets = (d.tablets as Record<string, unknown>[]).map((t, i) => {
-    if (typeof t.id !== 'string' || typeof t.table !== 'string' || !Array.isArray(t.fragments)) {
-      throw corruption(`manifest tablet ${i} is malformed`, path);
+  const tablets = (d.tablets as Record<string, unknown>[]).map((t, i): ManifestTablet => {
+    if (typeof t?.id !== 'string' || typeof t.table !== 'string') throw corruption(`manifest tablet ${i} is malformed`, path);
+    const base = { id: t.id, table: t.table, lower: bytes(t.lower), upper: bytes(t.upper) };
+    if (d.version === 1) {
+      if (!Array.isArray(t.fragments)) throw corruption(`manifest tablet ${i} is malformed`, path);
+      const groups = defaultGroups((t.purge ?? undefined) as PurgePolicy | undefined, t.inMemory === true);
+      return { ...base, groups, chains: { [DEFAULT_GROUP_NAME]: t.fragments.map(String) }, legacy: [] };
     }
-    return {
-      id: t.id,
-      table: t.table,
-      lower: bytes(t.lower),
-      upper: bytes(t.upper),
-      purge: (t.purge ?? undefined) as PurgePolicy | undefined,
-      inMemory: t.inMemory === true,
-      fragments: t.fragments.map(String),
-    };
+    const groups = t.groups as LocalityGroupSpec[];
+    const problems = Array.isArray(groups) ? validateLocalityGroups(groups) : [{ path: 'groups', message: 'missing' }];
+    if (problems.length > 0) throw corruption(`manifest tablet ${t.id}: bad locality groups (${problems.map((p) => `${p.path}: ${p.message}`).join('; ')})`, path);
+    const chainsIn = (t.chains ?? {}) as Record<string, unknown>;
+    const chains: Record<string, string[]> = {};
+    for (const g of groups) {
+      const list = chainsIn[g.name] ?? [];
+      if (!Array.isArray(list)) throw corruption(`manifest tablet ${t.id}: chain of group ${g.name} is not a list`, path);
+      chains[g.name] = list.map(String);
+    }
+    for (const name of Object.keys(chainsIn)) {
+      if (!(name in chains)) throw corruption(`manifest tablet ${t.id}: chain for unknown group ${JSON.stringify(name)}`, path);
+    }
+    if (t.legacy !== undefined && !Array.isArray(t.legacy)) throw corruption(`manifest tablet ${t.id}: legacy is not a list`, path);
+    const legacy = ((t.legacy ?? []) as Record<string, unknown>[]).map((l) => {
+      if (typeof l?.fragment !== 'string') throw corruption(`manifest tablet ${t.id}: malformed legacy entry`, path);
+      return { fragment: l.fragment, inMemory: l.inMemory === true };
+    });
+    return { ...base, groups, chains, legacy };
   });
   return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets };
 }

@@ -34,6 +34,12 @@ export interface MergedScanOptions {
   readonly range: RowRange;
   readonly spec: CompiledScanSpec;
   readonly purge?: PurgeTest | undefined;
+  /**
+   * Per-column purge policy (locality groups: each family follows its
+   * group's policy); when set it replaces `purge`. Asked once per
+   * (row, column).
+   */
+  readonly purgeOf?: ((column: Uint8Array) => PurgeTest | undefined) | undefined;
   /** Resume strictly after this key. */
   readonly after?: Cell | undefined;
 }
@@ -53,6 +59,7 @@ export class MergedScan {
   private groupColumn: Uint8Array | undefined;
   private versionIndex = 0;
   private historyIndex = 0;
+  private purgeNow: PurgeTest | undefined;
   private after: Cell | undefined;
 
   private constructor(private readonly opts: MergedScanOptions) {
@@ -64,6 +71,7 @@ export class MergedScan {
       if (x) this.intervals.push(x);
     }
     this.after = opts.after;
+    this.purgeNow = opts.purge;
   }
 
   static async open(opts: MergedScanOptions): Promise<MergedScan> {
@@ -73,9 +81,9 @@ export class MergedScan {
   }
 
   private async init(): Promise<void> {
-    const { spec, purge, after } = this.opts;
+    const { spec, purge, purgeOf, after } = this.opts;
     // Skipping blocks by time would hide versions a purge policy counts.
-    const timeSkip = purge === undefined;
+    const timeSkip = purge === undefined && purgeOf === undefined;
     const filter = {
       minTime: timeSkip ? spec.minTime : Number.MIN_SAFE_INTEGER,
       maxTime: timeSkip ? spec.maxTime : Number.MAX_SAFE_INTEGER,
@@ -148,7 +156,7 @@ export class MergedScan {
   async nextBatch(maxCells: number, maxBytes: number): Promise<ScanPage> {
     const out: Cell[] = [];
     let bytes = 0;
-    const { spec, purge } = this.opts;
+    const { spec, purgeOf } = this.opts;
     const history = spec.history;
     while (!this.done && out.length < maxCells && bytes < maxBytes) {
       const c = this.peekMerged();
@@ -178,9 +186,11 @@ export class MergedScan {
         this.groupColumn = c.column;
         this.versionIndex = 0;
         this.historyIndex = 0;
+        if (purgeOf) this.purgeNow = purgeOf(c.column);
       }
       if (c.value === null) continue;
       const v = this.versionIndex++;
+      const purge = this.purgeNow;
       if (purge && purge(v, c.timestamp)) continue;
       if (spec.times && !matchesTime(spec, c.timestamp)) continue;
       const h = this.historyIndex++;

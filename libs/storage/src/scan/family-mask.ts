@@ -11,10 +11,20 @@ const COLON = 0x3a;
 /**
  * The mask of the single family an interval of columns lies in, or
  * undefined when the interval may span several families (then no block can
- * be skipped for it). `F:` ≤ column < `F;` is exactly family F's columns
- * with a qualifier; the bare column `F` is in family F too.
+ * be skipped for it).
  */
 export function familyMaskOfColumnRange(iv: Interval<Uint8Array>): bigint | undefined {
+  const family = familyOfColumnRange(iv);
+  return family === undefined ? undefined : familyMaskOf(family);
+}
+
+/**
+ * The single family every column of the interval belongs to, or undefined
+ * when the interval may span several families. `F:` ≤ column < `F;` is
+ * exactly family F's columns with a qualifier; the bare column `F` is in
+ * family F too.
+ */
+export function familyOfColumnRange(iv: Interval<Uint8Array>): Uint8Array | undefined {
   if (!iv.lower || !iv.upper) return undefined;
   const lo = iv.lower.value;
   const colon = lo.indexOf(COLON);
@@ -28,5 +38,5 @@ export function familyMaskOfColumnRange(iv: Interval<Uint8Array>): bigint | unde
   // The last case ("Fa", "F0") belongs to other families, so require lo to
   // reach the colon unless the interval is the single bare column.
   if (colon < 0 && Buffer.compare(iv.upper.value, lo) !== 0) return undefined;
-  return familyMaskOf(family);
+  return family;
 }

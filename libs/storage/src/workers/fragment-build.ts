@@ -5,6 +5,8 @@
 //
 // Memory data travels as one encoded log batch (the engine's log-batch
 // format) of cells already in key order, transferred without a copy.
+// A task builds one (tablet, locality group) fragment: the group's codec,
+// block size, purge policy and family filter travel with it.
 
 import type { Cell } from '../cell.js';
 import { codecById } from '../codec/codec-registry.js';
@@ -18,6 +20,7 @@ import { ArrayCursor } from '../merge/array-cursor.js';
 import type { Cursor } from '../merge/cursor.js';
 import { DiskCursor } from '../merge/disk-cursor.js';
 import { type PurgePolicy, purgeTest } from '../purge/purge-policy.js';
+import { compileFamilyFilter, type FamilyFilterSpec } from '../schema/family-filter.js';
 
 export interface FragmentBuildTask {
   /** Where to write the fragment (the engine's temporary name). */
@@ -29,11 +32,15 @@ export interface FragmentBuildTask {
   readonly lowerExclusive?: Uint8Array | undefined;
   readonly upperInclusive?: Uint8Array | undefined;
   readonly dropErasures: boolean;
+  /** The locality group's families: other cells are dropped. Absent: keep every cell. */
+  readonly familyFilter?: FamilyFilterSpec | undefined;
+  /** The locality group's purge policy. */
   readonly purge?: PurgePolicy | undefined;
   readonly nowMicros: number;
   readonly purgeByVersion: boolean;
+  /** The locality group's block size. */
   readonly blockSize?: number | undefined;
-  /** Block codec id (see codec-registry), or null for none. */
+  /** The locality group's block codec id (see codec-registry), or null for none. */
   readonly codecId: number | null;
 }
 
@@ -62,6 +69,7 @@ export async function runFragmentBuild(fs: FileSystem, task: FragmentBuildTask):
       dropErasures: task.dropErasures,
       purge: purgeTest(task.purge, task.nowMicros),
       purgeByVersion: task.purgeByVersion,
+      keep: task.familyFilter ? compileFamilyFilter(task.familyFilter) : undefined,
       writer,
     });
     if (stats.cellsOut === 0) await writer.abort();

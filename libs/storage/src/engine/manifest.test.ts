@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { isStorageError } from '../errors.js';
+import { decodeManifest, encodeManifest, type Manifest, manifestFragments } from './manifest.js';
+
+const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
+
+describe('manifest', () => {
+  it('round-trips version 2: groups, per-group chains, legacy in priority order', () => {
+    const m: Manifest = {
+      nextFragmentId: 9,
+      logFloor: 3,
+      tablets: [
+        {
+          id: 't',
+          table: 'tb',
+          lower: undefined,
+          upper: Buffer.from('m'),
+          groups: [
+            { name: 'hot', families: ['a'], inMemory: true, compression: 'none', blockSize: 4096, purge: { maxHistory: 1 } },
+            { name: 'rest', families: '*' },
+          ],
+          chains: { hot: ['tables/tb/t/hot/00000001.frag'], rest: [] },
+          legacy: [
+            { fragment: 'tables/tb/t/default/00000003.frag', inMemory: false },
+            { fragment: 'tables/tb/t/00000002.frag', inMemory: true },
+          ],
+        },
+      ],
+    };
+    const back = decodeManifest(encodeManifest(m), 'M');
+    expect(back).toEqual({ ...m, tablets: [{ ...m.tablets[0]!, upper: Buffer.from('m') }] });
+    expect(JSON.parse(Buffer.from(encodeManifest(m)).toString()).version).toBe(2);
+    expect([...manifestFragments(back)].sort()).toEqual([
+      'tables/tb/t/00000002.frag',
+      'tables/tb/t/default/00000003.frag',
+      'tables/tb/t/hot/00000001.frag',
+    ]);
+  });
+
+  it('reads version 1 as one wildcard group "default" holding the old chain, purge and inMemory', () => {
+    const v1 = {
+      format: 'kdi-manifest',
+      version: 1,
+      nextFragmentId: 5,
+      logFloor: 2,
+      tablets: [{ id: 't', table: 'tb', lower: null, upper: null, purge: { maxHistory: 2 }, inMemory: true, fragments: ['tables/tb/t/00000001.frag', 'tables/tb/t/00000004.frag'] }],
+    };
+    expect(decodeManifest(json(v1), 'M').tablets[0]).toEqual({
+      id: 't',
+      table: 'tb',
+      lower: undefined,
+      upper: undefined,
+      groups: [{ name: 'default', families: '*', purge: { maxHistory: 2 }, inMemory: true }],
+      chains: { default: ['tables/tb/t/00000001.frag', 'tables/tb/t/00000004.frag'] },
+      legacy: [],
+    });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['not JSON', '{', /not valid JSON/],
+    ['version 3', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1 or 2/],
+    ['bad groups', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], chains: {} }] }, /bad locality groups.*groups\[1\]\.families/],
+    ['chain of an unknown group', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] }, /chain for unknown group "b"/],
+    ['malformed legacy', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: {}, legacy: [{}] }] }, /malformed legacy entry/],
+  ])('refuses %s as corruption naming the file', (_what, doc, message) => {
+    let err: unknown;
+    try {
+      decodeManifest(typeof doc === 'string' ? Buffer.from(doc) : json(doc), '/disk/MANIFEST');
+    } catch (e) {
+      err = e;
+    }
+    expect(isStorageError(err, 'corruption')).toBe(true);
+    expect((err as Error).message).toMatch(message);
+    expect((err as { path?: string }).path).toBe('/disk/MANIFEST');
+  });
+});

@@ -1,0 +1,131 @@
+// A tablet as the engine holds it: its row range, its locality groups
+// (compiled), one fragment chain per group, and the legacy fragments a
+// schema change retired.
+//
+// Invariants (they make merging chains by simple priority correct):
+//  - a group's chain holds only cells of families that route to that
+//    group under the tablet's current groups, so chains never share a
+//    visible key and a scan may read them in any order;
+//  - for any family, legacy cells are older than chain cells: legacy is
+//    only ever fed from chains at a schema change, and repartitioned
+//    legacy data re-enters chains at their oldest end;
+//  - legacy is kept in scan priority order (newest first): chains retired
+//    by a later change come before those retired earlier.
+
+import type { MemoryFragment } from '../memory/memory-fragment.js';
+import type { RowRange } from '../merge/row-range.js';
+import type { PurgePolicy } from '../purge/purge-policy.js';
+import { GroupRouting } from '../schema/group-routing.js';
+import type { LocalityGroupSpec } from '../schema/locality-group.js';
+import { planSchemaChange } from '../schema/schema-change.js';
+import type { DiskFragment } from './disk-fragment.js';
+import type { RowTxns } from './row-txns.js';
+
+export interface TabletDefinition {
+  readonly id: string;
+  readonly table: string;
+  /** Rows (lowerExclusive, upperInclusive]; undefined = open on that side. */
+  readonly lowerExclusive?: Uint8Array | undefined;
+  readonly upperInclusive?: Uint8Array | undefined;
+  /**
+   * The tablet's locality groups (DESIGN §6). Default: one wildcard group
+   * 'default' with the engine's codec and block size and the `purge` and
+   * `inMemory` below.
+   */
+  readonly groups?: readonly LocalityGroupSpec[] | undefined;
+  /** Without `groups`: the default group's purge policy. */
+  readonly purge?: PurgePolicy | undefined;
+  /** Without `groups`: keep the default group's blocks in the cache at in-memory priority. */
+  readonly inMemory?: boolean | undefined;
+}
+
+export interface GroupChain {
+  /** Oldest first. */
+  fragments: DiskFragment[];
+  compacting: boolean;
+}
+
+export interface Tablet {
+  readonly def: TabletDefinition;
+  readonly range: RowRange;
+  routing: GroupRouting;
+  /** One per group, in routing.groups order. */
+  chains: GroupChain[];
+  /** Fragments of retired chains, newest (highest scan priority) first. */
+  legacy: DiskFragment[];
+  repartitioning: boolean;
+  /** Last txn of every row of this tablet that RowTxns does not track. */
+  floorTxn: number;
+  /** Set when a split replaced this tablet: work finished for it goes to these. */
+  successors: Tablet[] | undefined;
+}
+
+export interface Table {
+  readonly name: string;
+  active: MemoryFragment;
+  /** Being serialized, oldest first. */
+  frozen: MemoryFragment[];
+  /** Sorted by upper bound; disjoint. */
+  tablets: Tablet[];
+  readonly txns: RowTxns;
+}
+
+export function newTablet(def: TabletDefinition, range: RowRange, groups: readonly LocalityGroupSpec[], floorTxn: number): Tablet {
+  return {
+    def,
+    range,
+    routing: new GroupRouting(groups),
+    chains: groups.map(() => ({ fragments: [], compacting: false })),
+    legacy: [],
+    repartitioning: false,
+    floorTxn,
+    successors: undefined,
+  };
+}
+
+/** Every fragment the tablet lists (chains and legacy). */
+export function allFragments(t: Tablet): DiskFragment[] {
+  return [...t.chains.flatMap((c) => c.fragments), ...t.legacy];
+}
+
+export function listsFragment(t: Tablet, f: DiskFragment): boolean {
+  return t.legacy.includes(f) || t.chains.some((c) => c.fragments.includes(f));
+}
+
+/**
+ * The fragments a scan of `groups` reads, in priority order: each chosen
+ * chain newest first (chains are disjoint, so their order does not
+ * matter), then every legacy fragment (block family masks skip most of
+ * their blocks for a family-restricted scan).
+ */
+export function scanFragments(t: Tablet, groups: ReadonlySet<number>): DiskFragment[] {
+  const out: DiskFragment[] = [];
+  t.chains.forEach((c, i) => {
+    if (groups.has(i)) for (let j = c.fragments.length - 1; j >= 0; j--) out.push(c.fragments[j]!);
+  });
+  out.push(...t.legacy);
+  return out;
+}
+
+/**
+ * Switches a tablet to new groups (validated by the caller; no
+ * serialization or compaction may be running). Chains whose families all
+ * route to one new group join it; the others are retired to legacy, ahead
+ * of older legacy. Fragment references move with the fragments.
+ */
+export function changeTabletSchema(t: Tablet, groups: readonly LocalityGroupSpec[]): void {
+  const plan = planSchemaChange(t.routing.groups, groups);
+  const chains: GroupChain[] = groups.map(() => ({ fragments: [], compacting: false }));
+  const retired: DiskFragment[] = [];
+  t.routing.groups.forEach((g, i) => {
+    const fragments = t.chains[i]!.fragments;
+    const target = plan.carry.get(g.name);
+    const at = target === undefined ? -1 : groups.findIndex((n) => n.name === target);
+    // Chains joining one group hold disjoint families: concatenating keeps each one's order.
+    if (at >= 0) chains[at]!.fragments.push(...fragments);
+    else for (let j = fragments.length - 1; j >= 0; j--) retired.push(fragments[j]!);
+  });
+  t.legacy = [...retired, ...t.legacy];
+  t.routing = new GroupRouting(groups);
+  t.chains = chains;
+}
