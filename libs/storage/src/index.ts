@@ -33,13 +33,21 @@ export {
   pickCompaction,
 } from './compaction/compaction-picker.js';
 export {
+  type ApplyOptions,
   type DiskSizes,
   Engine,
   type EngineOptions,
   EngineScanner,
+  type EngineScanPage,
+  type FragmentLists,
+  LEGACY_FRAGMENTS,
+  type LoadedTablet,
+  type LoadTabletDefinition,
   type ScanOptions,
   type TabletDefinition,
   type TabletSizes,
+  type TabletStat,
+  type UnloadedTablet,
 } from './engine/engine.js';
 export {
   DEFAULT_GROUP_NAME,
@@ -48,3 +56,5 @@ export {
   type LocalityGroupSpec,
   validateLocalityGroups,
 } from './schema/locality-group.js';
+export { FragmentWorkerPool } from './workers/fragment-worker-pool.js';
+export type { FragmentBuildTask, FragmentBuildResult } from './workers/fragment-build.js';

@@ -7,12 +7,12 @@ import type { FragmentReader } from '../fragment/fragment-reader.js';
 
 export class DiskFragment {
   private refs = 0;
-  /** Set when no chain lists the fragment any more: delete at the last unref. */
-  obsolete = false;
 
   constructor(
-    /** Path relative to the engine directory. */
+    /** Canonical reference: relative to the engine directory, or absolute for a file outside it (fragment-files.ts). */
     readonly name: string,
+    /** Absolute path of the file. */
+    readonly path: string,
     readonly reader: FragmentReader,
     readonly fileBytes: number,
     private readonly onUnreferenced: (f: DiskFragment) => void,

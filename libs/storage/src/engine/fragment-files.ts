@@ -8,8 +8,51 @@
 // Table, tablet and group names are checked ([A-Za-z0-9._-], never '.' or
 // '..') before they reach a path. After a split, both halves keep naming
 // the parent's files until compaction rewrites them.
+//
+// A fragment reference (in the manifest, in a chain, in a loaded tablet
+// config) is either relative to the engine directory or an absolute path
+// to a file elsewhere — another server's disk on the same host or a shared
+// mount, named by a tablet config in META (DESIGN §7). Each file has one
+// canonical reference: relative when it lies inside the engine directory,
+// else its normalized absolute path.
 
+import { posix } from 'node:path';
+import { invalidArgument } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
+
+/** The engine directory as an absolute, normalized path (relative ones resolve against the process's working directory). */
+export function absoluteDir(dir: string): string {
+  const abs = posix.isAbsolute(dir) ? posix.normalize(dir) : posix.resolve(dir);
+  return abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
+}
+
+/**
+ * The canonical reference for a fragment named `name` (relative to `dir`, or
+ * absolute). 'invalid-argument' for an empty name or a relative one that
+ * leaves `dir` (give such files by absolute path).
+ */
+export function canonicalFragmentName(dir: string, name: string): string {
+  if (typeof name !== 'string' || name.length === 0) throw invalidArgument(`fragment reference ${JSON.stringify(name)} must be a non-empty path`);
+  if (posix.isAbsolute(name)) {
+    const abs = posix.normalize(name);
+    return abs.startsWith(`${dir}/`) ? abs.slice(dir.length + 1) : abs;
+  }
+  const rel = posix.normalize(name);
+  if (rel === '.' || rel === '..' || rel.startsWith('../') || rel.endsWith('/')) {
+    throw invalidArgument(`fragment reference ${JSON.stringify(name)} does not name a file inside the engine directory; give it as an absolute path`);
+  }
+  return rel;
+}
+
+/** True when a canonical reference names a file outside the engine directory. */
+export function isForeignFragment(name: string): boolean {
+  return name.startsWith('/');
+}
+
+/** The absolute path of a canonical reference. */
+export function fragmentPath(dir: string, name: string): string {
+  return isForeignFragment(name) ? name : `${dir}/${name}`;
+}
 
 export function fragmentName(table: string, tablet: string, group: string, id: number): string {
   return `tables/${table}/${tablet}/${group}/${String(id).padStart(8, '0')}.frag`;

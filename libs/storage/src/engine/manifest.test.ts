@@ -5,7 +5,7 @@ import { decodeManifest, encodeManifest, type Manifest, manifestFragments } from
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
 describe('manifest', () => {
-  it('round-trips version 2: groups, per-group chains, legacy in priority order', () => {
+  it('round-trips version 3: groups, per-group chains (absolute references too), legacy in priority order, released files', () => {
     const m: Manifest = {
       nextFragmentId: 9,
       logFloor: 3,
@@ -19,18 +19,20 @@ describe('manifest', () => {
             { name: 'hot', families: ['a'], inMemory: true, compression: 'none', blockSize: 4096, purge: { maxHistory: 1 } },
             { name: 'rest', families: '*' },
           ],
-          chains: { hot: ['tables/tb/t/hot/00000001.frag'], rest: [] },
+          chains: { hot: ['tables/tb/t/hot/00000001.frag'], rest: ['/other/disk/kdi/tables/tb/t/rest/00000007.frag'] },
           legacy: [
             { fragment: 'tables/tb/t/default/00000003.frag', inMemory: false },
             { fragment: 'tables/tb/t/00000002.frag', inMemory: true },
           ],
         },
       ],
+      released: ['tables/tb/old/default/00000004.frag'],
     };
     const back = decodeManifest(encodeManifest(m), 'M');
     expect(back).toEqual({ ...m, tablets: [{ ...m.tablets[0]!, upper: Buffer.from('m') }] });
-    expect(JSON.parse(Buffer.from(encodeManifest(m)).toString()).version).toBe(2);
+    expect(JSON.parse(Buffer.from(encodeManifest(m)).toString()).version).toBe(3);
     expect([...manifestFragments(back)].sort()).toEqual([
+      '/other/disk/kdi/tables/tb/t/rest/00000007.frag',
       'tables/tb/t/00000002.frag',
       'tables/tb/t/default/00000003.frag',
       'tables/tb/t/hot/00000001.frag',
@@ -58,7 +60,8 @@ describe('manifest', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['not JSON', '{', /not valid JSON/],
-    ['version 3', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1 or 2/],
+    ['version 4', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1, 2 or 3/],
+    ['released not a list', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [], released: 'x' }, /"released" is not a list/],
     ['bad groups', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], chains: {} }] }, /bad locality groups.*groups\[1\]\.families/],
     ['chain of an unknown group', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] }, /chain for unknown group "b"/],
     ['malformed legacy', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: {}, legacy: [{}] }] }, /malformed legacy entry/],

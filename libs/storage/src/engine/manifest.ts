@@ -5,9 +5,10 @@
 // after every change to fragments or tablets, so a crash leaves the old
 // manifest or the new one.
 //
-// JSON (human-inspectable for `kdi repair`), version 2:
-//   { "format": "kdi-manifest", "version": 2, "nextFragmentId": n,
+// JSON (human-inspectable for `kdi repair`), version 3:
+//   { "format": "kdi-manifest", "version": 3, "nextFragmentId": n,
 //     "logFloor": segmentId,
+//     "released": ["tables/t/id/<group>/f.frag", ...],
 //     "tablets": [ { "id", "table", "lower": base64|null, "upper": base64|null,
 //                    "groups": [ { "name", "families": "*"|[...], "compression"?, "blockSize"?,
 //                                  "inMemory"?, "purge"? } ],
@@ -15,8 +16,18 @@
 //                    "legacy": [ { "fragment": "tables/...", "inMemory": bool } ] } ] }
 // Chains list fragments oldest first. Legacy fragments (chains retired by
 // a schema change, not yet repartitioned) are listed newest first: the
-// order in which a scan must prefer them. Paths are relative to the engine
-// dir.
+// order in which a scan must prefer them. A fragment reference is relative
+// to the engine dir, or an absolute path for a file outside it (a tablet
+// loaded from another server's fragments; fragment-files.ts). "released"
+// lists files inside the engine dir that this engine must never delete
+// (handed to another server by an unload, or named by a loaded tablet's
+// config): they are not orphans, and the master's GC owns them
+// (fragment-store.ts).
+//
+// Version 2 (still read): the same without "released"; references were
+// always relative. Version 3 exists so that an engine that knows only
+// version 2 refuses the manifest instead of deleting released files as
+// orphans or misreading absolute references.
 //
 // Version 1 (still read): each tablet had "purge", "inMemory" and one
 // "fragments" list; it reads as one wildcard group "default" with that
@@ -47,10 +58,12 @@ export interface Manifest {
   readonly nextFragmentId: number;
   readonly logFloor: number;
   readonly tablets: readonly ManifestTablet[];
+  /** Files inside the engine dir that this engine must never delete. */
+  readonly released: readonly string[];
 }
 
 export const MANIFEST_NAME = 'MANIFEST';
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
 
 /** Every fragment file a manifest names. */
 export function manifestFragments(m: Manifest): Set<string> {
@@ -69,6 +82,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
     version: MANIFEST_VERSION,
     nextFragmentId: m.nextFragmentId,
     logFloor: m.logFloor,
+    released: m.released,
     tablets: m.tablets.map((t) => ({
       id: t.id,
       table: t.table,
@@ -90,7 +104,7 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
     throw corruption(`manifest is not valid JSON: ${(e as Error).message}`, path);
   }
   const d = doc as Record<string, unknown>;
-  if (d?.format !== 'kdi-manifest' || (d.version !== 1 && d.version !== 2)) throw corruption('not a version 1 or 2 KDI manifest', path);
+  if (d?.format !== 'kdi-manifest' || (d.version !== 1 && d.version !== 2 && d.version !== 3)) throw corruption('not a version 1, 2 or 3 KDI manifest', path);
   if (!Number.isSafeInteger(d.nextFragmentId) || !Number.isSafeInteger(d.logFloor) || !Array.isArray(d.tablets)) {
     throw corruption('manifest is missing nextFragmentId, logFloor or tablets', path);
   }
@@ -123,5 +137,7 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
     });
     return { ...base, groups, chains, legacy };
   });
-  return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets };
+  const released = d.version === 3 ? d.released : [];
+  if (!Array.isArray(released) || !released.every((r) => typeof r === 'string')) throw corruption('manifest "released" is not a list of file names', path);
+  return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets, released };
 }

@@ -5,6 +5,8 @@
 // when any touched row's last txn is above it, so a read-modify-write that
 // read at scanTxn never overwrites a change it did not see.
 
+import { aborted } from '../errors.js';
+
 /** Row (as a latin1 string key) → last txn, for one table. */
 export class RowTxns {
   private readonly rows = new Map<string, number>();
@@ -19,6 +21,24 @@ export class RowTxns {
 
   record(key: string, txn: number): void {
     this.rows.set(key, txn);
+  }
+
+  /**
+   * 'aborted' (naming the first conflicting cell) when any row in `keys`
+   * changed after `commitMaxTxn`; untracked rows take `floorOf(i)`, the
+   * floor of cell i's tablet.
+   */
+  checkConflicts(keys: readonly string[], rows: readonly Uint8Array[], floorOf: (i: number) => number, commitMaxTxn: number): void {
+    for (let i = 0; i < keys.length; i++) {
+      const last = this.rows.get(keys[i]!) ?? floorOf(i);
+      if (last > commitMaxTxn) {
+        throw aborted(`row ${JSON.stringify(Buffer.from(rows[i]!).toString('latin1'))} changed at txn ${last}, after commitMaxTxn ${commitMaxTxn}; read it again and retry`, {
+          cellIndex: i,
+          rowTxn: last,
+          commitMaxTxn,
+        });
+      }
+    }
   }
 
   get size(): number {

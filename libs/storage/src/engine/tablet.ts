@@ -19,6 +19,7 @@ import { GroupRouting } from '../schema/group-routing.js';
 import type { LocalityGroupSpec } from '../schema/locality-group.js';
 import { planSchemaChange } from '../schema/schema-change.js';
 import type { DiskFragment } from './disk-fragment.js';
+import type { ManifestTablet } from './manifest.js';
 import type { RowTxns } from './row-txns.js';
 
 export interface TabletDefinition {
@@ -58,6 +59,8 @@ export interface Tablet {
   floorTxn: number;
   /** Set when a split replaced this tablet: work finished for it goes to these. */
   successors: Tablet[] | undefined;
+  /** Set by unloadTablet: applies to its rows are refused from then on. */
+  unloading: boolean;
 }
 
 export interface Table {
@@ -68,6 +71,8 @@ export interface Table {
   /** Sorted by upper bound; disjoint. */
   tablets: Tablet[];
   readonly txns: RowTxns;
+  /** Applies past their checks, not yet in memory: an unload waits for them. */
+  readonly applying: Set<Promise<unknown>>;
 }
 
 export function newTablet(def: TabletDefinition, range: RowRange, groups: readonly LocalityGroupSpec[], floorTxn: number): Tablet {
@@ -80,6 +85,7 @@ export function newTablet(def: TabletDefinition, range: RowRange, groups: readon
     repartitioning: false,
     floorTxn,
     successors: undefined,
+    unloading: false,
   };
 }
 
@@ -128,4 +134,41 @@ export function changeTabletSchema(t: Tablet, groups: readonly LocalityGroupSpec
   t.legacy = [...retired, ...t.legacy];
   t.routing = new GroupRouting(groups);
   t.chains = chains;
+}
+
+/** The groups of `tablet` that `mem` holds cells for (one pass; a run of one column is routed once). */
+export function groupsWithCells(tablet: Tablet, mem: MemoryFragment): number[] {
+  const { routing } = tablet;
+  if (routing.single) return [0];
+  const found = new Set<number>();
+  let last: Uint8Array | undefined;
+  for (const c of mem.cellsInRange(tablet.range.lowerExclusive, tablet.range.upperInclusive)) {
+    if (last !== undefined && Buffer.compare(c.column, last) === 0) continue;
+    last = c.column;
+    const g = routing.groupOfColumn(c.column);
+    if (g !== undefined) found.add(g);
+    if (found.size === routing.groups.length) break;
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Empties a tablet's chains and legacy list, letting go of its references (the files go only if nothing else holds them). */
+export function dropChains(t: Tablet): void {
+  const held = allFragments(t);
+  for (const c of t.chains) c.fragments = [];
+  t.legacy = [];
+  for (const f of held) f.unref();
+}
+
+/** The tablet as the manifest records it (fragment references as canonical names). */
+export function manifestEntry(t: Tablet): ManifestTablet {
+  return {
+    id: t.def.id,
+    table: t.def.table,
+    lower: t.def.lowerExclusive,
+    upper: t.def.upperInclusive,
+    groups: t.routing.groups,
+    chains: Object.fromEntries(t.routing.groups.map((g, i) => [g.name, t.chains[i]!.fragments.map((f) => f.name)])),
+    legacy: t.legacy.map((f) => ({ fragment: f.name, inMemory: f.inMemory })),
+  };
 }

@@ -62,7 +62,7 @@ const offsetOf = (i: number) => PAYLOADS.slice(0, i).reduce((n, p) => n + record
 describe.each(backends)('replayLog on %s', (_name, make) => {
   it('replays nothing from a missing directory or empty segments', async () => {
     const { fs, dir } = await make();
-    expect(await replay(fs, dir)).toEqual({ records: [], result: { lastSegmentId: 0, lastSeq: 0, truncatedBytes: 0, records: 0 } });
+    expect(await replay(fs, dir)).toEqual({ records: [], result: { lastSegmentId: 0, lastSeq: 0, truncatedBytes: 0, tornTailBytes: 0, records: 0 } });
     await (await LogWriter.open(fs, dir)).close();
     await writeLog(fs, dir, ['a', 'b'], 1);
     await (await LogWriter.open(fs, dir, { nextSeq: 3 })).close();
@@ -71,7 +71,7 @@ describe.each(backends)('replayLog on %s', (_name, make) => {
       [2, 1, 'a'],
       [2, 2, 'b'],
     ]);
-    expect(result).toEqual({ lastSegmentId: 3, lastSeq: 2, truncatedBytes: 0, records: 2 });
+    expect(result).toEqual({ lastSegmentId: 3, lastSeq: 2, truncatedBytes: 0, tornTailBytes: 0, records: 2 });
     expect((await replay(fs, dir, { fromSegmentId: 3 })).records).toEqual([]);
   });
 
@@ -175,6 +175,37 @@ describe.each(backends)('replayLog on %s', (_name, make) => {
     await fs.writeFileAtomic(segmentPath(dir, 1), mixed);
     const err = await corruptionOf(replay(fs, dir));
     expect(err.message).toContain('names segment 2, not 1');
+  });
+
+  it('read-only: a torn tail is the end of the log and the file is left byte for byte', async () => {
+    const { fs, dir } = await make();
+    await writeLog(fs, dir, PAYLOADS);
+    const path = segmentPath(dir, 1);
+    const full = await fs.readFile(path);
+    const lastStart = offsetOf(PAYLOADS.length - 1);
+    for (const cut of [lastStart + 1, lastStart + 24, full.length - 1]) {
+      const torn = full.slice(0, cut);
+      await fs.writeFileAtomic(path, torn);
+      const { records, result } = await replay(fs, dir, { readOnly: true });
+      expect(records.map((r) => dec(r.payload))).toEqual(PAYLOADS.slice(0, -1));
+      expect(result.tornTailBytes).toBe(cut - lastStart);
+      expect(result.truncatedBytes).toBe(0);
+      expect(Buffer.from(await fs.readFile(path)).equals(Buffer.from(torn))).toBe(true);
+    }
+  });
+
+  it('read-only: mid-log damage is still refused, naming the file, and nothing is written', async () => {
+    const { fs, dir } = await make();
+    await writeLog(fs, dir, PAYLOADS);
+    const path = segmentPath(dir, 1);
+    const bytes = await fs.readFile(path);
+    const at = offsetOf(3) + 30;
+    bytes[at] = bytes[at]! ^ 0x01;
+    await fs.writeFileAtomic(path, bytes);
+    const err = await corruptionOf(replay(fs, dir, { readOnly: true }));
+    expect(err.path).toBe(path);
+    expect(err.message).toContain(`offset ${offsetOf(3)}`);
+    expect(Buffer.from(await fs.readFile(path)).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it('awaits an asynchronous onRecord and stops on its error', async () => {

@@ -13,6 +13,13 @@
 //    sequence number not above the previous one. replayLog throws
 //    StorageError('corruption') naming the file, the offset and the reason;
 //    it never skips over records.
+//
+// Read-only replay (opts.readOnly) is for reading another server's log when
+// a tablet moves (DESIGN §7 "Loading a tablet"): the same rules, except a
+// torn tail is simply where the log ends — the file is never truncated,
+// synced or otherwise written, because the log is not ours to repair.
+// Corruption is still refused: skipping damaged acknowledged data would
+// silently lose writes.
 // Segment ids need not be contiguous (older segments are deleted once
 // serialized; the caller may choose ids); empty segments hold no records.
 import { corruption } from '../errors.js';
@@ -33,6 +40,8 @@ export interface LogRecord {
 export interface ReplayOptions {
   /** Skip segments below this id (already serialized). */
   fromSegmentId?: number;
+  /** Never write to the log: a torn tail is left as it is (another server's log). */
+  readOnly?: boolean;
 }
 
 export interface ReplayResult {
@@ -40,8 +49,10 @@ export interface ReplayResult {
   lastSegmentId: number;
   /** Seq of the last record replayed (0 if there is none): a new writer starts at lastSeq + 1. */
   lastSeq: number;
-  /** Bytes cut from the end of the last segment (a torn tail). */
+  /** Bytes cut from the end of the last segment (a torn tail); always 0 when readOnly. */
   truncatedBytes: number;
+  /** Bytes of a torn tail at the end of the last segment (cut unless readOnly). */
+  tornTailBytes: number;
   /** Records replayed. */
   records: number;
 }
@@ -58,7 +69,7 @@ export async function replayLog(
 ): Promise<ReplayResult> {
   const from = opts.fromSegmentId ?? 0;
   const ids = (await listSegments(fs, dir)).filter((id) => id >= from);
-  const result: ReplayResult = { lastSegmentId: ids.at(-1) ?? 0, lastSeq: 0, truncatedBytes: 0, records: 0 };
+  const result: ReplayResult = { lastSegmentId: ids.at(-1) ?? 0, lastSeq: 0, truncatedBytes: 0, tornTailBytes: 0, records: 0 };
   for (const [i, segmentId] of ids.entries()) {
     const path = segmentPath(dir, segmentId);
     const buf = await fs.readFile(path);
@@ -85,8 +96,11 @@ export async function replayLog(
       if (next >= 0) {
         throw corruption(`${path}: offset ${offset}: ${r.reason}, yet a valid record follows at offset ${next}`, path);
       }
-      await truncateFile(fs, path, offset);
-      result.truncatedBytes = size - offset;
+      result.tornTailBytes = size - offset;
+      if (!opts.readOnly) {
+        await truncateFile(fs, path, offset);
+        result.truncatedBytes = size - offset;
+      }
       break;
     }
   }

@@ -1,0 +1,119 @@
+import { DEFAULT_LIMITS } from '@kdi/protocol';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_TABLET_SERVER_PORT, loadConfig, parseConfig, TABLET_SERVER_CONFIG_ENV_NAMES } from './config.js';
+
+const REQUIRED = { KDI_TS_SERVER_ID: 'ts-1', KDI_TS_DATA_DIR: '/var/lib/kdi-ts', KDI_TS_CLUSTER_SECRET: 'a-cluster-secret-of-length' };
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the defaults with only the required settings', () => {
+    const c = loadConfig({ ...REQUIRED, PATH: '/usr/bin' });
+    expect(c).toEqual({
+      host: '127.0.0.1',
+      port: DEFAULT_TABLET_SERVER_PORT,
+      serverId: 'ts-1',
+      dataDir: '/var/lib/kdi-ts',
+      clusterSecret: 'a-cluster-secret-of-length',
+      memoryBudgetBytes: 64 << 20,
+      blockCacheBytes: 64 << 20,
+      limits: DEFAULT_LIMITS,
+      scan: { maxPageCells: 10_000, maxPageBytes: 4 << 20, scannerCacheSize: 256, scannerIdleMs: 60_000 },
+      backPressureWaitMs: 1_000,
+      splitThresholdBytes: 256 << 20,
+      splitCheckIntervalMs: 5_000,
+      workerThreads: 0,
+      leaseTtlMs: 10_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('maps every KDI_TS_* variable', () => {
+    const values: Record<string, string> = {
+      ...REQUIRED,
+      KDI_TS_HOST: '0.0.0.0',
+      KDI_TS_PORT: '0',
+      KDI_TS_MEMORY_BUDGET_BYTES: '1048576',
+      KDI_TS_BLOCK_CACHE_BYTES: '0',
+      KDI_TS_MAX_ROW_BYTES: '100',
+      KDI_TS_MAX_COLUMN_BYTES: '50',
+      KDI_TS_MAX_VALUE_BYTES: '1000',
+      KDI_TS_MAX_REQUEST_BYTES: '100000',
+      KDI_TS_MAX_PAGE_CELLS: '10',
+      KDI_TS_MAX_PAGE_BYTES: '2048',
+      KDI_TS_SCANNER_CACHE_SIZE: '3',
+      KDI_TS_SCANNER_IDLE_MS: '500',
+      KDI_TS_BACK_PRESSURE_WAIT_MS: '0',
+      KDI_TS_SPLIT_THRESHOLD_BYTES: '65536',
+      KDI_TS_SPLIT_CHECK_INTERVAL_MS: '0',
+      KDI_TS_WORKER_THREADS: '2',
+      KDI_TS_LOCK_URL: 'http://127.0.0.1:7100',
+      KDI_TS_LOCK_SECRET: 'lock-secret',
+      KDI_TS_LEASE_TTL_MS: '5000',
+      KDI_TS_LOG_LEVEL: 'warn',
+    };
+    expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
+    expect(loadConfig(values)).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+      serverId: 'ts-1',
+      dataDir: '/var/lib/kdi-ts',
+      clusterSecret: 'a-cluster-secret-of-length',
+      memoryBudgetBytes: 1 << 20,
+      blockCacheBytes: 0,
+      limits: { maxRowBytes: 100, maxColumnBytes: 50, maxValueBytes: 1000, maxRequestBytes: 100_000 },
+      scan: { maxPageCells: 10, maxPageBytes: 2048, scannerCacheSize: 3, scannerIdleMs: 500 },
+      backPressureWaitMs: 0,
+      splitThresholdBytes: 65_536,
+      splitCheckIntervalMs: 0,
+      workerThreads: 2,
+      lockUrl: 'http://127.0.0.1:7100',
+      lockSecret: 'lock-secret',
+      leaseTtlMs: 5000,
+      logLevel: 'warn',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ ...REQUIRED, KDI_TS_PORT: '', KDI_TS_LOG_LEVEL: '' }).port).toBe(DEFAULT_TABLET_SERVER_PORT);
+  });
+
+  it('names every bad setting at once, by variable, without echoing the secret', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        KDI_TS_PORT: '70000',
+        KDI_TS_SERVER_ID: 'has space',
+        KDI_TS_CLUSTER_SECRET: 'short-secret',
+        KDI_TS_MAX_PAGE_CELLS: '-5',
+        KDI_TS_MAX_ROW_BYTES: '8000',
+        KDI_TS_MAX_COLUMN_BYTES: '1000',
+        KDI_TS_LOG_LEVEL: 'loud',
+        KDI_TS_CLUSTER_SECERT: 'typo',
+      }),
+    );
+    const text = problems.join('\n');
+    for (const name of ['KDI_TS_PORT', 'KDI_TS_SERVER_ID', 'KDI_TS_CLUSTER_SECRET', 'KDI_TS_MAX_PAGE_CELLS', 'KDI_TS_MAX_ROW_BYTES', 'KDI_TS_LOG_LEVEL', 'KDI_TS_DATA_DIR']) {
+      expect(text, name).toContain(`${name}: `);
+    }
+    expect(text).toMatch(/KDI_TS_CLUSTER_SECERT: unknown setting/);
+    expect(text).toMatch(/KDI_TS_DATA_DIR: is required/);
+    expect(text).toMatch(/KDI_TS_MAX_PAGE_CELLS: "-5" is not a whole number/);
+    expect(text).toMatch(/resume tokens/);
+    expect(text).not.toContain('short-secret');
+  });
+});
+
+describe('parseConfig', () => {
+  it('names bad settings by their path', () => {
+    const problems = problemsOf(() => parseConfig({ serverId: 'x', dataDir: '/d', clusterSecret: 'a-cluster-secret-of-length', scan: { maxPageBytes: 1 } }));
+    expect(problems).toEqual([expect.stringMatching(/^scan\.maxPageBytes: /)]);
+  });
+});

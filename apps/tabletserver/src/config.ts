@@ -1,0 +1,228 @@
+// The tablet server's configuration: one zod schema, validated once at
+// start (STYLE: config is schema-validated once and flows down as
+// arguments). main.ts is the only reader of process.env; it calls
+// loadConfig(env), which maps the KDI_TS_* variables below onto the schema
+// and fails fast with EVERY bad setting named by its variable.
+//
+//   KDI_TS_HOST                     bind address (127.0.0.1)
+//   KDI_TS_PORT                     port; 0 = a random free port (7200)
+//   KDI_TS_SERVER_ID                this server's id, [A-Za-z0-9._-]{1,128} — required
+//   KDI_TS_DATA_DIR                 the storage engine's directory — required
+//   KDI_TS_CLUSTER_SECRET           needed as `Authorization: Bearer <it>` on /v1/admin/* — required
+//   KDI_TS_MEMORY_BUDGET_BYTES      memory fragments are serialized past this (64 MiB)
+//   KDI_TS_BLOCK_CACHE_BYTES        shared block cache (64 MiB; 0 = no cache)
+//   KDI_TS_MAX_ROW_BYTES, KDI_TS_MAX_COLUMN_BYTES, KDI_TS_MAX_VALUE_BYTES,
+//   KDI_TS_MAX_REQUEST_BYTES        cell limits (DESIGN §2: 4 KiB, 1 KiB, 8 MiB, 64 MiB)
+//   KDI_TS_MAX_PAGE_CELLS           cap on cells per scan page (10000)
+//   KDI_TS_MAX_PAGE_BYTES           cap on bytes per scan page (4 MiB)
+//   KDI_TS_BACK_PRESSURE_WAIT_MS    how long an apply may wait for memory before RESOURCE_EXHAUSTED (1000)
+//   KDI_TS_SCANNER_CACHE_SIZE       server-side scanners kept at most (256; LRU)
+//   KDI_TS_SCANNER_IDLE_MS          a scanner unused this long is closed (60000)
+//   KDI_TS_SPLIT_THRESHOLD_BYTES    a tablet whose disk size passes this is split (256 MiB)
+//   KDI_TS_SPLIT_CHECK_INTERVAL_MS  how often tablets are checked for a split (5000; 0 = never by timer)
+//   KDI_TS_WORKER_THREADS           threads for serialization and compaction (0 = on the event loop)
+//   KDI_TS_LOCK_URL                 lock server URL; when set the server joins /kdi/servers/<id> and fences itself without a lease
+//   KDI_TS_LOCK_SECRET              the lock server's cluster secret
+//   KDI_TS_LEASE_TTL_MS             lease asked of the lock service (10000)
+//   KDI_TS_LOG_LEVEL                fatal|error|warn|info|debug|trace|silent (info)
+//
+// An unknown KDI_TS_* variable is an error too: a typo would otherwise be
+// silently ignored.
+
+import { DEFAULT_LIMITS } from '@kdi/protocol';
+import { z } from 'zod';
+
+export const DEFAULT_TABLET_SERVER_PORT = 7200;
+/** A cluster secret shorter than this is refused: it would be guessable. */
+export const MIN_CLUSTER_SECRET_LENGTH = 16;
+/**
+ * Rows plus columns may not pass this: a resume token carries one row and
+ * one column and travels in the x-kdi-resume header of binary scan
+ * replies, and Node refuses headers past 16 KiB by default (base64 adds a
+ * third).
+ */
+export const MAX_KEY_BYTES_IN_TOKENS = 8 * 1024;
+
+const MiB = 1024 * 1024;
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+
+export const CellLimitsSchema = z.strictObject({
+  maxRowBytes: int(1, 64 * 1024).default(DEFAULT_LIMITS.maxRowBytes),
+  maxColumnBytes: int(1, 64 * 1024).default(DEFAULT_LIMITS.maxColumnBytes),
+  maxValueBytes: int(1, 256 * MiB).default(DEFAULT_LIMITS.maxValueBytes),
+  // Fastify buffers a body whole; beyond 512 MiB one request could take the process down.
+  maxRequestBytes: int(1024, 512 * MiB).default(DEFAULT_LIMITS.maxRequestBytes),
+});
+
+export const ScanLimitsSchema = z.strictObject({
+  maxPageCells: int(1, 1_000_000).default(10_000),
+  maxPageBytes: int(1024, 256 * MiB).default(4 * MiB),
+  scannerCacheSize: int(0, 100_000).default(256),
+  scannerIdleMs: int(100).default(60_000),
+});
+
+/** Each field on its own; the rules between fields are in crossFieldIssues. */
+const TabletServerConfigShape = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65_535).default(DEFAULT_TABLET_SERVER_PORT),
+  serverId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters of [A-Za-z0-9._-]'),
+  dataDir: z.string().min(1),
+  // Messages never echo the secret.
+  clusterSecret: z.string().min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`),
+  memoryBudgetBytes: int(64 * 1024).default(64 * MiB),
+  blockCacheBytes: int(0).default(64 * MiB),
+  limits: CellLimitsSchema.default(CellLimitsSchema.parse({})),
+  scan: ScanLimitsSchema.default(ScanLimitsSchema.parse({})),
+  backPressureWaitMs: int(0, 600_000).default(1_000),
+  splitThresholdBytes: int(64 * 1024).default(256 * MiB),
+  splitCheckIntervalMs: int(0).default(5_000),
+  workerThreads: int(0, 64).default(0),
+  /** The lock server: when set, the server holds /kdi/servers/<id> and acknowledges writes only while its lease is live. */
+  lockUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** The lock server's cluster secret, when it has one. */
+  lockSecret: z.string().min(1).optional(),
+  /** Lease asked of the lock service. */
+  leaseTtlMs: int(1_000, 120_000).default(10_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * Rules between fields. Runs on the raw input too (tolerating wrong types),
+ * so they are reported even when another field is bad: zod skips
+ * refinements of an object whose fields failed.
+ */
+function crossFieldIssues(input: unknown): Issue[] {
+  const c = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const limits = (typeof c['limits'] === 'object' && c['limits'] !== null ? c['limits'] : {}) as Record<string, unknown>;
+  const issues: Issue[] = [];
+  const row = limits['maxRowBytes'] ?? DEFAULT_LIMITS.maxRowBytes;
+  const column = limits['maxColumnBytes'] ?? DEFAULT_LIMITS.maxColumnBytes;
+  if (typeof row === 'number' && typeof column === 'number' && row + column > MAX_KEY_BYTES_IN_TOKENS) {
+    issues.push({
+      path: ['limits', 'maxRowBytes'],
+      message: `maxRowBytes ${row} + maxColumnBytes ${column} exceeds ${MAX_KEY_BYTES_IN_TOKENS}: resume tokens carry a row and a column in an HTTP header`,
+    });
+  }
+  return issues;
+}
+
+export const TabletServerConfigSchema = TabletServerConfigShape.superRefine((c, ctx) => {
+  for (const issue of crossFieldIssues(c)) ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
+});
+
+export type TabletServerConfig = z.output<typeof TabletServerConfigSchema>;
+export type TabletServerConfigInput = z.input<typeof TabletServerConfigSchema>;
+
+/** Thrown by loadConfig/parseConfig; `problems` holds one line per bad setting. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid tablet server configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Environment variable → config path. Numbers are parsed strictly (digits only). */
+const ENV: ReadonlyArray<{ readonly name: string; readonly path: readonly string[]; readonly number?: true }> = [
+  { name: 'KDI_TS_HOST', path: ['host'] },
+  { name: 'KDI_TS_PORT', path: ['port'], number: true },
+  { name: 'KDI_TS_SERVER_ID', path: ['serverId'] },
+  { name: 'KDI_TS_DATA_DIR', path: ['dataDir'] },
+  { name: 'KDI_TS_CLUSTER_SECRET', path: ['clusterSecret'] },
+  { name: 'KDI_TS_MEMORY_BUDGET_BYTES', path: ['memoryBudgetBytes'], number: true },
+  { name: 'KDI_TS_BLOCK_CACHE_BYTES', path: ['blockCacheBytes'], number: true },
+  { name: 'KDI_TS_MAX_ROW_BYTES', path: ['limits', 'maxRowBytes'], number: true },
+  { name: 'KDI_TS_MAX_COLUMN_BYTES', path: ['limits', 'maxColumnBytes'], number: true },
+  { name: 'KDI_TS_MAX_VALUE_BYTES', path: ['limits', 'maxValueBytes'], number: true },
+  { name: 'KDI_TS_MAX_REQUEST_BYTES', path: ['limits', 'maxRequestBytes'], number: true },
+  { name: 'KDI_TS_MAX_PAGE_CELLS', path: ['scan', 'maxPageCells'], number: true },
+  { name: 'KDI_TS_MAX_PAGE_BYTES', path: ['scan', 'maxPageBytes'], number: true },
+  { name: 'KDI_TS_SCANNER_CACHE_SIZE', path: ['scan', 'scannerCacheSize'], number: true },
+  { name: 'KDI_TS_SCANNER_IDLE_MS', path: ['scan', 'scannerIdleMs'], number: true },
+  { name: 'KDI_TS_BACK_PRESSURE_WAIT_MS', path: ['backPressureWaitMs'], number: true },
+  { name: 'KDI_TS_SPLIT_THRESHOLD_BYTES', path: ['splitThresholdBytes'], number: true },
+  { name: 'KDI_TS_SPLIT_CHECK_INTERVAL_MS', path: ['splitCheckIntervalMs'], number: true },
+  { name: 'KDI_TS_WORKER_THREADS', path: ['workerThreads'], number: true },
+  { name: 'KDI_TS_LOCK_URL', path: ['lockUrl'] },
+  { name: 'KDI_TS_LOCK_SECRET', path: ['lockSecret'] },
+  { name: 'KDI_TS_LEASE_TTL_MS', path: ['leaseTtlMs'], number: true },
+  { name: 'KDI_TS_LOG_LEVEL', path: ['logLevel'] },
+];
+
+/** The environment variables loadConfig reads, for documentation and tests. */
+export const TABLET_SERVER_CONFIG_ENV_NAMES: readonly string[] = ENV.map((e) => e.name);
+
+/** Validates a config object (tests, embedding code); throws ConfigError naming every bad setting by its path. */
+export function parseConfig(input: TabletServerConfigInput): TabletServerConfig {
+  const { data, issues } = validate(input);
+  if (data === undefined) throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  return data;
+}
+
+function validate(input: unknown): { data: TabletServerConfig | undefined; issues: Issue[] } {
+  const result = TabletServerConfigShape.safeParse(input);
+  const issues: Issue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: issueMessage(i) }));
+  issues.push(...crossFieldIssues(result.success ? result.data : input));
+  return { data: result.success && issues.length === 0 ? result.data : undefined, issues };
+}
+
+/**
+ * Builds the config from KDI_TS_* variables; throws ConfigError naming
+ * every bad variable. An empty variable counts as unset.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): TabletServerConfig {
+  const problems: string[] = [];
+  const known = new Set(TABLET_SERVER_CONFIG_ENV_NAMES);
+  for (const name of Object.keys(env).sort()) {
+    if (name.startsWith('KDI_TS_') && !known.has(name)) {
+      problems.push(`${name}: unknown setting (known: ${TABLET_SERVER_CONFIG_ENV_NAMES.join(', ')})`);
+    }
+  }
+  const raw: Record<string, unknown> = {};
+  for (const { name, path, number } of ENV) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    let value: unknown = text;
+    if (number) {
+      if (!/^[0-9]{1,16}$/.test(text)) {
+        problems.push(`${name}: ${JSON.stringify(text)} is not a whole number`);
+        continue;
+      }
+      value = Number(text);
+    }
+    setPath(raw, path, value);
+  }
+  const { data, issues } = validate(raw);
+  for (const issue of issues) {
+    const key = issue.path.join('.');
+    const variable = ENV.find((e) => e.path.join('.') === key)?.name ?? (key || '(config)');
+    // A variable that was not a number was already reported; zod then says "required".
+    if (problems.some((p) => p.startsWith(`${variable}: `))) continue;
+    problems.push(`${variable}: ${issue.message}`);
+  }
+  if (problems.length > 0 || data === undefined) throw new ConfigError(problems);
+  return data;
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = (node[key] ??= {}) as Record<string, unknown>;
+    node = next;
+  }
+  node[path[path.length - 1]!] = value;
+}

@@ -1,0 +1,41 @@
+// Schema pieces every route shares: the error responses, "no content",
+// strict query numbers and booleans, and the table / tablet path params.
+
+import { ErrorBodySchema } from '@kdi/protocol';
+import { z } from 'zod';
+
+/** Every route may answer with the protocol's error body. */
+export const ERROR_RESPONSES = {
+  '4xx': ErrorBodySchema.describe('The request was refused; see error.code and error.message.'),
+  '5xx': ErrorBodySchema.describe('The server or its storage failed; see error.code.'),
+} as const;
+
+export const NO_CONTENT = z.null().describe('No content');
+
+/** Routes without query parameters refuse any (unknown fields are rejected everywhere). */
+export const NO_QUERY = z.strictObject({});
+
+const NAME = /^[A-Za-z0-9._-]{1,128}$/;
+const NAME_MESSAGE = 'must be 1-128 characters of [A-Za-z0-9._-]';
+
+export const TableNameSchema = z.string().regex(NAME, NAME_MESSAGE).describe('Table name, [A-Za-z0-9._-]{1,128}');
+export const TabletIdSchema = z.string().regex(NAME, NAME_MESSAGE).describe('Tablet id, [A-Za-z0-9._-]{1,128}');
+
+export const TableParamsSchema = z.strictObject({ table: TableNameSchema });
+export const TabletParamsSchema = z.strictObject({ tabletId: TabletIdSchema });
+
+/**
+ * A whole number in a query string. Unlike z.coerce.number(), an empty or
+ * padded value ("", " 5") is refused rather than read as 0 or 5.
+ */
+export const QueryIntSchema = z
+  .string()
+  .regex(/^[0-9]{1,16}$/, 'must be a whole number')
+  .transform(Number)
+  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
+
+/** A positive whole number in a query string (page sizes). */
+export const QueryPositiveIntSchema = QueryIntSchema.pipe(z.number().min(1, 'must be at least 1'));
+
+/** `true` or `false` in a query string, nothing else. */
+export const QueryBoolSchema = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');

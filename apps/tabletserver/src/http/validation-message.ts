@@ -1,0 +1,43 @@
+// Turns Fastify's schema-validation errors (built by
+// fastify-type-provider-zod from zod issues) into one INVALID_ARGUMENT
+// whose message names every bad field, e.g.
+//   body.maxCells: Invalid input: expected number, received string;
+//   body: unknown field "maxCell" (unknown fields are rejected)
+
+import { KdiError } from '@kdi/protocol';
+
+/** The parts of a validation issue that fastify-type-provider-zod fills in. */
+export interface ValidationIssue {
+  readonly keyword?: string;
+  readonly instancePath?: string;
+  readonly message?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+const WHERE: Readonly<Record<string, string>> = {
+  body: 'body',
+  querystring: 'query',
+  params: 'url',
+  headers: 'header',
+};
+
+/** The name a caller knows a field by: where it was sent, then its path. */
+function fieldName(context: string, instancePath: string | undefined): string {
+  const where = WHERE[context] ?? context;
+  const segments = (instancePath ?? '').split('/').filter((s) => s.length > 0);
+  return segments.length === 0 ? where : `${where}.${segments.join('.')}`;
+}
+
+export function validationError(issues: readonly ValidationIssue[], context: string): KdiError {
+  const fields = issues.map((issue) => {
+    const field = fieldName(context, issue.instancePath);
+    const keys = issue.params?.['keys'];
+    const problem =
+      issue.keyword === 'unrecognized_keys' && Array.isArray(keys)
+        ? `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')} (unknown fields are rejected)`
+        : (issue.message ?? 'is invalid');
+    return { field, problem };
+  });
+  const message = fields.length === 0 ? `invalid request ${WHERE[context] ?? context}` : fields.map((f) => `${f.field}: ${f.problem}`).join('; ');
+  return new KdiError('INVALID_ARGUMENT', message, { details: { fields } });
+}

@@ -1,0 +1,12 @@
+// What the routes are given: the domain object, the scan service and the
+// metrics. Routes hold no state of their own.
+
+import type { TabletServerMetrics } from '../http/http-metrics.js';
+import type { ScanService } from '../scan/scan-service.js';
+import type { TabletServer } from '../tablets/tablet-server.js';
+
+export interface RouteDeps {
+  readonly server: TabletServer;
+  readonly scans: ScanService;
+  readonly metrics: TabletServerMetrics;
+}

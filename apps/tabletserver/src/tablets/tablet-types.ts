@@ -1,0 +1,72 @@
+// The tablet server's domain types: its options, the tablet as reported
+// to callers, split results, and the logger it writes to.
+
+import type { CellLimits } from '@kdi/protocol';
+import type { TableSchema } from './table-schema.js';
+import type { TabletState } from './tablet-map.js';
+import type { LocationHintSource } from './write-check.js';
+
+export interface ServerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface TabletServerOptions {
+  readonly serverId: string;
+  readonly limits: CellLimits;
+  /** Longest back-pressure wait of one apply before RESOURCE_EXHAUSTED. */
+  readonly backPressureWaitMs: number;
+  /** Reported in status: the engine's memory budget. */
+  readonly memoryBudgetBytes: number;
+  readonly logger?: ServerLogger;
+  /** Location hints for WRONG_TABLET (the master's view); none until META is wired in. */
+  readonly locationHint?: LocationHintSource;
+  /** Ids for the halves of automatic splits; default random. */
+  readonly newTabletId?: () => string;
+  /** A tablet whose disk size passes this is split automatically. */
+  readonly splitThresholdBytes: number;
+  /** How often tablets are checked for a split; 0 = only by checkSplits(). */
+  readonly splitCheckIntervalMs: number;
+  readonly onSplit?: (split: SplitResult) => void;
+  /**
+   * The server's lease (its /kdi/servers/<id> lock, see
+   * membership/server-membership.ts). While it is not live the server
+   * acknowledges no write: its tablets may already be assigned elsewhere.
+   */
+  readonly lease?: { isLive(): boolean };
+}
+
+export interface LoadTabletRequest {
+  readonly table: string;
+  readonly tabletId: string;
+  readonly lowerExclusive?: Uint8Array | undefined;
+  readonly upperInclusive?: Uint8Array | undefined;
+  /** The table's schema; without one every family is accepted. */
+  readonly schema?: TableSchema | undefined;
+}
+
+export interface TabletView {
+  readonly tabletId: string;
+  readonly table: string;
+  readonly lowerExclusive: Uint8Array | undefined;
+  readonly upperInclusive: Uint8Array | undefined;
+  readonly state: TabletState;
+  readonly fragments: number;
+  /** Bytes of the fragment files in its chain (shared with the other half after a split, until compaction). */
+  readonly diskBytes: number;
+  readonly diskCells: number;
+}
+
+export interface TabletStatView {
+  readonly tabletId: string;
+  readonly cells: number;
+  readonly bytes: number;
+}
+
+export interface SplitResult {
+  readonly parent: string;
+  readonly row: Uint8Array;
+  readonly low: TabletView;
+  readonly high: TabletView;
+}

@@ -1,0 +1,77 @@
+// The checks an apply passes before it reaches the engine (DESIGN §2, §4,
+// §6): cell limits (naming the cell), every row in a tablet this server
+// serves and accepts writes for (else WRONG_TABLET for the first row that
+// is not), and every column's family in the table's schema when the schema
+// has no wildcard group. All synchronous, so the answer is about the
+// tablet map as it is at the moment the engine gets the batch.
+
+import { KdiError, validateCells, type Cell, type CellLimits } from '@kdi/protocol';
+import { columnFamily, groupForFamily, type TableSchema } from './table-schema.js';
+import { rowDetails } from '../api/wire-bytes.js';
+import { rangeContains } from './row-range.js';
+import type { TabletEntry, TabletMap } from './tablet-map.js';
+
+/** Extra facts for WRONG_TABLET (e.g. the master's location for the row); undefined when unknown. */
+export type LocationHintSource = (table: string, row: Uint8Array) => Readonly<Record<string, unknown>> | undefined;
+
+export interface WriteCheckContext {
+  readonly map: TabletMap;
+  readonly limits: CellLimits;
+  readonly serverId: string;
+  readonly schema: TableSchema | undefined;
+  readonly locationHint: LocationHintSource | undefined;
+}
+
+/** Throws the first problem of the batch; returns the tablets it touches. */
+export function checkWrite(ctx: WriteCheckContext, table: string, cells: readonly Cell[]): Set<TabletEntry> {
+  if (cells.length === 0) {
+    throw new KdiError('INVALID_ARGUMENT', 'cells is empty: an apply needs at least one cell', { details: { field: 'cells' } });
+  }
+  validateCells(cells, ctx.limits);
+  const touched = new Set<TabletEntry>();
+  let tablet: TabletEntry | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    // Batches are usually sorted or clustered: try the last tablet first.
+    if (tablet === undefined || !rangeContains(tablet, cell.row)) {
+      tablet = ctx.map.containing(table, cell.row);
+      if (tablet === undefined || tablet.state !== 'serving') throw wrongTablet(ctx, table, cell.row, tablet, `cells[${i}].row`);
+      touched.add(tablet);
+    }
+    if (ctx.schema !== undefined && groupForFamily(ctx.schema, columnFamily(cell.column)) === undefined) {
+      throw unknownFamily(ctx.schema, table, cell.column, i);
+    }
+  }
+  return touched;
+}
+
+/** WRONG_TABLET for `row` of `table`: why this server does not take it, and the location hint when there is one. */
+export function wrongTablet(
+  ctx: Pick<WriteCheckContext, 'serverId' | 'locationHint'>,
+  table: string,
+  row: Uint8Array,
+  tablet: TabletEntry | undefined,
+  where?: string,
+): KdiError {
+  const reason =
+    tablet === undefined
+      ? `no tablet of table ${table} holding it is served by server ${ctx.serverId}`
+      : tablet.state === 'loading'
+        ? `its tablet ${tablet.id} is still loading on server ${ctx.serverId}`
+        : `its tablet ${tablet.id} is being unloaded from server ${ctx.serverId} and takes no writes`;
+  const shown = rowDetails(row);
+  const hint = ctx.locationHint?.(table, row);
+  return new KdiError('WRONG_TABLET', `${where ?? 'the row'} ${JSON.stringify(shown.row)}${shown.rowEncoding === 'base64' ? ' (base64)' : ''}: ${reason}; ask the master where it is served`, {
+    details: { table, ...shown, serverId: ctx.serverId, ...(hint !== undefined && { locationHint: hint }) },
+  });
+}
+
+function unknownFamily(schema: TableSchema, table: string, column: Uint8Array, i: number): KdiError {
+  const family = Buffer.from(columnFamily(column)).toString('utf8');
+  const known = schema.groups.flatMap((g) => (g.families === '*' ? [] : g.families));
+  return new KdiError(
+    'INVALID_ARGUMENT',
+    `cells[${i}].column: family ${JSON.stringify(family)} is in no locality group of table ${table} and the schema has no wildcard group; known families: ${known.map((f) => JSON.stringify(f)).join(', ')}`,
+    { details: { field: `cells[${i}].column`, family, table } },
+  );
+}

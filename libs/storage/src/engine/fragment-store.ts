@@ -1,0 +1,146 @@
+// The engine's open disk fragments and the rule for when a file may go.
+//
+// Each file is opened once (keyed by absolute path) and shared by
+// reference between tablet chains and scans (disk-fragment.ts). When the
+// last holder lets go and no chain lists it, the reader is closed and —
+// only if this engine OWNS the file — the file is deleted. The engine owns
+// a file when it lies inside the engine directory and was never handed to
+// another server:
+//  - a file outside the directory (an absolute reference: another server's
+//    disk or a shared mount) is never deleted here;
+//  - a file inside it is "released" for good once a tablet config may name
+//    it for another server: every fragment of a tablet unloaded from here,
+//    and every fragment a loaded tablet's config named. Released names are
+//    kept in the manifest, so a restart does not mistake them for orphans
+//    of interrupted work; an entry is dropped once its file is gone.
+// Files this engine does not own belong to the master's GC (DESIGN §5 GC),
+// which knows every tablet config.
+
+import type { BlockCache } from '../cache/block-cache.js';
+import { FragmentReader } from '../fragment/fragment-reader.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { DiskFragment } from './disk-fragment.js';
+import { canonicalFragmentName, fragmentName, fragmentPath, isForeignFragment, listFragmentFiles } from './fragment-files.js';
+
+/** What the store needs from the engine. */
+export interface FragmentStoreHost {
+  /** Some tablet's chain or legacy list names the fragment. */
+  isListed(f: DiskFragment): boolean;
+  /** Runs cleanup off the caller's path; errors go to the engine's background handler. */
+  background(job: () => Promise<unknown>): void;
+  /** Saved manifests must stop naming a file before it is deleted. */
+  saveManifest(): Promise<void>;
+}
+
+export class FragmentStore {
+  private readonly byPath = new Map<string, Promise<DiskFragment>>();
+  private readonly released = new Set<string>();
+  /** Id of the next fragment file written here (kept in the manifest, never reused). */
+  nextFragmentId = 1;
+
+  constructor(
+    private readonly fs: FileSystem,
+    /** The engine directory, absolute and normalized. */
+    readonly dir: string,
+    private readonly cache: BlockCache | undefined,
+    private readonly host: FragmentStoreHost,
+  ) {}
+
+  /** The canonical reference of `name` (relative to the engine directory, or absolute). */
+  canonical(name: string): string {
+    return canonicalFragmentName(this.dir, name);
+  }
+
+  pathOf(name: string): string {
+    return fragmentPath(this.dir, name);
+  }
+
+  /** May this engine delete the file once nothing holds it? */
+  owns(name: string): boolean {
+    return !isForeignFragment(name) && !this.released.has(name);
+  }
+
+  /** Hands a file's fate to the master's GC: this engine will never delete it. */
+  release(name: string): void {
+    if (!isForeignFragment(name)) this.released.add(name);
+  }
+
+  /** Names inside the engine directory that this engine must not delete, for the manifest. */
+  releasedNames(): string[] {
+    return [...this.released].sort();
+  }
+
+  /** At open: restores the manifest's released names, dropping those whose files are gone. */
+  async restoreReleased(names: readonly string[]): Promise<void> {
+    for (const n of names) {
+      const name = this.canonical(n);
+      if (await this.fs.exists(this.pathOf(name))) this.released.add(name);
+    }
+  }
+
+  /** A new fragment file for one (tablet, group): its canonical name and path. */
+  newFragment(table: string, tablet: string, group: string): { name: string; path: string } {
+    const name = fragmentName(table, tablet, group, this.nextFragmentId++);
+    return { name, path: this.pathOf(name) };
+  }
+
+  /**
+   * Opens a fragment once (concurrent opens of one file share the reader);
+   * fragments of in-memory groups load every block into the cache at high
+   * priority. A missing or damaged file rejects with the reader's error,
+   * which names the file. The caller must take a reference.
+   */
+  open(name: string, inMemory = false): Promise<DiskFragment> {
+    const path = this.pathOf(name);
+    const existing = this.byPath.get(path);
+    if (existing) return existing;
+    const opening = (async () => {
+      const cache = this.cache;
+      const reader = await FragmentReader.open(this.fs, path, { ...(cache ? { cache } : {}), fileId: path, inMemory });
+      try {
+        if (inMemory) await reader.preload();
+      } catch (e) {
+        await reader.close().catch(() => {});
+        throw e;
+      }
+      return new DiskFragment(name, path, reader, reader.info.fileBytes, (f) => this.unreferenced(f), inMemory);
+    })();
+    this.byPath.set(path, opening);
+    // A failed open is forgotten, so a later attempt (the file restored) tries again.
+    opening.catch(() => {
+      if (this.byPath.get(path) === opening) this.byPath.delete(path);
+    });
+    return opening;
+  }
+
+  /** The last holder let go: close the reader, and delete the file if this engine owns it and no chain lists it. */
+  private unreferenced(f: DiskFragment): void {
+    if (this.host.isListed(f)) return;
+    this.byPath.delete(f.path);
+    const remove = this.owns(f.name);
+    this.host.background(async () => {
+      await f.reader.close();
+      if (!remove) return;
+      await this.host.saveManifest();
+      await this.fs.unlink(f.path);
+    });
+  }
+
+  /**
+   * Removes files under tables/ that neither `named` (the manifest's
+   * canonical references) nor the released set names: outputs of work a
+   * crash interrupted, and temp files. Never looks outside the directory.
+   */
+  async removeOrphans(named: ReadonlySet<string>): Promise<void> {
+    for (const name of await listFragmentFiles(this.fs, this.dir)) {
+      if (!named.has(name) && !this.released.has(name)) await this.fs.unlink(this.pathOf(name));
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    for (const opening of this.byPath.values()) {
+      const f = await opening.catch(() => undefined);
+      await f?.reader.close();
+    }
+  }
+}
