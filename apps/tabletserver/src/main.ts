@@ -91,7 +91,12 @@ async function main(): Promise<void> {
   const url = `http://${host}:${address.port}`;
   if (config.lockUrl !== undefined) {
     const lockClient = new LockClient({ url: config.lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) });
-    const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] });
+    // After a crash the previous incarnation's file lives until its lease
+    // ends; wait that long (plus slack) for the id to come free.
+    const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] }, {
+      ttlMs: config.leaseTtlMs,
+      waitForIdMs: 3 * config.leaseTtlMs + 5_000,
+    });
     membership.on('lost', ({ reason }) => {
       // Our tablets may be served elsewhere now: stop at once (DESIGN §8).
       app.log.fatal({ reason }, 'lost the server lease; exiting');

@@ -27,6 +27,9 @@ export interface MembershipEvents {
   jeopardy: { readonly leaseRemainingMs: number };
 }
 
+/** Another live session owns this server id's file (or its lock). */
+export class IdInUseError extends Error {}
+
 export class ServerMembership extends TypedEmitter<MembershipEvents> {
   private lostReason: MembershipEvents['lost']['reason'] | undefined;
   private readonly watchAbort = new AbortController();
@@ -44,8 +47,22 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
    * Creates the ephemeral file and takes its lock. Fails (FAILED_PRECONDITION)
    * when another live server holds the same id.
    */
-  static async join(client: LockClient, info: ServerInfo, opts: { ttlMs?: number } = {}): Promise<ServerMembership> {
+  static async join(client: LockClient, info: ServerInfo, opts: { ttlMs?: number; waitForIdMs?: number } = {}): Promise<ServerMembership> {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(info.serverId)) throw new RangeError(`server id ${JSON.stringify(info.serverId)} must be 1-64 of [A-Za-z0-9._-]`);
+    // A restarted server finds its previous incarnation's file until that
+    // session expires; with waitForIdMs it waits for it instead of failing.
+    const deadline = performance.now() + (opts.waitForIdMs ?? 0);
+    for (;;) {
+      try {
+        return await ServerMembership.tryJoin(client, info, opts);
+      } catch (e) {
+        if (!(e instanceof IdInUseError) || performance.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  private static async tryJoin(client: LockClient, info: ServerInfo, opts: { ttlMs?: number }): Promise<ServerMembership> {
     const path = `${SERVERS_DIR}/${info.serverId}`;
     const session = await client.openSession(opts.ttlMs === undefined ? {} : { ttlMs: opts.ttlMs });
     try {
@@ -53,12 +70,12 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
         await session.createFile(path, { ephemeral: true, contents: JSON.stringify(info) });
       } catch (e) {
         if (isKdiError(e) && e.code === 'ALREADY_EXISTS') {
-          throw new Error(`server id ${info.serverId} is in use: ${path} belongs to another live session`, { cause: e });
+          throw new IdInUseError(`server id ${info.serverId} is in use: ${path} belongs to another live session`, { cause: e });
         }
         throw e;
       }
       const got = await session.acquire(path, { mode: 'exclusive' });
-      if (!got.acquired) throw new Error(`could not lock ${path}: ${got.reason}`);
+      if (!got.acquired) throw new IdInUseError(`could not lock ${path}: ${got.reason}`);
       const m = new ServerMembership(info, path, session, got.sequencer);
       m.start(client);
       return m;
