@@ -7,13 +7,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { KdiError } from '@kdi/protocol';
+import { REQUEST_ID_HEADER, requestIdOf } from '@kdi/service-kit';
 import type { LockServerConfig } from './config.js';
 import { clusterSecretCheck } from './http/cluster-secret.js';
 import { sendError, type ErrorReplyOptions } from './http/error-reply.js';
 import { LockServerMetrics } from './http/http-metrics.js';
 import type { LockApp } from './http/lock-app.js';
 import { registerOpenApi } from './http/openapi.js';
-import { REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import { registerDirRoutes } from './routes/dirs.js';
 import { registerFileRoutes } from './routes/files.js';
 import { registerHealthRoutes } from './routes/health.js';

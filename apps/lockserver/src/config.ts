@@ -18,6 +18,7 @@
 // An unknown KDI_LOCK_* variable is an error too: a typo such as
 // KDI_LOCK_CLUSTER_SECERT would otherwise silently leave the service open.
 
+import { envToRaw, variableFor, type EnvVariable } from '@kdi/service-kit';
 import { z } from 'zod';
 import { DEFAULT_LOCK_STORE_LIMITS } from './store/lock-store.js';
 
@@ -94,7 +95,7 @@ export class ConfigError extends Error {
 }
 
 /** Environment variable → config path. Numbers are parsed strictly (digits only). */
-const ENV: ReadonlyArray<{ readonly name: string; readonly path: readonly string[]; readonly number?: true }> = [
+const ENV: readonly EnvVariable[] = [
   { name: 'KDI_LOCK_HOST', path: ['host'] },
   { name: 'KDI_LOCK_PORT', path: ['port'], number: true },
   { name: 'KDI_LOCK_BACKEND', path: ['backend'] },
@@ -135,31 +136,10 @@ function validate(input: unknown): { data: LockServerConfig | undefined; issues:
  * every bad variable. An empty variable counts as unset.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): LockServerConfig {
-  const problems: string[] = [];
-  const known = new Set(LOCK_CONFIG_ENV_NAMES);
-  for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('KDI_LOCK_') && !known.has(name)) {
-      problems.push(`${name}: unknown setting (known: ${LOCK_CONFIG_ENV_NAMES.join(', ')})`);
-    }
-  }
-  const raw: Record<string, unknown> = {};
-  for (const { name, path, number } of ENV) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
-    let value: unknown = text;
-    if (number) {
-      if (!/^[0-9]{1,16}$/.test(text)) {
-        problems.push(`${name}: ${JSON.stringify(text)} is not a whole number`);
-        continue;
-      }
-      value = Number(text);
-    }
-    setPath(raw, path, value);
-  }
+  const { raw, problems } = envToRaw(env, 'KDI_LOCK_', ENV);
   const { data, issues } = validate(raw);
   for (const issue of issues) {
-    const key = issue.path.join('.');
-    const variable = ENV.find((e) => e.path.join('.') === key)?.name ?? (key || '(config)');
+    const variable = variableFor(issue.path, ENV);
     problems.push(`${variable}: ${issue.message}`);
   }
   if (problems.length > 0 || data === undefined) throw new ConfigError(problems);
@@ -171,13 +151,4 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   }
   return issue.message;
-}
-
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = (node[key] ??= {}) as Record<string, unknown>;
-    node = next;
-  }
-  node[path[path.length - 1]!] = value;
 }

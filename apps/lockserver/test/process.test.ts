@@ -4,8 +4,9 @@
 // ends a pending long poll and exits 0 on SIGTERM, and exits 2 naming every
 // bad setting when the environment is wrong.
 //
-// Building: @kdi/protocol's dist is what `node` resolves at run time
-// (the kdi-source condition is for tests only), so it is built first.
+// Building: the dists of @kdi/protocol and @kdi/service-kit are what `node`
+// resolves at run time (the kdi-source condition is for tests only), so
+// they are built first.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { TEST_SECRET } from './harness.js';
 const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const PROTOCOL_DIR = fileURLToPath(new URL('../../../libs/protocol', import.meta.url));
+const SERVICE_KIT_DIR = fileURLToPath(new URL('../../../libs/service-kit', import.meta.url));
 const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
 
 /** The environment without any KDI_LOCK_* of the test runner's own. */
@@ -72,6 +74,7 @@ describe('the lock server process', () => {
   let dataDir: string;
   beforeAll(async () => {
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PROTOCOL_DIR });
+    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: SERVICE_KIT_DIR });
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: APP_DIR });
     dataDir = await mkdtemp(join(tmpdir(), 'kdi-lockserver-process-'));
   }, 240_000);

@@ -30,6 +30,7 @@
 // silently ignored.
 
 import { DEFAULT_LIMITS } from '@kdi/protocol';
+import { envToRaw, variableFor, type EnvVariable } from '@kdi/service-kit';
 import { z } from 'zod';
 
 export const DEFAULT_TABLET_SERVER_PORT = 7200;
@@ -129,7 +130,7 @@ export class ConfigError extends Error {
 }
 
 /** Environment variable → config path. Numbers are parsed strictly (digits only). */
-const ENV: ReadonlyArray<{ readonly name: string; readonly path: readonly string[]; readonly number?: true }> = [
+const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_HOST', path: ['host'] },
   { name: 'KDI_TS_PORT', path: ['port'], number: true },
   { name: 'KDI_TS_SERVER_ID', path: ['serverId'] },
@@ -177,31 +178,10 @@ function validate(input: unknown): { data: TabletServerConfig | undefined; issue
  * every bad variable. An empty variable counts as unset.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): TabletServerConfig {
-  const problems: string[] = [];
-  const known = new Set(TABLET_SERVER_CONFIG_ENV_NAMES);
-  for (const name of Object.keys(env).sort()) {
-    if (name.startsWith('KDI_TS_') && !known.has(name)) {
-      problems.push(`${name}: unknown setting (known: ${TABLET_SERVER_CONFIG_ENV_NAMES.join(', ')})`);
-    }
-  }
-  const raw: Record<string, unknown> = {};
-  for (const { name, path, number } of ENV) {
-    const text = env[name];
-    if (text === undefined || text === '') continue;
-    let value: unknown = text;
-    if (number) {
-      if (!/^[0-9]{1,16}$/.test(text)) {
-        problems.push(`${name}: ${JSON.stringify(text)} is not a whole number`);
-        continue;
-      }
-      value = Number(text);
-    }
-    setPath(raw, path, value);
-  }
+  const { raw, problems } = envToRaw(env, 'KDI_TS_', ENV);
   const { data, issues } = validate(raw);
   for (const issue of issues) {
-    const key = issue.path.join('.');
-    const variable = ENV.find((e) => e.path.join('.') === key)?.name ?? (key || '(config)');
+    const variable = variableFor(issue.path, ENV);
     // A variable that was not a number was already reported; zod then says "required".
     if (problems.some((p) => p.startsWith(`${variable}: `))) continue;
     problems.push(`${variable}: ${issue.message}`);
@@ -216,13 +196,4 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   return issue.message;
-}
-
-function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
-  let node = target;
-  for (const key of path.slice(0, -1)) {
-    const next = (node[key] ??= {}) as Record<string, unknown>;
-    node = next;
-  }
-  node[path[path.length - 1]!] = value;
 }

@@ -6,7 +6,8 @@
 // setting when the environment is wrong.
 //
 // Building: `node` resolves the libraries' dist (the kdi-source condition
-// is for tests only), so protocol, storage and client-sdk are built first.
+// is for tests only), so protocol, storage, client-sdk and service-kit are
+// built first.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import { TEST_SECRET } from './harness.js';
 
 const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const LIBS = ['protocol', 'storage', 'client-sdk'].map((l) => fileURLToPath(new URL(`../../../libs/${l}`, import.meta.url)));
+const LIBS = ['protocol', 'storage', 'client-sdk', 'service-kit'].map((l) => fileURLToPath(new URL(`../../../libs/${l}`, import.meta.url)));
 const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
 
 /** The environment without any KDI_TS_* of the test runner's own. */

@@ -1,14 +1,11 @@
 // The cluster secret (DESIGN §14): when configured, every /v1 route needs
 // `Authorization: Bearer <secret>`. The comparison takes the same time
-// whatever the guess (both sides are hashed to equal length first, then
-// compared with timingSafeEqual), and the secret never reaches a log or an
-// error message.
+// whatever the guess (secretMatcher of @kdi/service-kit), and the secret
+// never reaches a log or an error message.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { KdiError } from '@kdi/protocol';
+import { secretMatcher } from '@kdi/service-kit';
 import type { FastifyRequest } from 'fastify';
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /** True for paths under /v1 (the lock API), matched route or not. */
 export function isApiPath(url: string): boolean {
@@ -18,7 +15,7 @@ export function isApiPath(url: string): boolean {
 
 /** An onRequest check: throws UNAUTHENTICATED unless the request carries the secret. */
 export function clusterSecretCheck(secret: string): (request: FastifyRequest) => void {
-  const expected = digest(secret);
+  const matches = secretMatcher(secret);
   return (request) => {
     if (!isApiPath(request.url) && !isApiPath(request.routeOptions.url ?? '')) return;
     const header = request.headers.authorization;
@@ -29,7 +26,7 @@ export function clusterSecretCheck(secret: string): (request: FastifyRequest) =>
     if (match === null) {
       throw new KdiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <cluster secret>"');
     }
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
+    if (!matches(match[1]!)) {
       throw new KdiError('UNAUTHENTICATED', 'the cluster secret is wrong');
     }
   };

@@ -13,8 +13,7 @@
 
 import { ERROR_CATALOGUE, KdiError, toKdiError, type ErrorCode } from '@kdi/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_ID_HEADER } from './request-id.js';
-import { validationError, type ValidationIssue } from './validation-message.js';
+import { REQUEST_ID_HEADER, validationError, type ValidationIssue } from '@kdi/service-kit';
 
 /** Codes for Fastify's own 4xx errors, by status (413 is INVALID_ARGUMENT: DESIGN §2). */
 const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
@@ -37,7 +36,7 @@ export function classifyError(error: unknown, opts: ErrorReplyOptions): KdiError
   const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
   if (typeof e !== 'object' || e === null) return toKdiError(error);
   if (Array.isArray(e.validation)) {
-    return validationError(e.validation as ValidationIssue[], e.validationContext ?? 'request');
+    return validationError(e.validation as ValidationIssue[], e.validationContext ?? 'request', { wildcardName: 'path' });
   }
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

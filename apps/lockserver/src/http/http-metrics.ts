@@ -4,7 +4,7 @@
 
 import type { StoreStatus } from '../store/lock-store.js';
 import type { LockApp } from './lock-app.js';
-import { MetricsRegistry } from './metrics.js';
+import { MetricsRegistry } from '@kdi/service-kit';
 
 export class LockServerMetrics {
   readonly registry = new MetricsRegistry();

@@ -6,7 +6,7 @@
 
 import { KdiError } from '@kdi/protocol';
 import { z } from 'zod';
-import { PROMETHEUS_CONTENT_TYPE } from '../http/metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '@kdi/service-kit';
 import type { LockServerMetrics } from '../http/http-metrics.js';
 import { ERROR_RESPONSES } from '../http/route-schemas.js';
 import type { LockApp } from '../http/lock-app.js';

@@ -1,16 +1,13 @@
 // The cluster secret (DESIGN §14) guards the admin API (/v1/admin/*: the
 // master loads and unloads tablets there): every such request needs
 // `Authorization: Bearer <secret>`. The comparison takes the same time
-// whatever the guess (both sides are hashed to equal length first, then
-// compared with timingSafeEqual), and the secret never reaches a log or an
-// error message. The Table API is open until bearer tokens with roles
-// (DESIGN §14) arrive.
+// whatever the guess (secretMatcher of @kdi/service-kit), and the secret
+// never reaches a log or an error message. The Table API is open until
+// bearer tokens with roles (DESIGN §14) arrive.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { KdiError } from '@kdi/protocol';
+import { secretMatcher } from '@kdi/service-kit';
 import type { FastifyRequest } from 'fastify';
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 export const ADMIN_PREFIX = '/v1/admin';
 
@@ -22,7 +19,7 @@ export function isAdminPath(url: string): boolean {
 
 /** An onRequest check: throws UNAUTHENTICATED unless an admin request carries the secret. */
 export function clusterSecretCheck(secret: string): (request: FastifyRequest) => void {
-  const expected = digest(secret);
+  const matches = secretMatcher(secret);
   return (request) => {
     if (!isAdminPath(request.url) && !isAdminPath(request.routeOptions.url ?? '')) return;
     const header = request.headers.authorization;
@@ -33,7 +30,7 @@ export function clusterSecretCheck(secret: string): (request: FastifyRequest) =>
     if (match === null) {
       throw new KdiError('UNAUTHENTICATED', 'the Authorization header must be "Bearer <cluster secret>"');
     }
-    if (!timingSafeEqual(digest(match[1]!), expected)) {
+    if (!matches(match[1]!)) {
       throw new KdiError('UNAUTHENTICATED', 'the cluster secret is wrong');
     }
   };

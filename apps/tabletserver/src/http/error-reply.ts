@@ -17,8 +17,7 @@ import { CELL_BLOCK_MIME_TYPE, ERROR_CATALOGUE, KdiError, toKdiError, type Error
 import { isStorageError } from '@kdi/storage';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { fromStorageError } from '../tablets/storage-errors.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
-import { validationError, type ValidationIssue } from './validation-message.js';
+import { REQUEST_ID_HEADER, validationError, type ValidationIssue } from '@kdi/service-kit';
 
 /** Codes for Fastify's own 4xx errors, by status (413 and 415 are INVALID_ARGUMENT). */
 const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([

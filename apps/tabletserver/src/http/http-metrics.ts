@@ -6,7 +6,7 @@
 import type { BlockCache } from '@kdi/storage';
 import type { ScanService } from '../scan/scan-service.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
-import { MetricsRegistry } from './metrics.js';
+import { MetricsRegistry } from '@kdi/service-kit';
 import type { TabletApp } from './tablet-app.js';
 
 export class TabletServerMetrics {

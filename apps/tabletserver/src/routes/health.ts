@@ -6,7 +6,7 @@
 
 import { KdiError } from '@kdi/protocol';
 import { z } from 'zod';
-import { PROMETHEUS_CONTENT_TYPE } from '../http/metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from '@kdi/service-kit';
 import { ERROR_RESPONSES } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';

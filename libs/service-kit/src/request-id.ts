@@ -1,5 +1,5 @@
 // Request ids: a caller's `x-request-id` is kept (so one id follows a call
-// through the SDK, the tablet server and the logs) when it is a plain token;
+// through the SDK, a KDI server and the logs) when it is a plain token;
 // anything else — too long, or with characters that could forge log lines
 // — is replaced by a fresh UUID. The id is echoed in the `x-request-id`
 // response header and in every error body.

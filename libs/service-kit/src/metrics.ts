@@ -1,5 +1,5 @@
 // A tiny Prometheus registry (text exposition format 0.0.4): counters,
-// gauges and histograms with labels. Small on purpose — the tablet server
+// gauges and histograms with labels. Small on purpose — a KDI server
 // needs a handful of series and no dependency for them (DESIGN §15).
 //
 // Label values are escaped per the format (\\, \", \n); metric and label

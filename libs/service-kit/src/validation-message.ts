@@ -3,6 +3,8 @@
 // whose message names every bad field, e.g.
 //   body.ttlMs: Invalid input: expected number, received string;
 //   body: unknown field "tll" (unknown fields are rejected)
+// A server whose routes end in a URL wildcard (the lock server's lock path)
+// names that parameter with `wildcardName`.
 
 import { KdiError } from '@kdi/protocol';
 
@@ -21,17 +23,22 @@ const WHERE: Readonly<Record<string, string>> = {
   headers: 'header',
 };
 
-/** The name a caller knows a field by: the URL wildcard is the lock path. */
-function fieldName(context: string, instancePath: string | undefined): string {
+export interface ValidationErrorOptions {
+  /** What a caller calls the URL wildcard parameter (`*`), e.g. 'path'; unset: `url.*`. */
+  readonly wildcardName?: string;
+}
+
+/** The name a caller knows a field by: where it was sent, then its path (or the wildcard's name). */
+function fieldName(context: string, instancePath: string | undefined, wildcardName: string | undefined): string {
   const where = WHERE[context] ?? context;
   const segments = (instancePath ?? '').split('/').filter((s) => s.length > 0);
-  if (context === 'params' && segments[0] === '*') return 'path';
+  if (wildcardName !== undefined && context === 'params' && segments[0] === '*') return wildcardName;
   return segments.length === 0 ? where : `${where}.${segments.join('.')}`;
 }
 
-export function validationError(issues: readonly ValidationIssue[], context: string): KdiError {
+export function validationError(issues: readonly ValidationIssue[], context: string, options: ValidationErrorOptions = {}): KdiError {
   const fields = issues.map((issue) => {
-    const field = fieldName(context, issue.instancePath);
+    const field = fieldName(context, issue.instancePath, options.wildcardName);
     const keys = issue.params?.['keys'];
     const problem =
       issue.keyword === 'unrecognized_keys' && Array.isArray(keys)
