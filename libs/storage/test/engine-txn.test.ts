@@ -173,3 +173,11 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
     expect(engine.stat('t', { times: [{ lower: { value: 5, inclusive: true } }] }).cells).toBe(0);
   });
 });
+
+describe('engine options', () => {
+  it('refuses limits that would stall or never serialize', async () => {
+    for (const bad of [{ maxMemoryBytes: 0 }, { memoryBudgetBytes: -1 }, { backPressureWaitMs: 1.5 }, { blockSize: 0 }]) {
+      await expect(Engine.open({ fs: new MemoryFileSystem(), dir: '/kdi', ...bad })).rejects.toThrow(/engine option \w+ must be an integer/);
+    }
+  });
+});

@@ -156,6 +156,14 @@ export class Engine {
 
   /** Opens (or creates) the engine in `dir`, replaying the log. */
   static async open(o: EngineOptions): Promise<Engine> {
+    for (const name of ['memoryBudgetBytes', 'maxMemoryBytes', 'backPressureWaitMs', 'blockSize', 'logSegmentBytes'] as const) {
+      const v = o[name];
+      // A zero or negative limit would make every apply wait forever (or never serialize).
+      const least = name === 'backPressureWaitMs' ? 0 : 1;
+      if (v !== undefined && !(Number.isSafeInteger(v) && v >= least)) {
+        throw invalidArgument(`engine option ${name} must be an integer ≥ ${least}, got ${v}`);
+      }
+    }
     const engine = new Engine(o, undefined as unknown as LogWriter);
     const { fs } = o;
     const { dir, store } = engine;
