@@ -5,7 +5,7 @@
 import { ErrorBodySchema } from '@kdi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cell, TestServer } from './harness.js';
-import { openApiProblems } from './openapi-check.js';
+import { openApiProblems } from '@kdi/service-kit';
 
 /** Every route of the API (docs/api.md lists the same). */
 const ROUTES = [

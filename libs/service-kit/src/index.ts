@@ -7,3 +7,4 @@ export { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 export { validationError, type ValidationErrorOptions, type ValidationIssue } from './validation-message.js';
 export { secretMatcher } from './secret-match.js';
 export { envToRaw, variableFor, type EnvVariable } from './env-config.js';
+export { openApiProblems, type Json as OpenApiJson } from './openapi-problems.js';

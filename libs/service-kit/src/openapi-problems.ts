@@ -1,8 +1,7 @@
 // A structural check of an OpenAPI 3.0 document (no validator package is
 // installed): path templates match their parameters, every $ref resolves,
 // schemas use only OpenAPI 3.0 Schema Object keywords, /v1 operations
-// document their errors. Copied from apps/lockserver/test/openapi.test.ts
-// (apps never import apps); a candidate for a shared test-support module.
+// document their errors. Both servers' OpenAPI tests run it.
 
 export const SCHEMA_KEYWORDS = new Set([
   'title', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
