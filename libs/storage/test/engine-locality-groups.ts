@@ -377,7 +377,7 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
       expect(again.tabletSizes('t').diskCells).toBe(3);
       await again.close();
       const saved = JSON.parse(Buffer.from(await env.fs.readFile(`${root}/MANIFEST`)).toString());
-      expect(saved.version).toBe(3);
+      expect(saved.version).toBe(4);
       expect(await env.fs.exists(`${root}/${flat}`)).toBe(false); // compacted away
     });
 

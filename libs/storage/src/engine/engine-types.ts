@@ -29,6 +29,14 @@ export interface EngineOptions {
   readonly picker?: CompactionPickerOptions;
   /** Run serializations and compactions on these worker threads (real filesystem only). */
   readonly workers?: FragmentWorkerPool;
+  /**
+   * Tablet configs are published outside the engine (META, DESIGN §7):
+   * keep log segments and replaced fragment files that a config may still
+   * name until the caller acknowledges the configs (publication.ts).
+   */
+  readonly publication?: boolean;
+  /** With publication: called after the manifest changed (fragment lists may have moved; time to publish). */
+  readonly onManifestSaved?: () => void;
   /** Called with errors of background work (serialization, compaction). */
   readonly onBackgroundError?: (e: unknown) => void;
 }

@@ -29,7 +29,10 @@
 //  - a fragment file is deleted only when this engine owns it (inside its
 //    directory, never handed to another server), no chain lists it and no
 //    open scanner holds it; the manifest never names a file that is not
-//    fully written and synced.
+//    fully written and synced;
+//  - with `publication` (publication.ts), neither a fragment file nor a log
+//    segment that a tablet config in META may still need is deleted: the
+//    tablet server writes the configs and acknowledges them.
 
 import type { Cell } from '../cell.js';
 import { DEFAULT_PICKER_OPTIONS } from '../compaction/compaction-picker.js';
@@ -53,6 +56,7 @@ import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestF
 import { RowTxns } from './row-txns.js';
 import { Serializer } from './serializer.js';
 import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Table, type Tablet, type TabletDefinition } from './tablet.js';
+import { namesOf, type PublicationSnapshot, PublishedState, type PublishedTablet } from './publication.js';
 import { approximateMedianRow, openTabletScanner, tabletSizes, tabletStat } from './tablet-reads.js';
 import { TabletRegistry } from './tablet-registry.js';
 import type { TabletStat } from './tablet-stat.js';
@@ -71,6 +75,7 @@ export type { ApplyOptions, DiskSizes, EngineOptions, ScanOptions, TabletSizes }
 export type { TabletDefinition } from './tablet.js';
 export type { TabletStat } from './tablet-stat.js';
 export { type EngineScanPage, EngineScanner } from './engine-scanner.js';
+export type { PublicationSnapshot, PublishedTablet } from './publication.js';
 export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type UnloadedTablet } from './tablet-transfer.js';
 
 const LOG_DIR = 'log';
@@ -95,6 +100,8 @@ export class Engine {
   private readonly compactor: Compactor;
   private readonly transfer: TabletTransfer;
   private readonly serializer: Serializer;
+  /** With o.publication: what META may name (publication.ts). */
+  private published: PublishedState | undefined;
   /** The engine directory, absolute and normalized. */
   readonly dir: string;
 
@@ -109,6 +116,7 @@ export class Engine {
       isListed: (f) => this.isListed(f),
       background: (job) => this.background(job),
       saveManifest: () => this.saveManifest(),
+      isPublished: (name) => this.published?.names(name) ?? false,
     });
     const isClosed = () => this.closed;
     this.compactor = new Compactor(
@@ -134,6 +142,7 @@ export class Engine {
       newMemory: () => new MemoryFragment(this.nextMemoryId++),
       writeFragment: (t, g, src, how) => this.writeFragment(t, g, src, how),
       logFloor: () => this.logFloor(),
+      deletableLogFloor: (floor) => Math.min(floor, this.published?.logFloor ?? floor),
       saveManifest: () => this.saveManifest(),
       serialized: () => {
         if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
@@ -173,6 +182,12 @@ export class Engine {
     if (await fs.exists(mpath)) manifest = decodeManifest(await fs.readFile(mpath), mpath);
     store.nextFragmentId = manifest.nextFragmentId;
     await store.restoreReleased(manifest.released);
+    if (o.publication) {
+      const p = manifest.publication;
+      // Before publication existed here, every config in META was written
+      // by this engine's own unloads and loads: nothing older is needed.
+      engine.published = new PublishedState(p?.logFloor ?? manifest.logFloor, p?.published ?? {});
+    }
     for (const t of manifest.tablets) {
       const tablet = engine.registry.add({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, groups: t.groups }, () => 0);
       for (const [i, g] of tablet.routing.groups.entries()) {
@@ -181,7 +196,9 @@ export class Engine {
       }
       for (const l of t.legacy) tablet.legacy.push((await store.open(store.canonical(l.fragment), l.inMemory)).ref());
     }
-    await store.removeOrphans(new Set([...manifestFragments(manifest)].map((n) => store.canonical(n))));
+    const named = new Set([...manifestFragments(manifest)].map((n) => store.canonical(n)));
+    await store.removeOrphans(named);
+    if (engine.published) store.hold(engine.published.allNames());
     const replay = await replayLog(fs, engine.logDirectory, (r) => engine.replayRecord(r.segmentId, r.payload), {
       fromSegmentId: manifest.logFloor,
     });
@@ -263,6 +280,7 @@ export class Engine {
   async splitTablet(id: string, row: Uint8Array, lowId: string, highId: string): Promise<void> {
     this.checkOpen();
     this.registry.split(this.usableTablet(id), row, lowId, highId);
+    this.published?.inherit(id, [lowId, highId]);
     await this.saveManifest();
   }
 
@@ -276,7 +294,95 @@ export class Engine {
     const t = this.usableTablet(id);
     this.registry.remove(t);
     dropChains(t);
+    this.published?.forget(id);
     await this.saveManifest();
+    await this.store.sweepHeld();
+  }
+
+  // ---- publication (publication.ts) -----------------------------------------
+
+  private requirePublication(): PublishedState {
+    if (!this.published) throw invalidArgument('this engine was opened without publication');
+    return this.published;
+  }
+
+  private currentNames(t: Tablet): Set<string> {
+    return namesOf(tabletFragmentLists(this.store, t), (n) => this.store.canonical(n));
+  }
+
+  /**
+   * The tablets whose fragment lists META does not have yet (every tablet
+   * after a restart whose lists moved), and the log floor as of now. From
+   * this call on the engine keeps every file these lists name, whatever
+   * becomes of the writes; acknowledgePublication says which were written.
+   */
+  async publicationSnapshot(): Promise<PublicationSnapshot> {
+    this.checkOpen();
+    const published = this.requirePublication();
+    const tablets: PublishedTablet[] = [];
+    const logFloor = this.logFloor();
+    for (const t of this.registry.tablets.values()) {
+      const fragments = tabletFragmentLists(this.store, t);
+      const names = namesOf(fragments, (n) => this.store.canonical(n));
+      if (published.matches(t.def.id, names)) continue;
+      published.widen(t.def.id, names);
+      tablets.push({ id: t.def.id, table: t.def.table, fragments });
+    }
+    if (tablets.length > 0) await this.saveManifest();
+    return { tablets, logFloor };
+  }
+
+  /**
+   * The configs of `publishedIds` (tablets of the snapshot) are in META now.
+   * When that is every tablet of the snapshot, log segments below its floor
+   * and files no config names any more are deleted.
+   */
+  async acknowledgePublication(snapshot: PublicationSnapshot, publishedIds: readonly string[]): Promise<void> {
+    this.checkOpen();
+    const published = this.requirePublication();
+    const ok = new Set(publishedIds);
+    for (const t of snapshot.tablets) {
+      if (ok.has(t.id) && published.has(t.id)) published.settle(t.id, namesOf(t.fragments, (n) => this.store.canonical(n)));
+    }
+    const complete = snapshot.tablets.every((t) => ok.has(t.id));
+    if (complete && snapshot.logFloor > published.logFloor) published.logFloor = snapshot.logFloor;
+    await this.saveManifest();
+    await this.store.sweepHeld();
+    if (complete) await this.log.deleteSegmentsBefore(Math.min(published.logFloor, this.logFloor()));
+  }
+
+  /**
+   * Before writing one tablet's config to META (a load, a split, an
+   * unload): its lists now, which the engine keeps from here on. After
+   * the write, endPublish (or, for a tablet that left, forgetPublished).
+   */
+  async beginPublish(id: string): Promise<FragmentLists> {
+    this.checkOpen();
+    const published = this.requirePublication();
+    const t = this.registry.get(id);
+    const fragments = tabletFragmentLists(this.store, t);
+    published.widen(id, namesOf(fragments, (n) => this.store.canonical(n)));
+    await this.saveManifest();
+    return fragments;
+  }
+
+  /** META names exactly `lists` for tablet `id` now (a write after beginPublish succeeded). */
+  async endPublish(id: string, lists: FragmentLists): Promise<void> {
+    this.checkOpen();
+    const published = this.requirePublication();
+    if (!published.has(id)) return;
+    published.settle(id, namesOf(lists, (n) => this.store.canonical(n)));
+    await this.saveManifest();
+    await this.store.sweepHeld();
+  }
+
+  /** META names none of this engine's lists for tablet `id` any more (its unload was written, or its table dropped). */
+  async forgetPublished(id: string): Promise<void> {
+    this.checkOpen();
+    if (this.registry.tablets.has(id)) throw invalidArgument(`tablet ${id} is still open here; unload it first`);
+    this.requirePublication().forget(id);
+    await this.saveManifest();
+    await this.store.sweepHeld();
   }
 
   /** A registered tablet that is not unloading (splits and drops of an unloading tablet are refused). */
@@ -562,15 +668,18 @@ export class Engine {
   // ---- manifest and lifecycle ---------------------------------------------
 
   private saveManifest(): Promise<void> {
-    return this.manifestQueue.run(async () => {
+    const saved = this.manifestQueue.run(async () => {
       const m: Manifest = {
         nextFragmentId: this.store.nextFragmentId,
         logFloor: this.logFloor(),
         released: this.store.releasedNames(),
         tablets: [...this.registry.tablets.values()].map(manifestEntry),
+        publication: this.published && { logFloor: this.published.logFloor, published: this.published.toJSON() },
       };
       await this.o.fs.writeFileAtomic(`${this.dir}/${MANIFEST_NAME}`, encodeManifest(m));
     });
+    if (this.published) void saved.then(() => this.o.onManifestSaved?.(), () => {});
+    return saved;
   }
 
   /** Waits for background serialization and compaction to settle. */

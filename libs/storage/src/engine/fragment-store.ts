@@ -14,9 +14,13 @@
 //    kept in the manifest, so a restart does not mistake them for orphans
 //    of interrupted work; an entry is dropped once its file is gone.
 // Files this engine does not own belong to the master's GC (DESIGN §5 GC),
-// which knows every tablet config.
+// which knows every tablet config. With publication (publication.ts) an
+// owned file that META may still name is not deleted when the last holder
+// lets go: it is "held" (closed, kept on disk) until sweepHeld finds that
+// no published set names it any more.
 
 import type { BlockCache } from '../cache/block-cache.js';
+import { isStorageError } from '../errors.js';
 import { FragmentReader } from '../fragment/fragment-reader.js';
 import type { FileSystem } from '../fs/file-system.js';
 import { DiskFragment } from './disk-fragment.js';
@@ -30,11 +34,15 @@ export interface FragmentStoreHost {
   background(job: () => Promise<unknown>): void;
   /** Saved manifests must stop naming a file before it is deleted. */
   saveManifest(): Promise<void>;
+  /** META may still name the file (publication.ts): keep it. */
+  isPublished(name: string): boolean;
 }
 
 export class FragmentStore {
   private readonly byPath = new Map<string, Promise<DiskFragment>>();
   private readonly released = new Set<string>();
+  /** Owned files nothing holds, kept because META may name them (closed). */
+  private readonly held = new Set<string>();
   /** Id of the next fragment file written here (kept in the manifest, never reused). */
   nextFragmentId = 1;
 
@@ -117,13 +125,41 @@ export class FragmentStore {
   private unreferenced(f: DiskFragment): void {
     if (this.host.isListed(f)) return;
     this.byPath.delete(f.path);
-    const remove = this.owns(f.name);
+    const remove = this.owns(f.name) && !this.host.isPublished(f.name);
+    if (this.owns(f.name) && !remove) this.held.add(f.name);
     this.host.background(async () => {
       await f.reader.close();
       if (!remove) return;
       await this.host.saveManifest();
       await this.fs.unlink(f.path);
     });
+  }
+
+  /** At open: owned files META may name that no chain lists (they were held when the engine stopped). */
+  hold(names: Iterable<string>): void {
+    for (const n of names) if (this.owns(n) && !this.byPath.has(this.pathOf(n))) this.held.add(n);
+  }
+
+  /** Deletes held files that no published set names any more (and that nothing reopened). */
+  async sweepHeld(): Promise<void> {
+    const gone: string[] = [];
+    for (const name of this.held) {
+      if (this.byPath.has(this.pathOf(name))) {
+        this.held.delete(name); // listed again: the normal rule applies when it is let go
+      } else if (!this.host.isPublished(name) || !this.owns(name)) {
+        this.held.delete(name);
+        if (this.owns(name)) gone.push(name);
+      }
+    }
+    if (gone.length === 0) return;
+    await this.host.saveManifest();
+    for (const name of gone) {
+      try {
+        await this.fs.unlink(this.pathOf(name));
+      } catch (e) {
+        if (!isStorageError(e, 'not-found')) throw e;
+      }
+    }
   }
 
   /**

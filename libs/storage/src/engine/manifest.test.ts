@@ -5,7 +5,7 @@ import { decodeManifest, encodeManifest, type Manifest, manifestFragments } from
 const json = (doc: unknown) => Buffer.from(JSON.stringify(doc));
 
 describe('manifest', () => {
-  it('round-trips version 3: groups, per-group chains (absolute references too), legacy in priority order, released files', () => {
+  it('round-trips version 4: groups, per-group chains (absolute references too), legacy in priority order, released files, publication', () => {
     const m: Manifest = {
       nextFragmentId: 9,
       logFloor: 3,
@@ -27,16 +27,21 @@ describe('manifest', () => {
         },
       ],
       released: ['tables/tb/old/default/00000004.frag'],
+      publication: { logFloor: 2, published: { t: ['tables/tb/t/rest/00000005.frag'] } },
     };
     const back = decodeManifest(encodeManifest(m), 'M');
     expect(back).toEqual({ ...m, tablets: [{ ...m.tablets[0]!, upper: Buffer.from('m') }] });
-    expect(JSON.parse(Buffer.from(encodeManifest(m)).toString()).version).toBe(3);
+    expect(JSON.parse(Buffer.from(encodeManifest(m)).toString()).version).toBe(4);
+    // A file META may still name is not an orphan.
     expect([...manifestFragments(back)].sort()).toEqual([
       '/other/disk/kdi/tables/tb/t/rest/00000007.frag',
       'tables/tb/t/00000002.frag',
       'tables/tb/t/default/00000003.frag',
       'tables/tb/t/hot/00000001.frag',
+      'tables/tb/t/rest/00000005.frag',
     ]);
+    const v3 = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), version: 3, publication: undefined }), 'M');
+    expect(v3.publication).toBeUndefined();
   });
 
   it('reads version 1 as one wildcard group "default" holding the old chain, purge and inMemory', () => {
@@ -60,7 +65,9 @@ describe('manifest', () => {
 
   it.each<[string, unknown, RegExp]>([
     ['not JSON', '{', /not valid JSON/],
-    ['version 4', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1, 2 or 3/],
+    ['version 5', { format: 'kdi-manifest', version: 5, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1, 2, 3 or 4/],
+    ['bad publication', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 'x', published: {} } }, /"publication" must be/],
+    ['bad published list', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 0, published: { t: 'x' } } }, /publication of tablet t/],
     ['released not a list', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [], released: 'x' }, /"released" is not a list/],
     ['bad groups', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], chains: {} }] }, /bad locality groups.*groups\[1\]\.families/],
     ['chain of an unknown group', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] }, /chain for unknown group "b"/],

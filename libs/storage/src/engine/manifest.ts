@@ -5,10 +5,12 @@
 // after every change to fragments or tablets, so a crash leaves the old
 // manifest or the new one.
 //
-// JSON (human-inspectable for `kdi repair`), version 3:
-//   { "format": "kdi-manifest", "version": 3, "nextFragmentId": n,
+// JSON (human-inspectable for `kdi repair`), version 4:
+//   { "format": "kdi-manifest", "version": 4, "nextFragmentId": n,
 //     "logFloor": segmentId,
 //     "released": ["tables/t/id/<group>/f.frag", ...],
+//     "publication": null | { "logFloor": segmentId,
+//                             "published": { "<tablet id>": ["tables/...", ...] } },
 //     "tablets": [ { "id", "table", "lower": base64|null, "upper": base64|null,
 //                    "groups": [ { "name", "families": "*"|[...], "compression"?, "blockSize"?,
 //                                  "inMemory"?, "purge"? } ],
@@ -23,6 +25,13 @@
 // (handed to another server by an unload, or named by a loaded tablet's
 // config): they are not orphans, and the master's GC owns them
 // (fragment-store.ts).
+//
+// "publication" (engines run with publication, see publication.ts): the
+// log floor below which segments may go (META's configs no longer need
+// them) and, per tablet, the fragment names META may name for it — files
+// a restart must keep even though no chain lists them.
+//
+// Version 3 (still read): the same without "publication".
 //
 // Version 2 (still read): the same without "released"; references were
 // always relative. Version 3 exists so that an engine that knows only
@@ -60,10 +69,17 @@ export interface Manifest {
   readonly tablets: readonly ManifestTablet[];
   /** Files inside the engine dir that this engine must never delete. */
   readonly released: readonly string[];
+  /** With publication: the published log floor and, per tablet, the names META may name. */
+  readonly publication?: ManifestPublication | undefined;
+}
+
+export interface ManifestPublication {
+  readonly logFloor: number;
+  readonly published: Readonly<Record<string, readonly string[]>>;
 }
 
 export const MANIFEST_NAME = 'MANIFEST';
-export const MANIFEST_VERSION = 3;
+export const MANIFEST_VERSION = 4;
 
 /** Every fragment file a manifest names. */
 export function manifestFragments(m: Manifest): Set<string> {
@@ -72,6 +88,7 @@ export function manifestFragments(m: Manifest): Set<string> {
     for (const names of Object.values(t.chains)) for (const n of names) out.add(n);
     for (const l of t.legacy) out.add(l.fragment);
   }
+  for (const names of Object.values(m.publication?.published ?? {})) for (const n of names) out.add(n);
   return out;
 }
 
@@ -83,6 +100,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
     nextFragmentId: m.nextFragmentId,
     logFloor: m.logFloor,
     released: m.released,
+    publication: m.publication ?? null,
     tablets: m.tablets.map((t) => ({
       id: t.id,
       table: t.table,
@@ -104,7 +122,7 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
     throw corruption(`manifest is not valid JSON: ${(e as Error).message}`, path);
   }
   const d = doc as Record<string, unknown>;
-  if (d?.format !== 'kdi-manifest' || (d.version !== 1 && d.version !== 2 && d.version !== 3)) throw corruption('not a version 1, 2 or 3 KDI manifest', path);
+  if (d?.format !== 'kdi-manifest' || ![1, 2, 3, 4].includes(d.version as number)) throw corruption('not a version 1, 2, 3 or 4 KDI manifest', path);
   if (!Number.isSafeInteger(d.nextFragmentId) || !Number.isSafeInteger(d.logFloor) || !Array.isArray(d.tablets)) {
     throw corruption('manifest is missing nextFragmentId, logFloor or tablets', path);
   }
@@ -137,7 +155,21 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
     });
     return { ...base, groups, chains, legacy };
   });
-  const released = d.version === 3 ? d.released : [];
+  const released = (d.version as number) >= 3 ? d.released : [];
   if (!Array.isArray(released) || !released.every((r) => typeof r === 'string')) throw corruption('manifest "released" is not a list of file names', path);
-  return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets, released };
+  const publication = d.version === 4 ? decodePublication(d.publication, path) : undefined;
+  return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets, released, publication };
+}
+
+function decodePublication(v: unknown, path: string): ManifestPublication | undefined {
+  if (v === null || v === undefined) return undefined;
+  const p = v as Record<string, unknown>;
+  const published = p.published as Record<string, unknown> | undefined;
+  if (!Number.isSafeInteger(p.logFloor) || typeof published !== 'object' || published === null || Array.isArray(published)) {
+    throw corruption('manifest "publication" must be {logFloor, published}', path);
+  }
+  for (const [id, names] of Object.entries(published)) {
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw corruption(`manifest publication of tablet ${id} is not a list of file names`, path);
+  }
+  return { logFloor: p.logFloor as number, published: published as Record<string, string[]> };
 }

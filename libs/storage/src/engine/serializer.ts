@@ -23,6 +23,8 @@ export interface SerializerHost {
   writeFragment(tablet: Tablet, group: number, src: FragmentSources, how: FragmentWriteMode): Promise<DiskFragment | undefined>;
   /** Oldest log segment that may hold data not yet in a disk fragment. */
   logFloor(): number;
+  /** Of a log floor: how far segments may be deleted (publication keeps those META may need). */
+  deletableLogFloor(floor: number): number;
   saveManifest(): Promise<void>;
   /** Called after a serialization that moved data to disk (e.g. to start compactions). */
   serialized(): void;
@@ -94,7 +96,7 @@ export class Serializer {
       }
       const floor = host.logFloor();
       await host.saveManifest();
-      await host.log().deleteSegmentsBefore(floor);
+      await host.log().deleteSegmentsBefore(host.deletableLogFloor(floor));
       host.serialized();
     });
   }
