@@ -4,7 +4,11 @@
 // It opens the storage engine in KDI_TS_DATA_DIR on the real filesystem
 // (fdatasync, LZ4 blocks, a shared block cache, worker threads for
 // serialization and compaction when KDI_TS_WORKER_THREADS > 0), wraps it
-// in a TabletServer, and serves the HTTP API.
+// in a TabletServer, and serves the HTTP API. With KDI_TS_LOCK_URL it is
+// part of a cluster: it holds /kdi/servers/<id>, loads tablets from their
+// configs in META (or /kdi/root for META itself) and writes its configs
+// there; the engine then keeps log segments and fragment files until META
+// no longer needs them (publication).
 //
 // stdout carries one JSON line {"event":"listening","url":"http://HOST:PORT"}
 // once the server accepts connections (the launcher and tests parse it;
@@ -20,6 +24,9 @@ import { ConfigError, loadConfig, type TabletServerConfig } from './config.js';
 import { LockClient } from '@kdi/client-sdk';
 import { ServerMembership } from './membership/server-membership.js';
 import { TabletServer } from './tablets/tablet-server.js';
+import { MetaRouter } from './meta/meta-router.js';
+import { MetaSync } from './meta/meta-sync.js';
+import { LocalMetaRows, MetaTableClient } from './meta/meta-table.js';
 
 async function main(): Promise<void> {
   let config: TabletServerConfig;
@@ -37,6 +44,12 @@ async function main(): Promise<void> {
   const cache = config.blockCacheBytes > 0 ? new BlockCache({ capacityBytes: config.blockCacheBytes }) : undefined;
   const workers = config.workerThreads > 0 ? new FragmentWorkerPool(config.workerThreads) : undefined;
   const engineLog = logger.child({ component: 'engine' });
+  const lockClient =
+    config.lockUrl === undefined
+      ? undefined
+      : new LockClient({ url: config.lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) });
+  let meta: MetaSync | undefined;
+  let url = '';
   const engine = await Engine.open({
     fs: new NodeFileSystem(),
     dir: config.dataDir,
@@ -46,6 +59,8 @@ async function main(): Promise<void> {
     memoryBudgetBytes: config.memoryBudgetBytes,
     backPressureWaitMs: config.backPressureWaitMs,
     onBackgroundError: (e) => engineLog.error({ err: e }, 'background work failed'),
+    publication: lockClient !== undefined,
+    onManifestSaved: () => meta?.schedule(),
   });
   // With a lock server, no write is acknowledged until this server holds
   // its /kdi/servers/<id> lock, nor after its lease may have run out.
@@ -53,8 +68,21 @@ async function main(): Promise<void> {
     membership: undefined as ServerMembership | undefined,
     isLive: (): boolean => config.lockUrl === undefined || lease.membership?.isLive() === true,
   };
-  const server = new TabletServer(engine, {
+  let server: TabletServer | undefined;
+  if (lockClient !== undefined) {
+    const local = new LocalMetaRows(() => server!);
+    meta = new MetaSync({
+      serverId: config.serverId,
+      url: () => url,
+      logDir: engine.logDirectory,
+      meta: new MetaTableClient(new MetaRouter({ local, lockClient, clusterSecret: config.clusterSecret })),
+      lockClient,
+      logger: logger.child({ component: 'meta' }),
+    });
+  }
+  server = new TabletServer(engine, {
     lease,
+    ...(meta && { meta }),
     serverId: config.serverId,
     limits: config.limits,
     backPressureWaitMs: config.backPressureWaitMs,
@@ -88,9 +116,8 @@ async function main(): Promise<void> {
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  if (config.lockUrl !== undefined) {
-    const lockClient = new LockClient({ url: config.lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) });
+  url = `http://${host}:${address.port}`;
+  if (lockClient !== undefined) {
     // After a crash the previous incarnation's file lives until its lease
     // ends; wait that long (plus slack) for the id to come free.
     const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] }, {

@@ -159,6 +159,14 @@ export const LoadTabletBodySchema = z
     upperInclusive: z.string().optional().describe('Rows up to and including this (absent: to the last row)'),
     encoding: encodingIn.describe('How the bounds are written'),
     schema: TableSchemaSchema.optional().describe('The table schema (absent: every family accepted)'),
+    epoch: z
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Cluster load: the assignment epoch the master wrote to the tablet\'s location: in META. The tablet is then named by table and upperInclusive ' +
+          '(its META row); bounds, fragments, logs and schema come from META, so lowerExclusive and schema must be absent.',
+      ),
   })
   .describe('Load (serve) a tablet');
 

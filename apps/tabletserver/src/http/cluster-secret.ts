@@ -2,7 +2,9 @@
 // master loads and unloads tablets there): every such request needs
 // `Authorization: Bearer <secret>`. The comparison takes the same time
 // whatever the guess (secretMatcher of @kdi/service-kit), and the secret
-// never reaches a log or an error message. The Table API is open until
+// never reaches a log or an error message. Writes to the META table
+// (apply and sync on /v1/tables/META) need it too: only servers and the
+// master change tablet configs. The rest of the Table API is open until
 // bearer tokens with roles (DESIGN §14) arrive.
 
 import { KdiError } from '@kdi/protocol';
@@ -17,14 +19,22 @@ export function isAdminPath(url: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 }
 
-/** An onRequest check: throws UNAUTHENTICATED unless an admin request carries the secret. */
+/** True for writes to the META table (its rows are tablet configs). */
+export function isMetaWritePath(url: string): boolean {
+  const path = url.split('?', 1)[0] ?? '';
+  return /^\/v1\/tables\/META\/(apply|sync)\/?$/.test(path);
+}
+
+/** An onRequest check: throws UNAUTHENTICATED unless an admin request (or a META write) carries the secret. */
 export function clusterSecretCheck(secret: string): (request: FastifyRequest) => void {
   const matches = secretMatcher(secret);
   return (request) => {
-    if (!isAdminPath(request.url) && !isAdminPath(request.routeOptions.url ?? '')) return;
+    const admin = isAdminPath(request.url) || isAdminPath(request.routeOptions.url ?? '');
+    if (!admin && !isMetaWritePath(request.url)) return;
     const header = request.headers.authorization;
     if (header === undefined) {
-      throw new KdiError('UNAUTHENTICATED', 'the admin API requires the cluster secret: send "Authorization: Bearer <cluster secret>"');
+      const what = admin ? 'the admin API requires' : 'writes to the META table require';
+      throw new KdiError('UNAUTHENTICATED', `${what} the cluster secret: send "Authorization: Bearer <cluster secret>"`);
     }
     const match = /^Bearer (.+)$/i.exec(header);
     if (match === null) {

@@ -17,15 +17,44 @@
 // reported as FAILED_PRECONDITION even when the master's rewrite came after
 // the caller's read; a change the check cannot see still aborts in step 2.
 
-import { KdiError, type Interval, type Predicate } from '@kdi/protocol';
+//
+// The rows themselves travel through a MetaRows transport: LocalMetaRows
+// when this server serves META, HttpMetaRows (remote-meta-rows.ts) when
+// another one does; meta-router.ts picks one per call.
+
+import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema } from '@kdi/protocol';
 import { engineReader, readTablePage } from '../scan/table-scan.js';
 import type { ScanPosition } from '../scan/scan-position.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
-import { META_TABLE, parseMetaRow, parseTabletConfig, tabletConfigCells, tabletRowKey, tabletRowsOf, type MetaCell, type TabletConfig } from './meta-rows.js';
+import {
+  META_TABLE,
+  parseMetaRow,
+  parseTabletConfig,
+  tableRowKey,
+  tabletConfigCells,
+  tabletRowKey,
+  tabletRowsOf,
+  type MetaCell,
+  type TabletConfig,
+} from './meta-rows.js';
 
 export interface ExpectedAssignment {
   readonly serverId: string;
   readonly epoch: number;
+}
+
+/** One row of a multi-row config write: the config, and the assignment its row must name (undefined: a new row). */
+export interface TabletWrite {
+  readonly config: TabletConfig;
+  readonly expect: ExpectedAssignment | undefined;
+}
+
+/** How META's rows are read and written: on this server or over HTTP. */
+export interface MetaRows {
+  /** Every cell of the META rows in `rows` (newest version of a column first), and the txn the read saw. */
+  scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }>;
+  /** Applies `cells` as one row transaction (ABORTED when a touched row changed after commitMaxTxn); waits for sync. */
+  apply(cells: readonly MetaCell[], commitMaxTxn: number): Promise<number>;
 }
 
 export interface MetaTable {
@@ -39,58 +68,70 @@ export interface MetaTable {
    * ABORTED when the row changed after readTxn.
    */
   writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number>;
+  /**
+   * Writes several rows in ONE row transaction (a split writes two),
+   * reading them itself: every row's location is checked as in
+   * writeTablet; a concurrent change (ABORTED) makes it read and check
+   * again, a few times, so only a real location change fails it.
+   */
+  writeTablets(writes: readonly TabletWrite[]): Promise<number>;
   /** The table's tablet configs in row order (the last tablet, "<table>!", last). */
   listTablets(table: string): Promise<TabletConfig[]>;
+  /**
+   * The table's schema from its row "<table>" (undefined when the row holds
+   * no schema: every family accepted). A malformed schema is
+   * FAILED_PRECONDITION naming the META columns to fix.
+   */
+  readTableSchema(table: string): Promise<TableSchema | undefined>;
 }
 
-const PAGE_CELLS = 10_000;
-const PAGE_BYTES = 8 * 1024 * 1024;
+const ABORTED_RETRIES = 5;
 
-/** A MetaTable over an in-process TabletServer that serves the META table. */
-export class LocalMetaTable implements MetaTable {
-  constructor(
-    private readonly server: TabletServer,
-    private readonly opts: { readonly waitForSync?: boolean } = {},
-  ) {}
+/** A MetaTable over some MetaRows transport. */
+export class MetaTableClient implements MetaTable {
+  constructor(private readonly rows: MetaRows) {}
 
   async readTablet(table: string, upperInclusive: Uint8Array | undefined): Promise<{ config: TabletConfig | undefined; txn: number }> {
     const row = tabletRowKey(table, upperInclusive);
-    const { cells, txn } = await this.scan({ lower: { value: row, inclusive: true }, upper: { value: row, inclusive: true } });
-    const config = cells.length > 0 && cells.some((c) => c.value !== null) ? parseTabletConfig(row, cells) : undefined;
+    const { cells, txn } = await this.rows.scan(single(row));
+    const config = cells.some((c) => c.value !== null) ? parseTabletConfig(row, cells) : undefined;
     return { config, txn };
   }
 
   async writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number> {
-    const { config: current } = await this.readTablet(config.table, config.upperInclusive);
-    const where = `tablet ${describeTablet(config)}`;
-    const loc = current?.location;
-    if (expect === undefined) {
-      if (loc !== undefined) {
-        throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${loc.serverId}/epoch ${loc.epoch}; a create expects no location`, {
-          details: { table: config.table, serverId: loc.serverId, epoch: loc.epoch },
-        });
+    const cells = await this.checkedCells([{ config, expect }]);
+    return this.rows.apply(cells, readTxn);
+  }
+
+  async writeTablets(writes: readonly TabletWrite[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      // The read that the commit is checked against comes first: any change
+      // after it (including between the location check and the apply) aborts.
+      const txn = (await this.rows.scan(single(tabletRowKey(writes[0]!.config.table, writes[0]!.config.upperInclusive)))).txn;
+      const cells = await this.checkedCells(writes);
+      try {
+        return await this.rows.apply(cells, txn);
+      } catch (e) {
+        if (!(isKdiError(e) && e.code === 'ABORTED') || attempt >= ABORTED_RETRIES) throw e;
       }
-    } else if (loc === undefined || loc.serverId !== expect.serverId || loc.epoch !== expect.epoch) {
-      const now = loc === undefined ? 'no server' : `${loc.serverId}/epoch ${loc.epoch}`;
-      throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${now}, not ${expect.serverId}/epoch ${expect.epoch}`, {
-        details: {
-          table: config.table,
-          expectedServerId: expect.serverId,
-          expectedEpoch: expect.epoch,
-          ...(loc !== undefined && { serverId: loc.serverId, epoch: loc.epoch }),
-        },
-      });
     }
-    const previousGroups = current === undefined ? [] : Object.keys(current.fragments);
-    return this.server.apply(META_TABLE, tabletConfigCells(config, previousGroups), {
-      commitMaxTxn: readTxn,
-      waitForSync: this.opts.waitForSync ?? true,
-    });
+  }
+
+  /** Reads every row again, checks its location and returns the cells to apply. */
+  private async checkedCells(writes: readonly TabletWrite[]): Promise<MetaCell[]> {
+    const cells: MetaCell[] = [];
+    for (const { config, expect } of writes) {
+      const { config: current } = await this.readTablet(config.table, config.upperInclusive);
+      checkLocation(config, current, expect);
+      const previousGroups = current === undefined ? [] : Object.keys(current.fragments);
+      cells.push(...tabletConfigCells(config, previousGroups));
+    }
+    return cells;
   }
 
   async listTablets(table: string): Promise<TabletConfig[]> {
     const { first, last } = tabletRowsOf(table);
-    const { cells } = await this.scan({ lower: { value: first, inclusive: true }, upper: { value: last, inclusive: true } });
+    const { cells } = await this.rows.scan({ lower: { value: first, inclusive: true }, upper: { value: last, inclusive: true } });
     const out: TabletConfig[] = [];
     let i = 0;
     while (i < cells.length) {
@@ -105,8 +146,76 @@ export class LocalMetaTable implements MetaTable {
     return out;
   }
 
+  async readTableSchema(table: string): Promise<TableSchema | undefined> {
+    const { cells } = await this.rows.scan(single(tableRowKey(table)));
+    const columns = new Map<string, string>();
+    for (const c of cells) {
+      const column = Buffer.from(c.column).toString('utf8');
+      if (columns.has(column) || !column.startsWith('schema:')) continue;
+      columns.set(column, c.value === null ? '' : Buffer.from(c.value).toString('utf8'));
+    }
+    for (const [column, value] of columns) if (value === '') columns.delete(column); // erased
+    if (columns.size === 0) return undefined;
+    const decoded = decodeSchemaColumns([...columns].map(([column, value]) => ({ column, value })));
+    if (decoded.ok) return decoded.schema;
+    throw new KdiError('FAILED_PRECONDITION', `the schema of table ${table} in ${META_TABLE} is invalid: ${decoded.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
+      details: { table, problems: decoded.problems },
+    });
+  }
+}
+
+function checkLocation(config: TabletConfig, current: TabletConfig | undefined, expect: ExpectedAssignment | undefined): void {
+  const where = `tablet ${describeTablet(config)}`;
+  const loc = current?.location;
+  if (expect === undefined) {
+    if (loc !== undefined) {
+      throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${loc.serverId}/epoch ${loc.epoch}; a create expects no location`, {
+        details: { table: config.table, serverId: loc.serverId, epoch: loc.epoch },
+      });
+    }
+  } else if (loc === undefined || loc.serverId !== expect.serverId || loc.epoch !== expect.epoch) {
+    const now = loc === undefined ? 'no server' : `${loc.serverId}/epoch ${loc.epoch}`;
+    throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${now}, not ${expect.serverId}/epoch ${expect.epoch}`, {
+      details: {
+        table: config.table,
+        expectedServerId: expect.serverId,
+        expectedEpoch: expect.epoch,
+        ...(loc !== undefined && { serverId: loc.serverId, epoch: loc.epoch }),
+      },
+    });
+  }
+}
+
+function single(row: Uint8Array): Interval<Uint8Array> {
+  return { lower: { value: row, inclusive: true }, upper: { value: row, inclusive: true } };
+}
+
+const PAGE_CELLS = 10_000;
+const PAGE_BYTES = 8 * 1024 * 1024;
+
+/** META's rows on this server (it serves the META tablet). */
+export class LocalMetaRows implements MetaRows {
+  constructor(
+    /** The server (a function: the server is built after its META access). */
+    private readonly serverOf: () => TabletServer,
+    private readonly opts: { readonly waitForSync?: boolean } = {},
+  ) {}
+
+  private get server(): TabletServer {
+    return this.serverOf();
+  }
+
+  /** Does this server serve META now? */
+  get serving(): boolean {
+    return this.server.map.tabletsOf(META_TABLE).some((t) => t.state === 'serving');
+  }
+
+  apply(cells: readonly MetaCell[], commitMaxTxn: number): Promise<number> {
+    return this.server.apply(META_TABLE, cells, { commitMaxTxn, waitForSync: this.opts.waitForSync ?? true });
+  }
+
   /** Every cell in the META rows of `rows`, across pages; txn: the lowest scanTxn of the pages. */
-  private async scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }> {
+  async scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }> {
     const predicate: Predicate = { rows: [rows] };
     const cells: MetaCell[] = [];
     let txn: number | undefined;
@@ -128,7 +237,14 @@ export class LocalMetaTable implements MetaTable {
   }
 }
 
-function describeTablet(config: TabletConfig): string {
+/** A MetaTable over an in-process TabletServer that serves the META table. */
+export class LocalMetaTable extends MetaTableClient {
+  constructor(server: TabletServer, opts: { readonly waitForSync?: boolean } = {}) {
+    super(new LocalMetaRows(() => server, opts));
+  }
+}
+
+export function describeTablet(config: Pick<TabletConfig, 'table' | 'upperInclusive'>): string {
   const upper = config.upperInclusive === undefined ? '(last)' : JSON.stringify(Buffer.from(config.upperInclusive).toString('latin1'));
   return `${config.table} ${upper}`;
 }

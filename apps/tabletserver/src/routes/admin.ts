@@ -2,6 +2,7 @@
 // http/cluster-secret.ts): load and unload tablets, split and compact
 // them, flush memory data, and the server's status.
 
+import { KdiError } from '@kdi/protocol';
 import { z } from 'zod';
 import {
   CompactBodySchema,
@@ -32,7 +33,10 @@ export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps
         summary: 'Load (serve) a tablet',
         description:
           'Registers the tablet as loading, opens it in the storage engine (creating it empty, or taking over the one the engine kept ' +
-          'from before a restart), then serves it. ALREADY_EXISTS for a known id; FAILED_PRECONDITION when its range overlaps a tablet here.',
+          'from before a restart), then serves it. ALREADY_EXISTS for a known id; FAILED_PRECONDITION when its range overlaps a tablet here. ' +
+          'In a cluster (the server has a lock service) give epoch: the config is read from META (the root for META itself), location: must name ' +
+          'this server with that epoch, the logs it names are replayed, and the config is rewritten naming this server\'s fragments and log before ' +
+          'the tablet serves (DESIGN §7).',
         querystring: NO_QUERY,
         body: LoadTabletBodySchema,
         response: { 201: TabletViewSchema, ...ERROR_RESPONSES },
@@ -40,11 +44,21 @@ export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps
     },
     async (request, reply) => {
       const b = request.body;
+      const upper = b.upperInclusive === undefined ? undefined : decodeWireBytes(b.upperInclusive, b.encoding, 'upperInclusive', limits.maxRowBytes);
+      if (b.epoch !== undefined) {
+        for (const field of ['lowerExclusive', 'schema'] as const) {
+          if (b[field] !== undefined) {
+            throw new KdiError('INVALID_ARGUMENT', `${field} must be absent with epoch: a cluster load takes the tablet's bounds and schema from META`, { details: { field } });
+          }
+        }
+        const view = await server.loadFromMeta({ table: b.table, tabletId: b.tabletId, upperInclusive: upper, epoch: b.epoch });
+        return reply.code(201).send(tabletJson(view, replyEncoding(b.encoding, boundsOf([view]))));
+      }
       const view = await server.loadTablet({
         table: b.table,
         tabletId: b.tabletId,
         lowerExclusive: b.lowerExclusive === undefined ? undefined : decodeWireBytes(b.lowerExclusive, b.encoding, 'lowerExclusive', limits.maxRowBytes),
-        upperInclusive: b.upperInclusive === undefined ? undefined : decodeWireBytes(b.upperInclusive, b.encoding, 'upperInclusive', limits.maxRowBytes),
+        upperInclusive: upper,
         schema: b.schema,
       });
       return reply.code(201).send(tabletJson(view, replyEncoding(b.encoding, boundsOf([view]))));

@@ -9,6 +9,7 @@
 // Checks run on a timer (the engine serializes on its own schedule and
 // does not announce it) and on demand (check()). One check at a time.
 
+import { META_TABLE } from '../meta/meta-rows.js';
 import type { ServerLogger, SplitResult, TabletServer } from './tablet-server.js';
 
 export interface SplitMonitorOptions {
@@ -75,6 +76,7 @@ export class SplitMonitor {
       if (this.stopped || !this.server.isOpen) break;
       // The map may have changed while we awaited the previous split.
       if (map.get(entry.id) !== entry || entry.state !== 'serving' || this.separating.has(entry.id)) continue;
+      if (entry.table === META_TABLE) continue; // never split (DESIGN §7)
       if (engine.tabletSizes(entry.id).diskBytes <= this.o.thresholdBytes) continue;
       const row = engine.approximateMedianRow(entry.id);
       if (row === undefined) continue;

@@ -19,6 +19,8 @@ export interface TabletEntry extends RowRange {
   readonly id: string;
   readonly table: string;
   state: TabletState;
+  /** The assignment epoch in META's `location:` (tablets loaded from META; absent for tablets loaded with their bounds). */
+  readonly epoch?: number | undefined;
 }
 
 export class TabletMap {
@@ -85,8 +87,9 @@ export class TabletMap {
   split(id: string, row: Uint8Array, lowId: string, highId: string): { low: TabletEntry; high: TabletEntry } {
     const parent = this.byId.get(id);
     if (parent === undefined) throw new Error(`TabletMap.split: no tablet ${id}`);
-    const low: TabletEntry = { id: lowId, table: parent.table, lowerExclusive: parent.lowerExclusive, upperInclusive: row, state: parent.state };
-    const high: TabletEntry = { id: highId, table: parent.table, lowerExclusive: row, upperInclusive: parent.upperInclusive, state: parent.state };
+    const { epoch } = parent;
+    const low: TabletEntry = { id: lowId, table: parent.table, lowerExclusive: parent.lowerExclusive, upperInclusive: row, state: parent.state, epoch };
+    const high: TabletEntry = { id: highId, table: parent.table, lowerExclusive: row, upperInclusive: parent.upperInclusive, state: parent.state, epoch };
     this.remove(id);
     const list = this.tables.get(parent.table) ?? [];
     this.insertSorted(list, low);

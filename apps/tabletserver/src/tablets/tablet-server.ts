@@ -8,26 +8,34 @@
 //    engine; the engine makes it one atomic txn;
 //  - unloadTablet refuses new writes for the tablet first, waits for the
 //    applies of its table already admitted, serializes memory data, then
-//    stops reads and drops the tablet. (For now the engine deletes the
-//    tablet's files on drop; in the cluster they must stay for the next
-//    server, which needs an engine change still to come.)
+//    stops reads and drops the tablet. Without META the engine deletes the
+//    tablet's files; in a cluster they stay for the next server and the
+//    config is written without `log:` (DESIGN §7);
 //  - a split changes the engine and the tablet map in the same synchronous
-//    step, so no request sees one without the other.
+//    step, so no request sees one without the other; in a cluster the
+//    split is written to META first (the halves share the parent's
+//    fragments, so META describing the split before the engine makes it is
+//    a correct description of the data either way);
+//  - in a cluster (o.meta), a tablet is loaded from its config in META
+//    only when `location:` names this server with the epoch the master
+//    gave, and serves only after its config names this server's log.
 
 import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
 import { checkName, randomTabletId } from './names.js';
-import { isStrictlyInside } from './row-range.js';
+import { isStrictlyInside, rangesOverlap } from './row-range.js';
 import { SplitMonitor } from './split-monitor.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TableSchema } from './table-schema.js';
-import type { LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+import { META_TABLE } from '../meta/meta-rows.js';
+import type { MetaSync } from '../meta/meta-sync.js';
 import { checkWrite, wrongTablet, type LocationHintSource } from './write-check.js';
 
-export type { LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 export { checkName } from './names.js';
 
 const silentLogger: ServerLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -59,6 +67,12 @@ export class TabletServer {
       onSplit: o.onSplit,
     });
     this.splits.start();
+    o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.abandon(id, reason) });
+  }
+
+  /** In a cluster: META access; undefined for a server whose tablets are loaded with their bounds. */
+  get meta(): MetaSync | undefined {
+    return this.o.meta;
   }
 
   /**
@@ -89,6 +103,11 @@ export class TabletServer {
     this.checkOpen();
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
+    if (this.o.meta) {
+      throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} is part of a cluster: tablets load from their config in META; give the tablet's upperInclusive and the assignment epoch instead of bounds and schema`, {
+        details: { field: 'epoch' },
+      });
+    }
     const entry: TabletEntry = { id: req.tabletId, table: req.table, lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive, state: 'loading' };
     const current = this.schemas.get(req.table);
     const schema = req.schema ?? current;
@@ -119,10 +138,85 @@ export class TabletServer {
     return this.view(entry);
   }
 
+  /**
+   * Cluster load (DESIGN §7): reads the tablet's config (the root for
+   * META) and checks that `location:` names this server with `epoch`;
+   * loads its fragments and replays the logs it names (or, when the engine
+   * still holds the same tablet from before a restart and the config names
+   * only this server's log, takes that over: nothing was written
+   * elsewhere since); writes the config naming this server's fragments and
+   * log; then serves. Tablets the engine kept from before a restart that
+   * overlap the range and are not taken over are stale and unloaded.
+   */
+  loadFromMeta(req: LoadFromMetaRequest): Promise<TabletView> {
+    this.checkOpen();
+    checkName('table', req.table);
+    checkName('tabletId', req.tabletId);
+    const meta = this.o.meta;
+    if (meta === undefined) {
+      throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service, so it has no META: load tablets with their bounds (no epoch)`, {
+        details: { field: 'epoch' },
+      });
+    }
+    return meta.run(async () => {
+      this.checkOpen();
+      const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
+      const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
+      let adopt: string | undefined;
+      const stale: string[] = [];
+      for (const id of this.engine.tabletIds()) {
+        if (this.map.get(id) !== undefined) continue;
+        const held = this.engine.tabletRange(id);
+        if (held.table !== req.table || !rangesOverlap(held, range)) continue;
+        const same = sameBound(held.lowerExclusive, range.lowerExclusive) && sameBound(held.upperInclusive, range.upperInclusive);
+        if (same && plan.logs.length === 1 && plan.logs[0] === meta.logDir && adopt === undefined) adopt = id;
+        else stale.push(id);
+      }
+      const id = adopt ?? req.tabletId;
+      const entry: TabletEntry = { id, table: req.table, ...range, state: 'loading', epoch: req.epoch };
+      this.map.add(entry);
+      let loaded = false;
+      try {
+        // Stale copies leave the engine (their files kept) before the load opens what META names.
+        for (const s of stale) await this.engine.unloadTablet(s);
+        const groups = plan.schema?.groups;
+        if (adopt === undefined) {
+          await this.engine.loadTablet({ id, table: req.table, ...range, ...(groups && { groups }), fragments: plan.fragments, replayLogs: plan.logs });
+          loaded = true;
+        } else if (plan.schema !== undefined && JSON.stringify(plan.schema) !== JSON.stringify(this.schemas.get(req.table))) {
+          await this.engine.setTableSchema(req.table, plan.schema.groups);
+        }
+        const lists = await this.engine.beginPublish(id);
+        await meta.writeServing({ ...entry, epoch: req.epoch }, lists);
+        await this.engine.endPublish(id, lists);
+        for (const s of stale) await this.engine.forgetPublished(s);
+      } catch (e) {
+        this.map.remove(id);
+        // What META may name stays (the engine keeps it until a later load of this tablet settles it).
+        if (loaded) await this.engine.unloadTablet(id).catch(() => undefined);
+        throw fromStorageError(e);
+      }
+      if (plan.schema !== undefined) this.schemas.set(req.table, plan.schema);
+      entry.state = 'serving';
+      this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs }, 'tablet loaded from META');
+      return this.view(entry);
+    });
+  }
+
+  /** The master gave the tablet to another server: stop serving it here (its data stays in the engine, dormant). */
+  private abandon(id: string, reason: string): void {
+    const entry = this.map.remove(id);
+    if (entry === undefined) return;
+    for (const listener of this.tabletRemovedListeners) listener(entry);
+    this.log.error({ tabletId: id, table: entry.table, reason }, 'tablet fenced: no longer served here');
+  }
+
   async unloadTablet(id: string): Promise<void> {
     this.checkOpen();
     const entry = this.requireTablet(id);
     if (entry.state !== 'serving') throw notServing(entry, 'unload');
+    const meta = this.o.meta;
+    if (meta !== undefined && entry.epoch !== undefined) return this.unloadToMeta(meta, entry, entry.epoch);
     entry.state = 'unloading';
     await Promise.allSettled([...(this.writes.get(entry.table) ?? [])]);
     try {
@@ -142,6 +236,35 @@ export class TabletServer {
     this.log.info({ tabletId: id, table: entry.table }, 'tablet unloaded');
   }
 
+  /** Cluster unload: stop writes, serialize, stop reads, write the config without `log:` (DESIGN §7). */
+  private async unloadToMeta(meta: MetaSync, entry: TabletEntry, epoch: number): Promise<void> {
+    entry.state = 'unloading';
+    await Promise.allSettled([...(this.writes.get(entry.table) ?? [])]);
+    await meta.run(async () => {
+      let lists;
+      try {
+        lists = (await this.engine.unloadTablet(entry.id)).fragments;
+      } catch (e) {
+        entry.state = 'serving';
+        throw fromStorageError(e);
+      }
+      this.map.remove(entry.id);
+      if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
+      for (const listener of this.tabletRemovedListeners) listener(entry);
+      try {
+        await meta.writeUnloaded(entry.id, { ...entry, epoch }, lists);
+        await this.engine.forgetPublished(entry.id);
+      } catch (e) {
+        throw new KdiError('UNAVAILABLE', `tablet ${entry.id} is unloaded here, but writing its config to META failed (retried in the background): ${(e as Error).message}`, {
+          details: { tabletId: entry.id },
+          retryAfterMs: 2000,
+          cause: e,
+        });
+      }
+      this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet unloaded; config written without log');
+    });
+  }
+
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */
   onTabletRemoved(listener: (entry: TabletEntry) => void): void {
     this.tabletRemovedListeners.push(listener);
@@ -155,6 +278,7 @@ export class TabletServer {
     this.checkOpen();
     const entry = this.requireTablet(id);
     if (entry.state !== 'serving') throw notServing(entry, 'split');
+    if (entry.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is one tablet and is never split`, { details: { tabletId: id } });
     const at = row ?? this.engine.approximateMedianRow(id);
     if (at === undefined) {
       throw new KdiError('FAILED_PRECONDITION', `tablet ${id} has no disk data to find a median row in; give the split row`, { details: { tabletId: id } });
@@ -174,6 +298,28 @@ export class TabletServer {
       }
     }
     if (lowId === highId) throw new KdiError('INVALID_ARGUMENT', 'lowTabletId and highTabletId must differ', { details: { field: 'highTabletId' } });
+    const meta = this.o.meta;
+    if (meta !== undefined && entry.epoch !== undefined) {
+      const epoch = entry.epoch;
+      return meta.run(async () => {
+        if (this.map.get(id) !== entry || entry.state !== 'serving') throw notServing(entry, 'split');
+        const lists = await this.engine.beginPublish(id);
+        try {
+          await meta.writeSplit({ ...entry, epoch }, at, lists);
+        } catch (e) {
+          throw fromStorageError(e);
+        }
+        const split = await this.splitNow(entry, at, lowId, highId);
+        await this.engine.endPublish(lowId, lists);
+        await this.engine.endPublish(highId, lists);
+        return split;
+      });
+    }
+    return this.splitNow(entry, at, lowId, highId);
+  }
+
+  private async splitNow(entry: TabletEntry, at: Uint8Array, lowId: string, highId: string): Promise<SplitResult> {
+    const id = entry.id;
     // The engine swaps its tablets synchronously before its first await;
     // the map changes in the same step.
     const done = this.engine.splitTablet(id, at, lowId, highId);
@@ -382,6 +528,7 @@ export class TabletServer {
     if (this.closed) return;
     this.closed = true;
     await this.splits.stop();
+    await this.o.meta?.stop();
     await Promise.allSettled([...this.writes.values()].flatMap((s) => [...s]));
     await this.engine.close();
   }
@@ -389,6 +536,10 @@ export class TabletServer {
   checkOpen(): void {
     if (this.closed) throw new KdiError('UNAVAILABLE', `tablet server ${this.serverId} is shutting down`);
   }
+}
+
+function sameBound(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : Buffer.compare(a, b) === 0;
 }
 
 function notServing(entry: TabletEntry, what: string): KdiError {

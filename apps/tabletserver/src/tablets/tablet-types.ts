@@ -5,6 +5,7 @@ import type { CellLimits } from '@kdi/protocol';
 import type { TableSchema } from './table-schema.js';
 import type { TabletState } from './tablet-map.js';
 import type { LocationHintSource } from './write-check.js';
+import type { MetaSync } from '../meta/meta-sync.js';
 
 export interface ServerLogger {
   info(obj: object, msg: string): void;
@@ -35,6 +36,12 @@ export interface TabletServerOptions {
    * acknowledges no write: its tablets may already be assigned elsewhere.
    */
   readonly lease?: { isLive(): boolean };
+  /**
+   * In a cluster: META (meta/meta-sync.ts). Tablets are then loaded from
+   * their configs in META (with the assignment epoch), and every load,
+   * split, unload and change of fragment lists is written there.
+   */
+  readonly meta?: MetaSync;
 }
 
 export interface LoadTabletRequest {
@@ -44,6 +51,16 @@ export interface LoadTabletRequest {
   readonly upperInclusive?: Uint8Array | undefined;
   /** The table's schema; without one every family is accepted. */
   readonly schema?: TableSchema | undefined;
+}
+
+/** A load from META (cluster mode): the tablet is named by its META row; bounds, fragments, logs and schema come from there. */
+export interface LoadFromMetaRequest {
+  readonly table: string;
+  readonly tabletId: string;
+  /** The tablet's upper bound (its META row); undefined for the table's last tablet. */
+  readonly upperInclusive: Uint8Array | undefined;
+  /** The assignment epoch the master wrote to `location:`. */
+  readonly epoch: number;
 }
 
 export interface TabletView {

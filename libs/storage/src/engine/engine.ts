@@ -341,11 +341,21 @@ export class Engine {
     this.checkOpen();
     const published = this.requirePublication();
     const ok = new Set(publishedIds);
+    let changed = false;
     for (const t of snapshot.tablets) {
-      if (ok.has(t.id) && published.has(t.id)) published.settle(t.id, namesOf(t.fragments, (n) => this.store.canonical(n)));
+      if (!ok.has(t.id) || !published.has(t.id)) continue;
+      const names = namesOf(t.fragments, (n) => this.store.canonical(n));
+      if (!published.matches(t.id, names)) changed = true;
+      published.settle(t.id, names);
     }
-    const complete = snapshot.tablets.every((t) => ok.has(t.id));
-    if (complete && snapshot.logFloor > published.logFloor) published.logFloor = snapshot.logFloor;
+    // A tablet that left (unload, or a split's parent) while META may still
+    // name its lists and this log holds the log back too (forgetPublished).
+    const complete = snapshot.tablets.every((t) => ok.has(t.id)) && published.ids().every((id) => this.registry.tablets.has(id));
+    if (complete && snapshot.logFloor > published.logFloor) {
+      published.logFloor = snapshot.logFloor;
+      changed = true;
+    }
+    if (!changed) return;
     await this.saveManifest();
     await this.store.sweepHeld();
     if (complete) await this.log.deleteSegmentsBefore(Math.min(published.logFloor, this.logFloor()));
@@ -424,6 +434,16 @@ export class Engine {
       }),
     );
     if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
+  }
+
+  /** A tablet's table and row range. */
+  tabletRange(id: string): { table: string; lowerExclusive: Uint8Array | undefined; upperInclusive: Uint8Array | undefined } {
+    const t = this.registry.get(id);
+    return { table: t.def.table, lowerExclusive: t.def.lowerExclusive, upperInclusive: t.def.upperInclusive };
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
   }
 
   tabletIds(): string[] {

@@ -87,6 +87,10 @@ export class PublishedState {
     if (set !== undefined) for (const c of children) this.widen(c, set);
   }
 
+  ids(): string[] {
+    return [...this.sets.keys()];
+  }
+
   has(id: string): boolean {
     return this.sets.has(id);
   }

@@ -1,0 +1,260 @@
+// This server's side of META (DESIGN §7): reading the config of a tablet
+// the master asks it to load, and writing this server's configs — after a
+// load, a split, an unload, and whenever serializations and compactions
+// move a tablet's fragment lists (publication, libs/storage
+// engine/publication.ts). The META tablet's own config is the root
+// (/kdi/root, compare-and-set on its generation); every other config is a
+// META row written as a row transaction that checks `location:` names
+// this server with the tablet's assignment epoch (meta-table.ts). A write
+// refused because the location moved means the master gave the tablet to
+// another server: this one stops serving it (fenced).
+//
+// Every META write of this server runs in one queue (run()), so the
+// publisher never writes a tablet between a load's read and its write, or
+// in the middle of a split.
+//
+// Publication: the engine says when its manifest changed; the publisher
+// takes a snapshot of the tablets whose lists moved, writes the ones this
+// server serves, and acknowledges them, which lets the engine delete log
+// segments and replaced files no config needs any more. Tablets it cannot
+// write (not served here, META unreachable) are tried again on a timer;
+// until then the engine keeps their data (the log floor stays).
+
+import { type LockClient } from '@kdi/client-sdk';
+import { isKdiError, KdiError, type TableSchema } from '@kdi/protocol';
+import type { Engine, FragmentLists } from '@kdi/storage';
+import type { ServerLogger } from '../tablets/tablet-types.js';
+import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
+import { META_TABLE, type TabletConfig, type TabletLocation } from './meta-rows.js';
+import { describeTablet, type MetaTable } from './meta-table.js';
+import { readRoot, writeRoot, type RootConfig } from './root-file.js';
+
+/** What a load needs from META: the tablet's bounds, its fragments and logs, its table's schema. */
+export interface LoadPlan {
+  readonly lowerExclusive: Uint8Array | undefined;
+  readonly upperInclusive: Uint8Array | undefined;
+  readonly fragments: Readonly<Record<string, readonly string[]>>;
+  readonly logs: readonly string[];
+  readonly schema: TableSchema | undefined;
+}
+
+/** A tablet as META knows it: table, bounds, assignment epoch. */
+export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upperInclusive'> & { readonly epoch: number };
+
+export interface MetaSyncOptions {
+  readonly serverId: string;
+  /** This server's base URL (written into `location:`); known once it listens. */
+  readonly url: () => string;
+  /** This server's log directory (written into `log:`). */
+  readonly logDir: string;
+  readonly meta: MetaTable;
+  readonly lockClient: LockClient;
+  readonly logger: ServerLogger;
+  /** How often unpublished tablets and unfinished unload writes are retried (default 2000 ms). */
+  readonly retryIntervalMs?: number;
+}
+
+/** What the publisher needs of the server. */
+export interface PublishHost {
+  readonly engine: Engine;
+  readonly map: TabletMap;
+  /** The master moved the tablet elsewhere: stop serving it. */
+  abandon(id: string, reason: string): void;
+}
+
+const ROOT_RETRIES = 5;
+
+export class MetaSync {
+  private tail: Promise<unknown> = Promise.resolve();
+  private host: PublishHost | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private wanted = false;
+  private publishing: Promise<void> | undefined;
+  private stopped = false;
+  /** Unloads whose config write failed: retried until it succeeds. */
+  private readonly pendingUnloads = new Map<string, { tablet: AssignedTablet; lists: FragmentLists }>();
+  /** Publication rounds that ran (for tests and status). */
+  rounds = 0;
+
+  constructor(readonly o: MetaSyncOptions) {}
+
+  get serverId(): string {
+    return this.o.serverId;
+  }
+
+  get logDir(): string {
+    return this.o.logDir;
+  }
+
+  /** Runs `job` after every META write queued before it. */
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(job);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  // ---- loads ----------------------------------------------------------------
+
+  /**
+   * The config of the tablet of `table` ending at `upperInclusive` (the
+   * root for META), checked to name this server with `epoch` — the master
+   * writes `location:` before it asks for the load.
+   */
+  async planLoad(table: string, upperInclusive: Uint8Array | undefined, epoch: number): Promise<LoadPlan> {
+    if (table === META_TABLE) {
+      if (upperInclusive !== undefined) throw new KdiError('INVALID_ARGUMENT', `${META_TABLE} is one tablet with no upper bound; omit upperInclusive`);
+      const root = await readRoot(this.o.lockClient);
+      this.checkAssignment(`the ${META_TABLE} tablet (/kdi/root)`, root?.config.location, epoch);
+      return { lowerExclusive: undefined, upperInclusive: undefined, fragments: root!.config.fragments, logs: root!.config.logs, schema: undefined };
+    }
+    const { config } = await this.o.meta.readTablet(table, upperInclusive);
+    if (config === undefined) {
+      throw new KdiError('NOT_FOUND', `${META_TABLE} has no tablet ${describeTablet({ table, upperInclusive })}: the master creates the row before assigning it`, {
+        details: { table },
+      });
+    }
+    this.checkAssignment(`tablet ${describeTablet(config)}`, config.location, epoch);
+    const schema = await this.o.meta.readTableSchema(table);
+    return { lowerExclusive: config.lowerExclusive, upperInclusive: config.upperInclusive, fragments: config.fragments, logs: config.logs, schema };
+  }
+
+  private checkAssignment(what: string, loc: TabletLocation | undefined, epoch: number): void {
+    if (loc?.serverId === this.o.serverId && loc.epoch === epoch) return;
+    const now = loc === undefined ? 'no server' : `server ${loc.serverId} with epoch ${loc.epoch}`;
+    throw new KdiError('FAILED_PRECONDITION', `${what} is assigned to ${now}, not to this server (${this.o.serverId}) with epoch ${epoch}: write location: first`, {
+      details: { serverId: this.o.serverId, epoch, ...(loc !== undefined && { assignedServerId: loc.serverId, assignedEpoch: loc.epoch }) },
+    });
+  }
+
+  // ---- config writes --------------------------------------------------------
+
+  private config(t: AssignedTablet, lists: FragmentLists, serving: boolean, bounds?: Pick<TabletConfig, 'lowerExclusive' | 'upperInclusive'>): TabletConfig {
+    return {
+      table: t.table,
+      lowerExclusive: bounds ? bounds.lowerExclusive : t.lowerExclusive,
+      upperInclusive: bounds ? bounds.upperInclusive : t.upperInclusive,
+      location: { serverId: this.o.serverId, url: this.o.url(), epoch: t.epoch },
+      logs: serving ? [this.o.logDir] : [],
+      fragments: lists,
+      state: serving ? 'serving' : undefined,
+    };
+  }
+
+  /** The tablet is served here with these fragments and this server's log. */
+  writeServing(t: AssignedTablet, lists: FragmentLists): Promise<void> {
+    return this.write(t, lists, true);
+  }
+
+  /** The tablet left this server cleanly: its fragments, no log (DESIGN §7 unloading). */
+  async writeUnloaded(id: string, t: AssignedTablet, lists: FragmentLists): Promise<void> {
+    try {
+      await this.write(t, lists, false);
+      this.pendingUnloads.delete(id);
+    } catch (e) {
+      // The engine keeps what META names meanwhile (the published floor holds).
+      this.pendingUnloads.set(id, { tablet: t, lists });
+      this.schedule();
+      throw e;
+    }
+  }
+
+  private async write(t: AssignedTablet, lists: FragmentLists, serving: boolean): Promise<void> {
+    if (t.table === META_TABLE) return this.writeRootConfig(t.epoch, { location: this.config(t, lists, serving).location, logs: serving ? [this.o.logDir] : [], fragments: lists });
+    await this.o.meta.writeTablets([{ config: this.config(t, lists, serving), expect: { serverId: this.o.serverId, epoch: t.epoch } }]);
+  }
+
+  /** A split of a served tablet at `row`: the new lower row and the narrowed upper row, in one row transaction. */
+  async writeSplit(parent: AssignedTablet, row: Uint8Array, lists: FragmentLists): Promise<void> {
+    if (parent.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is one tablet and is never split`);
+    const expect = { serverId: this.o.serverId, epoch: parent.epoch };
+    await this.o.meta.writeTablets([
+      { config: this.config(parent, lists, true, { lowerExclusive: row, upperInclusive: parent.upperInclusive }), expect },
+      { config: this.config(parent, lists, true, { lowerExclusive: parent.lowerExclusive, upperInclusive: row }), expect: undefined },
+    ]);
+  }
+
+  private async writeRootConfig(epoch: number, config: RootConfig): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const root = await readRoot(this.o.lockClient);
+      this.checkAssignment(`the ${META_TABLE} tablet (/kdi/root)`, root?.config.location, epoch);
+      try {
+        await writeRoot(this.o.lockClient, config, root!.generation);
+        return;
+      } catch (e) {
+        // Somebody wrote the root since we read it: read and check again.
+        if (!(isKdiError(e) && e.code === 'ABORTED') || attempt >= ROOT_RETRIES) throw e;
+      }
+    }
+  }
+
+  // ---- publication ------------------------------------------------------------
+
+  /** Starts publishing for `host`: after every manifest change, and on a timer for what could not be written. */
+  start(host: PublishHost): void {
+    this.host = host;
+    this.timer = setInterval(() => this.schedule(), this.o.retryIntervalMs ?? 2000);
+    this.timer.unref();
+    this.schedule();
+  }
+
+  /** Something may need publishing (the engine saved its manifest). */
+  schedule(): void {
+    if (this.stopped || this.host === undefined) return;
+    this.wanted = true;
+    if (this.publishing) return;
+    this.publishing = (async () => {
+      try {
+        while (this.wanted && !this.stopped) {
+          this.wanted = false;
+          await this.run(() => this.publishOnce());
+        }
+      } finally {
+        this.publishing = undefined;
+      }
+    })().catch((e: unknown) => this.o.logger.warn({ err: e }, 'publishing tablet configs to META failed; will retry'));
+  }
+
+  /** Waits until no publication round is running or wanted (tests). */
+  async settled(): Promise<void> {
+    while (this.publishing) await this.publishing;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.publishing;
+    await this.tail;
+  }
+
+  private async publishOnce(): Promise<void> {
+    const host = this.host!;
+    if (!host.engine.isOpen) return;
+    this.rounds++;
+    for (const [id, { tablet, lists }] of [...this.pendingUnloads]) {
+      try {
+        await this.writeUnloaded(id, tablet, lists);
+        await host.engine.forgetPublished(id);
+      } catch (e) {
+        this.o.logger.warn({ err: e, tabletId: id }, 'writing the config of an unloaded tablet failed; will retry');
+      }
+    }
+    const snapshot = await host.engine.publicationSnapshot();
+    const done: string[] = [];
+    for (const t of snapshot.tablets) {
+      const entry = host.map.get(t.id);
+      if (entry === undefined || entry.state !== 'serving' || entry.epoch === undefined) continue;
+      try {
+        await this.writeServing({ ...entry, epoch: entry.epoch }, t.fragments);
+        done.push(t.id);
+      } catch (e) {
+        if (isKdiError(e) && e.code === 'FAILED_PRECONDITION') {
+          this.o.logger.error({ err: e, tabletId: t.id }, 'tablet assigned elsewhere: no longer serving it here');
+          host.abandon(t.id, e.message);
+        } else {
+          this.o.logger.warn({ err: e, tabletId: t.id }, 'publishing a tablet config failed; will retry');
+        }
+      }
+    }
+    await host.engine.acknowledgePublication(snapshot, done);
+  }
+}

@@ -1,0 +1,175 @@
+// META end to end (DESIGN §7, issue 4) with real processes: tablet servers
+// on a real lock server, META's config in /kdi/root, tablet configs in
+// META, and a FakeMaster doing the master's part (assign = write
+// `location:` with a new epoch, then ask the server to load).
+//
+//  - a server that dies with data only in its log: another server loads
+//    META from the root (replaying the dead server's log), then the user
+//    tablet from META (replaying it again, filtered to the range): every
+//    acknowledged cell, nothing invented;
+//  - META served by one server, a table by another: the table's server
+//    writes its configs to the remote META as it serializes and compacts;
+//    after it dies, the META server loads the table from those configs and
+//    the dead server's log;
+//  - fencing and the admin rules: a load with a stale epoch, a load without
+//    an epoch in a cluster, META writes without the cluster secret;
+//  - a clean unload writes the config without `log:`, and a split writes
+//    both halves' rows.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedLockServer } from '../../../libs/client-sdk/src/test-support/embedded-lock-server.js';
+import type { RunningLockServer } from '../../../libs/client-sdk/src/test-support/lock-server.js';
+import { META_TABLE } from '../src/meta/meta-rows.js';
+import { readRoot } from '../src/meta/root-file.js';
+import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
+
+let lock: RunningLockServer;
+beforeAll(async () => {
+  lock = await startEmbeddedLockServer({ limits: { minTtlMs: 1000, lockDelayMs: 200 } });
+});
+afterAll(async () => lock.close());
+
+const procs: ServerProc[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const p of procs.splice(0)) await kill9(p);
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  // Each test starts from an empty cluster.
+  const master = new FakeMaster(lock.url);
+  await master.lock.deleteFile('/kdi/root').catch(() => undefined);
+});
+
+async function start(serverId: string, env: Record<string, string> = {}): Promise<ServerProc> {
+  const dataDir = await mkdtemp(join(tmpdir(), `kdi-cluster-${serverId}-`));
+  dirs.push(dataDir);
+  const p = await startServerProcess({ serverId, dataDir, lockUrl: lock.url, env });
+  procs.push(p);
+  return p;
+}
+
+function ok(r: { status: number; body: any }, status = 201): void {
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+}
+
+/** Writes `n` batches of 5 cells to `table` through `url`; returns what was acknowledged. */
+async function write(url: string, table: string, tag: string, n: number): Promise<Map<string, string>> {
+  const acked = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    const cells = Array.from({ length: 5 }, (_, j) => ({ row: `${tag}-${String(i).padStart(4, '0')}-${j}`, column: 'f:q', timestamp: 1, value: `${tag}:${i}:${j}:${'x'.repeat(200)}` }));
+    const r = await post(`${url}/v1/tables/${table}/apply`, { cells });
+    ok(r, 200);
+    for (const c of cells) acked.set(`${c.row}|${c.column}`, c.value);
+  }
+  return acked;
+}
+
+function expectExactly(got: Map<string, string>, want: Map<string, string>): void {
+  for (const [k, v] of want) expect(got.get(k), `acknowledged ${k} missing`).toBe(v);
+  for (const k of got.keys()) expect(want.has(k), `${k} was never written`).toBe(true);
+}
+
+describe('META and the root across servers', () => {
+  it('a dead server’s META and tablet are loaded by another server from the root, META and the dead server’s log', async () => {
+    const master = new FakeMaster(lock.url);
+    const a = await start('ts-a');
+    ok(await master.assignMeta(a));
+    ok(await master.assign(a, 't', 't-1'));
+    // The load wrote a's log and location into META.
+    const loaded = await master.config('t');
+    expect(loaded?.location?.serverId).toBe('ts-a');
+    expect(loaded?.logs).toHaveLength(1);
+    expect(loaded?.state).toBe('serving');
+    const acked = await write(a.url, 't', 'a', 40);
+    await kill9(a);
+
+    const b = await start('ts-b');
+    ok(await master.assignMeta(b)); // replays a's log for META
+    const root = await readRoot(master.lock);
+    expect(root?.config.location?.serverId).toBe('ts-b');
+    expect(root?.config.logs).toEqual([expect.stringContaining('kdi-cluster-ts-b-')]);
+    ok(await master.assign(b, 't', 't-1b')); // replays a's log for t
+    expectExactly(await scanTable(b.url, 't'), acked);
+    const now = await master.config('t');
+    expect(now?.location?.serverId).toBe('ts-b');
+    expect(now?.logs).toEqual(root?.config.logs);
+    // b takes writes; a's epoch is gone for good.
+    const more = await write(b.url, 't', 'b', 5);
+    expectExactly(await scanTable(b.url, 't'), new Map([...acked, ...more]));
+  });
+
+  it('with META on another server, serializations and compactions publish configs there; after the table’s server dies its data loads elsewhere', async () => {
+    const master = new FakeMaster(lock.url);
+    const m = await start('ts-meta');
+    // A small memory budget: many serializations (and compactions) while writing.
+    const w = await start('ts-work', { KDI_TS_MEMORY_BUDGET_BYTES: String(64 << 10) });
+    ok(await master.assignMeta(m));
+    ok(await master.assign(w, 't', 't-w'));
+    const acked = await write(w.url, 't', 'w', 120);
+    ok(await post(`${w.url}/v1/admin/tablets/t-w/compact`, { full: true }, true), 200);
+    // Publication is asynchronous: wait until META lists w's fragments.
+    let fragments: readonly string[] = [];
+    for (let i = 0; i < 100 && fragments.length === 0; i++) {
+      fragments = Object.values((await master.config('t'))?.fragments ?? {}).flat();
+      if (fragments.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(fragments.length).toBeGreaterThan(0);
+    const tail = await write(w.url, 't', 'tail', 3); // only in w's log
+    await kill9(w);
+
+    ok(await master.assign(m, 't', 't-m'));
+    expectExactly(await scanTable(m.url, 't'), new Map([...acked, ...tail]));
+  });
+
+  it('refuses a load with a stale epoch, a load without an epoch, and META writes without the cluster secret', async () => {
+    const master = new FakeMaster(lock.url);
+    const a = await start('ts-a');
+    ok(await master.assignMeta(a));
+    ok(await master.assign(a, 't', 't-1', { upper: 'm' }));
+    const stale = await post(`${a.url}/v1/admin/tablets`, { table: 't', tabletId: 'other', upperInclusive: 'm', epoch: 1 }, true);
+    expect(stale.status, JSON.stringify(stale.body)).toBe(400);
+    expect(stale.body.error.code).toBe('FAILED_PRECONDITION');
+    expect(stale.body.error.message).toMatch(/assigned to server ts-a with epoch \d+, not to this server \(ts-a\) with epoch 1/);
+    const noEpoch = await post(`${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1' }, true);
+    expect(noEpoch.status).toBe(400);
+    expect(noEpoch.body.error.message).toMatch(/part of a cluster/);
+    const bounds = await post(`${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1', lowerExclusive: 'a', epoch: 3 }, true);
+    expect(bounds.status).toBe(400);
+    expect(bounds.body.error.message).toMatch(/lowerExclusive must be absent with epoch/);
+    const unknown = await post(`${a.url}/v1/admin/tablets`, { table: 'nope', tabletId: 'n-1', epoch: 3 }, true);
+    expect(unknown.status).toBe(404);
+    const metaWrite = await post(`${a.url}/v1/tables/${META_TABLE}/apply`, { cells: [{ row: 'x', column: 'location:', timestamp: 0, value: 'evil' }] });
+    expect(metaWrite.status).toBe(401);
+    expect(metaWrite.body.error.message).toMatch(/META table require the cluster secret/);
+  });
+
+  it('a clean unload writes the config without log:, the next server loads it from fragments alone; a split writes both rows', async () => {
+    const master = new FakeMaster(lock.url);
+    const a = await start('ts-a');
+    const b = await start('ts-b');
+    ok(await master.assignMeta(a));
+    ok(await master.assign(b, 't', 't-1'));
+    const acked = await write(b.url, 't', 'k', 20);
+    const split = await post(`${b.url}/v1/admin/tablets/t-1/split`, { row: 'k-0010-0', lowTabletId: 'lo', highTabletId: 'hi' }, true);
+    ok(split, 200);
+    const low = await master.config('t', 'k-0010-0');
+    const high = await master.config('t');
+    expect(low?.lowerExclusive).toBeUndefined();
+    expect(low?.location?.serverId).toBe('ts-b');
+    expect(Buffer.from(high!.lowerExclusive!).toString()).toBe('k-0010-0');
+
+    const unload = await fetch(`${b.url}/v1/admin/tablets/hi`, { method: 'DELETE', headers: { authorization: `Bearer ${CLUSTER_SECRET}` } });
+    expect(unload.status).toBe(204);
+    const after = await master.config('t');
+    expect(after?.logs).toEqual([]);
+    expect(after?.state).toBeUndefined();
+    expect(Object.values(after!.fragments).flat().length).toBeGreaterThan(0);
+    await kill9(b); // its log is not needed for "hi" any more
+
+    ok(await master.assign(a, 't', 'hi-a'));
+    const want = new Map([...acked].filter(([k]) => k.split('|')[0]! > 'k-0010-0'));
+    expectExactly(await scanTable(a.url, 't', { rows: [{ lower: { value: 'k-0010-0', inclusive: false } }] }), want);
+  });
+});

@@ -1,0 +1,140 @@
+// Test support for cluster tests: real tablet-server processes (compiled
+// on the fly by tsx, on 127.0.0.1 with random ports) joined to a real lock
+// server, and a FakeMaster that does what the master will do (DESIGN §7,
+// §9): put META's location in /kdi/root, write a tablet's `location:` with
+// a new epoch in META, and ask a server to load it.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { LockClient } from '@kdi/client-sdk';
+import { META_TABLE, type TabletConfig } from '../src/meta/meta-rows.js';
+import { MetaTableClient } from '../src/meta/meta-table.js';
+import { HttpMetaRows } from '../src/meta/remote-meta-rows.js';
+import { EMPTY_ROOT, readRoot, writeRoot } from '../src/meta/root-file.js';
+
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+export const CLUSTER_SECRET = 'cluster-test-secret-0123456789';
+
+export interface ServerProc {
+  readonly serverId: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+  /** stderr and stdout so far. */
+  output(): string;
+}
+
+/** Starts a tablet server process joined to the lock server; resolves once it listens. */
+export async function startServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): Promise<ServerProc> {
+  const child = spawn(process.execPath, ['--conditions=kdi-source', '--import', 'tsx', MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KDI_TS_SERVER_ID: opts.serverId,
+      KDI_TS_DATA_DIR: opts.dataDir,
+      KDI_TS_PORT: '0',
+      KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
+      KDI_TS_LOCK_URL: opts.lockUrl,
+      KDI_TS_LEASE_TTL_MS: '1000',
+      KDI_TS_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tablet server ${opts.serverId} did not start:\n${out}`)), 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /\{"event":"listening","url":"([^"]+)"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tablet server ${opts.serverId} exited with ${code}:\n${out}`));
+    });
+  });
+  return { serverId: opts.serverId, child, url, output: () => out };
+}
+
+/** SIGKILL, and wait for the exit. */
+export async function kill9(p: ServerProc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((res) => p.child.once('exit', res));
+  p.child.kill('SIGKILL');
+  await exited;
+}
+
+export async function post(url: string, body: unknown, admin = false): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(admin && { authorization: `Bearer ${CLUSTER_SECRET}` }) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => undefined) };
+}
+
+/** Every cell of `table` on the server at `base`, as "row|column" → value. */
+export async function scanTable(base: string, table: string, predicate: unknown = ''): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let resume: string | undefined;
+  for (;;) {
+    const r = await post(`${base}/v1/tables/${table}/scan`, { predicate, maxCells: 1000, ...(resume && { resume }) });
+    if (r.status !== 200) throw new Error(`scan of ${table} at ${base}: ${r.status} ${JSON.stringify(r.body)}`);
+    for (const c of r.body.cells as { row: string; column: string; value: string }[]) out.set(`${c.row}|${c.column}`, c.value);
+    if (r.body.end) return out;
+    resume = r.body.resume;
+  }
+}
+
+const enc = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'utf8'));
+
+/** What the master does, by hand. */
+export class FakeMaster {
+  readonly lock: LockClient;
+  private epoch = 0;
+
+  constructor(lockUrl: string) {
+    this.lock = new LockClient({ url: lockUrl, ttlMs: 5000 });
+  }
+
+  /** META read and written at the server that serves it now (per the root). */
+  async meta(): Promise<MetaTableClient> {
+    const root = await readRoot(this.lock);
+    const url = root?.config.location?.url;
+    if (url === undefined) throw new Error('META has no location');
+    return new MetaTableClient(new HttpMetaRows(url, CLUSTER_SECRET));
+  }
+
+  /** Assigns META to `server` (a new epoch in /kdi/root) and loads it there. */
+  async assignMeta(server: ServerProc): Promise<{ status: number; body: any }> {
+    const epoch = ++this.epoch;
+    const root = await readRoot(this.lock);
+    const config = root?.config ?? EMPTY_ROOT;
+    await writeRoot(this.lock, { ...config, location: { serverId: server.serverId, url: server.url, epoch } }, root?.generation);
+    return post(`${server.url}/v1/admin/tablets`, { table: META_TABLE, tabletId: 'meta', epoch }, true);
+  }
+
+  /**
+   * Assigns the tablet of `table` ending at `upper` (creating its META row
+   * with lower bound `lower` when there is none) to `server` with a new
+   * epoch, and loads it there.
+   */
+  async assign(server: ServerProc, table: string, tabletId: string, range: { lower?: string; upper?: string } = {}): Promise<{ status: number; body: any }> {
+    const epoch = ++this.epoch;
+    const meta = await this.meta();
+    const upperInclusive = enc(range.upper);
+    const { config, txn } = await meta.readTablet(table, upperInclusive);
+    const base: TabletConfig = config ?? { table, lowerExclusive: enc(range.lower), upperInclusive, location: undefined, logs: [], fragments: {}, state: undefined };
+    const expect = config?.location && { serverId: config.location.serverId, epoch: config.location.epoch };
+    await meta.writeTablet({ ...base, location: { serverId: server.serverId, url: server.url, epoch }, state: 'loading' }, expect, txn);
+    return post(`${server.url}/v1/admin/tablets`, { table, tabletId, epoch, ...(range.upper !== undefined && { upperInclusive: range.upper }) }, true);
+  }
+
+  /** The tablet's config in META. */
+  async config(table: string, upper?: string): Promise<TabletConfig | undefined> {
+    return (await (await this.meta()).readTablet(table, enc(upper))).config;
+  }
+}
