@@ -7,6 +7,7 @@
 // which closes it after the app.
 
 import { KdiError } from '@kdi/protocol';
+import type { SequencerChecker } from '@kdi/client-sdk';
 import type { BlockCache } from '@kdi/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,6 +17,7 @@ import { registerCellBlockParser } from './http/cell-content.js';
 import { clusterSecretCheck } from './http/cluster-secret.js';
 import { sendError, type ErrorReplyOptions } from './http/error-reply.js';
 import { TabletServerMetrics } from './http/http-metrics.js';
+import { withLocationHint } from './http/location-hint.js';
 import { registerOpenApi } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -41,6 +43,8 @@ export interface TabletAppDeps {
   readonly cache?: BlockCache;
   /** A pino-compatible logger; default: Fastify's pino at config.logLevel. */
   readonly logger?: FastifyBaseLogger;
+  /** In a cluster: checks the master's sequencer on load, unload and split. */
+  readonly masterSequencers?: SequencerChecker;
   /** Monotonic milliseconds for scanner expiry; default performance.now. */
   readonly now?: () => number;
 }
@@ -74,7 +78,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply, errorOptions));
+  app.setErrorHandler(async (error, request, reply) => sendError(await withLocationHint(error, deps.server), request, reply, errorOptions));
   app.setNotFoundHandler((request, reply) =>
     sendError(
       new KdiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; the API is described at /openapi.json`),
@@ -103,7 +107,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
 
   const metrics = new TabletServerMetrics(server, scans, deps.cache);
   metrics.install(app);
-  const routeDeps: RouteDeps = { server, scans, metrics };
+  const routeDeps: RouteDeps = { server, scans, metrics, masterSequencers: deps.masterSequencers };
 
   await registerOpenApi(app, { version: TABLET_SERVER_VERSION });
   registerApplyRoute(app, routeDeps);

@@ -21,7 +21,7 @@ import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, NodeFileSystem } from
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type TabletServerConfig } from './config.js';
-import { LockClient } from '@kdi/client-sdk';
+import { LockClient, SequencerChecker } from '@kdi/client-sdk';
 import { ServerMembership } from './membership/server-membership.js';
 import { TabletServer } from './tablets/tablet-server.js';
 import { MetaRouter } from './meta/meta-router.js';
@@ -91,7 +91,8 @@ async function main(): Promise<void> {
     splitCheckIntervalMs: config.splitCheckIntervalMs,
     logger: logger.child({ component: 'tablets' }),
   });
-  const app = await buildApp(config, { server, logger, ...(cache && { cache }) });
+  const masterSequencers = lockClient && new SequencerChecker(lockClient);
+  const app = await buildApp(config, { server, logger, ...(cache && { cache }), ...(masterSequencers && { masterSequencers }) });
 
   let stopping = false;
   const stop = async (signal: string) => {

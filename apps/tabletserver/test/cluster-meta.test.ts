@@ -12,7 +12,9 @@
 //    after it dies, the META server loads the table from those configs and
 //    the dead server's log;
 //  - fencing and the admin rules: a load with a stale epoch, a load without
-//    an epoch in a cluster, META writes without the cluster secret;
+//    an epoch in a cluster, assignment calls from a master that is no
+//    longer master, META writes without the cluster secret;
+//  - WRONG_TABLET names where META says the row is served;
 //  - a clean unload writes the config without `log:`, and a split writes
 //    both halves' rows.
 
@@ -24,7 +26,7 @@ import { startEmbeddedLockServer } from '../../../libs/client-sdk/src/test-suppo
 import type { RunningLockServer } from '../../../libs/client-sdk/src/test-support/lock-server.js';
 import { META_TABLE } from '../src/meta/meta-rows.js';
 import { readRoot } from '../src/meta/root-file.js';
-import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
+import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
 
 let lock: RunningLockServer;
 beforeAll(async () => {
@@ -34,7 +36,9 @@ afterAll(async () => lock.close());
 
 const procs: ServerProc[] = [];
 const dirs: string[] = [];
+const masters: FakeMaster[] = [];
 afterEach(async () => {
+  for (const m of masters.splice(0)) await m.stop();
   for (const p of procs.splice(0)) await kill9(p);
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   // Each test starts from an empty cluster.
@@ -48,6 +52,12 @@ async function start(serverId: string, env: Record<string, string> = {}): Promis
   const p = await startServerProcess({ serverId, dataDir, lockUrl: lock.url, env });
   procs.push(p);
   return p;
+}
+
+async function becomeMaster(): Promise<FakeMaster> {
+  const m = await new FakeMaster(lock.url).start();
+  masters.push(m);
+  return m;
 }
 
 function ok(r: { status: number; body: any }, status = 201): void {
@@ -73,7 +83,7 @@ function expectExactly(got: Map<string, string>, want: Map<string, string>): voi
 
 describe('META and the root across servers', () => {
   it('a dead server’s META and tablet are loaded by another server from the root, META and the dead server’s log', async () => {
-    const master = new FakeMaster(lock.url);
+    const master = await becomeMaster();
     const a = await start('ts-a');
     ok(await master.assignMeta(a));
     ok(await master.assign(a, 't', 't-1'));
@@ -101,14 +111,14 @@ describe('META and the root across servers', () => {
   });
 
   it('with META on another server, serializations and compactions publish configs there; after the table’s server dies its data loads elsewhere', async () => {
-    const master = new FakeMaster(lock.url);
+    const master = await becomeMaster();
     const m = await start('ts-meta');
     // A small memory budget: many serializations (and compactions) while writing.
     const w = await start('ts-work', { KDI_TS_MEMORY_BUDGET_BYTES: String(64 << 10) });
     ok(await master.assignMeta(m));
     ok(await master.assign(w, 't', 't-w'));
     const acked = await write(w.url, 't', 'w', 120);
-    ok(await post(`${w.url}/v1/admin/tablets/t-w/compact`, { full: true }, true), 200);
+    ok(await master.admin('POST', `${w.url}/v1/admin/tablets/t-w/compact`, { full: true }), 200);
     // Publication is asynchronous: wait until META lists w's fragments.
     let fragments: readonly string[] = [];
     for (let i = 0; i < 100 && fragments.length === 0; i++) {
@@ -123,36 +133,46 @@ describe('META and the root across servers', () => {
     expectExactly(await scanTable(m.url, 't'), new Map([...acked, ...tail]));
   });
 
-  it('refuses a load with a stale epoch, a load without an epoch, and META writes without the cluster secret', async () => {
-    const master = new FakeMaster(lock.url);
+  it('refuses a load with a stale epoch, a load without an epoch, assignment calls without the current master’s sequencer, and META writes without the cluster secret', async () => {
+    const master = await becomeMaster();
     const a = await start('ts-a');
     ok(await master.assignMeta(a));
     ok(await master.assign(a, 't', 't-1', { upper: 'm' }));
-    const stale = await post(`${a.url}/v1/admin/tablets`, { table: 't', tabletId: 'other', upperInclusive: 'm', epoch: 1 }, true);
+    const stale = await master.admin('POST', `${a.url}/v1/admin/tablets`, { table: 't', tabletId: 'other', upperInclusive: 'm', epoch: 1 });
     expect(stale.status, JSON.stringify(stale.body)).toBe(400);
     expect(stale.body.error.code).toBe('FAILED_PRECONDITION');
     expect(stale.body.error.message).toMatch(/assigned to server ts-a with epoch \d+, not to this server \(ts-a\) with epoch 1/);
-    const noEpoch = await post(`${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1' }, true);
+    const noEpoch = await master.admin('POST', `${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1' });
     expect(noEpoch.status).toBe(400);
     expect(noEpoch.body.error.message).toMatch(/part of a cluster/);
-    const bounds = await post(`${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1', lowerExclusive: 'a', epoch: 3 }, true);
+    const bounds = await master.admin('POST', `${a.url}/v1/admin/tablets`, { table: 'u', tabletId: 'u-1', lowerExclusive: 'a', epoch: 3 });
     expect(bounds.status).toBe(400);
     expect(bounds.body.error.message).toMatch(/lowerExclusive must be absent with epoch/);
-    const unknown = await post(`${a.url}/v1/admin/tablets`, { table: 'nope', tabletId: 'n-1', epoch: 3 }, true);
+    const unknown = await master.admin('POST', `${a.url}/v1/admin/tablets`, { table: 'nope', tabletId: 'n-1', epoch: 3 });
     expect(unknown.status).toBe(404);
+    // Assignment calls need the current master's sequencer: none, or a stale one, is refused.
+    const noSequencer = await post(`${a.url}/v1/admin/tablets/t-1/split`, { row: 'c' }, true);
+    expect(noSequencer.status).toBe(400);
+    expect(noSequencer.body.error.message).toMatch(/needs the master's sequencer/);
+    await master.stop();
+    const next = await becomeMaster();
+    const fromOld = await master.admin('DELETE', `${a.url}/v1/admin/tablets/t-1`);
+    expect(fromOld.status, JSON.stringify(fromOld.body)).toBe(400);
+    expect(fromOld.body.error.code).toBe('FAILED_PRECONDITION');
+    expect((await next.admin('DELETE', `${a.url}/v1/admin/tablets/t-1`)).status).toBe(204);
     const metaWrite = await post(`${a.url}/v1/tables/${META_TABLE}/apply`, { cells: [{ row: 'x', column: 'location:', timestamp: 0, value: 'evil' }] });
     expect(metaWrite.status).toBe(401);
     expect(metaWrite.body.error.message).toMatch(/META table require the cluster secret/);
   });
 
   it('a clean unload writes the config without log:, the next server loads it from fragments alone; a split writes both rows', async () => {
-    const master = new FakeMaster(lock.url);
+    const master = await becomeMaster();
     const a = await start('ts-a');
     const b = await start('ts-b');
     ok(await master.assignMeta(a));
     ok(await master.assign(b, 't', 't-1'));
     const acked = await write(b.url, 't', 'k', 20);
-    const split = await post(`${b.url}/v1/admin/tablets/t-1/split`, { row: 'k-0010-0', lowTabletId: 'lo', highTabletId: 'hi' }, true);
+    const split = await master.admin('POST', `${b.url}/v1/admin/tablets/t-1/split`, { row: 'k-0010-0', lowTabletId: 'lo', highTabletId: 'hi' });
     ok(split, 200);
     const low = await master.config('t', 'k-0010-0');
     const high = await master.config('t');
@@ -160,16 +180,27 @@ describe('META and the root across servers', () => {
     expect(low?.location?.serverId).toBe('ts-b');
     expect(Buffer.from(high!.lowerExclusive!).toString()).toBe('k-0010-0');
 
-    const unload = await fetch(`${b.url}/v1/admin/tablets/hi`, { method: 'DELETE', headers: { authorization: `Bearer ${CLUSTER_SECRET}` } });
+    const unload = await master.admin('DELETE', `${b.url}/v1/admin/tablets/hi`);
     expect(unload.status).toBe(204);
     const after = await master.config('t');
     expect(after?.logs).toEqual([]);
     expect(after?.state).toBeUndefined();
     expect(Object.values(after!.fragments).flat().length).toBeGreaterThan(0);
-    await kill9(b); // its log is not needed for "hi" any more
 
     ok(await master.assign(a, 't', 'hi-a'));
     const want = new Map([...acked].filter(([k]) => k.split('|')[0]! > 'k-0010-0'));
+    expectExactly(await scanTable(a.url, 't', { rows: [{ lower: { value: 'k-0010-0', inclusive: false } }] }), want);
+
+    // b no longer serves the upper half: WRONG_TABLET says where META puts it.
+    const wrong = await post(`${b.url}/v1/tables/t/apply`, { cells: [{ row: 'zz', column: 'f:q', timestamp: 1, value: 'v' }] });
+    expect(wrong.status).toBe(421);
+    expect(wrong.body.error.details.locationHint).toMatchObject({ serverId: 'ts-a', url: a.url, state: 'serving' });
+    const wrongScan = await post(`${b.url}/v1/tables/t/scan`, { predicate: { rows: [{ lower: { value: 'zz', inclusive: true } }] } });
+    expect(wrongScan.status).toBe(421);
+    expect(wrongScan.body.error.details.locationHint).toMatchObject({ serverId: 'ts-a' });
+    // Rows of the half b still serves are not WRONG_TABLET.
+    ok(await post(`${b.url}/v1/tables/t/apply`, { cells: [{ row: 'a', column: 'f:q', timestamp: 1, value: 'v' }] }), 200);
+    await kill9(b); // its log is not needed for "hi" any more
     expectExactly(await scanTable(a.url, 't', { rows: [{ lower: { value: 'k-0010-0', inclusive: false } }] }), want);
   });
 });

@@ -6,7 +6,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { LockClient } from '@kdi/client-sdk';
+import { LockClient, type LockSession } from '@kdi/client-sdk';
+import type { Sequencer } from '@kdi/protocol';
 import { META_TABLE, type TabletConfig } from '../src/meta/meta-rows.js';
 import { MetaTableClient } from '../src/meta/meta-table.js';
 import { HttpMetaRows } from '../src/meta/remote-meta-rows.js';
@@ -91,13 +92,46 @@ export async function scanTable(base: string, table: string, predicate: unknown 
 
 const enc = (s: string | undefined) => (s === undefined ? undefined : Buffer.from(s, 'utf8'));
 
-/** What the master does, by hand. */
+/** What the master does, by hand: it holds /kdi/master (start()) and sends its sequencer on assignment calls. */
 export class FakeMaster {
   readonly lock: LockClient;
   private epoch = 0;
+  private session: LockSession | undefined;
+  private sequencer: Sequencer | undefined;
 
   constructor(lockUrl: string) {
     this.lock = new LockClient({ url: lockUrl, ttlMs: 5000 });
+  }
+
+  /** Becomes master: the exclusive lock on /kdi/master (waits for a previous holder to let go). */
+  async start(): Promise<this> {
+    this.session = await this.lock.openSession({ ttlMs: 5000 });
+    await this.session.createFile('/kdi/master', { ephemeral: true, contents: 'fake' }).catch(() => undefined);
+    const got = await this.session.acquire('/kdi/master', { mode: 'exclusive', waitMs: 10_000 });
+    if (!got.acquired) throw new Error(`could not become master: ${got.reason}`);
+    this.sequencer = got.sequencer;
+    return this;
+  }
+
+  /** Stops being master (its sequencer goes stale). */
+  async stop(): Promise<void> {
+    await this.session?.close();
+    this.session = undefined;
+  }
+
+  /** The header carrying this master's sequencer. */
+  get headers(): Record<string, string> {
+    return this.sequencer ? { 'x-kdi-sequencer': JSON.stringify(this.sequencer) } : {};
+  }
+
+  /** An admin call as this master (cluster secret and sequencer). */
+  async admin(method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${CLUSTER_SECRET}`, ...this.headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
   }
 
   /** META read and written at the server that serves it now (per the root). */
@@ -114,7 +148,7 @@ export class FakeMaster {
     const root = await readRoot(this.lock);
     const config = root?.config ?? EMPTY_ROOT;
     await writeRoot(this.lock, { ...config, location: { serverId: server.serverId, url: server.url, epoch } }, root?.generation);
-    return post(`${server.url}/v1/admin/tablets`, { table: META_TABLE, tabletId: 'meta', epoch }, true);
+    return this.admin('POST', `${server.url}/v1/admin/tablets`, { table: META_TABLE, tabletId: 'meta', epoch });
   }
 
   /**
@@ -130,7 +164,7 @@ export class FakeMaster {
     const base: TabletConfig = config ?? { table, lowerExclusive: enc(range.lower), upperInclusive, location: undefined, logs: [], fragments: {}, state: undefined };
     const expect = config?.location && { serverId: config.location.serverId, epoch: config.location.epoch };
     await meta.writeTablet({ ...base, location: { serverId: server.serverId, url: server.url, epoch }, state: 'loading' }, expect, txn);
-    return post(`${server.url}/v1/admin/tablets`, { table, tabletId, epoch, ...(range.upper !== undefined && { upperInclusive: range.upper }) }, true);
+    return this.admin('POST', `${server.url}/v1/admin/tablets`, { table, tabletId, epoch, ...(range.upper !== undefined && { upperInclusive: range.upper }) });
   }
 
   /** The tablet's config in META. */

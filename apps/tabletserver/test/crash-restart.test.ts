@@ -35,7 +35,7 @@ describe('tablet server killed with SIGKILL', () => {
   for (const seed of [1, 2]) {
     it(`seed ${seed}: every acknowledged cell survives restarts, nothing is invented`, async () => {
       const r = rng(seed);
-      const master = new FakeMaster(lock.url);
+      const master = await new FakeMaster(lock.url).start();
       await master.lock.deleteFile('/kdi/root').catch(() => undefined);
       const dataDir = await mkdtemp(join(tmpdir(), 'kdi-ts-crash-'));
       let proc: ServerProc | undefined;
@@ -76,6 +76,7 @@ describe('tablet server killed with SIGKILL', () => {
         expect(acked.size).toBeGreaterThan(20);
       } finally {
         if (proc) await kill9(proc);
+        await master.stop();
         await rm(dataDir, { recursive: true, force: true });
       }
     });

@@ -33,8 +33,8 @@ export class MetaRouter implements MetaRows {
 
   constructor(private readonly o: MetaRouterOptions) {}
 
-  scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }> {
-    return this.withRetry((t) => t.scan(rows));
+  scan(rows: Interval<Uint8Array>, maxCells?: number): Promise<{ cells: MetaCell[]; txn: number }> {
+    return this.withRetry((t) => t.scan(rows, maxCells));
   }
 
   apply(cells: readonly MetaCell[], commitMaxTxn: number): Promise<number> {

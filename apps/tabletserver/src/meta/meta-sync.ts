@@ -38,6 +38,11 @@ export interface LoadPlan {
   readonly schema: TableSchema | undefined;
 }
 
+/** Where a row is served, per META. */
+export interface LocationHint extends TabletLocation {
+  readonly state?: TabletConfig['state'];
+}
+
 /** A tablet as META knows it: table, bounds, assignment epoch. */
 export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upperInclusive'> & { readonly epoch: number };
 
@@ -124,6 +129,21 @@ export class MetaSync {
     throw new KdiError('FAILED_PRECONDITION', `${what} is assigned to ${now}, not to this server (${this.o.serverId}) with epoch ${epoch}: write location: first`, {
       details: { serverId: this.o.serverId, epoch, ...(loc !== undefined && { assignedServerId: loc.serverId, assignedEpoch: loc.epoch }) },
     });
+  }
+
+  /**
+   * Where META says the row of `table` is served (for WRONG_TABLET
+   * replies): the tablet's location and state, or undefined when META has
+   * no tablet for it or is out of reach.
+   */
+  async locate(table: string, row: Uint8Array): Promise<LocationHint | undefined> {
+    if (table === META_TABLE) {
+      const loc = (await readRoot(this.o.lockClient))?.config.location;
+      return loc && { ...loc };
+    }
+    const config = await this.o.meta.findTablet(table, row);
+    if (config?.location === undefined || config.table !== table) return undefined;
+    return { ...config.location, ...(config.state !== undefined && { state: config.state }) };
   }
 
   // ---- config writes --------------------------------------------------------

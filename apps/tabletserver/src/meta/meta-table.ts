@@ -51,8 +51,12 @@ export interface TabletWrite {
 
 /** How META's rows are read and written: on this server or over HTTP. */
 export interface MetaRows {
-  /** Every cell of the META rows in `rows` (newest version of a column first), and the txn the read saw. */
-  scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }>;
+  /**
+   * Every cell of the META rows in `rows` (newest version of a column
+   * first), and the txn the read saw. With `maxCells`, one page of at most
+   * that many cells from the start (a prefix of the rows).
+   */
+  scan(rows: Interval<Uint8Array>, maxCells?: number): Promise<{ cells: MetaCell[]; txn: number }>;
   /** Applies `cells` as one row transaction (ABORTED when a touched row changed after commitMaxTxn); waits for sync. */
   apply(cells: readonly MetaCell[], commitMaxTxn: number): Promise<number>;
 }
@@ -77,6 +81,8 @@ export interface MetaTable {
   writeTablets(writes: readonly TabletWrite[]): Promise<number>;
   /** The table's tablet configs in row order (the last tablet, "<table>!", last). */
   listTablets(table: string): Promise<TabletConfig[]>;
+  /** The config of the tablet of `table` holding `row` (the first tablet row at or after "<table> <row>"). */
+  findTablet(table: string, row: Uint8Array): Promise<TabletConfig | undefined>;
   /**
    * The table's schema from its row "<table>" (undefined when the row holds
    * no schema: every family accepted). A malformed schema is
@@ -86,6 +92,7 @@ export interface MetaTable {
 }
 
 const ABORTED_RETRIES = 5;
+const FIND_CELLS = 256;
 
 /** A MetaTable over some MetaRows transport. */
 export class MetaTableClient implements MetaTable {
@@ -144,6 +151,15 @@ export class MetaTableClient implements MetaTable {
       i = j;
     }
     return out;
+  }
+
+  async findTablet(table: string, row: Uint8Array): Promise<TabletConfig | undefined> {
+    const { last } = tabletRowsOf(table);
+    // A tablet row has a handful of columns; the first row's are all in the page.
+    const { cells } = await this.rows.scan({ lower: { value: tabletRowKey(table, row), inclusive: true }, upper: { value: last, inclusive: true } }, FIND_CELLS);
+    const first = cells.find((c) => c.value !== null);
+    if (first === undefined) return undefined;
+    return parseTabletConfig(first.row, cells.filter((c) => Buffer.compare(c.row, first.row) === 0));
   }
 
   async readTableSchema(table: string): Promise<TableSchema | undefined> {
@@ -215,7 +231,7 @@ export class LocalMetaRows implements MetaRows {
   }
 
   /** Every cell in the META rows of `rows`, across pages; txn: the lowest scanTxn of the pages. */
-  async scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }> {
+  async scan(rows: Interval<Uint8Array>, maxCells?: number): Promise<{ cells: MetaCell[]; txn: number }> {
     const predicate: Predicate = { rows: [rows] };
     const cells: MetaCell[] = [];
     let txn: number | undefined;
@@ -223,12 +239,12 @@ export class LocalMetaRows implements MetaRows {
     for (;;) {
       const page = await readTablePage(
         this.server,
-        { table: META_TABLE, predicate, rows: [rows], position, maxCells: PAGE_CELLS, maxBytes: PAGE_BYTES },
+        { table: META_TABLE, predicate, rows: [rows], position, maxCells: maxCells ?? PAGE_CELLS, maxBytes: PAGE_BYTES },
         engineReader(this.server),
       );
       cells.push(...page.cells);
       txn = txn === undefined ? page.scanTxn : Math.min(txn, page.scanTxn);
-      if (page.end) return { cells, txn };
+      if (page.end || maxCells !== undefined) return { cells, txn };
       if (page.nextRow !== undefined) {
         throw new KdiError('UNAVAILABLE', `this server does not serve all of the ${META_TABLE} table`, { retryAfterMs: 1000 });
       }

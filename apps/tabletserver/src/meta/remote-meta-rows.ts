@@ -34,14 +34,14 @@ export class HttpMetaRows implements MetaRows {
     private readonly clusterSecret: string,
   ) {}
 
-  async scan(rows: Interval<Uint8Array>): Promise<{ cells: MetaCell[]; txn: number }> {
+  async scan(rows: Interval<Uint8Array>, maxCells?: number): Promise<{ cells: MetaCell[]; txn: number }> {
     const bound = (b: Interval<Uint8Array>['lower']) => (b === undefined ? undefined : { value: b64(b.value), inclusive: b.inclusive });
     const predicate = { rows: [{ ...(rows.lower && { lower: bound(rows.lower) }), ...(rows.upper && { upper: bound(rows.upper) }) }] };
     const cells: MetaCell[] = [];
     let txn: number | undefined;
     let resume: string | undefined;
     for (;;) {
-      const page = (await this.call('scan', { predicate, encoding: 'base64', maxCells: PAGE_CELLS, ...(resume !== undefined && { resume }) })) as {
+      const page = (await this.call('scan', { predicate, encoding: 'base64', maxCells: maxCells ?? PAGE_CELLS, ...(resume !== undefined && { resume }) })) as {
         cells: WireCell[];
         scanTxn: number;
         end: boolean;
@@ -55,7 +55,7 @@ export class HttpMetaRows implements MetaRows {
         cells.push({ row: bytes(c.row), column: bytes(c.column), timestamp: c.timestamp, value: c.value === undefined ? null : bytes(c.value) });
       }
       txn = txn === undefined ? page.scanTxn : Math.min(txn, page.scanTxn);
-      if (page.end) return { cells, txn };
+      if (page.end || maxCells !== undefined) return { cells, txn };
       if (page.nextRow !== undefined || page.resume === undefined) {
         throw new KdiError('UNAVAILABLE', `${this.url} does not serve all of the ${META_TABLE} table`, { retryAfterMs: 1000 });
       }

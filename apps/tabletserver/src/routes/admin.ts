@@ -3,6 +3,8 @@
 // them, flush memory data, and the server's status.
 
 import { KdiError } from '@kdi/protocol';
+import type { FastifyRequest } from 'fastify';
+import { masterSequencerCheck } from '../http/master-sequencer.js';
 import { z } from 'zod';
 import {
   CompactBodySchema,
@@ -22,8 +24,11 @@ import type { RouteDeps } from './route-deps.js';
 
 const EMPTY_BODY = z.strictObject({}).nullish().describe('No body, or {}');
 
-export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps): void {
+export function registerAdminRoutes(app: TabletApp, { server, scans, masterSequencers }: RouteDeps): void {
   const limits = server.limits;
+  // Calls that move tablets need the current master's sequencer in a cluster.
+  const fromMaster = masterSequencerCheck(masterSequencers);
+  const preHandler = async (request: FastifyRequest) => fromMaster(request);
 
   app.post(
     '/v1/admin/tablets',
@@ -36,11 +41,13 @@ export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps
           'from before a restart), then serves it. ALREADY_EXISTS for a known id; FAILED_PRECONDITION when its range overlaps a tablet here. ' +
           'In a cluster (the server has a lock service) give epoch: the config is read from META (the root for META itself), location: must name ' +
           'this server with that epoch, the logs it names are replayed, and the config is rewritten naming this server\'s fragments and log before ' +
-          'the tablet serves (DESIGN §7).',
+          'the tablet serves (DESIGN §7). In a cluster, load, unload and split need the current master\'s sequencer (its exclusive lock on ' +
+          '/kdi/master) as JSON in the x-kdi-sequencer header; a stale one is FAILED_PRECONDITION.',
         querystring: NO_QUERY,
         body: LoadTabletBodySchema,
         response: { 201: TabletViewSchema, ...ERROR_RESPONSES },
       },
+      preHandler,
     },
     async (request, reply) => {
       const b = request.body;
@@ -78,6 +85,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps
         querystring: NO_QUERY,
         response: { 204: NO_CONTENT, ...ERROR_RESPONSES },
       },
+      preHandler,
     },
     async (request, reply) => {
       await server.unloadTablet(request.params.tabletId);
@@ -99,6 +107,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans }: RouteDeps
         body: SplitBodySchema,
         response: { 200: SplitReplySchema, ...ERROR_RESPONSES },
       },
+      preHandler,
     },
     async (request) => {
       const b = request.body ?? { encoding: 'utf8' as const };

@@ -1,6 +1,7 @@
 // What the routes are given: the domain object, the scan service and the
 // metrics. Routes hold no state of their own.
 
+import type { SequencerChecker } from '@kdi/client-sdk';
 import type { TabletServerMetrics } from '../http/http-metrics.js';
 import type { ScanService } from '../scan/scan-service.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
@@ -9,4 +10,6 @@ export interface RouteDeps {
   readonly server: TabletServer;
   readonly scans: ScanService;
   readonly metrics: TabletServerMetrics;
+  /** In a cluster: checks the master's sequencer on load, unload and split (http/master-sequencer.ts). */
+  readonly masterSequencers?: SequencerChecker | undefined;
 }

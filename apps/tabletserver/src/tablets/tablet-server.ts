@@ -33,7 +33,7 @@ import type { TableSchema } from './table-schema.js';
 import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 import { META_TABLE } from '../meta/meta-rows.js';
 import type { MetaSync } from '../meta/meta-sync.js';
-import { checkWrite, wrongTablet, type LocationHintSource } from './write-check.js';
+import { checkWrite, wrongTablet } from './write-check.js';
 
 export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 export { checkName } from './names.js';
@@ -404,7 +404,7 @@ export class TabletServer {
     this.checkLease('no write was applied');
     checkName('table', table);
     checkWrite(
-      { map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table), locationHint: this.o.locationHint },
+      { map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) },
       table,
       cells,
     );
@@ -486,8 +486,8 @@ export class TabletServer {
     return { cells, bytes, tablets };
   }
 
-  wrongTabletContext(): { serverId: string; locationHint: LocationHintSource | undefined } {
-    return { serverId: this.serverId, locationHint: this.o.locationHint };
+  wrongTabletContext(): { serverId: string } {
+    return { serverId: this.serverId };
   }
 
   // ---- status and lifecycle ---------------------------------------------

@@ -4,7 +4,6 @@
 import type { CellLimits } from '@kdi/protocol';
 import type { TableSchema } from './table-schema.js';
 import type { TabletState } from './tablet-map.js';
-import type { LocationHintSource } from './write-check.js';
 import type { MetaSync } from '../meta/meta-sync.js';
 
 export interface ServerLogger {
@@ -21,8 +20,6 @@ export interface TabletServerOptions {
   /** Reported in status: the engine's memory budget. */
   readonly memoryBudgetBytes: number;
   readonly logger?: ServerLogger;
-  /** Location hints for WRONG_TABLET (the master's view); none until META is wired in. */
-  readonly locationHint?: LocationHintSource;
   /** Ids for the halves of automatic splits; default random. */
   readonly newTabletId?: () => string;
   /** A tablet whose disk size passes this is split automatically. */

@@ -11,15 +11,11 @@ import { rowDetails } from '../api/wire-bytes.js';
 import { rangeContains } from './row-range.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 
-/** Extra facts for WRONG_TABLET (e.g. the master's location for the row); undefined when unknown. */
-export type LocationHintSource = (table: string, row: Uint8Array) => Readonly<Record<string, unknown>> | undefined;
-
 export interface WriteCheckContext {
   readonly map: TabletMap;
   readonly limits: CellLimits;
   readonly serverId: string;
   readonly schema: TableSchema | undefined;
-  readonly locationHint: LocationHintSource | undefined;
 }
 
 /** Throws the first problem of the batch; returns the tablets it touches. */
@@ -45,9 +41,13 @@ export function checkWrite(ctx: WriteCheckContext, table: string, cells: readonl
   return touched;
 }
 
-/** WRONG_TABLET for `row` of `table`: why this server does not take it, and the location hint when there is one. */
+/**
+ * WRONG_TABLET for `row` of `table`: why this server does not take it. In
+ * a cluster the HTTP layer adds where META says the row is served
+ * (details.locationHint, meta/location-hint.ts).
+ */
 export function wrongTablet(
-  ctx: Pick<WriteCheckContext, 'serverId' | 'locationHint'>,
+  ctx: Pick<WriteCheckContext, 'serverId'>,
   table: string,
   row: Uint8Array,
   tablet: TabletEntry | undefined,
@@ -60,9 +60,8 @@ export function wrongTablet(
         ? `its tablet ${tablet.id} is still loading on server ${ctx.serverId}`
         : `its tablet ${tablet.id} is being unloaded from server ${ctx.serverId} and takes no writes`;
   const shown = rowDetails(row);
-  const hint = ctx.locationHint?.(table, row);
   return new KdiError('WRONG_TABLET', `${where ?? 'the row'} ${JSON.stringify(shown.row)}${shown.rowEncoding === 'base64' ? ' (base64)' : ''}: ${reason}; ask the master where it is served`, {
-    details: { table, ...shown, serverId: ctx.serverId, ...(hint !== undefined && { locationHint: hint }) },
+    details: { table, ...shown, serverId: ctx.serverId },
   });
 }
 
