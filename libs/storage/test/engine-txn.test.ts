@@ -55,6 +55,24 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
     await engine.apply('tb', [cell('fresh', 'x', 1)], { commitMaxTxn: read.scanTxn });
   });
 
+  it('a write still being logged (its fdatasync pending) already conflicts with a read-modify-write that read before it', async () => {
+    const mem = new MemoryFileSystem();
+    const engine = await open(mem);
+    await engine.createTablet({ id: 't', table: 'tb' });
+    await engine.apply('tb', [cell('acct', 'bal', 1, '10')]);
+    const read = await engine.scan('t', row('acct'));
+    // Not awaited: its txn is handed out, its cells are not in memory until the log has it.
+    const writing = engine.apply('tb', [cell('acct', 'bal', 2, '20')]);
+    const e = await rejection(engine.apply('tb', [cell('acct', 'bal', 3, '99')], { commitMaxTxn: read.scanTxn }));
+    expect(isStorageError(e, 'aborted')).toBe(true);
+    await writing;
+    // Another row is not touched by the in-flight write: commits.
+    const w2 = engine.apply('tb', [cell('acct', 'bal', 4, '30')]);
+    await engine.apply('tb', [cell('other', 'x', 1)], { commitMaxTxn: read.scanTxn });
+    await w2;
+    expect(show((await engine.scan('t', row('acct'))).cells)).toEqual(['acct bal@4=30', 'acct bal@2=20', 'acct bal@1=10']);
+  });
+
   it('rows whose data left memory use the tablet floor; after a reopen every old txn conflicts', async () => {
     const mem = new MemoryFileSystem();
     const engine = await open(mem);

@@ -53,7 +53,7 @@ import { FragmentStore } from './fragment-store.js';
 import { checkGroups, copyGroups } from './group-specs.js';
 import { decodeLogBatch, encodeLogBatch } from './log-batch.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestFragments } from './manifest.js';
-import { RowTxns } from './row-txns.js';
+import { checkConflicts } from './row-txns.js';
 import { Serializer } from './serializer.js';
 import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Table, type Tablet, type TabletDefinition } from './tablet.js';
 import { namesOf, type PublicationSnapshot, PublishedState, type PublishedTablet } from './publication.js';
@@ -229,7 +229,6 @@ export class Engine {
     for (const c of batch.cells) {
       if (!this.registry.tabletFor(table, c.row)) continue;
       table.active.insert(c);
-      if (batch.txn > 0) table.txns.record(RowTxns.key(c.row), batch.txn);
     }
     table.active.oldestLogSegment = Math.min(table.active.oldestLogSegment, segmentId);
     if (batch.txn > table.active.maxTxn) table.active.maxTxn = batch.txn;
@@ -497,12 +496,11 @@ export class Engine {
     const tablets = route.perCell;
     // From here to log.append nothing awaits: the conflict check, the txn
     // and the log order are one step.
-    const keys = cells.map((c) => RowTxns.key(c.row));
-    if (opts.commitMaxTxn !== undefined) {
-      table.txns.checkConflicts(keys, cells.map((c) => c.row), (i) => tablets[i]!.floorTxn, opts.commitMaxTxn);
-    }
+    if (opts.commitMaxTxn !== undefined) checkConflicts(table, cells, (i) => tablets[i]!.floorTxn, opts.commitMaxTxn);
     const txn = this.nextTxn();
-    for (const k of keys) table.txns.record(k, txn);
+    // Until its cells are in memory, later row transactions see the batch here.
+    const inflight = { cells, txn };
+    table.inflight.add(inflight);
     // An unload of one of these tablets waits for this before serializing.
     const logged = this.logAndInsert(table, encodeLogBatch(tableName, cells, txn), txn, opts.sync ?? true);
     table.applying.add(logged);
@@ -510,6 +508,7 @@ export class Engine {
       await logged;
     } finally {
       table.applying.delete(logged);
+      table.inflight.delete(inflight);
     }
     this.maybeSerialize();
     return txn;

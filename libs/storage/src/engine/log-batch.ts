@@ -20,11 +20,14 @@ import { corruption } from '../errors.js';
 
 const VERSION = 2;
 
+/** A decoded cell with its batch's txn. */
+export type LogCell = Cell & { readonly txn: number };
+
 export interface LogBatch {
   readonly table: string;
   /** The batch's transaction number; 0 for version-1 batches, which had none. */
   readonly txn: number;
-  readonly cells: Cell[];
+  readonly cells: LogCell[];
 }
 
 export function encodeLogBatch(table: string, cells: readonly Cell[], txn = 0): Buffer {
@@ -79,7 +82,7 @@ export function decodeLogBatch(data: Uint8Array, where: string): LogBatch {
   }
   const count = buf.readUInt32LE(o);
   o += 4;
-  const cells: Cell[] = new Array(count);
+  const cells: LogCell[] = new Array(count);
   for (let i = 0; i < count; i++) {
     need(o, 5);
     const erased = (buf[o]! & 1) === 1;
@@ -105,7 +108,8 @@ export function decodeLogBatch(data: Uint8Array, where: string): LogBatch {
       value = buf.subarray(o, o + valLen);
       o += valLen;
     }
-    cells[i] = { row, column, timestamp, value };
+    // Every cell carries its batch's txn: memory fragments answer "last txn of a row" from it (row-txns.ts).
+    cells[i] = { row, column, timestamp, value, txn } as LogCell;
   }
   if (o !== buf.length) fail(`${buf.length - o} bytes after the last cell`);
   return { table, txn, cells };

@@ -1,63 +1,57 @@
-// Row transactions (DESIGN §4): the last transaction that changed each row.
-// A row is tracked while its latest change is in a memory fragment; rows
-// not tracked take their tablet's floor txn — the txn at which the oldest
-// untracked data was loaded or forgotten. An apply with commitMaxTxn fails
-// when any touched row's last txn is above it, so a read-modify-write that
-// read at scanTxn never overwrites a change it did not see.
+// Row transactions (DESIGN §4): the last transaction that changed a row.
+// While a row's latest change is in memory, its last txn is the highest
+// txn of its cells there — every cell decoded from the log carries its
+// batch's txn (log-batch.ts), so nothing is tracked per row on the write
+// path. A batch between its txn and its memory insert (logging) is kept in
+// the table's `inflight` set and counts too. Rows with nothing in memory
+// take their tablet's floor txn — raised to a memory fragment's highest
+// txn when that fragment is serialized (serializer.ts), and to "now" when
+// a tablet is created, loaded or reopened. An apply with commitMaxTxn
+// fails when any touched row's last txn is above it, so a
+// read-modify-write that read at scanTxn never overwrites a change it did
+// not see.
 
+import type { Cell } from '../cell.js';
 import { aborted } from '../errors.js';
+import type { Table } from './tablet.js';
 
-/** Row (as a latin1 string key) → last txn, for one table. */
-export class RowTxns {
-  private readonly rows = new Map<string, number>();
+/** A batch that has its txn but is not in memory yet. */
+export interface InflightBatch {
+  readonly cells: readonly Cell[];
+  readonly txn: number;
+}
 
-  static key(row: Uint8Array): string {
-    return Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('latin1');
-  }
+const key = (row: Uint8Array) => Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('latin1');
 
-  latest(key: string): number | undefined {
-    return this.rows.get(key);
-  }
-
-  record(key: string, txn: number): void {
-    this.rows.set(key, txn);
-  }
-
-  /**
-   * 'aborted' (naming the first conflicting cell) when any row in `keys`
-   * changed after `commitMaxTxn`; untracked rows take `floorOf(i)`, the
-   * floor of cell i's tablet.
-   */
-  checkConflicts(keys: readonly string[], rows: readonly Uint8Array[], floorOf: (i: number) => number, commitMaxTxn: number): void {
-    for (let i = 0; i < keys.length; i++) {
-      const last = this.rows.get(keys[i]!) ?? floorOf(i);
-      if (last > commitMaxTxn) {
-        throw aborted(`row ${JSON.stringify(Buffer.from(rows[i]!).toString('latin1'))} changed at txn ${last}, after commitMaxTxn ${commitMaxTxn}; read it again and retry`, {
-          cellIndex: i,
-          rowTxn: last,
-          commitMaxTxn,
-        });
-      }
+/**
+ * 'aborted' (naming the first conflicting cell) when any row of `cells`
+ * changed after `commitMaxTxn`; rows with nothing in memory take
+ * `floorOf(i)`, the floor of cell i's tablet.
+ */
+export function checkConflicts(table: Table, cells: readonly Cell[], floorOf: (i: number) => number, commitMaxTxn: number): void {
+  const rows = new Map<string, number>(); // row → first cell index
+  cells.forEach((c, i) => {
+    const k = key(c.row);
+    if (!rows.has(k)) rows.set(k, i);
+  });
+  const conflict = (i: number, last: number) =>
+    aborted(`row ${JSON.stringify(Buffer.from(cells[i]!.row).toString('latin1'))} changed at txn ${last}, after commitMaxTxn ${commitMaxTxn}; read it again and retry`, {
+      cellIndex: i,
+      rowTxn: last,
+      commitMaxTxn,
+    });
+  for (const batch of table.inflight) {
+    if (batch.txn <= commitMaxTxn) continue;
+    for (const c of batch.cells) {
+      const i = rows.get(key(c.row));
+      if (i !== undefined) throw conflict(i, batch.txn);
     }
   }
-
-  get size(): number {
-    return this.rows.size;
-  }
-
-  /**
-   * Forgets rows whose last change is at or below `upTo` (their data left
-   * memory); returns the highest txn forgotten (0 if none), which the
-   * tablets' floors must be raised to.
-   */
-  forget(upTo: number): number {
-    let highest = 0;
-    for (const [k, txn] of this.rows) {
-      if (txn <= upTo) {
-        if (txn > highest) highest = txn;
-        this.rows.delete(k);
-      }
-    }
-    return highest;
+  for (const i of rows.values()) {
+    const row = cells[i]!.row;
+    let last = table.active.maxTxnOfRow(row);
+    for (const f of table.frozen) last = Math.max(last, f.maxTxnOfRow(row));
+    if (last === 0) last = floorOf(i);
+    if (last > commitMaxTxn) throw conflict(i, last);
   }
 }

@@ -89,10 +89,9 @@ export class Serializer {
         // One synchronous swap: scans see the memory fragment or its fragments, never both or neither.
         for (const [tablet, g, f] of made) this.appendToChain(tablet, g, f);
         table.frozen = table.frozen.filter((x) => x !== mem);
-        // Rows whose last change just left memory are no longer tracked:
-        // their tablets' floors rise to cover them.
-        const forgotten = table.txns.forget(mem.maxTxn);
-        for (const t of table.tablets) if (forgotten > t.floorTxn) t.floorTxn = forgotten;
+        // Rows whose last change just left memory take their tablet's floor
+        // from now on (row-txns.ts): it rises to cover them.
+        for (const t of table.tablets) if (mem.maxTxn > t.floorTxn) t.floorTxn = mem.maxTxn;
       }
       const floor = host.logFloor();
       await host.saveManifest();

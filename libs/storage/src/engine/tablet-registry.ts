@@ -11,7 +11,6 @@ import type { MemoryFragment } from '../memory/memory-fragment.js';
 import { type RowRange, rowInRange } from '../merge/row-range.js';
 import { defaultGroups, type LocalityGroupSpec } from '../schema/locality-group.js';
 import { checkGroups, copyGroups } from './group-specs.js';
-import { RowTxns } from './row-txns.js';
 import { dropChains, newTablet, type Table, type Tablet, type TabletDefinition } from './tablet.js';
 
 const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
@@ -65,7 +64,7 @@ export class TabletRegistry {
   insert(t: Tablet): void {
     let table = this.tables.get(t.def.table);
     if (!table) {
-      table = { name: t.def.table, active: this.newMemory(), frozen: [], tablets: [], txns: new RowTxns(), applying: new Set() };
+      table = { name: t.def.table, active: this.newMemory(), frozen: [], tablets: [], inflight: new Set(), applying: new Set() };
       this.tables.set(t.def.table, table);
     }
     table.tablets.push(t);

@@ -20,7 +20,7 @@ import type { LocalityGroupSpec } from '../schema/locality-group.js';
 import { planSchemaChange } from '../schema/schema-change.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { ManifestTablet } from './manifest.js';
-import type { RowTxns } from './row-txns.js';
+import type { InflightBatch } from './row-txns.js';
 
 export interface TabletDefinition {
   readonly id: string;
@@ -55,7 +55,7 @@ export interface Tablet {
   /** Fragments of retired chains, newest (highest scan priority) first. */
   legacy: DiskFragment[];
   repartitioning: boolean;
-  /** Last txn of every row of this tablet that RowTxns does not track. */
+  /** Last txn of every row of this tablet with nothing in memory (row-txns.ts). */
   floorTxn: number;
   /** Set when a split replaced this tablet: work finished for it goes to these. */
   successors: Tablet[] | undefined;
@@ -70,7 +70,8 @@ export interface Table {
   frozen: MemoryFragment[];
   /** Sorted by upper bound; disjoint. */
   tablets: Tablet[];
-  readonly txns: RowTxns;
+  /** Batches between their txn and their memory insert (row-txns.ts). */
+  readonly inflight: Set<InflightBatch>;
   /** Applies past their checks, not yet in memory: an unload waits for them. */
   readonly applying: Set<Promise<unknown>>;
 }

@@ -106,6 +106,24 @@ export class MemoryFragment {
     return [ci + 1, 0];
   }
 
+  /**
+   * The highest txn of the cells of `row` held here (cells decoded from
+   * the log carry their batch's txn, log-batch.ts); 0 when the row has no
+   * cell here or none carries a txn. For row-transaction checks (rare):
+   * a seek, then the row's cells.
+   */
+  maxTxnOfRow(row: Uint8Array): number {
+    // The smallest key of the row: empty column, highest timestamp (key order puts it first).
+    let [ci, i] = this.seek({ row, column: EMPTY, timestamp: Number.MAX_SAFE_INTEGER, value: null });
+    let max = 0;
+    for (;;) {
+      const c = this.chunks[ci]?.[i] as (Cell & { readonly txn?: number }) | undefined;
+      if (c === undefined || Buffer.compare(c.row, row) !== 0) return max;
+      if (c.txn !== undefined && c.txn > max) max = c.txn;
+      [ci, i] = this.step(ci, i);
+    }
+  }
+
   /** The cell at a position, or undefined at the end. */
   at(ci: number, i: number): Cell | undefined {
     return this.chunks[ci]?.[i];
