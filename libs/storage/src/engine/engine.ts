@@ -51,7 +51,8 @@ import type { ApplyOptions, EngineOptions, ScanOptions, TabletSizes } from './en
 import { absoluteDir } from './fragment-files.js';
 import { FragmentStore } from './fragment-store.js';
 import { checkGroups, copyGroups } from './group-specs.js';
-import { decodeLogBatch, encodeLogBatch } from './log-batch.js';
+import { decodeLogBatch, decodeLogRecord, encodeLogBatch, type LogBatch } from './log-batch.js';
+import { RecordCombiner } from './record-combiner.js';
 import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestFragments } from './manifest.js';
 import { checkConflicts } from './row-txns.js';
 import { Serializer } from './serializer.js';
@@ -100,6 +101,8 @@ export class Engine {
   private readonly compactor: Compactor;
   private readonly transfer: TabletTransfer;
   private readonly serializer: Serializer;
+  /** Group commit per table in front of the log writer. */
+  private readonly records = new RecordCombiner(() => this.log);
   /** With o.publication: what META may name (publication.ts). */
   private published: PublishedState | undefined;
   /** The engine directory, absolute and normalized. */
@@ -221,7 +224,10 @@ export class Engine {
   }
 
   private replayRecord(segmentId: number, payload: Uint8Array): void {
-    const batch = decodeLogBatch(payload, `log segment ${segmentId}`);
+    for (const batch of decodeLogRecord(payload, `log segment ${segmentId}`)) this.replayBatch(segmentId, batch);
+  }
+
+  private replayBatch(segmentId: number, batch: LogBatch): void {
     if (batch.txn > this.lastTxn) this.lastTxn = batch.txn;
     const table = this.registry.tables.get(batch.table);
     // Data for a table with no tablet left here was serialized or dropped.
@@ -519,7 +525,7 @@ export class Engine {
     const segment = this.log.currentSegmentId;
     this.inflight.set(segment, (this.inflight.get(segment) ?? 0) + 1);
     try {
-      const { segmentId } = await this.log.append(payload, { sync });
+      const { segmentId } = await this.records.append(table.name, payload, sync);
       // Insert the logged bytes, not the caller's buffers: one copy, and the
       // memory fragment cannot be changed behind our back.
       const active = table.active;
@@ -546,6 +552,8 @@ export class Engine {
     if (target > this.lastTxn) throw invalidArgument(`txn ${target} has not been handed out yet (the latest is ${this.lastTxn})`);
     if (target <= this.syncedTxn) return this.syncedTxn;
     const upTo = this.lastTxn;
+    // Applies up to here may still wait in the group-commit queue: written first, then synced.
+    await this.records.handedOver();
     await this.log.sync();
     if (upTo > this.syncedTxn) this.syncedTxn = upTo;
     return this.syncedTxn;

@@ -1,10 +1,18 @@
-// One log record's payload: a batch of cells for one table.
+// One log record's payload: the batches of cells of one table.
 //
-//   u8   version (2; version 1 had no txn)
+// Version 2 (one apply; also how an apply is encoded before it is logged):
+//   u8   version 2 (version 1 had no txn)
 //   u16  table name length, then the UTF-8 table name
-//   f64  txn: the batch's transaction number (a safe integer)   -- version 2
-//   u32  cell count
-//   per cell:
+//   f64  txn: the batch's transaction number (a safe integer)   -- not in version 1
+//   u32  cell count, then the cells
+// Version 3 (the applies of one table gathered by one group commit,
+// record-combiner.ts — DESIGN §4 "one record per table"):
+//   u8   version 3
+//   u16  table name length, then the UTF-8 table name
+//   u32  batch count
+//   per batch: f64 txn, u32 cell count, then the cells
+// (a version-2 payload minus its first 3 + name bytes is exactly one batch).
+// A cell:
 //     u8   flags (bit 0: erasure)
 //     u32  row length,    row bytes
 //     u32  column length, column bytes
@@ -19,6 +27,7 @@ import type { Cell } from '../cell.js';
 import { corruption } from '../errors.js';
 
 const VERSION = 2;
+const MULTI_VERSION = 3;
 
 /** A decoded cell with its batch's txn. */
 export type LogCell = Cell & { readonly txn: number };
@@ -58,59 +67,124 @@ export function encodeLogBatch(table: string, cells: readonly Cell[], txn = 0): 
   return buf;
 }
 
+/**
+ * One record holding the version-2 payloads `batches` (all of `table`,
+ * in txn order) as one version-3 payload; a single batch stays as it is.
+ */
+export function encodeLogRecord(table: string, batches: readonly Buffer[]): Buffer {
+  if (batches.length === 1) return batches[0]!;
+  const name = Buffer.from(table, 'utf8');
+  const head = Buffer.allocUnsafe(3 + name.length + 4);
+  head.writeUInt8(MULTI_VERSION, 0);
+  head.writeUInt16LE(name.length, 1);
+  name.copy(head, 3);
+  head.writeUInt32LE(batches.length, 3 + name.length);
+  const skip = 3 + name.length;
+  return Buffer.concat([head, ...batches.map((b) => b.subarray(skip))]);
+}
+
+/** The batches of one log record (version 1, 2 or 3), in log order. */
+export function decodeLogRecord(data: Uint8Array, where: string): LogBatch[] {
+  const r = new Reader(data, where);
+  r.need(0, 7);
+  const version = r.buf[0];
+  if (version !== 1 && version !== VERSION && version !== MULTI_VERSION) r.fail(`unknown batch version ${version}`);
+  const table = r.table();
+  if (version !== MULTI_VERSION) {
+    const batch = r.batch(table, version === VERSION);
+    r.end();
+    return [batch];
+  }
+  r.need(r.o, 4);
+  const n = r.buf.readUInt32LE(r.o);
+  r.o += 4;
+  const out: LogBatch[] = [];
+  for (let i = 0; i < n; i++) out.push(r.batch(table, true));
+  r.end();
+  return out;
+}
+
+/** One version-1 or -2 payload (an apply's own encoding). */
 export function decodeLogBatch(data: Uint8Array, where: string): LogBatch {
-  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const fail = (what: string): never => {
-    throw corruption(`log batch in ${where}: ${what}`);
-  };
-  const need = (o: number, n: number) => {
-    if (o + n > buf.length) fail(`truncated at byte ${o}`);
-  };
-  need(0, 7);
-  const version = buf[0];
-  if (version !== 1 && version !== VERSION) fail(`unknown batch version ${buf[0]}`);
-  const nameLen = buf.readUInt16LE(1);
-  need(3, nameLen + 4);
-  const table = buf.toString('utf8', 3, 3 + nameLen);
-  let o = 3 + nameLen;
-  let txn = 0;
-  if (version === VERSION) {
-    need(o, 12);
-    txn = buf.readDoubleLE(o);
-    if (!Number.isSafeInteger(txn) || txn < 0) fail(`bad txn ${txn}`);
-    o += 8;
+  const batches = decodeLogRecord(data, where);
+  if (batches.length !== 1) throw corruption(`log batch in ${where}: expected one batch, found ${batches.length}`);
+  return batches[0]!;
+}
+
+class Reader {
+  readonly buf: Buffer;
+  o = 0;
+
+  constructor(
+    data: Uint8Array,
+    private readonly where: string,
+  ) {
+    this.buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
-  const count = buf.readUInt32LE(o);
-  o += 4;
-  const cells: LogCell[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    need(o, 5);
-    const erased = (buf[o]! & 1) === 1;
-    const rowLen = buf.readUInt32LE(o + 1);
-    o += 5;
-    need(o, rowLen + 4);
-    const row = buf.subarray(o, o + rowLen);
-    o += rowLen;
-    const colLen = buf.readUInt32LE(o);
-    o += 4;
-    need(o, colLen + 8);
-    const column = buf.subarray(o, o + colLen);
-    o += colLen;
-    const timestamp = buf.readDoubleLE(o);
-    o += 8;
-    if (!Number.isSafeInteger(timestamp)) fail(`cell ${i} has timestamp ${timestamp}`);
-    let value: Buffer | null = null;
-    if (!erased) {
-      need(o, 4);
-      const valLen = buf.readUInt32LE(o);
-      o += 4;
-      need(o, valLen);
-      value = buf.subarray(o, o + valLen);
-      o += valLen;
+
+  fail(what: string): never {
+    throw corruption(`log batch in ${this.where}: ${what}`);
+  }
+
+  need(o: number, n: number): void {
+    if (o + n > this.buf.length) this.fail(`truncated at byte ${o}`);
+  }
+
+  table(): string {
+    const nameLen = this.buf.readUInt16LE(1);
+    this.need(3, nameLen + 4);
+    this.o = 3 + nameLen;
+    return this.buf.toString('utf8', 3, 3 + nameLen);
+  }
+
+  end(): void {
+    if (this.o !== this.buf.length) this.fail(`${this.buf.length - this.o} bytes after the last cell`);
+  }
+
+  /** [txn] cell count, cells. */
+  batch(table: string, withTxn: boolean): LogBatch {
+    const { buf } = this;
+    let o = this.o;
+    let txn = 0;
+    if (withTxn) {
+      this.need(o, 12);
+      txn = buf.readDoubleLE(o);
+      if (!Number.isSafeInteger(txn) || txn < 0) this.fail(`bad txn ${txn}`);
+      o += 8;
     }
-    // Every cell carries its batch's txn: memory fragments answer "last txn of a row" from it (row-txns.ts).
-    cells[i] = { row, column, timestamp, value, txn } as LogCell;
+    this.need(o, 4);
+    const count = buf.readUInt32LE(o);
+    o += 4;
+    const cells: LogCell[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      this.need(o, 5);
+      const erased = (buf[o]! & 1) === 1;
+      const rowLen = buf.readUInt32LE(o + 1);
+      o += 5;
+      this.need(o, rowLen + 4);
+      const row = buf.subarray(o, o + rowLen);
+      o += rowLen;
+      const colLen = buf.readUInt32LE(o);
+      o += 4;
+      this.need(o, colLen + 8);
+      const column = buf.subarray(o, o + colLen);
+      o += colLen;
+      const timestamp = buf.readDoubleLE(o);
+      o += 8;
+      if (!Number.isSafeInteger(timestamp)) this.fail(`cell ${i} has timestamp ${timestamp}`);
+      let value: Buffer | null = null;
+      if (!erased) {
+        this.need(o, 4);
+        const valLen = buf.readUInt32LE(o);
+        o += 4;
+        this.need(o, valLen);
+        value = buf.subarray(o, o + valLen);
+        o += valLen;
+      }
+      // Every cell carries its batch's txn: memory fragments answer "last txn of a row" from it (row-txns.ts).
+      cells[i] = { row, column, timestamp, value, txn } as LogCell;
+    }
+    this.o = o;
+    return { table, txn, cells };
   }
-  if (o !== buf.length) fail(`${buf.length - o} bytes after the last cell`);
-  return { table, txn, cells };
 }

@@ -34,7 +34,7 @@ import { MemoryFragment } from '../memory/memory-fragment.js';
 import { rowInRange } from '../merge/row-range.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { FragmentStore } from './fragment-store.js';
-import { decodeLogBatch } from './log-batch.js';
+import { decodeLogRecord } from './log-batch.js';
 import type { PreparedTablet, TabletRegistry } from './tablet-registry.js';
 import { allFragments, dropChains, groupsWithCells, newTablet, type Tablet, type TabletDefinition } from './tablet.js';
 import type { FragmentSources, FragmentWriteMode } from './write-fragment.js';
@@ -201,18 +201,20 @@ export class TabletTransfer {
         dir,
         (r) => {
           const where = segmentPath(dir, r.segmentId);
-          let batch;
+          let batches;
           try {
-            batch = decodeLogBatch(r.payload, where);
+            batches = decodeLogRecord(r.payload, where);
           } catch (e) {
             throw isStorageError(e, 'corruption') ? corruption(e.message, where) : e;
           }
-          host.observeTxn(batch.txn);
-          if (batch.table !== tablet.def.table) return;
-          for (const c of batch.cells) {
-            if (!rowInRange(c.row, tablet.range)) continue;
-            memory.insert(copyCell(c)); // a view would pin the whole segment's buffer
-            cells++;
+          for (const batch of batches) {
+            host.observeTxn(batch.txn);
+            if (batch.table !== tablet.def.table) continue;
+            for (const c of batch.cells) {
+              if (!rowInRange(c.row, tablet.range)) continue;
+              memory.insert(copyCell(c)); // a view would pin the whole segment's buffer
+              cells++;
+            }
           }
         },
         { readOnly: true },

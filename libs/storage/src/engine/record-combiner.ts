@@ -1,0 +1,110 @@
+// Group commit per table (DESIGN §4): applies that arrive while the log is
+// busy with the previous group are gathered and logged as ONE record per
+// table (log-batch.ts version 3), written and — when any of them asked —
+// fdatasync'd together by the log writer. One group in flight at a time.
+//
+// Promises:
+//  - append(table, payload, sync) resolves once the record holding the
+//    payload is written (and synced when `sync`); a sync and a non-sync
+//    apply of one table go to separate records, so a non-sync apply never
+//    waits for a sync it did not ask for in its own record (it may wait for
+//    the group's sync before it resolves: a group settles as a whole);
+//  - within a group, waiters settle in arrival order, which is txn order
+//    (txns are handed out in the same synchronous step as append): an apply
+//    never becomes visible before an earlier-txn apply of the same group;
+//  - a record that fails (the log writer failed) rejects the applies in it;
+//    the writer is failed for good then, so later records fail too.
+
+import type { LogWriter } from '../log/log-writer.js';
+import { MAX_RECORD_PAYLOAD } from '../log/log-format.js';
+import { encodeLogRecord } from './log-batch.js';
+
+interface Arrival {
+  readonly table: string;
+  readonly payload: Buffer;
+  readonly sync: boolean;
+  resolve(r: { segmentId: number }): void;
+  reject(e: unknown): void;
+}
+
+export class RecordCombiner {
+  private queued: Arrival[] = [];
+  private flushing = false;
+  /** Appends not settled yet (for handedOver). */
+  private readonly unsettled = new Set<Promise<unknown>>();
+
+  constructor(private readonly log: () => LogWriter) {}
+
+  /** Logs an apply's version-2 payload with the other applies of its group; resolves with the segment it landed in. */
+  append(table: string, payload: Buffer, sync: boolean): Promise<{ segmentId: number }> {
+    const p = new Promise<{ segmentId: number }>((resolve, reject) => {
+      this.queued.push({ table, payload, sync, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+    const tracked: Promise<unknown> = p.then(
+      () => this.unsettled.delete(tracked),
+      () => this.unsettled.delete(tracked),
+    );
+    this.unsettled.add(tracked);
+    return p;
+  }
+
+  /**
+   * Resolves once every append made before this call is settled (written,
+   * or failed): after it, a log sync covers all of them.
+   */
+  async handedOver(): Promise<void> {
+    await Promise.all([...this.unsettled]);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queued.length > 0) {
+        const group = this.queued;
+        this.queued = [];
+        const written = this.write(group);
+        const results = await Promise.allSettled(written.map((w) => w.done));
+        const outcome = new Map<Arrival, PromiseSettledResult<{ segmentId: number }>>();
+        written.forEach((w, i) => {
+          for (const a of w.arrivals) outcome.set(a, results[i]!);
+        });
+        // In arrival (= txn) order; each continuation runs in this order too.
+        for (const a of group) {
+          const r = outcome.get(a)!;
+          if (r.status === 'fulfilled') a.resolve(r.value);
+          else a.reject(r.reason);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Hands the group to the log as one record per (table, sync), in first-arrival order; splits only at the payload limit. */
+  private write(group: readonly Arrival[]): { arrivals: Arrival[]; done: Promise<{ segmentId: number }> }[] {
+    const records = new Map<string, { arrivals: Arrival[]; bytes: number }[]>();
+    for (const a of group) {
+      const key = `${a.sync ? 's' : 'n'}${a.table}`;
+      let parts = records.get(key);
+      if (parts === undefined) records.set(key, (parts = []));
+      let last = parts[parts.length - 1];
+      if (last === undefined || (last.arrivals.length > 0 && last.bytes + a.payload.length > MAX_RECORD_PAYLOAD)) parts.push((last = { arrivals: [], bytes: 0 }));
+      last.arrivals.push(a);
+      last.bytes += a.payload.length;
+    }
+    const log = this.log();
+    const out: { arrivals: Arrival[]; done: Promise<{ segmentId: number }> }[] = [];
+    for (const parts of records.values()) {
+      for (const { arrivals } of parts) {
+        const first = arrivals[0]!;
+        const record = encodeLogRecord(
+          first.table,
+          arrivals.map((a) => a.payload),
+        );
+        out.push({ arrivals, done: log.append(record, { sync: first.sync }) });
+      }
+    }
+    return out;
+  }
+}
