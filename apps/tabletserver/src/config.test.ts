@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       backPressureWaitMs: 1_000,
       splitThresholdBytes: 256 << 20,
       splitCheckIntervalMs: 5_000,
-      workerThreads: 0,
+      workerThreads: 1,
       leaseTtlMs: 10_000,
       logLevel: 'info',
     });

@@ -20,7 +20,7 @@
 //   KDI_TS_SCANNER_IDLE_MS          a scanner unused this long is closed (60000)
 //   KDI_TS_SPLIT_THRESHOLD_BYTES    a tablet whose disk size passes this is split (256 MiB)
 //   KDI_TS_SPLIT_CHECK_INTERVAL_MS  how often tablets are checked for a split (5000; 0 = never by timer)
-//   KDI_TS_WORKER_THREADS           threads for serialization and compaction (0 = on the event loop)
+//   KDI_TS_WORKER_THREADS           threads for serialization and compaction (1; 0 = on the event loop)
 //   KDI_TS_LOCK_URL                 lock server URL; when set the server joins /kdi/servers/<id> and fences itself without a lease
 //   KDI_TS_LOCK_SECRET              the lock server's cluster secret
 //   KDI_TS_LEASE_TTL_MS             lease asked of the lock service (10000)
@@ -77,7 +77,8 @@ const TabletServerConfigShape = z.strictObject({
   backPressureWaitMs: int(0, 600_000).default(1_000),
   splitThresholdBytes: int(64 * 1024).default(256 * MiB),
   splitCheckIntervalMs: int(0).default(5_000),
-  workerThreads: int(0, 64).default(0),
+  // Heavy work (compression, merging, checksums) off the event loop by default (DESIGN §5).
+  workerThreads: int(0, 64).default(1),
   /** The lock server: when set, the server holds /kdi/servers/<id> and acknowledges writes only while its lease is live. */
   lockUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** The lock server's cluster secret, when it has one. */
