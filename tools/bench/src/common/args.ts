@@ -2,6 +2,8 @@
 // `--help`, plus numeric overrides each bench declares. Unknown flags are an
 // error so a typo never silently runs the default (long) size.
 
+import { resolve } from 'node:path';
+
 export interface FlagSpec {
   /** Flag name without the leading dashes. */
   readonly name: string;
@@ -73,4 +75,14 @@ export function flagString(flags: ParsedFlags, name: string): string | undefined
 export function flagInteger(flags: ParsedFlags, name: string): number | undefined {
   const v = flags.get(name);
   return typeof v === 'number' ? v : undefined;
+}
+
+/**
+ * The --out file as an absolute path. npm runs the scripts inside
+ * tools/bench; a relative --out is meant from where npm was invoked
+ * (INIT_CWD), an absolute one as it is.
+ */
+export function flagOutPath(flags: ParsedFlags): string | undefined {
+  const out = flagString(flags, 'out');
+  return out === undefined ? undefined : resolve(process.env['INIT_CWD'] ?? process.cwd(), out);
 }

@@ -1,8 +1,7 @@
 // `npm run bench:engine [-- --quick] [-- --out FILE]`: our storage engine
 // against LevelDB (classic-level) in one process, on the same data, on the
 // real file system (DESIGN §17; docs/benchmarks.md explains the workloads).
-import { resolve } from 'node:path';
-import { COMMON_FLAGS, flagBoolean, flagInteger, flagString, parseArgs, usage, UsageError, type FlagSpec } from '../common/args.js';
+import { COMMON_FLAGS, flagBoolean, flagOutPath, flagInteger, parseArgs, usage, UsageError, type FlagSpec } from '../common/args.js';
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { nowSeconds } from '../common/measure.js';
 import { permutation, seededRandom } from '../common/random.js';
@@ -175,9 +174,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const quick = flagBoolean(flags, 'quick');
-  // npm runs the script inside tools/bench; a relative --out is meant from where npm was invoked.
-  const outFlag = flagString(flags, 'out');
-  const out = outFlag === undefined ? undefined : resolve(process.env['INIT_CWD'] ?? process.cwd(), outFlag);
+  const out = flagOutPath(flags);
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
   console.log(formatMachine(machine));

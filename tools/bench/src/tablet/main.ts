@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, NO_LIMITS, type Cell } from '@kdi/protocol';
 import { Pool } from 'undici';
-import { COMMON_FLAGS, flagBoolean, flagString, parseArgs, usage } from '../common/args.js';
+import { COMMON_FLAGS, flagBoolean, flagOutPath, parseArgs, usage } from '../common/args.js';
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { comparedResult, type BenchResult, writeReport } from '../common/report.js';
 import { formatNumber, formatTable } from '../common/table.js';
@@ -196,9 +196,8 @@ async function main(): Promise<void> {
         ],
       ),
     );
-    const out = flagString(flags, 'out');
-    if (out) {
-      const path = join(process.env.INIT_CWD ?? process.cwd(), out);
+    const path = flagOutPath(flags);
+    if (path) {
       await writeReport(path, { bench: 'tablet', machine, startedAt, results });
       console.log(`wrote ${path}`);
     }
