@@ -81,11 +81,9 @@ export class DecodedBlock {
   compareKeyAt(i: number, row: Uint8Array, column: Uint8Array | undefined, timestamp: number | undefined): number {
     const f = this.fields;
     const k = i * 6;
-    const ro = f[k]!;
-    const r = this.data.compare(row, 0, row.length, ro, ro + f[k + 1]!);
+    const r = compareAt(this.data, f[k]!, f[k + 1]!, row);
     if (r !== 0 || column === undefined) return r === 0 ? 1 : r;
-    const co = f[k + 2]!;
-    const c = this.data.compare(column, 0, column.length, co, co + f[k + 3]!);
+    const c = compareAt(this.data, f[k + 2]!, f[k + 3]!, column);
     if (c !== 0 || timestamp === undefined) return c === 0 ? 1 : c;
     return timestamp - this.timestamps[i]!;
   }
@@ -104,6 +102,21 @@ export class DecodedBlock {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * data[off, off + len) against `key`, bytewise (< 0: the data sorts first).
+ * In JS: Buffer#compare with offsets validates its five arguments and
+ * crosses into C++ on every call, which dominated point reads; rows and
+ * columns are short and usually differ early.
+ */
+function compareAt(data: Uint8Array, off: number, len: number, key: Uint8Array): number {
+  const n = len < key.length ? len : key.length;
+  for (let i = 0; i < n; i++) {
+    const d = data[off + i]! - key[i]!;
+    if (d !== 0) return d;
+  }
+  return len - key.length;
+}
 
 /** Appends cells to one data block; the writer does ordering and everything file-level. */
 export class DataBlockBuilder {
