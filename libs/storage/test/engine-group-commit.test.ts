@@ -82,4 +82,45 @@ describe('group commit per table', () => {
     expect(show((await again.scan('a', {})).cells)).toEqual(['r0 f:q@1=v0', 'r1 f:q@1=v1', 'r2 f:q@1=v2', 'r3 f:q@1=v3']);
     await again.close();
   });
+
+  it('one key written by sync, non-sync and sync applies of one group: replay keeps the last one (arrival order)', async () => {
+    const mem = new MemoryFileSystem();
+    const fs = new FaultyFileSystem(mem);
+    const engine = await Engine.open({ fs, dir: '/kdi', codec: lz4Codec, autoCompact: false });
+    await engine.createTablet({ id: 'a', table: 'ta' });
+    fs.setDelay('sync', 30);
+    const first = engine.apply('ta', [cell('other', 'f:q', 1, 'x')]);
+    await new Promise((r) => setImmediate(r));
+    const writes = [
+      engine.apply('ta', [cell('k', 'f:q', 1, 'A')]),
+      engine.apply('ta', [cell('k', 'f:q', 1, 'B')], { sync: false }),
+      engine.apply('ta', [cell('k', 'f:q', 1, 'C')]),
+    ];
+    await Promise.all([first, ...writes]);
+    expect(show((await engine.scan('a', {})).cells)).toEqual(['k f:q@1=C', 'other f:q@1=x']);
+    mem.crash();
+    const again = await Engine.open({ fs: mem, dir: '/kdi', codec: lz4Codec, autoCompact: false });
+    expect(show((await again.scan('a', {})).cells)).toEqual(['k f:q@1=C', 'other f:q@1=x']);
+    await again.close();
+  });
+
+  it('sync of a non-sync apply grouped with sync applies of another table, across a segment switch, is durable', async () => {
+    const mem = new MemoryFileSystem();
+    const fs = new FaultyFileSystem(mem);
+    const engine = await Engine.open({ fs, dir: '/kdi', codec: lz4Codec, autoCompact: false, logSegmentBytes: 256 });
+    await engine.createTablet({ id: 'x', table: 'tx' });
+    await engine.createTablet({ id: 'y', table: 'ty' });
+    fs.setDelay('sync', 30);
+    const first = engine.apply('tx', [cell('first', 'f:q', 1, 'v'.repeat(100))]);
+    await new Promise((r) => setImmediate(r));
+    const a = engine.apply('tx', [cell('a', 'f:q', 1, 'v'.repeat(150))]);
+    const b = engine.apply('ty', [cell('b', 'f:q', 1, 'B')], { sync: false });
+    const c = engine.apply('tx', [cell('c', 'f:q', 1, 'v'.repeat(150))]);
+    const [, , txnB] = await Promise.all([first, a, b, c]).then((t) => [t[1], t[3], t[2]] as const);
+    expect(await engine.sync(txnB)).toBeGreaterThanOrEqual(txnB);
+    mem.crash();
+    const again = await Engine.open({ fs: mem, dir: '/kdi', codec: lz4Codec, autoCompact: false, logSegmentBytes: 256 });
+    expect(show((await again.scan('y', {})).cells)).toEqual(['b f:q@1=B']);
+    await again.close();
+  });
 });

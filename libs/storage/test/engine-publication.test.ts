@@ -209,9 +209,37 @@ describe('publication bookkeeping', () => {
     await publish(a, meta, new Set(['high']));
     expect((await listSegments(h.fs, a.logDirectory)).length).toBeGreaterThanOrEqual(segments);
     expect(await loadElsewhere(h, meta, 'high', a.logDirectory)).toHaveLength(30);
-    // Once it is written too, the log goes.
+    // A second round in which it fails again: still held (a failed write must not count as published).
+    await publish(a, meta, new Set(['high']));
+    expect((await listSegments(h.fs, a.logDirectory)).length).toBeGreaterThanOrEqual(segments);
+    expect(await loadElsewhere(h, meta, 'high', a.logDirectory)).toHaveLength(30);
+    // Once it is written too, the log goes — and META alone has everything.
     await publish(a, meta);
     expect(await listSegments(h.fs, a.logDirectory)).toHaveLength(1);
+    expect(await loadElsewhere(h, meta, 'high', a.logDirectory)).toHaveLength(30);
+    expect(await loadElsewhere(h, meta, 'low', a.logDirectory)).toHaveLength(30);
+    expect((await a.publicationSnapshot()).tablets).toEqual([]);
+  });
+
+  it('a tablet that cannot be written is in every snapshot, but only the first one saves the manifest (no endless publication rounds)', async () => {
+    const h = await memoryHost();
+    let saves = 0;
+    const a = await open(h, 'A', { publication: true, onManifestSaved: () => saves++ });
+    await a.createTablet({ id: 't', table: T });
+    await a.apply(T, [cell('a', 'f:x', 1)]);
+    await a.serialize();
+    await new Promise((r) => setImmediate(r));
+    const first = await a.publicationSnapshot();
+    await a.acknowledgePublication(first, []);
+    await new Promise((r) => setImmediate(r));
+    const before = saves;
+    for (let i = 0; i < 3; i++) {
+      const again = await a.publicationSnapshot();
+      expect(again.tablets.map((t) => t.id)).toEqual(['t']);
+      await a.acknowledgePublication(again, []);
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(saves).toBe(before);
   });
 
   it('a split hands the published files to both halves: a half compacted before its config is written keeps them', async () => {

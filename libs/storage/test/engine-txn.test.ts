@@ -73,7 +73,7 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
     expect(show((await engine.scan('t', row('acct'))).cells)).toEqual(['acct bal@4=30', 'acct bal@2=20', 'acct bal@1=10']);
   });
 
-  it('rows whose data left memory use the tablet floor; after a reopen every old txn conflicts', async () => {
+  it('rows whose data left memory use the tablet floor; after a reopen every old txn conflicts, replayed rows included', async () => {
     const mem = new MemoryFileSystem();
     const engine = await open(mem);
     await engine.createTablet({ id: 't', table: 'tb' });
@@ -94,9 +94,11 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
     for (const r of ['a', 'never-written']) {
       expect(isStorageError(await rejection(again.apply('tb', [cell(r, 'c', 9)], { commitMaxTxn: lastBefore })), 'aborted')).toBe(true);
     }
-    // Rows replayed from the log keep their exact txn: older reads conflict, a read that saw it does not.
-    expect(isStorageError(await rejection(again.apply('tb', [cell('b', 'c', 9)], { commitMaxTxn: lastBefore - 1 })), 'aborted')).toBe(true);
-    await again.apply('tb', [cell('b', 'c', 8)], { commitMaxTxn: lastBefore });
+    // Rows replayed from the log too (DESIGN §4: after a reload old txns conflict, never pass): a read
+    // before the restart may have seen an unsynced write the crash lost.
+    for (const commitMaxTxn of [lastBefore - 1, lastBefore]) {
+      expect(isStorageError(await rejection(again.apply('tb', [cell('b', 'c', 9)], { commitMaxTxn })), 'aborted')).toBe(true);
+    }
     const fresh = await again.scan('t', {});
     expect(await again.apply('tb', [cell('a', 'c', 3)], { commitMaxTxn: fresh.scanTxn })).toBeGreaterThan(lastBefore);
   });

@@ -57,7 +57,7 @@ import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestF
 import { checkConflicts } from './row-txns.js';
 import { Serializer } from './serializer.js';
 import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Table, type Tablet, type TabletDefinition } from './tablet.js';
-import { namesOf, type PublicationSnapshot, PublishedState, type PublishedTablet } from './publication.js';
+import { namesOf, type PublicationSnapshot, type PublishedIdentity, PublishedState, type PublishedTablet } from './publication.js';
 import { approximateMedianRow, openTabletScanner, tabletSizes, tabletStat } from './tablet-reads.js';
 import { TabletRegistry } from './tablet-registry.js';
 import type { TabletStat } from './tablet-stat.js';
@@ -285,7 +285,7 @@ export class Engine {
   async splitTablet(id: string, row: Uint8Array, lowId: string, highId: string): Promise<void> {
     this.checkOpen();
     this.registry.split(this.usableTablet(id), row, lowId, highId);
-    this.published?.inherit(id, [lowId, highId]);
+    this.published?.inherit(id, [lowId, highId].map((c) => ({ id: c, identity: identityOf(this.registry.get(c)) })));
     await this.saveManifest();
   }
 
@@ -326,14 +326,17 @@ export class Engine {
     const published = this.requirePublication();
     const tablets: PublishedTablet[] = [];
     const logFloor = this.logFloor();
+    let widened = false;
     for (const t of this.registry.tablets.values()) {
       const fragments = tabletFragmentLists(this.store, t);
       const names = namesOf(fragments, (n) => this.store.canonical(n));
-      if (published.matches(t.def.id, names)) continue;
-      published.widen(t.def.id, names);
+      // Against what META was CONFIRMED to name: a failed write widened "may" without META changing.
+      if (published.confirmedEquals(t.def.id, names)) continue;
+      if (published.widen(t.def.id, identityOf(t), names)) widened = true;
       tablets.push({ id: t.def.id, table: t.def.table, fragments });
     }
-    if (tablets.length > 0) await this.saveManifest();
+    // Saved only when something was added: a tablet that cannot be written is in every snapshot.
+    if (widened) await this.saveManifest();
     return { tablets, logFloor };
   }
 
@@ -349,9 +352,8 @@ export class Engine {
     let changed = false;
     for (const t of snapshot.tablets) {
       if (!ok.has(t.id) || !published.has(t.id)) continue;
-      const names = namesOf(t.fragments, (n) => this.store.canonical(n));
-      if (!published.matches(t.id, names)) changed = true;
-      published.settle(t.id, names);
+      published.settle(t.id, namesOf(t.fragments, (n) => this.store.canonical(n)));
+      changed = true;
     }
     // A tablet that left (unload, or a split's parent) while META may still
     // name its lists and this log holds the log back too (forgetPublished).
@@ -376,8 +378,7 @@ export class Engine {
     const published = this.requirePublication();
     const t = this.registry.get(id);
     const fragments = tabletFragmentLists(this.store, t);
-    published.widen(id, namesOf(fragments, (n) => this.store.canonical(n)));
-    await this.saveManifest();
+    if (published.widen(id, identityOf(t), namesOf(fragments, (n) => this.store.canonical(n)))) await this.saveManifest();
     return fragments;
   }
 
@@ -398,6 +399,15 @@ export class Engine {
     this.requirePublication().forget(id);
     await this.saveManifest();
     await this.store.sweepHeld();
+  }
+
+  /**
+   * Tablets META may still name files or this log for: their table and
+   * bounds when last published, and whether they are still open here.
+   */
+  publishedTablets(): { id: string; table: string; lowerExclusive: Uint8Array | undefined; upperInclusive: Uint8Array | undefined; open: boolean }[] {
+    const published = this.requirePublication();
+    return published.ids().map((id) => ({ id, ...published.identity(id)!, open: this.registry.tablets.has(id) }));
   }
 
   /** A registered tablet that is not unloading (splits and drops of an unloading tablet are refused). */
@@ -731,4 +741,8 @@ export class Engine {
   private checkOpen(): void {
     if (this.closed) throw closed('engine');
   }
+}
+
+function identityOf(t: Tablet): PublishedIdentity {
+  return { table: t.def.table, lowerExclusive: t.def.lowerExclusive, upperInclusive: t.def.upperInclusive };
 }

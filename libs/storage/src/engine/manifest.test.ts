@@ -27,7 +27,10 @@ describe('manifest', () => {
         },
       ],
       released: ['tables/tb/old/default/00000004.frag'],
-      publication: { logFloor: 2, published: { t: ['tables/tb/t/rest/00000005.frag'] } },
+      publication: {
+        logFloor: 2,
+        published: { t: { may: ['tables/tb/t/rest/00000005.frag'], confirmed: null, table: 'tb', lower: null, upper: Buffer.from('m').toString('base64') } },
+      },
     };
     const back = decodeManifest(encodeManifest(m), 'M');
     expect(back).toEqual({ ...m, tablets: [{ ...m.tablets[0]!, upper: Buffer.from('m') }] });
@@ -67,7 +70,7 @@ describe('manifest', () => {
     ['not JSON', '{', /not valid JSON/],
     ['version 5', { format: 'kdi-manifest', version: 5, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1, 2, 3 or 4/],
     ['bad publication', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 'x', published: {} } }, /"publication" must be/],
-    ['bad published list', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 0, published: { t: 'x' } } }, /publication of tablet t/],
+    ['bad published list', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 0, published: { t: 'x' } } }, /publication of tablet t must be/],
     ['released not a list', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [], released: 'x' }, /"released" is not a list/],
     ['bad groups', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], chains: {} }] }, /bad locality groups.*groups\[1\]\.families/],
     ['chain of an unknown group', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] }, /chain for unknown group "b"/],

@@ -28,8 +28,11 @@
 //
 // "publication" (engines run with publication, see publication.ts): the
 // log floor below which segments may go (META's configs no longer need
-// them) and, per tablet, the fragment names META may name for it — files
-// a restart must keep even though no chain lists them.
+// them) and, per tablet, the fragment names META may name for it ("may":
+// files a restart must keep even though no chain lists them), the names
+// META was last confirmed to name ("confirmed", null before the first
+// confirmed write) and the tablet's table and bounds then (base64):
+//   "published": { "<id>": { "may": [...], "confirmed": [...]|null, "table", "lower", "upper" } }
 //
 // Version 3 (still read): the same without "publication".
 //
@@ -43,6 +46,7 @@
 // purge policy and inMemory flag, whose chain is that list.
 
 import { corruption } from '../errors.js';
+import type { PublishedEntryJSON } from './publication.js';
 import type { PurgePolicy } from '../purge/purge-policy.js';
 import { DEFAULT_GROUP_NAME, defaultGroups, type LocalityGroupSpec, validateLocalityGroups } from '../schema/locality-group.js';
 
@@ -75,7 +79,7 @@ export interface Manifest {
 
 export interface ManifestPublication {
   readonly logFloor: number;
-  readonly published: Readonly<Record<string, readonly string[]>>;
+  readonly published: Readonly<Record<string, PublishedEntryJSON>>;
 }
 
 export const MANIFEST_NAME = 'MANIFEST';
@@ -88,7 +92,7 @@ export function manifestFragments(m: Manifest): Set<string> {
     for (const names of Object.values(t.chains)) for (const n of names) out.add(n);
     for (const l of t.legacy) out.add(l.fragment);
   }
-  for (const names of Object.values(m.publication?.published ?? {})) for (const n of names) out.add(n);
+  for (const e of Object.values(m.publication?.published ?? {})) for (const n of e.may) out.add(n);
   return out;
 }
 
@@ -168,8 +172,13 @@ function decodePublication(v: unknown, path: string): ManifestPublication | unde
   if (!Number.isSafeInteger(p.logFloor) || typeof published !== 'object' || published === null || Array.isArray(published)) {
     throw corruption('manifest "publication" must be {logFloor, published}', path);
   }
-  for (const [id, names] of Object.entries(published)) {
-    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw corruption(`manifest publication of tablet ${id} is not a list of file names`, path);
+  const names = (v: unknown) => Array.isArray(v) && v.every((n) => typeof n === 'string');
+  const bytes = (v: unknown) => v === null || typeof v === 'string';
+  for (const [id, raw] of Object.entries(published)) {
+    const e = raw as Partial<Record<keyof PublishedEntryJSON, unknown>> | null;
+    if (e === null || typeof e !== 'object' || !names(e.may) || !(e.confirmed === null || names(e.confirmed)) || typeof e.table !== 'string' || !bytes(e.lower) || !bytes(e.upper)) {
+      throw corruption(`manifest publication of tablet ${id} must be {may, confirmed, table, lower, upper}`, path);
+    }
   }
-  return { logFloor: p.logFloor as number, published: published as Record<string, string[]> };
+  return { logFloor: p.logFloor as number, published: published as Record<string, PublishedEntryJSON> };
 }

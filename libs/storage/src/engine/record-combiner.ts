@@ -5,10 +5,10 @@
 //
 // Promises:
 //  - append(table, payload, sync) resolves once the record holding the
-//    payload is written (and synced when `sync`); a sync and a non-sync
-//    apply of one table go to separate records, so a non-sync apply never
-//    waits for a sync it did not ask for in its own record (it may wait for
-//    the group's sync before it resolves: a group settles as a whole);
+//    payload is written (and synced when `sync`). A table's applies of one
+//    group are one record in arrival order — replay applies them in the
+//    order memory did. A group is synced as a whole when any of its applies
+//    asked, so a non-sync apply in such a group waits for that sync too;
 //  - within a group, waiters settle in arrival order, which is txn order
 //    (txns are handed out in the same synchronous step as append): an apply
 //    never becomes visible before an earlier-txn apply of the same group;
@@ -81,13 +81,19 @@ export class RecordCombiner {
     }
   }
 
-  /** Hands the group to the log as one record per (table, sync), in first-arrival order; splits only at the payload limit. */
+  /**
+   * Hands the group to the log as one record per table, each in arrival
+   * order (split only at the payload limit). The whole group is synced
+   * when any apply in it asked: records of different tables reach the log
+   * in table order, not txn order, so "everything up to this txn is
+   * durable" holds only if the group is durable as a whole.
+   */
   private write(group: readonly Arrival[]): { arrivals: Arrival[]; done: Promise<{ segmentId: number }> }[] {
+    const sync = group.some((a) => a.sync);
     const records = new Map<string, { arrivals: Arrival[]; bytes: number }[]>();
     for (const a of group) {
-      const key = `${a.sync ? 's' : 'n'}${a.table}`;
-      let parts = records.get(key);
-      if (parts === undefined) records.set(key, (parts = []));
+      let parts = records.get(a.table);
+      if (parts === undefined) records.set(a.table, (parts = []));
       let last = parts[parts.length - 1];
       if (last === undefined || (last.arrivals.length > 0 && last.bytes + a.payload.length > MAX_RECORD_PAYLOAD)) parts.push((last = { arrivals: [], bytes: 0 }));
       last.arrivals.push(a);
@@ -95,14 +101,13 @@ export class RecordCombiner {
     }
     const log = this.log();
     const out: { arrivals: Arrival[]; done: Promise<{ segmentId: number }> }[] = [];
-    for (const parts of records.values()) {
+    for (const [table, parts] of records) {
       for (const { arrivals } of parts) {
-        const first = arrivals[0]!;
         const record = encodeLogRecord(
-          first.table,
+          table,
           arrivals.map((a) => a.payload),
         );
-        out.push({ arrivals, done: log.append(record, { sync: first.sync }) });
+        out.push({ arrivals, done: log.append(record, { sync }) });
       }
     }
     return out;

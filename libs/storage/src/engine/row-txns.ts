@@ -3,8 +3,8 @@
 // txn of its cells there — every cell decoded from the log carries its
 // batch's txn (log-batch.ts), so nothing is tracked per row on the write
 // path. A batch between its txn and its memory insert (logging) is kept in
-// the table's `inflight` set and counts too. Rows with nothing in memory
-// take their tablet's floor txn — raised to a memory fragment's highest
+// the table's `inflight` set and counts too. Every row also counts its
+// tablet's floor txn — raised to a memory fragment's highest
 // txn when that fragment is serialized (serializer.ts), and to "now" when
 // a tablet is created, loaded or reopened. An apply with commitMaxTxn
 // fails when any touched row's last txn is above it, so a
@@ -25,8 +25,8 @@ const key = (row: Uint8Array) => Buffer.from(row.buffer, row.byteOffset, row.byt
 
 /**
  * 'aborted' (naming the first conflicting cell) when any row of `cells`
- * changed after `commitMaxTxn`; rows with nothing in memory take
- * `floorOf(i)`, the floor of cell i's tablet.
+ * changed after `commitMaxTxn`: its last txn is the highest of its cells
+ * in memory, in-flight batches and `floorOf(i)`, the floor of cell i's tablet.
  */
 export function checkConflicts(table: Table, cells: readonly Cell[], floorOf: (i: number) => number, commitMaxTxn: number): void {
   const rows = new Map<string, number>(); // row → first cell index
@@ -51,7 +51,10 @@ export function checkConflicts(table: Table, cells: readonly Cell[], floorOf: (i
     const row = cells[i]!.row;
     let last = table.active.maxTxnOfRow(row);
     for (const f of table.frozen) last = Math.max(last, f.maxTxnOfRow(row));
-    if (last === 0) last = floorOf(i);
+    // The floor counts even for rows in memory: after a reopen, replayed
+    // rows keep their old txns, but a read before the restart may have seen
+    // an unsynced write the crash lost — old txns must conflict (DESIGN §4).
+    last = Math.max(last, floorOf(i));
     if (last > commitMaxTxn) throw conflict(i, last);
   }
 }
