@@ -163,6 +163,13 @@ describe('META and the root across servers', () => {
     const metaWrite = await post(`${a.url}/v1/tables/${META_TABLE}/apply`, { cells: [{ row: 'x', column: 'location:', timestamp: 0, value: 'evil' }] });
     expect(metaWrite.status).toBe(401);
     expect(metaWrite.body.error.message).toMatch(/META table require the cluster secret/);
+    // Percent-encoding the table name does not get around it.
+    for (const name of ['%4DETA', 'M%45TA', '%4d%45%54%41']) {
+      const encoded = await post(`${a.url}/v1/tables/${name}/apply`, { cells: [{ row: 'x', column: 'location:', timestamp: 0, value: 'evil' }] });
+      expect(encoded.status, name).toBe(401);
+      const sync = await post(`${a.url}/v1/tables/${name}/sync`, { atLeastTxn: 0 });
+      expect(sync.status, name).toBe(401);
+    }
   });
 
   it('a clean unload writes the config without log:, the next server loads it from fragments alone; a split writes both rows', async () => {

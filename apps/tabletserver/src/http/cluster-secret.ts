@@ -9,6 +9,7 @@
 
 import { KdiError } from '@kdi/protocol';
 import { secretMatcher } from '@kdi/service-kit';
+import { META_TABLE } from '../meta/meta-rows.js';
 import type { FastifyRequest } from 'fastify';
 
 export const ADMIN_PREFIX = '/v1/admin';
@@ -19,10 +20,16 @@ export function isAdminPath(url: string): boolean {
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 }
 
-/** True for writes to the META table (its rows are tablet configs). */
-export function isMetaWritePath(url: string): boolean {
-  const path = url.split('?', 1)[0] ?? '';
-  return /^\/v1\/tables\/META\/(apply|sync)\/?$/.test(path);
+const META_WRITE_ROUTES = new Set(['/v1/tables/:table/apply', '/v1/tables/:table/sync']);
+
+/**
+ * True for writes to the META table (its rows are tablet configs). Decided
+ * on the matched route and its decoded parameter, never on the raw URL:
+ * /v1/tables/%4DETA/apply is a META write too.
+ */
+export function isMetaWrite(request: FastifyRequest): boolean {
+  if (!META_WRITE_ROUTES.has(request.routeOptions.url ?? '')) return false;
+  return (request.params as { table?: unknown } | undefined)?.table === META_TABLE;
 }
 
 /** An onRequest check: throws UNAUTHENTICATED unless an admin request (or a META write) carries the secret. */
@@ -30,7 +37,7 @@ export function clusterSecretCheck(secret: string): (request: FastifyRequest) =>
   const matches = secretMatcher(secret);
   return (request) => {
     const admin = isAdminPath(request.url) || isAdminPath(request.routeOptions.url ?? '');
-    if (!admin && !isMetaWritePath(request.url)) return;
+    if (!admin && !isMetaWrite(request)) return;
     const header = request.headers.authorization;
     if (header === undefined) {
       const what = admin ? 'the admin API requires' : 'writes to the META table require';
