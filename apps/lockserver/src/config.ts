@@ -18,7 +18,7 @@
 // An unknown KDI_LOCK_* variable is an error too: a typo such as
 // KDI_LOCK_CLUSTER_SECERT would otherwise silently leave the service open.
 
-import { envToRaw, variableFor, type EnvVariable } from '@kdi/service-kit';
+import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
 import { z } from 'zod';
 import { DEFAULT_LOCK_STORE_LIMITS } from './store/lock-store.js';
 
@@ -52,20 +52,15 @@ const LockServerConfigShape = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-interface Issue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
-
 /**
  * Rules between fields. Runs on the raw input too (tolerating wrong types),
  * so they are reported even when another field is bad: zod skips
  * refinements of an object whose fields failed.
  */
-function crossFieldIssues(input: unknown): Issue[] {
+function crossFieldIssues(input: unknown): ConfigIssue[] {
   const c = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const limits = (typeof c['limits'] === 'object' && c['limits'] !== null ? c['limits'] : {}) as Record<string, unknown>;
-  const issues: Issue[] = [];
+  const issues: ConfigIssue[] = [];
   const backend = c['backend'] ?? 'embedded';
   if (backend === 'redis' && c['redisUrl'] === undefined) issues.push({ path: ['redisUrl'], message: "is required when backend is 'redis'" });
   if (backend === 'embedded' && c['dataDir'] === undefined) issues.push({ path: ['dataDir'], message: "is required when backend is 'embedded'" });
@@ -85,12 +80,9 @@ export type LockServerConfig = z.output<typeof LockServerConfigSchema>;
 export type LockServerConfigInput = z.input<typeof LockServerConfigSchema>;
 
 /** Thrown by loadConfig/parseConfig; `problems` holds one line per bad setting. */
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
+export class ConfigError extends ServiceConfigError {
   constructor(problems: readonly string[]) {
-    super(`invalid lock server configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
+    super('invalid lock server configuration', problems);
   }
 }
 
@@ -113,22 +105,14 @@ const ENV: readonly EnvVariable[] = [
 /** The environment variables loadConfig reads, for documentation and tests. */
 export const LOCK_CONFIG_ENV_NAMES: readonly string[] = ENV.map((e) => e.name);
 
+const loader = configLoader({ schema: LockServerConfigShape, crossFieldIssues, prefix: 'KDI_LOCK_', variables: ENV, error: ConfigError });
+
 /**
  * Validates a config object (tests and embedding code); throws ConfigError
  * naming every bad setting by its config path.
  */
 export function parseConfig(input: LockServerConfigInput): LockServerConfig {
-  const { data, issues } = validate(input);
-  if (data === undefined) throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
-  return data;
-}
-
-/** Every problem of `input` (field checks and cross-field rules), or the config. */
-function validate(input: unknown): { data: LockServerConfig | undefined; issues: Issue[] } {
-  const result = LockServerConfigShape.safeParse(input);
-  const issues: Issue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: issueMessage(i) }));
-  issues.push(...crossFieldIssues(result.success ? result.data : input));
-  return { data: result.success && issues.length === 0 ? result.data : undefined, issues };
+  return loader.parseConfig(input);
 }
 
 /**
@@ -136,19 +120,5 @@ function validate(input: unknown): { data: LockServerConfig | undefined; issues:
  * every bad variable. An empty variable counts as unset.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): LockServerConfig {
-  const { raw, problems } = envToRaw(env, 'KDI_LOCK_', ENV);
-  const { data, issues } = validate(raw);
-  for (const issue of issues) {
-    const variable = variableFor(issue.path, ENV);
-    problems.push(`${variable}: ${issue.message}`);
-  }
-  if (problems.length > 0 || data === undefined) throw new ConfigError(problems);
-  return data;
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  return issue.message;
+  return loader.loadConfig(env);
 }

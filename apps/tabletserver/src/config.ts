@@ -30,7 +30,7 @@
 // silently ignored.
 
 import { DEFAULT_LIMITS } from '@kdi/protocol';
-import { envToRaw, variableFor, type EnvVariable } from '@kdi/service-kit';
+import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
 import { z } from 'zod';
 
 export const DEFAULT_TABLET_SERVER_PORT = 7200;
@@ -88,20 +88,15 @@ const TabletServerConfigShape = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-interface Issue {
-  readonly path: readonly PropertyKey[];
-  readonly message: string;
-}
-
 /**
  * Rules between fields. Runs on the raw input too (tolerating wrong types),
  * so they are reported even when another field is bad: zod skips
  * refinements of an object whose fields failed.
  */
-function crossFieldIssues(input: unknown): Issue[] {
+function crossFieldIssues(input: unknown): ConfigIssue[] {
   const c = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const limits = (typeof c['limits'] === 'object' && c['limits'] !== null ? c['limits'] : {}) as Record<string, unknown>;
-  const issues: Issue[] = [];
+  const issues: ConfigIssue[] = [];
   const row = limits['maxRowBytes'] ?? DEFAULT_LIMITS.maxRowBytes;
   const column = limits['maxColumnBytes'] ?? DEFAULT_LIMITS.maxColumnBytes;
   if (typeof row === 'number' && typeof column === 'number' && row + column > MAX_KEY_BYTES_IN_TOKENS) {
@@ -121,12 +116,9 @@ export type TabletServerConfig = z.output<typeof TabletServerConfigSchema>;
 export type TabletServerConfigInput = z.input<typeof TabletServerConfigSchema>;
 
 /** Thrown by loadConfig/parseConfig; `problems` holds one line per bad setting. */
-export class ConfigError extends Error {
-  readonly problems: readonly string[];
+export class ConfigError extends ServiceConfigError {
   constructor(problems: readonly string[]) {
-    super(`invalid tablet server configuration:\n  ${problems.join('\n  ')}`);
-    this.name = 'ConfigError';
-    this.problems = problems;
+    super('invalid tablet server configuration', problems);
   }
 }
 
@@ -160,18 +152,19 @@ const ENV: readonly EnvVariable[] = [
 /** The environment variables loadConfig reads, for documentation and tests. */
 export const TABLET_SERVER_CONFIG_ENV_NAMES: readonly string[] = ENV.map((e) => e.name);
 
+const loader = configLoader({
+  schema: TabletServerConfigShape,
+  crossFieldIssues,
+  prefix: 'KDI_TS_',
+  variables: ENV,
+  error: ConfigError,
+  // A variable that was not a number was already reported; zod then says "required".
+  onePerVariable: true,
+});
+
 /** Validates a config object (tests, embedding code); throws ConfigError naming every bad setting by its path. */
 export function parseConfig(input: TabletServerConfigInput): TabletServerConfig {
-  const { data, issues } = validate(input);
-  if (data === undefined) throw new ConfigError(issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
-  return data;
-}
-
-function validate(input: unknown): { data: TabletServerConfig | undefined; issues: Issue[] } {
-  const result = TabletServerConfigShape.safeParse(input);
-  const issues: Issue[] = result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: issueMessage(i) }));
-  issues.push(...crossFieldIssues(result.success ? result.data : input));
-  return { data: result.success && issues.length === 0 ? result.data : undefined, issues };
+  return loader.parseConfig(input);
 }
 
 /**
@@ -179,22 +172,5 @@ function validate(input: unknown): { data: TabletServerConfig | undefined; issue
  * every bad variable. An empty variable counts as unset.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): TabletServerConfig {
-  const { raw, problems } = envToRaw(env, 'KDI_TS_', ENV);
-  const { data, issues } = validate(raw);
-  for (const issue of issues) {
-    const variable = variableFor(issue.path, ENV);
-    // A variable that was not a number was already reported; zod then says "required".
-    if (problems.some((p) => p.startsWith(`${variable}: `))) continue;
-    problems.push(`${variable}: ${issue.message}`);
-  }
-  if (problems.length > 0 || data === undefined) throw new ConfigError(problems);
-  return data;
-}
-
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_value' && 'values' in issue) {
-    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
+  return loader.loadConfig(env);
 }

@@ -9,20 +9,13 @@
 //    client errors Fastify raises (4xx)       → the code for that status
 //  - anything else                            → INTERNAL; the message is
 //    hidden from the client and the error logged in full
-// 4xx are logged at info, 5xx at error.
+// 4xx are logged at info, 5xx at error. The classification of Fastify's
+// own errors is service-kit's classifyFastifyError; this file gives it the
+// wording that depends on what this server accepts.
 
-import { ERROR_CATALOGUE, KdiError, toKdiError, type ErrorCode } from '@kdi/protocol';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { REQUEST_ID_HEADER, validationError, type ValidationIssue } from '@kdi/service-kit';
-
-/** Codes for Fastify's own 4xx errors, by status (413 is INVALID_ARGUMENT: DESIGN §2). */
-const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
-  [401, 'UNAUTHENTICATED'],
-  [403, 'PERMISSION_DENIED'],
-  [404, 'NOT_FOUND'],
-  [408, 'DEADLINE_EXCEEDED'],
-  [429, 'RESOURCE_EXHAUSTED'],
-]);
+import { ERROR_CATALOGUE, type KdiError } from '@kdi/protocol';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { classifyFastifyError, REQUEST_ID_HEADER } from '@kdi/service-kit';
 
 export interface ErrorReplyOptions {
   /** The body limit, for the message of an oversized request. */
@@ -30,40 +23,17 @@ export interface ErrorReplyOptions {
   readonly maxContentsBytes: number;
 }
 
-/** Classifies `error` as the KdiError the client is told about. */
+/** Classifies `error` as the KdiError the client is told about (Fastify's own errors: service-kit's classifyFastifyError). */
 export function classifyError(error: unknown, opts: ErrorReplyOptions): KdiError {
-  if (error instanceof KdiError) return error;
-  const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
-  if (typeof e !== 'object' || e === null) return toKdiError(error);
-  if (Array.isArray(e.validation)) {
-    return validationError(e.validation as ValidationIssue[], e.validationContext ?? 'request', { wildcardName: 'path' });
-  }
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new KdiError(
-        'INVALID_ARGUMENT',
-        `the request body is larger than the limit of ${opts.bodyLimit} bytes (file contents may be at most ${opts.maxContentsBytes} bytes, sent as text or base64)`,
-        { details: { limit: opts.bodyLimit, maxContentsBytes: opts.maxContentsBytes }, cause: error },
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new KdiError('INVALID_ARGUMENT', 'the body is empty but Content-Type is application/json; send a JSON object (at least {}) or no Content-Type', {
-        cause: error,
-      });
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new KdiError('INVALID_ARGUMENT', 'the request body is not valid JSON (its Content-Type says application/json)', { cause: error });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new KdiError('INVALID_ARGUMENT', 'the body must be JSON, sent with Content-Type: application/json', { cause: error });
-  }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (error instanceof SyntaxError && status === 400) {
-    return new KdiError('INVALID_ARGUMENT', `the request body is not valid JSON: ${error.message}`, { cause: error });
-  }
-  if (status >= 400 && status < 500) {
-    // Fastify's own client errors (bad URL encoding, prototype poisoning,
-    // content-length mismatch, …) have messages safe to pass on.
-    return new KdiError(CODE_BY_STATUS.get(status) ?? 'INVALID_ARGUMENT', e.message ?? `HTTP ${status}`, { cause: error });
-  }
-  return toKdiError(error);
+  return classifyFastifyError(error, {
+    validation: { wildcardName: 'path' },
+    bodyTooLarge: {
+      message: `the request body is larger than the limit of ${opts.bodyLimit} bytes (file contents may be at most ${opts.maxContentsBytes} bytes, sent as text or base64)`,
+      details: { limit: opts.bodyLimit, maxContentsBytes: opts.maxContentsBytes },
+    },
+    emptyJsonBody: 'the body is empty but Content-Type is application/json; send a JSON object (at least {}) or no Content-Type',
+    invalidMediaType: { message: 'the body must be JSON, sent with Content-Type: application/json' },
+  });
 }
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, opts: ErrorReplyOptions): FastifyReply {

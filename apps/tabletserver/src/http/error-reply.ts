@@ -11,22 +11,15 @@
 //    type, other client errors Fastify raises    → INVALID_ARGUMENT (or the code for that status)
 //  - anything else                               → INTERNAL; the message is
 //    hidden from the client and the error logged in full
-// 4xx are logged at info, 5xx at error.
+// 4xx are logged at info, 5xx at error. The classification of Fastify's
+// own errors is service-kit's classifyFastifyError; this file gives it the
+// wording that depends on what this server accepts.
 
-import { CELL_BLOCK_MIME_TYPE, ERROR_CATALOGUE, KdiError, toKdiError, type ErrorCode } from '@kdi/protocol';
+import { CELL_BLOCK_MIME_TYPE, ERROR_CATALOGUE, KdiError } from '@kdi/protocol';
 import { isStorageError } from '@kdi/storage';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fromStorageError } from '../tablets/storage-errors.js';
-import { REQUEST_ID_HEADER, validationError, type ValidationIssue } from '@kdi/service-kit';
-
-/** Codes for Fastify's own 4xx errors, by status (413 and 415 are INVALID_ARGUMENT). */
-const CODE_BY_STATUS: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
-  [401, 'UNAUTHENTICATED'],
-  [403, 'PERMISSION_DENIED'],
-  [404, 'NOT_FOUND'],
-  [408, 'DEADLINE_EXCEEDED'],
-  [429, 'RESOURCE_EXHAUSTED'],
-]);
+import { classifyFastifyError, REQUEST_ID_HEADER } from '@kdi/service-kit';
 
 export interface ErrorReplyOptions {
   /** The JSON body limit, for the message of an oversized request. */
@@ -36,44 +29,23 @@ export interface ErrorReplyOptions {
   readonly maxRequestBytes: number;
 }
 
-/** Classifies `error` as the KdiError the client is told about. */
+/** Classifies `error` as the KdiError the client is told about (Fastify's own errors: service-kit's classifyFastifyError). */
 export function classifyError(error: unknown, opts: ErrorReplyOptions): KdiError {
   if (error instanceof KdiError) return error;
   if (isStorageError(error)) return fromStorageError(error) as KdiError;
-  const e = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
-  if (typeof e !== 'object' || e === null) return toKdiError(error);
-  if (Array.isArray(e.validation)) {
-    return validationError(e.validation as ValidationIssue[], e.validationContext ?? 'request');
-  }
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new KdiError(
-        'INVALID_ARGUMENT',
+  return classifyFastifyError(error, {
+    bodyTooLarge: {
+      message:
         `the request body is larger than the limit (${opts.bodyLimit} bytes for JSON, ${opts.cellBlockLimit} for ${CELL_BLOCK_MIME_TYPE}); ` +
-          `one request may carry at most ${opts.maxRequestBytes} bytes of cells: split the batch`,
-        { details: { bodyLimit: opts.bodyLimit, cellBlockLimit: opts.cellBlockLimit, maxRequestBytes: opts.maxRequestBytes }, cause: error },
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new KdiError('INVALID_ARGUMENT', 'the body is empty but Content-Type is application/json; send a JSON object (at least {})', { cause: error });
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new KdiError('INVALID_ARGUMENT', 'the request body is not valid JSON (its Content-Type says application/json)', { cause: error });
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new KdiError(
-        'INVALID_ARGUMENT',
-        `unsupported Content-Type; send application/json (or, for apply, ${CELL_BLOCK_MIME_TYPE})`,
-        { details: { field: 'content-type' }, cause: error },
-      );
-  }
-  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (error instanceof SyntaxError && status === 400) {
-    return new KdiError('INVALID_ARGUMENT', `the request body is not valid JSON: ${error.message}`, { cause: error });
-  }
-  if (status >= 400 && status < 500) {
-    // Fastify's own client errors (bad URL encoding, prototype poisoning,
-    // content-length mismatch, …) have messages safe to pass on.
-    return new KdiError(CODE_BY_STATUS.get(status) ?? 'INVALID_ARGUMENT', e.message ?? `HTTP ${status}`, { cause: error });
-  }
-  return toKdiError(error);
+        `one request may carry at most ${opts.maxRequestBytes} bytes of cells: split the batch`,
+      details: { bodyLimit: opts.bodyLimit, cellBlockLimit: opts.cellBlockLimit, maxRequestBytes: opts.maxRequestBytes },
+    },
+    emptyJsonBody: 'the body is empty but Content-Type is application/json; send a JSON object (at least {})',
+    invalidMediaType: {
+      message: `unsupported Content-Type; send application/json (or, for apply, ${CELL_BLOCK_MIME_TYPE})`,
+      details: { field: 'content-type' },
+    },
+  });
 }
 
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, opts: ErrorReplyOptions): FastifyReply {
