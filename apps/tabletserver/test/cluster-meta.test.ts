@@ -18,7 +18,7 @@
 //  - a clean unload writes the config without `log:`, and a split writes
 //    both halves' rows.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -99,15 +99,46 @@ describe('META and the root across servers', () => {
     ok(await master.assignMeta(b)); // replays a's log for META
     const root = await readRoot(master.lock);
     expect(root?.config.location?.serverId).toBe('ts-b');
-    expect(root?.config.logs).toEqual([expect.stringContaining('kdi-cluster-ts-b-')]);
+    expect(root?.config.logs).toEqual([{ dir: expect.stringContaining('kdi-cluster-ts-b-'), fromSegment: expect.any(Number) }]);
     ok(await master.assign(b, 't', 't-1b')); // replays a's log for t
     expectExactly(await scanTable(b.url, 't'), acked);
     const now = await master.config('t');
     expect(now?.location?.serverId).toBe('ts-b');
-    expect(now?.logs).toEqual(root?.config.logs);
+    // b's log, from a segment b started for this tenure (not before what it logged for META).
+    expect(now?.logs.map((l) => l.dir)).toEqual(root?.config.logs.map((l) => l.dir));
+    expect(now!.logs[0]!.fromSegment).toBeGreaterThan(root!.config.logs[0]!.fromSegment);
     // b takes writes; a's epoch is gone for good.
     const more = await write(b.url, 't', 'b', 5);
     expectExactly(await scanTable(b.url, 't'), new Map([...acked, ...more]));
+  });
+
+  it('a restarted server lets go of a tablet another server took over (once that server wrote its own log), so its log can move on', async () => {
+    const master = await becomeMaster();
+    const m = await start('ts-meta');
+    ok(await master.assignMeta(m));
+    const dataDir = await mkdtemp(join(tmpdir(), 'kdi-cluster-ts-a-'));
+    dirs.push(dataDir);
+    let a = await startServerProcess({ serverId: 'ts-a', dataDir, lockUrl: lock.url, env: { KDI_TS_MEMORY_BUDGET_BYTES: String(64 << 10) } });
+    procs.push(a);
+    ok(await master.assign(a, 't', 't-a'));
+    const acked = await write(a.url, 't', 'a', 40);
+    await kill9(a);
+    ok(await master.assign(m, 't', 't-m')); // replays a's log, writes m's own
+    expectExactly(await scanTable(m.url, 't'), acked);
+    // a comes back: its engine still holds t (dormant), and META no longer needs a's log for it.
+    a = await startServerProcess({ serverId: 'ts-a', dataDir, lockUrl: lock.url });
+    procs.push(a);
+    const manifest = async () => JSON.parse(await readFile(join(dataDir, 'MANIFEST'), 'utf8')) as { tablets: { id: string }[]; publication: { published: Record<string, unknown> } };
+    let held = await manifest();
+    expect(held.tablets.map((t) => t.id)).toEqual(['t-a']);
+    for (let i = 0; i < 100 && held.tablets.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      held = await manifest();
+    }
+    expect(held.tablets).toEqual([]);
+    expect(held.publication.published).toEqual({});
+    // m still has everything.
+    expectExactly(await scanTable(m.url, 't'), acked);
   });
 
   it('with META on another server, serializations and compactions publish configs there; after the table’s server dies its data loads elsewhere', async () => {

@@ -44,7 +44,7 @@ describe('tablet configs as META cells', () => {
     lowerExclusive: Buffer.from('com.a'),
     upperInclusive: Buffer.from('com.m'),
     location: { serverId: 'ts-1', url: 'http://127.0.0.1:7101', epoch: 7 },
-    logs: ['/data/ts-1/disk0/kdi/log'],
+    logs: [{ dir: '/data/ts-1/disk0/kdi/log', fromSegment: 7 }],
     fragments: { default: ['/data/ts-1/disk0/kdi/tables/webtable/t1/00000001.frag'], anchors: [] },
     state: 'serving',
   };
@@ -74,5 +74,11 @@ describe('tablet configs as META cells', () => {
     expect(() => parseTabletConfig(row, [at('location:', '{"serverId":1}')])).toThrow(/META row "webtable!" column location:: expected/);
     expect(() => parseTabletConfig(row, [at('fragments:default', 'nope')])).toThrow(/not JSON/);
     expect(() => parseTabletConfig(tableRowKey('webtable'), [])).toThrow(/not a tablet row/);
+    // log: entries: {dir, fromSegment}, or a bare directory meaning "from the start".
+    expect(parseTabletConfig(row, [at('log:', '["/a/log",{"dir":"/b/log","fromSegment":4}]')]).logs).toEqual([
+      { dir: '/a/log', fromSegment: 0 },
+      { dir: '/b/log', fromSegment: 4 },
+    ]);
+    expect(() => parseTabletConfig(row, [at('log:', '[{"dir":"/b/log","fromSegment":-1}]')])).toThrow(/column log:: expected a list of \{dir, fromSegment\}/);
   });
 });

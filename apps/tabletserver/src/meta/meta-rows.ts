@@ -13,7 +13,11 @@
 // Tablet columns (each one cell at timestamp 0; writes overwrite):
 //   first:             the lower bound (exclusive) as raw bytes; empty for the first tablet
 //   location:          JSON {serverId, url, epoch} of the assigned server
-//   log:               JSON [log directory, …] that may hold unserialized data; absent after a clean unload
+//   log:               JSON [{dir, fromSegment}, …]: log directories that may hold unserialized data, each
+//                      replayed from segment fromSegment (the start of this server's tenure: older
+//                      segments may hold the rows' data from an earlier tenure, which must not be
+//                      replayed over newer data); a bare string is a whole directory; absent after a
+//                      clean unload
 //   fragments:<group>  JSON [fragment path, …], oldest first
 //   state:             'loading' | 'serving' | 'unloading' | 'migrating'
 // Table columns:
@@ -34,6 +38,20 @@ export interface TabletLocation {
 
 export type TabletState = 'loading' | 'serving' | 'unloading' | 'migrating';
 
+/** A log that may hold a tablet's unserialized writes, and the first segment to replay. */
+export interface LogRef {
+  readonly dir: string;
+  readonly fromSegment: number;
+}
+
+/** A `log:` entry: {dir, fromSegment}, or a bare directory (replayed whole); undefined when malformed. */
+export function parseLogRef(v: unknown): LogRef | undefined {
+  if (typeof v === 'string') return { dir: v, fromSegment: 0 };
+  const r = v as Partial<LogRef> | null;
+  if (typeof r !== 'object' || r === null || typeof r.dir !== 'string' || !Number.isSafeInteger(r.fromSegment) || r.fromSegment! < 0) return undefined;
+  return { dir: r.dir, fromSegment: r.fromSegment! };
+}
+
 export interface TabletConfig {
   readonly table: string;
   /** Exclusive lower bound; undefined for the table's first tablet. */
@@ -41,7 +59,7 @@ export interface TabletConfig {
   /** Inclusive upper bound; undefined for the table's last tablet. */
   readonly upperInclusive: Uint8Array | undefined;
   readonly location: TabletLocation | undefined;
-  readonly logs: readonly string[];
+  readonly logs: readonly LogRef[];
   /** Fragment paths per locality group, oldest first. */
   readonly fragments: Readonly<Record<string, readonly string[]>>;
   readonly state: TabletState | undefined;
@@ -125,7 +143,7 @@ export function parseTabletConfig(row: Uint8Array, cells: readonly MetaCell[]): 
   if (parsed?.kind !== 'tablet') throw new Error(`META row ${where} is not a tablet row`);
   let lowerExclusive: Uint8Array | undefined;
   let location: TabletLocation | undefined;
-  let logs: string[] = [];
+  let logs: LogRef[] = [];
   let state: TabletState | undefined;
   const fragments: Record<string, string[]> = {};
   const seen = new Set<string>();
@@ -150,8 +168,9 @@ export function parseTabletConfig(row: Uint8Array, cells: readonly MetaCell[]): 
       location = { serverId: v.serverId, url: v.url, epoch: v.epoch! };
     } else if (column === 'log:') {
       const v = parseJson();
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad('expected a list of log directories');
-      logs = v;
+      const refs = Array.isArray(v) ? v.map(parseLogRef) : [undefined];
+      if (refs.some((r) => r === undefined)) throw bad('expected a list of {dir, fromSegment} (or log directories)');
+      logs = refs as LogRef[];
     } else if (column === 'state:') {
       if (!['loading', 'serving', 'unloading', 'migrating'].includes(text)) throw bad(`unknown state ${JSON.stringify(text)}`);
       state = text as TabletState;

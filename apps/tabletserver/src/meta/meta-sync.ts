@@ -25,7 +25,8 @@ import { isKdiError, KdiError, type TableSchema } from '@kdi/protocol';
 import type { Engine, FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
-import { META_TABLE, type TabletConfig, type TabletLocation } from './meta-rows.js';
+import { rangeCovers } from '../tablets/row-range.js';
+import { META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from './meta-rows.js';
 import { describeTablet, type MetaTable } from './meta-table.js';
 import { readRoot, writeRoot, type RootConfig } from './root-file.js';
 
@@ -34,7 +35,7 @@ export interface LoadPlan {
   readonly lowerExclusive: Uint8Array | undefined;
   readonly upperInclusive: Uint8Array | undefined;
   readonly fragments: Readonly<Record<string, readonly string[]>>;
-  readonly logs: readonly string[];
+  readonly logs: readonly LogRef[];
   readonly schema: TableSchema | undefined;
 }
 
@@ -44,7 +45,11 @@ export interface LocationHint extends TabletLocation {
 }
 
 /** A tablet as META knows it: table, bounds, assignment epoch. */
-export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upperInclusive'> & { readonly epoch: number };
+export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upperInclusive'> & {
+  readonly epoch: number;
+  /** First segment of this server's log to replay for it (its tenure's start). */
+  readonly logFrom: number;
+};
 
 export interface MetaSyncOptions {
   readonly serverId: string;
@@ -154,7 +159,7 @@ export class MetaSync {
       lowerExclusive: bounds ? bounds.lowerExclusive : t.lowerExclusive,
       upperInclusive: bounds ? bounds.upperInclusive : t.upperInclusive,
       location: { serverId: this.o.serverId, url: this.o.url(), epoch: t.epoch },
-      logs: serving ? [this.o.logDir] : [],
+      logs: serving ? [{ dir: this.o.logDir, fromSegment: t.logFrom }] : [],
       fragments: lists,
       state: serving ? 'serving' : undefined,
     };
@@ -179,7 +184,10 @@ export class MetaSync {
   }
 
   private async write(t: AssignedTablet, lists: FragmentLists, serving: boolean): Promise<void> {
-    if (t.table === META_TABLE) return this.writeRootConfig(t.epoch, { location: this.config(t, lists, serving).location, logs: serving ? [this.o.logDir] : [], fragments: lists });
+    if (t.table === META_TABLE) {
+      const { location, logs } = this.config(t, lists, serving);
+      return this.writeRootConfig(t.epoch, { location, logs, fragments: lists });
+    }
     await this.o.meta.writeTablets([{ config: this.config(t, lists, serving), expect: { serverId: this.o.serverId, epoch: t.epoch } }]);
   }
 
@@ -212,9 +220,55 @@ export class MetaSync {
   /** Starts publishing for `host`: after every manifest change, and on a timer for what could not be written. */
   start(host: PublishHost): void {
     this.host = host;
-    this.timer = setInterval(() => this.schedule(), this.o.retryIntervalMs ?? 2000);
+    this.timer = setInterval(() => {
+      this.schedule();
+      this.run(() => this.reconcile()).catch((e: unknown) => this.o.logger.warn({ err: e }, 'checking tablets that left against META failed; will retry'));
+    }, this.o.retryIntervalMs ?? 2000);
     this.timer.unref();
     this.schedule();
+  }
+
+  /** Runs one reconciliation now (tests; the timer runs it every retry interval). */
+  reconcileNow(): Promise<void> {
+    return this.run(() => this.reconcile());
+  }
+
+  /**
+   * Tablets META may still need this server's files or log for, but that
+   * this server does not serve (dormant after a restart, fenced, unloaded
+   * with the config write still pending, stale copies): each one is let go
+   * — unloaded from the engine (files kept) and forgotten, so the log can
+   * move on — once META's config for its row no longer names this
+   * server's log (another server loaded it and wrote its own log, or it
+   * was unloaded cleanly), or names this server again for a tablet it now
+   * serves under another id that covers it. Never while a new owner may
+   * still be replaying this log (its config still names it).
+   */
+  private async reconcile(): Promise<void> {
+    const host = this.host;
+    if (host === undefined || this.stopped || !host.engine.isOpen) return;
+    for (const p of host.engine.publishedTablets()) {
+      if (host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
+      let logs: readonly LogRef[];
+      let location: TabletLocation | undefined;
+      if (p.table === META_TABLE) {
+        const root = await readRoot(this.o.lockClient);
+        if (root === undefined) continue;
+        ({ logs, location } = root.config);
+      } else {
+        const { config } = await this.o.meta.readTablet(p.table, p.upperInclusive);
+        if (config === undefined) continue; // no config at that row: cannot tell, keep
+        ({ logs, location } = config);
+      }
+      const namesOurLog = logs.some((l) => l.dir === this.o.logDir);
+      const servedHereAgain =
+        location?.serverId === this.o.serverId &&
+        host.map.tabletsOf(p.table).some((e) => e.state === 'serving' && rangeCovers(e, p));
+      if (namesOurLog && !servedHereAgain) continue;
+      if (p.open) await host.engine.unloadTablet(p.id);
+      await host.engine.forgetPublished(p.id);
+      this.o.logger.info({ tabletId: p.id, table: p.table }, 'tablet no longer needs this server: let go');
+    }
   }
 
   /** Something may need publishing (the engine saved its manifest). */
@@ -264,7 +318,7 @@ export class MetaSync {
       const entry = host.map.get(t.id);
       if (entry === undefined || entry.state !== 'serving' || entry.epoch === undefined) continue;
       try {
-        await this.writeServing({ ...entry, epoch: entry.epoch }, t.fragments);
+        await this.writeServing({ ...entry, epoch: entry.epoch, logFrom: entry.logFrom ?? 0 }, t.fragments);
         done.push(t.id);
       } catch (e) {
         if (isKdiError(e) && e.code === 'FAILED_PRECONDITION') {

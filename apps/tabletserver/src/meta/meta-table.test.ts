@@ -16,7 +16,7 @@ function tablet(table: string, lower: string | undefined, upper: string | undefi
     lowerExclusive: lower === undefined ? undefined : b(lower),
     upperInclusive: upper === undefined ? undefined : b(upper),
     location: { serverId: 'ts-1', url: 'http://ts-1:8080', epoch: 1 },
-    logs: ['/data/ts-1/log'],
+    logs: [{ dir: '/data/ts-1/log', fromSegment: 1 }],
     fragments: { default: ['frag-1', 'frag-2'] },
     state: 'serving',
     ...over,
@@ -53,9 +53,13 @@ describe('LocalMetaTable', () => {
     const after = await meta.readTablet('users', b('m'));
     expect(after.config).toEqual(config);
     expect(after.txn).toBeGreaterThanOrEqual(txn);
-    // A second create of the same row is refused: it has a location now.
-    const e = await refusal(meta.writeTablet(config, undefined, after.txn));
+    // A create of the same row by another assignment is refused: it has a location now.
+    const other = { ...config, location: { serverId: 'ts-2', url: 'http://ts-2:8080', epoch: 2 } };
+    const e = await refusal(meta.writeTablet(other, undefined, after.txn));
     expect(e.code).toBe('FAILED_PRECONDITION');
+    // The same create again (a retry whose first answer was lost) goes through.
+    await meta.writeTablets([{ config, expect: undefined }]);
+    expect((await meta.readTablet('users', b('m'))).config).toEqual(config);
   });
 
   it('a second writer with the old read txn aborts after the first writer updated; the config is unchanged', async () => {

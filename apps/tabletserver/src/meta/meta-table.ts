@@ -76,7 +76,10 @@ export interface MetaTable {
    * Writes several rows in ONE row transaction (a split writes two),
    * reading them itself: every row's location is checked as in
    * writeTablet; a concurrent change (ABORTED) makes it read and check
-   * again, a few times, so only a real location change fails it.
+   * again, a few times, so only a real location change fails it. A new
+   * row (expect undefined) that already holds this very assignment and
+   * lower bound is our own earlier attempt whose answer was lost: written
+   * again, not refused.
    */
   writeTablets(writes: readonly TabletWrite[]): Promise<number>;
   /** The table's tablet configs in row order (the last tablet, "<table>!", last). */
@@ -184,7 +187,14 @@ function checkLocation(config: TabletConfig, current: TabletConfig | undefined, 
   const where = `tablet ${describeTablet(config)}`;
   const loc = current?.location;
   if (expect === undefined) {
-    if (loc !== undefined) {
+    // A retry of our own create (the first attempt committed, its answer was lost) finds the row as it wrote it.
+    const ownRetry =
+      loc !== undefined &&
+      config.location !== undefined &&
+      loc.serverId === config.location.serverId &&
+      loc.epoch === config.location.epoch &&
+      sameBytes(current?.lowerExclusive, config.lowerExclusive);
+    if (loc !== undefined && !ownRetry) {
       throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${loc.serverId}/epoch ${loc.epoch}; a create expects no location`, {
         details: { table: config.table, serverId: loc.serverId, epoch: loc.epoch },
       });
@@ -200,6 +210,10 @@ function checkLocation(config: TabletConfig, current: TabletConfig | undefined, 
       },
     });
   }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : Buffer.compare(a, b) === 0;
 }
 
 function single(row: Uint8Array): Interval<Uint8Array> {

@@ -5,14 +5,14 @@
 
 import type { LockClient } from '@kdi/client-sdk';
 import { isKdiError } from '@kdi/protocol';
-import type { TabletLocation } from './meta-rows.js';
+import { parseLogRef, type LogRef, type TabletLocation } from './meta-rows.js';
 
 export const ROOT_PATH = '/kdi/root';
 
 export interface RootConfig {
   readonly location: TabletLocation | undefined;
   /** Log directories that may hold META data not yet in a fragment. */
-  readonly logs: readonly string[];
+  readonly logs: readonly LogRef[];
   /** META's fragment paths per locality group, oldest first. */
   readonly fragments: Readonly<Record<string, readonly string[]>>;
 }
@@ -50,14 +50,15 @@ export function parseRoot(text: string): RootConfig {
   if (loc !== undefined && (typeof loc.serverId !== 'string' || typeof loc.url !== 'string' || !Number.isSafeInteger(loc.epoch))) {
     throw bad('location must be {serverId, url, epoch}');
   }
-  const logs = v.logs ?? [];
-  if (!Array.isArray(logs) || !logs.every((l) => typeof l === 'string')) throw bad('logs must be a list of directories');
+  const raw = v.logs ?? [];
+  const logs = Array.isArray(raw) ? raw.map(parseLogRef) : [undefined];
+  if (logs.some((l) => l === undefined)) throw bad('logs must be a list of {dir, fromSegment} (or directories)');
   const fragments = v.fragments ?? {};
   if (typeof fragments !== 'object' || fragments === null || Array.isArray(fragments)) throw bad('fragments must map groups to lists');
   for (const [g, list] of Object.entries(fragments)) {
     if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) throw bad(`fragments.${g} must be a list of paths`);
   }
-  return { location: loc, logs: logs as string[], fragments: fragments as Record<string, string[]> };
+  return { location: loc, logs: logs as LogRef[], fragments: fragments as Record<string, string[]> };
 }
 
 /**

@@ -41,6 +41,13 @@ export function rangesOverlap(a: RowRange, b: RowRange): boolean {
   return !aBeforeB && !bBeforeA;
 }
 
+/** Does `outer` cover every row of `inner`? */
+export function rangeCovers(outer: RowRange, inner: RowRange): boolean {
+  const lowerOk = outer.lowerExclusive === undefined || (inner.lowerExclusive !== undefined && compareRows(outer.lowerExclusive, inner.lowerExclusive) <= 0);
+  const upperOk = outer.upperInclusive === undefined || (inner.upperInclusive !== undefined && compareRows(inner.upperInclusive, outer.upperInclusive) <= 0);
+  return lowerOk && upperOk;
+}
+
 /** Is `row` a valid split point: inside the range and not its upper bound (both halves non-empty as ranges)? */
 export function isStrictlyInside(range: RowRange, row: Uint8Array): boolean {
   return rangeContains(range, row) && !(range.upperInclusive !== undefined && compareRows(row, range.upperInclusive) === 0);

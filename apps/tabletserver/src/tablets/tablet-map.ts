@@ -21,6 +21,8 @@ export interface TabletEntry extends RowRange {
   state: TabletState;
   /** The assignment epoch in META's `location:` (tablets loaded from META; absent for tablets loaded with their bounds). */
   readonly epoch?: number | undefined;
+  /** In a cluster: the first segment of this server's log the tablet's `log:` names (the start of its tenure here). */
+  readonly logFrom?: number | undefined;
 }
 
 export class TabletMap {
@@ -87,9 +89,9 @@ export class TabletMap {
   split(id: string, row: Uint8Array, lowId: string, highId: string): { low: TabletEntry; high: TabletEntry } {
     const parent = this.byId.get(id);
     if (parent === undefined) throw new Error(`TabletMap.split: no tablet ${id}`);
-    const { epoch } = parent;
-    const low: TabletEntry = { id: lowId, table: parent.table, lowerExclusive: parent.lowerExclusive, upperInclusive: row, state: parent.state, epoch };
-    const high: TabletEntry = { id: highId, table: parent.table, lowerExclusive: row, upperInclusive: parent.upperInclusive, state: parent.state, epoch };
+    const { epoch, logFrom } = parent;
+    const low: TabletEntry = { id: lowId, table: parent.table, lowerExclusive: parent.lowerExclusive, upperInclusive: row, state: parent.state, epoch, logFrom };
+    const high: TabletEntry = { id: highId, table: parent.table, lowerExclusive: row, upperInclusive: parent.upperInclusive, state: parent.state, epoch, logFrom };
     this.remove(id);
     const list = this.tables.get(parent.table) ?? [];
     this.insertSorted(list, low);

@@ -25,7 +25,7 @@ import type { Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
 import { checkName, randomTabletId } from './names.js';
-import { isStrictlyInside, rangesOverlap } from './row-range.js';
+import { isStrictlyInside, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { SplitMonitor } from './split-monitor.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
@@ -141,12 +141,19 @@ export class TabletServer {
   /**
    * Cluster load (DESIGN §7): reads the tablet's config (the root for
    * META) and checks that `location:` names this server with `epoch`;
-   * loads its fragments and replays the logs it names (or, when the engine
-   * still holds the same tablet from before a restart and the config names
-   * only this server's log, takes that over: nothing was written
-   * elsewhere since); writes the config naming this server's fragments and
-   * log; then serves. Tablets the engine kept from before a restart that
-   * overlap the range and are not taken over are stale and unloaded.
+   * loads its fragments and replays the logs named (each from its first
+   * segment of the tenure that wrote it); writes the config naming this
+   * server's fragments and its log from a fresh segment; then serves.
+   *
+   * Tablets the engine kept from before a restart ("dormant": in the
+   * engine, not served): when the config names this server's own log, the
+   * engine's copy is the newest there is (every write since went to that
+   * log), so a dormant tablet whose range covers the requested one is
+   * taken over — split in the engine first when META split it and the
+   * engine had not yet (a crash between the two). Other dormant tablets
+   * that overlap are stale: unloaded from the engine (files kept); what
+   * META may still name for them is forgotten only when the loaded range
+   * covers them whole.
    */
   loadFromMeta(req: LoadFromMetaRequest): Promise<TabletView> {
     this.checkOpen();
@@ -162,18 +169,26 @@ export class TabletServer {
       this.checkOpen();
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
+      const ours = plan.logs.find((l) => l.dir === meta.logDir);
+      const dormant = this.engine.tabletIds().filter((id) => this.map.get(id) === undefined);
       let adopt: string | undefined;
-      const stale: string[] = [];
-      for (const id of this.engine.tabletIds()) {
-        if (this.map.get(id) !== undefined) continue;
-        const held = this.engine.tabletRange(id);
-        if (held.table !== req.table || !rangesOverlap(held, range)) continue;
-        const same = sameBound(held.lowerExclusive, range.lowerExclusive) && sameBound(held.upperInclusive, range.upperInclusive);
-        if (same && plan.logs.length === 1 && plan.logs[0] === meta.logDir && adopt === undefined) adopt = id;
-        else stale.push(id);
+      if (ours !== undefined && plan.logs.length === 1) {
+        const holder = dormant.find((id) => {
+          const held = this.engine.tabletRange(id);
+          return held.table === req.table && rangeCovers(held, range);
+        });
+        if (holder !== undefined) adopt = await this.carve(holder, range);
       }
+      const stale = this.engine
+        .tabletIds()
+        .filter((id) => id !== adopt && this.map.get(id) === undefined)
+        .filter((id) => {
+          const held = this.engine.tabletRange(id);
+          return held.table === req.table && rangesOverlap(held, range);
+        });
       const id = adopt ?? req.tabletId;
-      const entry: TabletEntry = { id, table: req.table, ...range, state: 'loading', epoch: req.epoch };
+      const logFrom = adopt !== undefined ? ours!.fromSegment : await this.engine.startLogSegment();
+      const entry: TabletEntry = { id, table: req.table, ...range, state: 'loading', epoch: req.epoch, logFrom };
       this.map.add(entry);
       let loaded = false;
       try {
@@ -187,9 +202,13 @@ export class TabletServer {
           await this.engine.setTableSchema(req.table, plan.schema.groups);
         }
         const lists = await this.engine.beginPublish(id);
-        await meta.writeServing({ ...entry, epoch: req.epoch }, lists);
+        await meta.writeServing({ ...entry, epoch: req.epoch, logFrom }, lists);
         await this.engine.endPublish(id, lists);
-        for (const s of stale) await this.engine.forgetPublished(s);
+        // META's config for this range supersedes what a stale copy inside it published.
+        for (const s of stale) {
+          const published = this.engine.publishedTablets().find((p) => p.id === s);
+          if (published && rangeCovers(range, published)) await this.engine.forgetPublished(s);
+        }
       } catch (e) {
         this.map.remove(id);
         // What META may name stays (the engine keeps it until a later load of this tablet settles it).
@@ -198,9 +217,33 @@ export class TabletServer {
       }
       if (plan.schema !== undefined) this.schemas.set(req.table, plan.schema);
       entry.state = 'serving';
-      this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs }, 'tablet loaded from META');
+      this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs, logFrom }, 'tablet loaded from META');
       return this.view(entry);
     });
+  }
+
+  /**
+   * Splits dormant tablet `id` in the engine so that one piece is exactly
+   * `range` (which it covers); returns that piece's id. The other pieces
+   * stay dormant, each with its share of what META may name.
+   */
+  private async carve(id: string, range: RowRange): Promise<string> {
+    const newId = this.o.newTabletId ?? randomTabletId;
+    let current = id;
+    const held = this.engine.tabletRange(current);
+    if (range.lowerExclusive !== undefined && !sameBound(held.lowerExclusive, range.lowerExclusive)) {
+      const [low, high] = [newId(), newId()];
+      await this.engine.splitTablet(current, range.lowerExclusive, low, high);
+      current = high;
+    }
+    const now = this.engine.tabletRange(current);
+    if (range.upperInclusive !== undefined && !sameBound(now.upperInclusive, range.upperInclusive)) {
+      const [low, high] = [newId(), newId()];
+      await this.engine.splitTablet(current, range.upperInclusive, low, high);
+      current = low;
+    }
+    if (current !== id) this.log.info({ tabletId: id, piece: current }, 'dormant tablet split to match META');
+    return current;
   }
 
   /** The master gave the tablet to another server: stop serving it here (its data stays in the engine, dormant). */
@@ -252,7 +295,7 @@ export class TabletServer {
       if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
       for (const listener of this.tabletRemovedListeners) listener(entry);
       try {
-        await meta.writeUnloaded(entry.id, { ...entry, epoch }, lists);
+        await meta.writeUnloaded(entry.id, { ...entry, epoch, logFrom: entry.logFrom ?? 0 }, lists);
         await this.engine.forgetPublished(entry.id);
       } catch (e) {
         throw new KdiError('UNAVAILABLE', `tablet ${entry.id} is unloaded here, but writing its config to META failed (retried in the background): ${(e as Error).message}`, {
@@ -305,7 +348,7 @@ export class TabletServer {
         if (this.map.get(id) !== entry || entry.state !== 'serving') throw notServing(entry, 'split');
         const lists = await this.engine.beginPublish(id);
         try {
-          await meta.writeSplit({ ...entry, epoch }, at, lists);
+          await meta.writeSplit({ ...entry, epoch, logFrom: entry.logFrom ?? 0 }, at, lists);
         } catch (e) {
           throw fromStorageError(e);
         }

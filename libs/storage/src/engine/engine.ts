@@ -77,7 +77,7 @@ export type { TabletDefinition } from './tablet.js';
 export type { TabletStat } from './tablet-stat.js';
 export { type EngineScanPage, EngineScanner } from './engine-scanner.js';
 export type { PublicationSnapshot, PublishedTablet } from './publication.js';
-export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type UnloadedTablet } from './tablet-transfer.js';
+export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type ReplayLog, type UnloadedTablet } from './tablet-transfer.js';
 
 const LOG_DIR = 'log';
 
@@ -216,6 +216,18 @@ export class Engine {
       nextSeq: replay.lastSeq + 1,
     });
     return engine;
+  }
+
+  /**
+   * Starts a new log segment and returns its id: every write from now on
+   * is in it or later. A tablet loaded here names it as the first segment
+   * of its `log:` to replay (older segments may hold the same rows from an
+   * earlier tenure here, which must not be replayed over newer data).
+   */
+  async startLogSegment(): Promise<number> {
+    this.checkOpen();
+    await this.log.rollSegment();
+    return this.log.currentSegmentId;
   }
 
   /** Absolute path of this engine's log directory: what a tablet config's `log:` names (DESIGN §7). */

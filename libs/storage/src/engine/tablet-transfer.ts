@@ -48,8 +48,19 @@ export type FragmentLists = Record<string, string[]>;
 export interface LoadTabletDefinition extends TabletDefinition {
   /** Per group, its chain oldest first: paths relative to this engine's directory, or absolute. */
   readonly fragments?: Readonly<Record<string, readonly string[]>> | undefined;
-  /** Absolute log directories that may hold the tablet's unserialized writes, replayed in this order. */
-  readonly replayLogs?: readonly string[] | undefined;
+  /**
+   * Logs that may hold the tablet's unserialized writes, replayed in this
+   * order: an absolute directory (replayed whole) or {dir, fromSegment}
+   * (segments below fromSegment skipped: they belong to an earlier tenure
+   * of the rows on that server and must not be replayed over newer data).
+   */
+  readonly replayLogs?: readonly (string | ReplayLog)[] | undefined;
+}
+
+/** A log directory and the first segment of it to replay. */
+export interface ReplayLog {
+  readonly dir: string;
+  readonly fromSegment: number;
 }
 
 export interface LoadedTablet {
@@ -188,11 +199,11 @@ export class TabletTransfer {
   }
 
   /** The tablet's cells from the logs, in log order, in a private memory fragment. */
-  private async replay(tablet: Tablet, logs: readonly string[]): Promise<{ memory: MemoryFragment; cells: number }> {
+  private async replay(tablet: Tablet, logs: readonly ReplayLog[]): Promise<{ memory: MemoryFragment; cells: number }> {
     const { host } = this;
     const memory = new MemoryFragment(0);
     let cells = 0;
-    for (const dir of logs) {
+    for (const { dir, fromSegment } of logs) {
       if (!(await host.fs.exists(dir))) {
         throw notFound(`loading tablet ${tablet.def.id}: log directory ${dir} does not exist (is its disk mounted?)`, dir);
       }
@@ -217,18 +228,20 @@ export class TabletTransfer {
             }
           }
         },
-        { readOnly: true },
+        { readOnly: true, fromSegmentId: fromSegment },
       );
     }
     return { memory, cells };
   }
 }
 
-function checkLogs(id: string, logs: readonly string[]): string[] {
+function checkLogs(id: string, logs: readonly (string | ReplayLog)[]): ReplayLog[] {
   if (!Array.isArray(logs)) throw invalidArgument(`tablet ${id}: replayLogs must be a list of log directories`);
-  return logs.map((dir, i) => {
+  return logs.map((entry, i) => {
+    const { dir, fromSegment } = typeof entry === 'string' ? { dir: entry, fromSegment: 0 } : (entry ?? { dir: undefined, fromSegment: 0 });
     if (typeof dir !== 'string' || !dir.startsWith('/')) throw invalidArgument(`tablet ${id}: replayLogs[${i}] must be an absolute directory path, got ${JSON.stringify(dir)}`);
-    return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
+    if (!Number.isSafeInteger(fromSegment) || fromSegment < 0) throw invalidArgument(`tablet ${id}: replayLogs[${i}].fromSegment must be a segment id ≥ 0, got ${fromSegment}`);
+    return { dir: dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir, fromSegment };
   });
 }
 
