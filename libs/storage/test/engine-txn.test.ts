@@ -150,11 +150,12 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
 
   it('back-pressure: an apply waits for memory, then fails busy without applying anything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kdi-bp-'));
+    let engine: Engine | undefined;
     try {
       const fs = new FaultyFileSystem(new NodeFileSystem());
       // Serializations crawl, so memory cannot drain in time.
       fs.setDelay('append', 300);
-      const engine = await Engine.open({ fs, dir, codec: null, autoCompact: false, memoryBudgetBytes: 4 << 10, maxMemoryBytes: 8 << 10, blockSize: 1024 });
+      engine = await Engine.open({ fs, dir, codec: null, autoCompact: false, memoryBudgetBytes: 4 << 10, maxMemoryBytes: 8 << 10, blockSize: 1024 });
       engines.push(engine);
       await engine.createTablet({ id: 't', table: 'tb' });
       const big = (p: string): Cell[] => Array.from({ length: 20 }, (_, i) => cell(`${p}${i}`, 'c', 1, 'x'.repeat(500)));
@@ -170,6 +171,8 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
       expect(rows.filter((r) => r === 'b')).toHaveLength(20);
       expect(rows.filter((r) => r === 'a')).toHaveLength(20);
     } finally {
+      // Background serialization may still be writing into the directory.
+      await engine?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
   });

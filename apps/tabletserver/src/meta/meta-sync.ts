@@ -25,7 +25,7 @@ import { isKdiError, KdiError, type TableSchema } from '@kdi/protocol';
 import type { Engine, FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
-import { rangeCovers } from '../tablets/row-range.js';
+import { rangeCovers, rangesOverlap, type RowRange } from '../tablets/row-range.js';
 import { META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from './meta-rows.js';
 import { describeTablet, type MetaTable } from './meta-table.js';
 import { readRoot, writeRoot, type RootConfig } from './root-file.js';
@@ -176,11 +176,28 @@ export class MetaSync {
       await this.write(t, lists, false);
       this.pendingUnloads.delete(id);
     } catch (e) {
-      // The engine keeps what META names meanwhile (the published floor holds).
-      this.pendingUnloads.set(id, { tablet: t, lists });
-      this.schedule();
+      if (isKdiError(e) && e.code === 'FAILED_PRECONDITION') {
+        // The master moved the tablet meanwhile: no config of ours to write;
+        // reconciliation lets go once its new owner wrote its own log.
+        this.pendingUnloads.delete(id);
+      } else {
+        // Retried on the timer (never at once: META may stay unreachable);
+        // the engine keeps what META names meanwhile (the published floor holds).
+        this.pendingUnloads.set(id, { tablet: t, lists });
+      }
       throw e;
     }
+  }
+
+  /** Did the split of `parent` at `row` reach META (its lower row names this assignment)? For a write whose answer was lost. */
+  async splitCommitted(parent: AssignedTablet, row: Uint8Array): Promise<boolean> {
+    const { config } = await this.o.meta.readTablet(parent.table, row);
+    const loc = config?.location;
+    return (
+      loc?.serverId === this.o.serverId &&
+      loc.epoch === parent.epoch &&
+      (config!.lowerExclusive === undefined ? parent.lowerExclusive === undefined : parent.lowerExclusive !== undefined && Buffer.compare(config!.lowerExclusive, parent.lowerExclusive) === 0)
+    );
   }
 
   private async write(t: AssignedTablet, lists: FragmentLists, serving: boolean): Promise<void> {
@@ -248,28 +265,31 @@ export class MetaSync {
     const host = this.host;
     if (host === undefined || this.stopped || !host.engine.isOpen) return;
     for (const p of host.engine.publishedTablets()) {
-      if (host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
-      let logs: readonly LogRef[];
-      let location: TabletLocation | undefined;
+      if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
+      // Every config META holds for rows of this tablet (a split may have cut it up in META only).
+      let rows: { logs: readonly LogRef[]; location: TabletLocation | undefined; range: RowRange }[];
       if (p.table === META_TABLE) {
         const root = await readRoot(this.o.lockClient);
-        if (root === undefined) continue;
-        ({ logs, location } = root.config);
+        rows = root === undefined ? [] : [{ ...root.config, range: { lowerExclusive: undefined, upperInclusive: undefined } }];
       } else {
-        const { config } = await this.o.meta.readTablet(p.table, p.upperInclusive);
-        if (config === undefined) continue; // no config at that row: cannot tell, keep
-        ({ logs, location } = config);
+        rows = (await this.o.meta.listTablets(p.table))
+          .map((c) => ({ logs: c.logs, location: c.location, range: { lowerExclusive: c.lowerExclusive, upperInclusive: c.upperInclusive } }))
+          .filter((r) => rangesOverlap(r.range, p));
       }
-      const namesOurLog = logs.some((l) => l.dir === this.o.logDir);
-      const servedHereAgain =
-        location?.serverId === this.o.serverId &&
-        host.map.tabletsOf(p.table).some((e) => e.state === 'serving' && rangeCovers(e, p));
-      if (namesOurLog && !servedHereAgain) continue;
+      if (rows.length === 0) continue; // no config for these rows: cannot tell, keep
+      const stillNeeded = rows.some((r) => {
+        if (!r.logs.some((l) => l.dir === this.o.logDir)) return false;
+        // Names this log: fine only when it is this server serving that very row now (a newer tenure).
+        const servedHere = r.location?.serverId === this.o.serverId && host.map.tabletsOf(p.table).some((e) => e.state === 'serving' && rangeCovers(e, r.range));
+        return !servedHere;
+      });
+      if (stillNeeded) continue;
       if (p.open) await host.engine.unloadTablet(p.id);
       await host.engine.forgetPublished(p.id);
       this.o.logger.info({ tabletId: p.id, table: p.table }, 'tablet no longer needs this server: let go');
     }
   }
+
 
   /** Something may need publishing (the engine saved its manifest). */
   schedule(): void {

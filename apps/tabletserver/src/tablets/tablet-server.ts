@@ -177,7 +177,7 @@ export class TabletServer {
           const held = this.engine.tabletRange(id);
           return held.table === req.table && rangeCovers(held, range);
         });
-        if (holder !== undefined) adopt = await this.carve(holder, range);
+        if (holder !== undefined) adopt = await this.carve(holder, range, req.tabletId);
       }
       const stale = this.engine
         .tabletIds()
@@ -224,22 +224,25 @@ export class TabletServer {
 
   /**
    * Splits dormant tablet `id` in the engine so that one piece is exactly
-   * `range` (which it covers); returns that piece's id. The other pieces
-   * stay dormant, each with its share of what META may name.
+   * `range` (which it covers); returns that piece's id — `wantedId` (the
+   * master's) when a split made the piece and the id is free. The other
+   * pieces stay dormant, each with its share of what META may name.
    */
-  private async carve(id: string, range: RowRange): Promise<string> {
+  private async carve(id: string, range: RowRange, wantedId: string): Promise<string> {
     const newId = this.o.newTabletId ?? randomTabletId;
+    const free = (x: string) => this.map.get(x) === undefined && !this.engine.tabletIds().includes(x);
     let current = id;
     const held = this.engine.tabletRange(current);
-    if (range.lowerExclusive !== undefined && !sameBound(held.lowerExclusive, range.lowerExclusive)) {
-      const [low, high] = [newId(), newId()];
-      await this.engine.splitTablet(current, range.lowerExclusive, low, high);
+    const cutBelow = range.lowerExclusive !== undefined && !sameBound(held.lowerExclusive, range.lowerExclusive);
+    const cutAbove = range.upperInclusive !== undefined && !sameBound(held.upperInclusive, range.upperInclusive);
+    if (cutBelow) {
+      const high = !cutAbove && free(wantedId) ? wantedId : newId();
+      await this.engine.splitTablet(current, range.lowerExclusive!, newId(), high);
       current = high;
     }
-    const now = this.engine.tabletRange(current);
-    if (range.upperInclusive !== undefined && !sameBound(now.upperInclusive, range.upperInclusive)) {
-      const [low, high] = [newId(), newId()];
-      await this.engine.splitTablet(current, range.upperInclusive, low, high);
+    if (cutAbove) {
+      const low = free(wantedId) ? wantedId : newId();
+      await this.engine.splitTablet(current, range.upperInclusive!, low, newId());
       current = low;
     }
     if (current !== id) this.log.info({ tabletId: id, piece: current }, 'dormant tablet split to match META');
@@ -347,10 +350,14 @@ export class TabletServer {
       return meta.run(async () => {
         if (this.map.get(id) !== entry || entry.state !== 'serving') throw notServing(entry, 'split');
         const lists = await this.engine.beginPublish(id);
+        const parent = { ...entry, epoch, logFrom: entry.logFrom ?? 0 };
         try {
-          await meta.writeSplit({ ...entry, epoch, logFrom: entry.logFrom ?? 0 }, at, lists);
+          await meta.writeSplit(parent, at, lists);
         } catch (e) {
-          throw fromStorageError(e);
+          // The write may have committed with its answer lost: then the engine must follow META.
+          const committed = await meta.splitCommitted(parent, at).catch(() => false);
+          if (!committed) throw fromStorageError(e);
+          this.log.warn({ err: e, tabletId: id }, 'split reached META although its write failed; splitting to match');
         }
         const split = await this.splitNow(entry, at, lowId, highId);
         await this.engine.endPublish(lowId, lists);

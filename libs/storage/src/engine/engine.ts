@@ -226,6 +226,8 @@ export class Engine {
    */
   async startLogSegment(): Promise<number> {
     this.checkOpen();
+    // Applies that already have their txn land before the new segment.
+    await this.records.handedOver();
     await this.log.rollSegment();
     return this.log.currentSegmentId;
   }

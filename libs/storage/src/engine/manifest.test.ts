@@ -43,7 +43,10 @@ describe('manifest', () => {
       'tables/tb/t/hot/00000001.frag',
       'tables/tb/t/rest/00000005.frag',
     ]);
-    const v3 = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), version: 3, publication: undefined }), 'M');
+    // The first version-4 layout (a bare list per tablet) still reads: nothing confirmed, identity from the tablet entry.
+    const early = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), publication: { logFloor: 2, published: { t: ['tables/tb/t/rest/00000005.frag'] } } }), 'M');
+    expect(early.publication?.published['t']).toEqual({ may: ['tables/tb/t/rest/00000005.frag'], confirmed: null, table: 'tb', lower: null, upper: Buffer.from('m').toString('base64') });
+        const v3 = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), version: 3, publication: undefined }), 'M');
     expect(v3.publication).toBeUndefined();
   });
 

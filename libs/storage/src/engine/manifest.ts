@@ -161,11 +161,11 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
   });
   const released = (d.version as number) >= 3 ? d.released : [];
   if (!Array.isArray(released) || !released.every((r) => typeof r === 'string')) throw corruption('manifest "released" is not a list of file names', path);
-  const publication = d.version === 4 ? decodePublication(d.publication, path) : undefined;
+  const publication = d.version === 4 ? decodePublication(d.publication, path, tablets) : undefined;
   return { nextFragmentId: d.nextFragmentId as number, logFloor: d.logFloor as number, tablets, released, publication };
 }
 
-function decodePublication(v: unknown, path: string): ManifestPublication | undefined {
+function decodePublication(v: unknown, path: string, tablets: readonly ManifestTablet[]): ManifestPublication | undefined {
   if (v === null || v === undefined) return undefined;
   const p = v as Record<string, unknown>;
   const published = p.published as Record<string, unknown> | undefined;
@@ -175,6 +175,13 @@ function decodePublication(v: unknown, path: string): ManifestPublication | unde
   const names = (v: unknown) => Array.isArray(v) && v.every((n) => typeof n === 'string');
   const bytes = (v: unknown) => v === null || typeof v === 'string';
   for (const [id, raw] of Object.entries(published)) {
+    if (names(raw)) {
+      // The first version-4 layout: a list of names, nothing confirmed, identity from the tablet entry when there is one.
+      const t = tablets.find((x) => x.id === id);
+      const b64 = (b: Uint8Array | undefined) => (b === undefined ? null : Buffer.from(b).toString('base64'));
+      published[id] = { may: raw as string[], confirmed: null, table: t?.table ?? '', lower: b64(t?.lower), upper: b64(t?.upper) };
+      continue;
+    }
     const e = raw as Partial<Record<keyof PublishedEntryJSON, unknown>> | null;
     if (e === null || typeof e !== 'object' || !names(e.may) || !(e.confirmed === null || names(e.confirmed)) || typeof e.table !== 'string' || !bytes(e.lower) || !bytes(e.upper)) {
       throw corruption(`manifest publication of tablet ${id} must be {may, confirmed, table, lower, upper}`, path);
