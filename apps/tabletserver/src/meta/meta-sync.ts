@@ -60,7 +60,7 @@ export interface MetaSyncOptions {
   readonly meta: MetaTable;
   readonly lockClient: LockClient;
   readonly logger: ServerLogger;
-  /** How often unpublished tablets and unfinished unload writes are retried (default 2000 ms). */
+  /** How often unpublished tablets, unfinished unload writes and tablets that left are looked at again (default 2000 ms). */
   readonly retryIntervalMs?: number;
 }
 
@@ -83,8 +83,6 @@ export class MetaSync {
   private stopped = false;
   /** Unloads whose config write failed: retried until it succeeds. */
   private readonly pendingUnloads = new Map<string, { tablet: AssignedTablet; lists: FragmentLists }>();
-  /** Publication rounds that ran (for tests and status). */
-  rounds = 0;
 
   constructor(readonly o: MetaSyncOptions) {}
 
@@ -264,6 +262,15 @@ export class MetaSync {
   private async reconcile(): Promise<void> {
     const host = this.host;
     if (host === undefined || this.stopped || !host.engine.isOpen) return;
+    // Unload writes that failed: retried here, on the timer only (META may stay out of reach for a while).
+    for (const [id, { tablet, lists }] of [...this.pendingUnloads]) {
+      try {
+        await this.writeUnloaded(id, tablet, lists);
+        await host.engine.forgetPublished(id);
+      } catch (e) {
+        this.o.logger.warn({ err: e, tabletId: id }, 'writing the config of an unloaded tablet failed; will retry');
+      }
+    }
     for (const p of host.engine.publishedTablets()) {
       if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
       // Every config META holds for rows of this tablet (a split may have cut it up in META only).
@@ -323,15 +330,6 @@ export class MetaSync {
   private async publishOnce(): Promise<void> {
     const host = this.host!;
     if (!host.engine.isOpen) return;
-    this.rounds++;
-    for (const [id, { tablet, lists }] of [...this.pendingUnloads]) {
-      try {
-        await this.writeUnloaded(id, tablet, lists);
-        await host.engine.forgetPublished(id);
-      } catch (e) {
-        this.o.logger.warn({ err: e, tabletId: id }, 'writing the config of an unloaded tablet failed; will retry');
-      }
-    }
     const snapshot = await host.engine.publicationSnapshot();
     const done: string[] = [];
     for (const t of snapshot.tablets) {
