@@ -15,11 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LockClient } from '@kdi/client-sdk';
 import { Engine, lz4Codec, NodeFileSystem } from '@kdi/storage';
+import { KdiError } from '@kdi/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import type { TabletConfig } from '../src/meta/meta-rows.js';
 import { MetaSync } from '../src/meta/meta-sync.js';
-import { LocalMetaTable } from '../src/meta/meta-table.js';
+import { LocalMetaTable, type MetaTable, type TabletWrite } from '../src/meta/meta-table.js';
 import { TabletServer } from '../src/tablets/tablet-server.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
@@ -57,7 +58,7 @@ interface Node {
 }
 
 let ids = 0;
-async function node(id: string, meta: LocalMetaTable, dir?: string): Promise<Node> {
+async function node(id: string, meta: MetaTable, dir?: string): Promise<Node> {
   dir ??= await tempDir(id);
   let sync: MetaSync | undefined;
   const engine = await Engine.open({ fs: new NodeFileSystem(), dir, codec: lz4Codec, publication: true, autoCompact: false, onManifestSaved: () => sync?.schedule() });
@@ -145,5 +146,42 @@ describe('recovery from a split that reached META but not the engine', () => {
     const lo = await meta.readTablet('t', b('m'));
     expect(lo.config?.location?.serverId).toBe('S1');
     expect(lo.config?.logs.map((l) => l.dir)).toEqual([s1.engine.logDirectory]);
+  });
+
+  it('a split whose META write committed but whose answer was lost is finished in the engine, so META and the engine agree', async () => {
+    const meta = await metaServer();
+    // A META client whose next multi-row write commits, then reports a lost answer.
+    let loseNext = false;
+    const lossy: MetaTable = Object.assign(Object.create(meta) as MetaTable, {
+      writeTablets: async (writes: readonly TabletWrite[]) => {
+        const txn = await meta.writeTablets(writes);
+        if (loseNext) {
+          loseNext = false;
+          throw new KdiError('UNAVAILABLE', 'the answer was lost');
+        }
+        return txn;
+      },
+    });
+    const s1 = await node('S1', lossy);
+    await assign(meta, s1, 't', 't1');
+    await s1.server.apply('t', ['b', 'p'].map((r) => ({ row: b(r), column: b('f:q'), timestamp: 1, value: b(`v:${r}`) })), { waitForSync: true });
+    loseNext = true;
+    const split = await s1.server.splitTablet('t1', b('m'), { low: 'lo', high: 'hi' });
+    expect([split.low.tabletId, split.high.tabletId]).toEqual(['lo', 'hi']);
+    const rows = await meta.listTablets('t');
+    expect(rows.map((r) => [r.lowerExclusive?.toString(), r.upperInclusive?.toString(), r.location?.serverId])).toEqual([
+      [undefined, 'm', 'S1'],
+      ['m', undefined, 'S1'],
+    ]);
+    // Publication keeps the halves' rows as they are (no parent bounds written back).
+    await s1.server.apply('t', [{ row: b('c'), column: b('f:q'), timestamp: 1, value: b('v:c') }], { waitForSync: true });
+    await s1.server.serialize();
+    await s1.sync.settled();
+    const after = await meta.listTablets('t');
+    expect(after.map((r) => [r.lowerExclusive?.toString(), r.upperInclusive?.toString()])).toEqual([
+      [undefined, 'm'],
+      ['m', undefined],
+    ]);
+    expect(await rowsOf(s1, 'lo')).toEqual(['b=v:b', 'c=v:c']);
   });
 });
