@@ -301,6 +301,8 @@ export class TabletServer {
         await meta.writeUnloaded(entry.id, { ...entry, epoch, logFrom: entry.logFrom ?? 0 }, lists);
         await this.engine.forgetPublished(entry.id);
       } catch (e) {
+        // Fenced: the master moved the tablet meanwhile; its new owner's config stands.
+        if (e instanceof KdiError && e.code === 'FAILED_PRECONDITION') throw e;
         throw new KdiError('UNAVAILABLE', `tablet ${entry.id} is unloaded here, but writing its config to META failed (retried in the background): ${(e as Error).message}`, {
           details: { tabletId: entry.id },
           retryAfterMs: 2000,
