@@ -16,14 +16,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions, type FragmentLists } from '../src/engine/engine.js';
 import type { FileSystem } from '../src/fs/file-system.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
 import { NodeFileSystem } from '../src/fs/node-file-system.js';
 import { listSegments } from '../src/log/segment-files.js';
-import { b, cell, erase, rng, show, TableModel } from './kit.js';
+import { b, cell, erase, rng, show, TableModel, scanShown } from './kit.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -63,16 +62,7 @@ async function open(h: Host, name: string, extra: Partial<EngineOptions> = {}): 
   return engine;
 }
 
-async function scanAll(engine: Engine, id: string): Promise<string[]> {
-  const out: Cell[] = [];
-  let after: Cell | undefined;
-  for (;;) {
-    const page = await engine.scan(id, {}, { maxCells: 50, after });
-    out.push(...page.cells);
-    if (page.end) return show(out);
-    after = page.cells[page.cells.length - 1] ?? after;
-  }
-}
+const scanAll = (engine: Engine, id: string): Promise<string[]> => scanShown(engine, id, 50);
 
 /** What the test's "META" holds per tablet: the lists last acknowledged. */
 type Meta = Map<string, { lower?: Buffer; upper?: Buffer; fragments: FragmentLists }>;

@@ -22,7 +22,7 @@ import { NodeFileSystem } from '../src/fs/node-file-system.js';
 import { listSegments, segmentPath } from '../src/log/segment-files.js';
 import { ManualClock } from '../src/util/clock.js';
 import { FragmentWorkerPool } from '../src/workers/fragment-worker-pool.js';
-import { b, cell, erase, rng, show, TableModel } from './kit.js';
+import { b, cell, erase, rng, show, TableModel, scanShown } from './kit.js';
 
 interface Host {
   fs: FileSystem;
@@ -86,16 +86,7 @@ async function openEngine(h: Host, name: string, extra: Partial<EngineOptions> =
   return engine;
 }
 
-async function scanAll(engine: Engine, id: string): Promise<string[]> {
-  const out: Cell[] = [];
-  let after: Cell | undefined;
-  for (;;) {
-    const page = await engine.scan(id, {}, { maxCells: 37, after });
-    out.push(...page.cells);
-    if (page.end) return show(out);
-    after = page.cells[page.cells.length - 1] ?? after;
-  }
-}
+const scanAll = (engine: Engine, id: string): Promise<string[]> => scanShown(engine, id, 37);
 
 /** The model's cells with rows in (lower, upper]. */
 function inRange(model: TableModel, lower?: Uint8Array, upper?: Uint8Array): string[] {

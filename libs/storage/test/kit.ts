@@ -2,6 +2,7 @@
 // random source, and a reference model of a KDI table.
 
 import { type Cell, compareKeys } from '../src/cell.js';
+import type { Engine } from '../src/engine/engine.js';
 
 export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
 export const str = (u: Uint8Array | null): string | null => (u === null ? null : Buffer.from(u).toString('utf8'));
@@ -45,5 +46,17 @@ export class TableModel {
   }
   sorted(): Cell[] {
     return [...this.cells.values()].sort(compareKeys);
+  }
+}
+
+/** Every cell of a tablet, page by page (resuming after each page's last key), as show() lines. */
+export async function scanShown(engine: Engine, id: string, pageCells = 37): Promise<string[]> {
+  const out: Cell[] = [];
+  let after: Cell | undefined;
+  for (;;) {
+    const page = await engine.scan(id, {}, { maxCells: pageCells, after });
+    out.push(...page.cells);
+    if (page.end) return show(out);
+    after = page.cells[page.cells.length - 1] ?? after;
   }
 }

@@ -25,7 +25,7 @@ import { isKdiError, KdiError, type TableSchema } from '@kdi/protocol';
 import type { Engine, FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
-import { rangeCovers, rangesOverlap, type RowRange } from '../tablets/row-range.js';
+import { rangeCovers, rangesOverlap, sameBound, type RowRange } from '../tablets/row-range.js';
 import { META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from './meta-rows.js';
 import { describeTablet, type MetaTable } from './meta-table.js';
 import { readRoot, writeRoot, type RootConfig } from './root-file.js';
@@ -37,6 +37,11 @@ export interface LoadPlan {
   readonly fragments: Readonly<Record<string, readonly string[]>>;
   readonly logs: readonly LogRef[];
   readonly schema: TableSchema | undefined;
+}
+
+/** The entry as META knows it, or undefined for a tablet loaded with its bounds (no assignment). */
+export function assignedTablet(entry: TabletEntry): AssignedTablet | undefined {
+  return entry.epoch === undefined ? undefined : { ...entry, epoch: entry.epoch, logFrom: entry.logFrom ?? 0 };
 }
 
 /** Where a row is served, per META. */
@@ -85,10 +90,6 @@ export class MetaSync {
   private readonly pendingUnloads = new Map<string, { tablet: AssignedTablet; lists: FragmentLists }>();
 
   constructor(readonly o: MetaSyncOptions) {}
-
-  get serverId(): string {
-    return this.o.serverId;
-  }
 
   get logDir(): string {
     return this.o.logDir;
@@ -191,11 +192,7 @@ export class MetaSync {
   async splitCommitted(parent: AssignedTablet, row: Uint8Array): Promise<boolean> {
     const { config } = await this.o.meta.readTablet(parent.table, row);
     const loc = config?.location;
-    return (
-      loc?.serverId === this.o.serverId &&
-      loc.epoch === parent.epoch &&
-      (config!.lowerExclusive === undefined ? parent.lowerExclusive === undefined : parent.lowerExclusive !== undefined && Buffer.compare(config!.lowerExclusive, parent.lowerExclusive) === 0)
-    );
+    return loc?.serverId === this.o.serverId && loc.epoch === parent.epoch && sameBound(config!.lowerExclusive, parent.lowerExclusive);
   }
 
   private async write(t: AssignedTablet, lists: FragmentLists, serving: boolean): Promise<void> {
@@ -334,9 +331,10 @@ export class MetaSync {
     const done: string[] = [];
     for (const t of snapshot.tablets) {
       const entry = host.map.get(t.id);
-      if (entry === undefined || entry.state !== 'serving' || entry.epoch === undefined) continue;
+      const assigned = entry?.state === 'serving' ? assignedTablet(entry) : undefined;
+      if (assigned === undefined) continue;
       try {
-        await this.writeServing({ ...entry, epoch: entry.epoch, logFrom: entry.logFrom ?? 0 }, t.fragments);
+        await this.writeServing(assigned, t.fragments);
         done.push(t.id);
       } catch (e) {
         if (isKdiError(e) && e.code === 'FAILED_PRECONDITION') {

@@ -24,6 +24,7 @@
 
 import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema } from '@kdi/protocol';
 import { engineReader, readTablePage } from '../scan/table-scan.js';
+import { sameBound } from '../tablets/row-range.js';
 import type { ScanPosition } from '../scan/scan-position.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import {
@@ -109,16 +110,16 @@ export class MetaTableClient implements MetaTable {
   }
 
   async writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number> {
-    const cells = await this.checkedCells([{ config, expect }]);
+    const { cells } = await this.checkedCells([{ config, expect }]);
     return this.rows.apply(cells, readTxn);
   }
 
   async writeTablets(writes: readonly TabletWrite[]): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      // The read that the commit is checked against comes first: any change
-      // after it (including between the location check and the apply) aborts.
-      const txn = (await this.rows.scan(single(tabletRowKey(writes[0]!.config.table, writes[0]!.config.upperInclusive)))).txn;
-      const cells = await this.checkedCells(writes);
+      // The commit is checked against the earliest of the reads the location
+      // checks used: any change after it (including between a check and the
+      // apply) aborts.
+      const { cells, txn } = await this.checkedCells(writes);
       try {
         return await this.rows.apply(cells, txn);
       } catch (e) {
@@ -127,16 +128,18 @@ export class MetaTableClient implements MetaTable {
     }
   }
 
-  /** Reads every row again, checks its location and returns the cells to apply. */
-  private async checkedCells(writes: readonly TabletWrite[]): Promise<MetaCell[]> {
+  /** Reads every row again, checks its location; the cells to apply and the earliest read's txn. */
+  private async checkedCells(writes: readonly TabletWrite[]): Promise<{ cells: MetaCell[]; txn: number }> {
     const cells: MetaCell[] = [];
+    let txn = Number.MAX_SAFE_INTEGER;
     for (const { config, expect } of writes) {
-      const { config: current } = await this.readTablet(config.table, config.upperInclusive);
-      checkLocation(config, current, expect);
-      const previousGroups = current === undefined ? [] : Object.keys(current.fragments);
+      const read = await this.readTablet(config.table, config.upperInclusive);
+      txn = Math.min(txn, read.txn);
+      checkLocation(config, read.config, expect);
+      const previousGroups = read.config === undefined ? [] : Object.keys(read.config.fragments);
       cells.push(...tabletConfigCells(config, previousGroups));
     }
-    return cells;
+    return { cells, txn };
   }
 
   async listTablets(table: string): Promise<TabletConfig[]> {
@@ -193,7 +196,7 @@ function checkLocation(config: TabletConfig, current: TabletConfig | undefined, 
       config.location !== undefined &&
       loc.serverId === config.location.serverId &&
       loc.epoch === config.location.epoch &&
-      sameBytes(current?.lowerExclusive, config.lowerExclusive);
+      sameBound(current?.lowerExclusive, config.lowerExclusive);
     if (loc !== undefined && !ownRetry) {
       throw new KdiError('FAILED_PRECONDITION', `${where} is assigned to ${loc.serverId}/epoch ${loc.epoch}; a create expects no location`, {
         details: { table: config.table, serverId: loc.serverId, epoch: loc.epoch },
@@ -210,10 +213,6 @@ function checkLocation(config: TabletConfig, current: TabletConfig | undefined, 
       },
     });
   }
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : Buffer.compare(a, b) === 0;
 }
 
 function single(row: Uint8Array): Interval<Uint8Array> {

@@ -21,6 +21,11 @@ export function compareUpper(a: Uint8Array | undefined, b: Uint8Array | undefine
 }
 
 /** Is `row` in (lowerExclusive, upperInclusive]? */
+/** Equal bounds (undefined = open, equal only to undefined). */
+export function sameBound(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : compareRows(a, b) === 0;
+}
+
 export function rangeContains(range: RowRange, row: Uint8Array): boolean {
   if (range.lowerExclusive !== undefined && compareRows(row, range.lowerExclusive) <= 0) return false;
   if (range.upperInclusive !== undefined && compareRows(row, range.upperInclusive) > 0) return false;

@@ -25,14 +25,14 @@ import type { Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
 import { checkName, randomTabletId } from './names.js';
-import { isStrictlyInside, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
+import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange } from './row-range.js';
 import { SplitMonitor } from './split-monitor.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TableSchema } from './table-schema.js';
 import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 import { META_TABLE } from '../meta/meta-rows.js';
-import type { MetaSync } from '../meta/meta-sync.js';
+import { assignedTablet, type AssignedTablet, type MetaSync } from '../meta/meta-sync.js';
 import { checkWrite, wrongTablet } from './write-check.js';
 
 export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
@@ -170,22 +170,13 @@ export class TabletServer {
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
       const ours = plan.logs.find((l) => l.dir === meta.logDir);
-      const dormant = this.engine.tabletIds().filter((id) => this.map.get(id) === undefined);
       let adopt: string | undefined;
       if (ours !== undefined && plan.logs.length === 1) {
-        const holder = dormant.find((id) => {
-          const held = this.engine.tabletRange(id);
-          return held.table === req.table && rangeCovers(held, range);
-        });
+        const holder = this.dormant(req.table).find((id) => rangeCovers(this.engine.tabletRange(id), range));
         if (holder !== undefined) adopt = await this.carve(holder, range, req.tabletId);
       }
-      const stale = this.engine
-        .tabletIds()
-        .filter((id) => id !== adopt && this.map.get(id) === undefined)
-        .filter((id) => {
-          const held = this.engine.tabletRange(id);
-          return held.table === req.table && rangesOverlap(held, range);
-        });
+      // After the carve: its other pieces are dormant too.
+      const stale = this.dormant(req.table).filter((id) => id !== adopt && rangesOverlap(this.engine.tabletRange(id), range));
       const id = adopt ?? req.tabletId;
       const logFrom = adopt !== undefined ? ours!.fromSegment : await this.engine.startLogSegment();
       const entry: TabletEntry = { id, table: req.table, ...range, state: 'loading', epoch: req.epoch, logFrom };
@@ -220,6 +211,11 @@ export class TabletServer {
       this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs, logFrom }, 'tablet loaded from META');
       return this.view(entry);
     });
+  }
+
+  /** Tablets of `table` the engine holds that this server does not serve (kept from before a restart, or fenced). */
+  private dormant(table: string): string[] {
+    return this.engine.tabletIds().filter((id) => this.map.get(id) === undefined && this.engine.tabletRange(id).table === table);
   }
 
   /**
@@ -262,7 +258,8 @@ export class TabletServer {
     const entry = this.requireTablet(id);
     if (entry.state !== 'serving') throw notServing(entry, 'unload');
     const meta = this.o.meta;
-    if (meta !== undefined && entry.epoch !== undefined) return this.unloadToMeta(meta, entry, entry.epoch);
+    const assigned = assignedTablet(entry);
+    if (meta !== undefined && assigned !== undefined) return this.unloadToMeta(meta, entry, assigned);
     entry.state = 'unloading';
     await Promise.allSettled([...(this.writes.get(entry.table) ?? [])]);
     try {
@@ -283,7 +280,7 @@ export class TabletServer {
   }
 
   /** Cluster unload: stop writes, serialize, stop reads, write the config without `log:` (DESIGN §7). */
-  private async unloadToMeta(meta: MetaSync, entry: TabletEntry, epoch: number): Promise<void> {
+  private async unloadToMeta(meta: MetaSync, entry: TabletEntry, assigned: AssignedTablet): Promise<void> {
     entry.state = 'unloading';
     await Promise.allSettled([...(this.writes.get(entry.table) ?? [])]);
     await meta.run(async () => {
@@ -298,7 +295,7 @@ export class TabletServer {
       if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
       for (const listener of this.tabletRemovedListeners) listener(entry);
       try {
-        await meta.writeUnloaded(entry.id, { ...entry, epoch, logFrom: entry.logFrom ?? 0 }, lists);
+        await meta.writeUnloaded(entry.id, assigned, lists);
         await this.engine.forgetPublished(entry.id);
       } catch (e) {
         // Fenced: the master moved the tablet meanwhile; its new owner's config stands.
@@ -347,12 +344,11 @@ export class TabletServer {
     }
     if (lowId === highId) throw new KdiError('INVALID_ARGUMENT', 'lowTabletId and highTabletId must differ', { details: { field: 'highTabletId' } });
     const meta = this.o.meta;
-    if (meta !== undefined && entry.epoch !== undefined) {
-      const epoch = entry.epoch;
+    const parent = assignedTablet(entry);
+    if (meta !== undefined && parent !== undefined) {
       return meta.run(async () => {
         if (this.map.get(id) !== entry || entry.state !== 'serving') throw notServing(entry, 'split');
         const lists = await this.engine.beginPublish(id);
-        const parent = { ...entry, epoch, logFrom: entry.logFrom ?? 0 };
         try {
           await meta.writeSplit(parent, at, lists);
         } catch (e) {
@@ -588,10 +584,6 @@ export class TabletServer {
   checkOpen(): void {
     if (this.closed) throw new KdiError('UNAVAILABLE', `tablet server ${this.serverId} is shutting down`);
   }
-}
-
-function sameBound(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  return a === undefined || b === undefined ? a === b : Buffer.compare(a, b) === 0;
 }
 
 function notServing(entry: TabletEntry, what: string): KdiError {

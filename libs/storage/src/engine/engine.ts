@@ -325,8 +325,9 @@ export class Engine {
     return this.published;
   }
 
-  private currentNames(t: Tablet): Set<string> {
-    return namesOf(tabletFragmentLists(this.store, t), (n) => this.store.canonical(n));
+  /** The canonical names in fragment lists (what published sets hold). */
+  private namesIn(lists: FragmentLists): Set<string> {
+    return namesOf(lists, (n) => this.store.canonical(n));
   }
 
   /**
@@ -343,7 +344,7 @@ export class Engine {
     let widened = false;
     for (const t of this.registry.tablets.values()) {
       const fragments = tabletFragmentLists(this.store, t);
-      const names = namesOf(fragments, (n) => this.store.canonical(n));
+      const names = this.namesIn(fragments);
       // Against what META was CONFIRMED to name: a failed write widened "may" without META changing.
       if (published.confirmedEquals(t.def.id, names)) continue;
       if (published.widen(t.def.id, identityOf(t), names)) widened = true;
@@ -366,7 +367,7 @@ export class Engine {
     let changed = false;
     for (const t of snapshot.tablets) {
       if (!ok.has(t.id) || !published.has(t.id)) continue;
-      published.settle(t.id, namesOf(t.fragments, (n) => this.store.canonical(n)));
+      published.settle(t.id, this.namesIn(t.fragments));
       changed = true;
     }
     // A tablet that left (unload, or a split's parent) while META may still
@@ -392,7 +393,7 @@ export class Engine {
     const published = this.requirePublication();
     const t = this.registry.get(id);
     const fragments = tabletFragmentLists(this.store, t);
-    if (published.widen(id, identityOf(t), namesOf(fragments, (n) => this.store.canonical(n)))) await this.saveManifest();
+    if (published.widen(id, identityOf(t), this.namesIn(fragments))) await this.saveManifest();
     return fragments;
   }
 
@@ -401,7 +402,7 @@ export class Engine {
     this.checkOpen();
     const published = this.requirePublication();
     if (!published.has(id)) return;
-    published.settle(id, namesOf(lists, (n) => this.store.canonical(n)));
+    published.settle(id, this.namesIn(lists));
     await this.saveManifest();
     await this.store.sweepHeld();
   }

@@ -30,31 +30,29 @@ interface Arrival {
 export class RecordCombiner {
   private queued: Arrival[] = [];
   private flushing = false;
-  /** Appends not settled yet (for handedOver). */
-  private readonly unsettled = new Set<Promise<unknown>>();
+  /** Appends made, and appends settled (written or failed), so far: handedOver waits for the second to reach the first. */
+  private arrived = 0;
+  private settled = 0;
+  private readonly waiters: { upTo: number; resolve: () => void }[] = [];
 
   constructor(private readonly log: () => LogWriter) {}
 
   /** Logs an apply's version-2 payload with the other applies of its group; resolves with the segment it landed in. */
   append(table: string, payload: Buffer, sync: boolean): Promise<{ segmentId: number }> {
-    const p = new Promise<{ segmentId: number }>((resolve, reject) => {
+    this.arrived++;
+    return new Promise((resolve, reject) => {
       this.queued.push({ table, payload, sync, resolve, reject });
       if (!this.flushing) void this.flush();
     });
-    const tracked: Promise<unknown> = p.then(
-      () => this.unsettled.delete(tracked),
-      () => this.unsettled.delete(tracked),
-    );
-    this.unsettled.add(tracked);
-    return p;
   }
 
   /**
    * Resolves once every append made before this call is settled (written,
    * or failed): after it, a log sync covers all of them.
    */
-  async handedOver(): Promise<void> {
-    await Promise.all([...this.unsettled]);
+  handedOver(): Promise<void> {
+    if (this.settled >= this.arrived) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ upTo: this.arrived, resolve }));
   }
 
   private async flush(): Promise<void> {
@@ -75,6 +73,9 @@ export class RecordCombiner {
           if (r.status === 'fulfilled') a.resolve(r.value);
           else a.reject(r.reason);
         }
+        // Groups settle in arrival order, so a count says how far they got.
+        this.settled += group.length;
+        while (this.waiters.length > 0 && this.waiters[0]!.upTo <= this.settled) this.waiters.shift()!.resolve();
       }
     } finally {
       this.flushing = false;
