@@ -1,6 +1,6 @@
 // The lock server in-process for inject tests: buildApp over a real
 // EmbeddedLockStore in a fresh temporary directory. The store runs on a
-// ManualStoreClock, so leases and lock-delays end only when a test moves
+// ManualClock, so leases and lock-delays end only when a test moves
 // the clock (sessions never expire by accident in a slow run); waits and
 // long polls still run on real timers.
 
@@ -15,7 +15,7 @@ import { parseConfig, type LockServerConfig, type LockServerConfigInput } from '
 import type { LockApp } from '../src/http/lock-app.js';
 import { EmbeddedLockStore } from '../src/store/embedded/index.js';
 import type { LockStore, LockStoreLimits } from '../src/store/lock-store.js';
-import { ManualStoreClock } from '../src/store/store-clock.js';
+import { ManualClock } from '@kdi/primitives';
 
 export const TEST_LIMITS: LockStoreLimits = {
   minTtlMs: 1_000,
@@ -46,7 +46,7 @@ export class TestServer {
   private constructor(
     readonly app: LockApp,
     readonly store: EmbeddedLockStore,
-    readonly clock: ManualStoreClock,
+    readonly clock: ManualClock,
     readonly config: LockServerConfig,
     readonly dataDir: string,
   ) {}
@@ -61,7 +61,7 @@ export class TestServer {
   ): Promise<TestServer> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kdi-lockserver-test-'));
     const config = parseConfig({ dataDir, logLevel: 'silent', limits: TEST_LIMITS, ...overrides });
-    const clock = new ManualStoreClock();
+    const clock = new ManualClock();
     const store = await EmbeddedLockStore.open({ dataDir, limits: config.limits, clock });
     const app = await buildApp(config, {
       store: opts.wrapStore ? opts.wrapStore(store) : store,

@@ -1,6 +1,8 @@
 // @kdi/client-sdk — the only public entry of the SDK (DESIGN §12, §16).
 // Today it holds the lock-service client (DESIGN §8, issue 3); the table
-// client joins it here. Imports only @kdi/protocol, undici and Node.
+// client joins it here. Imports only @kdi/primitives, @kdi/protocol, undici
+// and Node. The clock port (Clock, systemClock, ManualClock) is
+// @kdi/primitives'.
 
 export { LockClient, type AcquireOptions, type CallOptions, type CreateFileOptions, type OpenSessionOptions, type WatchOptions } from './lock/lock-client.js';
 export { LOCK_CLIENT_DEFAULTS, type LockClientOptions } from './lock/lock-client-options.js';
@@ -10,6 +12,4 @@ export { watchIter, type WatchItem, type WatchIterOptions, type WatchResetMarker
 export { SequencerChecker, checkSequencer, type SequencerCheckerOptions } from './lock/sequencer-checker.js';
 export { contentsBytes, contentsText, type Contents } from './lock/contents.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
-export { systemClock, type MonotonicClock } from './time/clock.js';
-export { ManualClock } from './time/manual-clock.js';
 export { TypedEmitter, type Listener } from './events/typed-emitter.js';

@@ -1,7 +1,7 @@
 // @kdi/protocol — shared by every KDI process and the SDK (DESIGN §1):
 // the cell model and its wire codecs, the predicate language, the error
 // catalogue. This file is the package's only public entry; the package
-// imports nothing but zod and Node built-ins.
+// imports nothing but @kdi/primitives, zod and Node built-ins.
 
 export * from './cells/index.js';
 export * from './errors/index.js';

@@ -1,10 +1,11 @@
 // @kdi/storage — the per-server storage engine (DESIGN §5). This file is the
-// package's only public entry. The engine imports nothing of ours and no HTTP.
+// package's only public entry. The engine imports only @kdi/primitives (the
+// cell model, intervals, CRC-32C, byte codecs, the clock port) and, lazily,
+// its native addons; no HTTP. Callers take those primitives from
+// @kdi/primitives directly.
 
-export { type Cell, cellSize, compareBytes, compareKeys, familyOf, sameKey } from './cell.js';
 export { StorageError, type StorageErrorKind, isStorageError } from './errors.js';
-export { crc32c } from './util/crc32c.js';
-export { type Clock, ManualClock, systemClock } from './util/clock.js';
+export { blockCrc32c } from './util/block-checksum.js';
 
 export * from './fs/index.js';
 export * from './log/index.js';
@@ -16,14 +17,7 @@ export { MemoryFragment } from './memory/memory-fragment.js';
 export type { Cursor } from './merge/cursor.js';
 export { MergedScan, type ScanPage, type ScanSource } from './merge/merged-scan.js';
 export type { RowRange } from './merge/row-range.js';
-export {
-  type Bound,
-  type CompiledScanSpec,
-  compileScanSpec,
-  type Interval,
-  normalizeIntervals,
-  type ScanSpec,
-} from './scan/scan-spec.js';
+export { type CompiledScanSpec, compileScanSpec, type ScanSpec } from './scan/scan-spec.js';
 export { type PurgePolicy, purgeTest, validatePurgePolicy } from './purge/purge-policy.js';
 export {
   type CompactionPick,

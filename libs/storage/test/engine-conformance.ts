@@ -4,14 +4,13 @@
 // compacted into one, and mixed — a scan must not care where data lives.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import { ManualClock, type Cell } from '@kdi/primitives';
 import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions } from '../src/engine/engine.js';
 import type { FileSystem } from '../src/fs/file-system.js';
 import type { PurgePolicy } from '../src/purge/purge-policy.js';
 import type { ScanSpec } from '../src/scan/scan-spec.js';
-import { ManualClock } from '../src/util/clock.js';
 import { describeLocalityGroupConformance } from './engine-locality-groups.js';
 import { b, cell, erase, rng, show, TableModel } from './kit.js';
 
@@ -188,7 +187,7 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
     for (const v of vectors) {
       for (const placement of PLACEMENTS) {
         it(`${v.name} [${placement}]`, async () => {
-          const clock = v.now === undefined ? undefined : new ManualClock(v.now);
+          const clock = v.now === undefined ? undefined : new ManualClock({ wallMicros: v.now });
           const engine = await withPlacement(placement, v.batches, v.purge, clock);
           expect(show(await scanAll(engine, 't', v.spec ?? {}))).toEqual(v.want);
           // Paging one cell at a time gives the same answer.

@@ -10,7 +10,7 @@
 // fails) so the dead instance can never touch the "disk" again.
 
 import { describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import type { Cell } from '@kdi/primitives';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine } from '../src/engine/engine.js';
 import { FaultyFileSystem } from '../src/fs/faulty-file-system.js';

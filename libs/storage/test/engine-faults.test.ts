@@ -4,7 +4,7 @@
 // fragment must surface as corruption naming the file, never be skipped.
 
 import { describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import type { Cell } from '@kdi/primitives';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine } from '../src/engine/engine.js';
 import { isStorageError } from '../src/errors.js';

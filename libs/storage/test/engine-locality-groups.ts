@@ -5,7 +5,7 @@
 // corrupting the other groups' fragments and scanning successfully.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import type { Cell } from '@kdi/primitives';
 import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions } from '../src/engine/engine.js';

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import { ManualClock, type Cell } from '@kdi/primitives';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions, LEGACY_FRAGMENTS } from '../src/engine/engine.js';
 import { isStorageError, type StorageError } from '../src/errors.js';
@@ -20,7 +20,6 @@ import type { FileSystem } from '../src/fs/file-system.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
 import { NodeFileSystem } from '../src/fs/node-file-system.js';
 import { listSegments, segmentPath } from '../src/log/segment-files.js';
-import { ManualClock } from '../src/util/clock.js';
 import { FragmentWorkerPool } from '../src/workers/fragment-worker-pool.js';
 import { b, cell, erase, rng, show, TableModel, scanShown } from './kit.js';
 
@@ -173,7 +172,7 @@ describe.each(hosts)('tablet transfer on the %s filesystem', (_name, makeHost) =
     const { model, fragments, logDir, lastTxn } = await writeAndKillA(h, 7);
     const before = await checksums(h.fs, `${h.root}/A`);
     // B's clock is far behind A's: the load must still put the floor above A's txns.
-    const engB = await openEngine(h, 'B', { clock: new ManualClock(1) });
+    const engB = await openEngine(h, 'B', { clock: new ManualClock({ wallMicros: 1 }) });
     const loaded = await engB.loadTablet({ id: 'a2', table: T, lowerExclusive: M, fragments, replayLogs: [logDir] });
     expect(loaded.replayedCells).toBeGreaterThan(0);
     const want = inRange(model, M);

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Cell } from '../src/cell.js';
+import { ManualClock, type Cell } from '@kdi/primitives';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions } from '../src/engine/engine.js';
 import { isStorageError } from '../src/errors.js';
@@ -172,6 +172,42 @@ describe('engine row transactions, sync, back-pressure, stat', () => {
       expect(rows.filter((r) => r === 'a')).toHaveLength(20);
     } finally {
       // Background serialization may still be writing into the directory.
+      await engine?.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('back-pressure waits on the engine clock: parked until the clock passes maxWaitMs, then busy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kdi-bp-clock-'));
+    let engine: Engine | undefined;
+    try {
+      const fs = new FaultyFileSystem(new NodeFileSystem());
+      fs.setDelay('append', 300); // serializations crawl: memory cannot drain on its own soon
+      const clock = new ManualClock();
+      engine = await Engine.open({ fs, dir, clock, codec: null, autoCompact: false, memoryBudgetBytes: 4 << 10, maxMemoryBytes: 8 << 10, blockSize: 1024 });
+      engines.push(engine);
+      await engine.createTablet({ id: 't', table: 'tb' });
+      const big = (p: string): Cell[] => Array.from({ length: 20 }, (_, i) => cell(`${p}${i}`, 'c', 1, 'x'.repeat(500)));
+      await engine.apply('tb', big('a'), { sync: false, maxWaitMs: 0 });
+      let settled: unknown = 'pending';
+      const waiting = engine.apply('tb', big('b'), { sync: false, maxWaitMs: 1000 }).then(
+        () => (settled = 'applied'),
+        (e: unknown) => (settled = e),
+      );
+      // Real time passes; the engine's clock does not, so the apply stays parked on it.
+      while (clock.pendingSleeps === 0) await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(settled).toBe('pending');
+      expect(clock.nextWakeAt).toBe(25);
+      clock.advance(999);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(settled).toBe('pending');
+      clock.advance(1);
+      await waiting;
+      expect(isStorageError(settled, 'busy')).toBe(true);
+      expect((settled as Error).message).toMatch(/did not drain within 1000 ms/);
+      fs.setDelay('append', 0);
+    } finally {
       await engine?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }

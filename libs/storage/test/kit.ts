@@ -1,7 +1,7 @@
 // Shared helpers for the engine-level suites: cell builders, a seeded
 // random source, and a reference model of a KDI table.
 
-import { type Cell, compareKeys } from '../src/cell.js';
+import { compareCellKeys, type Cell } from '@kdi/primitives';
 import type { Engine } from '../src/engine/engine.js';
 
 export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -45,7 +45,7 @@ export class TableModel {
     }
   }
   sorted(): Cell[] {
-    return [...this.cells.values()].sort(compareKeys);
+    return [...this.cells.values()].sort(compareCellKeys);
   }
 }
 

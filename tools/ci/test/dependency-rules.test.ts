@@ -1,8 +1,10 @@
 // The dependency direction of DESIGN §16 and STYLE.md, checked on every
-// package's non-test sources: protocol imports only zod; storage imports
-// nothing of ours and no HTTP, and Node's fs only behind its FileSystem
-// port; client-sdk imports protocol and undici; service-kit imports
-// protocol; apps import libs, never each other.
+// package's non-test sources: primitives imports nothing (Node built-ins
+// only); protocol imports primitives and zod; storage imports primitives
+// and its native addons (lz4, @node-rs/crc32) only lazily, no HTTP, and
+// Node's fs only behind its FileSystem port; client-sdk imports
+// primitives, protocol and undici; service-kit imports protocol; apps
+// import libs, never each other.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,17 +41,19 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  { dir: 'libs/protocol/src', allowed: ['zod'] },
-  { dir: 'libs/storage/src', allowed: ['lz4'] },
-  { dir: 'libs/client-sdk/src', allowed: ['@kdi/protocol', 'undici'] },
+  { dir: 'libs/primitives/src', allowed: [] },
+  { dir: 'libs/protocol/src', allowed: ['@kdi/primitives', 'zod'] },
+  // The native addons are never imported statically: see the lazy-addon rule below.
+  { dir: 'libs/storage/src', allowed: ['@kdi/primitives'] },
+  { dir: 'libs/client-sdk/src', allowed: ['@kdi/primitives', '@kdi/protocol', 'undici'] },
   { dir: 'libs/service-kit/src', allowed: ['@kdi/protocol'] },
   {
     dir: 'apps/lockserver/src',
-    allowed: ['@kdi/protocol', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
+    allowed: ['@kdi/primitives', '@kdi/protocol', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
   },
   {
     dir: 'apps/tabletserver/src',
-    allowed: ['@kdi/protocol', '@kdi/storage', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'zod', 'pino'],
+    allowed: ['@kdi/primitives', '@kdi/protocol', '@kdi/storage', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'zod', 'pino'],
   },
 ];
 
@@ -85,7 +89,29 @@ describe('dependency rules', () => {
     expect(bad).toEqual([]);
   });
 
+  it('libs/primitives uses no Node module but Buffer and timers (no node: imports at all)', () => {
+    const bad = sources(join(repo, 'libs/primitives/src')).flatMap((f) => imports(f).filter(isNode).map((s) => `${relative(repo, f)} imports ${s}`));
+    expect(bad).toEqual([]);
+  });
+
+  it('libs/storage loads its native addons only lazily, through util/native-addon.ts', () => {
+    const dir = join(repo, 'libs/storage/src');
+    const addons = ['lz4', '@node-rs/crc32'];
+    // require('name') / createRequire(...)('name') anywhere but the lazy loader would load at import time.
+    const bad = sources(dir)
+      .filter((f) => relative(dir, f) !== 'util/native-addon.ts')
+      .flatMap((f) => {
+        const text = readFileSync(f, 'utf8');
+        return addons.filter((a) => new RegExp(`(?:require|import)\\s*\\(\\s*['"]${a}['"]`).test(text) || new RegExp(`\\)\\(\\s*['"]${a}['"]`).test(text)).map((a) => `${relative(repo, f)} loads ${a}`);
+      });
+    expect(bad).toEqual([]);
+    const loader = readFileSync(join(dir, 'util/native-addon.ts'), 'utf8');
+    expect(loader).toMatch(/requireHere\(spec\.name\)/);
+    expect(loader).not.toMatch(/^import .* from ['"](lz4|@node-rs\/crc32)['"]/m);
+  });
+
   it('checks real files (the rules cannot pass vacuously)', () => {
+    expect(sources(join(repo, 'libs/primitives/src')).length).toBeGreaterThan(5);
     expect(sources(join(repo, 'libs/storage/src')).length).toBeGreaterThan(20);
     expect(sources(join(repo, 'libs/protocol/src')).length).toBeGreaterThan(10);
     const storageImports = sources(join(repo, 'libs/storage/src')).flatMap(imports);

@@ -18,7 +18,8 @@
 // never wrongly succeed).
 
 import type { Cell, Interval, Predicate } from '@kdi/protocol';
-import { cellSize, isStorageError, type ScanSpec } from '@kdi/storage';
+import { cellSize } from '@kdi/primitives';
+import { isStorageError, type ScanSpec } from '@kdi/storage';
 import { rangeContains } from '../tablets/row-range.js';
 import { fromStorageError } from '../tablets/storage-errors.js';
 import type { TabletEntry } from '../tablets/tablet-map.js';

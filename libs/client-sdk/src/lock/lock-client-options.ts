@@ -3,7 +3,7 @@
 
 import type { Dispatcher } from 'undici';
 import type { RetryPolicy } from '../http/retry.js';
-import type { MonotonicClock } from '../time/clock.js';
+import type { Clock } from '@kdi/primitives';
 
 export interface LockClientOptions {
   /** The lock service, e.g. http://127.0.0.1:7100. */
@@ -16,8 +16,11 @@ export interface LockClientOptions {
   readonly requestTimeoutMs?: number;
   /** How often a session sends keep-alives; default a third of the granted TTL. */
   readonly keepAliveIntervalMs?: number;
-  /** Monotonic milliseconds for lease accounting; default performance.now with real timers. */
-  readonly clock?: MonotonicClock | (() => number);
+  /**
+   * Time for lease accounting (its monotonic reading and sleep); default
+   * systemClock. A bare function is a monotonic ms reading used with real timers.
+   */
+  readonly clock?: Clock | (() => number);
   /** Retrying of calls that are safe to repeat. */
   readonly retry?: Partial<RetryPolicy>;
   /** How long one watch long-poll asks the server to wait (≤ 60 s). */

@@ -36,7 +36,7 @@ import {
 } from '@kdi/protocol';
 import { HttpTransport, type RequestSpec } from '../http/http-transport.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from '../http/retry.js';
-import { toClock, type MonotonicClock } from '../time/clock.js';
+import { clockFromMonotonic, systemClock, type Clock } from '@kdi/primitives';
 import { encodeContents, type Contents } from './contents.js';
 import { LOCK_CLIENT_DEFAULTS, MAX_SERVER_WAIT_MS, type LockClientOptions } from './lock-client-options.js';
 import { LockSession } from './lock-session.js';
@@ -78,7 +78,7 @@ export interface WatchOptions extends CallOptions {
 
 export class LockClient {
   readonly url: string;
-  readonly clock: MonotonicClock;
+  readonly clock: Clock;
   readonly ttlMs: number;
   readonly requestTimeoutMs: number;
   readonly keepAliveIntervalMs: number | undefined;
@@ -98,7 +98,7 @@ export class LockClient {
       connectTimeoutMs: opts.pool?.connectTimeoutMs,
     });
     this.url = this.#http.baseUrl;
-    this.clock = toClock(opts.clock);
+    this.clock = opts.clock === undefined ? systemClock : typeof opts.clock === 'function' ? clockFromMonotonic(opts.clock) : opts.clock;
     this.ttlMs = positive('ttlMs', opts.ttlMs ?? LOCK_CLIENT_DEFAULTS.ttlMs);
     this.keepAliveIntervalMs = opts.keepAliveIntervalMs === undefined ? undefined : positive('keepAliveIntervalMs', opts.keepAliveIntervalMs);
     this.watchPollMs = Math.min(MAX_SERVER_WAIT_MS, opts.watchPollMs ?? LOCK_CLIENT_DEFAULTS.watchPollMs);

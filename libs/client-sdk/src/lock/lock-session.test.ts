@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { FaultProxy } from '../test-support/fault-proxy.js';
 import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
 import { nextEvent, type RunningLockServer } from '../test-support/lock-server.js';
-import { ManualClock } from '../time/manual-clock.js';
+import { ManualClock } from '@kdi/primitives';
 import { LockClient } from './lock-client.js';
 import type { LockSession } from './lock-session.js';
 
@@ -113,7 +113,7 @@ describe('LockSession keep-alive (real time)', () => {
 
 describe('LockSession lease accounting (manual monotonic clock)', () => {
   it('enters jeopardy when a keep-alive times out and expires exactly at sentAt + ttl', async () => {
-    const clock = new ManualClock(10_000);
+    const clock = new ManualClock({ monotonicMs: 10_000 });
     const { proxy, client } = await proxied({ clock, ttlMs: 900 });
     const session = await client.openSession();
     expect(session.ttlMs).toBe(900);
@@ -148,7 +148,7 @@ describe('LockSession lease accounting (manual monotonic clock)', () => {
   });
 
   it('counts the lease from when the keep-alive was sent, not when it was answered', async () => {
-    const clock = new ManualClock(0);
+    const clock = new ManualClock({ monotonicMs: 0 });
     const { proxy, client } = await proxied({ clock, ttlMs: 900 });
     const session = await client.openSession();
     proxy.on(KEEPALIVE, 'hold-response');
@@ -164,7 +164,7 @@ describe('LockSession lease accounting (manual monotonic clock)', () => {
   });
 
   it('after a reconnect, re-validates held locks and reports one that was lost', async () => {
-    const clock = new ManualClock(0);
+    const clock = new ManualClock({ monotonicMs: 0 });
     const { proxy, client } = await proxied({ clock, ttlMs: 3_000 });
     await direct.createFile('/s/revalidate');
     const session = await client.openSession();

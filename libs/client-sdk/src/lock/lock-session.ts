@@ -24,7 +24,7 @@
 import { isKdiError, KdiError, type AcquireResult, type FileInfo, type LockMode, type Sequencer, type SessionInfo } from '@kdi/protocol';
 import { TypedEmitter } from '../events/typed-emitter.js';
 import { linkSignals } from '../events/signals.js';
-import type { MonotonicClock } from '../time/clock.js';
+import type { Clock } from '@kdi/primitives';
 import type { Contents } from './contents.js';
 import type { CallOptions, LockClient } from './lock-client.js';
 import { withLock, type LockedFn, type WithLockOptions } from './with-lock.js';
@@ -56,7 +56,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
   readonly id: string;
   /** Lock-delay the server applies to locks this session loses by expiry. */
   readonly lockDelayMs: number;
-  readonly #clock: MonotonicClock;
+  readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #stop = new AbortController();
   readonly #held = new Map<string, Sequencer>();
@@ -66,7 +66,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
 
   /** Opens a session on the service and starts keeping it alive. */
   static async open(client: LockClient, timing: SessionTiming): Promise<LockSession> {
-    const sentAt = client.clock.now();
+    const sentAt = client.clock.monotonicMs();
     const info = await client.createSession({ ttlMs: timing.ttlMs, signal: timing.signal });
     const session = new LockSession(client, info, sentAt, timing.keepAliveIntervalMs);
     if (!session.isLive()) {
@@ -111,12 +111,12 @@ export class LockSession extends TypedEmitter<SessionEvents> {
    * deadline even if the timer that emits 'expired' has not run yet.
    */
   isLive(): boolean {
-    return (this.#state === 'safe' || this.#state === 'jeopardy') && this.#clock.now() < this.#deadline;
+    return (this.#state === 'safe' || this.#state === 'jeopardy') && this.#clock.monotonicMs() < this.#deadline;
   }
 
   /** Milliseconds of lease left; 0 once not live. */
   leaseRemainingMs(): number {
-    return this.isLive() ? this.#deadline - this.#clock.now() : 0;
+    return this.isLive() ? this.#deadline - this.#clock.monotonicMs() : 0;
   }
 
   /** Throws FAILED_PRECONDITION unless live: call before acknowledging anything the lease protects. */
@@ -196,7 +196,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
   /** Expires the session when the clock reaches the deadline (re-arming when keep-alives move it). */
   async #deadlineWatch(): Promise<void> {
     while (this.#state === 'safe' || this.#state === 'jeopardy') {
-      const left = this.#deadline - this.#clock.now();
+      const left = this.#deadline - this.#clock.monotonicMs();
       if (left <= 0) {
         this.#expire('lease-ran-out');
         return;
@@ -219,7 +219,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
       } catch {
         return;
       }
-      const sentAt = this.#clock.now();
+      const sentAt = this.#clock.monotonicMs();
       if (sentAt >= this.#deadline) {
         this.#expire('lease-ran-out');
         return;
@@ -227,7 +227,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
       try {
         const info = await this.#sendKeepAlive(sentAt);
         if (this.#state !== 'safe' && this.#state !== 'jeopardy') return;
-        if (this.#clock.now() >= this.#deadline) {
+        if (this.#clock.monotonicMs() >= this.#deadline) {
           this.#expire('lease-ran-out');
           return;
         }
@@ -243,7 +243,7 @@ export class LockSession extends TypedEmitter<SessionEvents> {
           this.#expire('session-gone', error);
           return;
         }
-        const left = this.#deadline - this.#clock.now();
+        const left = this.#deadline - this.#clock.monotonicMs();
         if (left <= 0) {
           this.#expire('lease-ran-out', error);
           return;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../test-support/fault-proxy.js';
 import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
 import { type RunningLockServer } from '../test-support/lock-server.js';
-import { ManualClock } from '../time/manual-clock.js';
+import { ManualClock } from '@kdi/primitives';
 import { LockClient } from './lock-client.js';
 import type { LockSession } from './lock-session.js';
 import { SequencerChecker, checkSequencer } from './sequencer-checker.js';
@@ -18,7 +18,7 @@ let proxy: FaultProxy;
 let holderClient: LockClient;
 let holder: LockSession;
 let receiver: LockClient;
-const clock = new ManualClock(0);
+const clock = new ManualClock({ monotonicMs: 0 });
 
 beforeAll(async () => {
   server = await startEmbeddedLockServer();

@@ -47,7 +47,7 @@ export class SequencerChecker {
     const stale = this.#knownStale(sequencer);
     if (stale) return { valid: false, reason: stale };
     const key = `${sequencer.path}\u0000${sequencer.mode}\u0000${sequencer.generation}`;
-    const now = this.#client.clock.now();
+    const now = this.#client.clock.monotonicMs();
     const known = this.#answers.get(key);
     if (known && known.until > now) return known.result;
 

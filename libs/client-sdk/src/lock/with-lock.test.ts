@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { FaultProxy } from '../test-support/fault-proxy.js';
 import { startEmbeddedLockServer } from '../test-support/embedded-lock-server.js';
 import { type RunningLockServer } from '../test-support/lock-server.js';
-import { ManualClock } from '../time/manual-clock.js';
+import { ManualClock } from '@kdi/primitives';
 import { LockClient } from './lock-client.js';
 import type { LockSession } from './lock-session.js';
 
@@ -133,7 +133,7 @@ describe('withLock', () => {
   });
 
   it('aborts fn’s signal when the lease runs out, and rejects even if fn ignores it', async () => {
-    const clock = new ManualClock(0);
+    const clock = new ManualClock({ monotonicMs: 0 });
     const proxy = await FaultProxy.start(server.url);
     const client = new LockClient({ url: proxy.url, clock, ttlMs: 900 });
     cleanups.push(async () => {

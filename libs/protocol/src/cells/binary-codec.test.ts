@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KdiError } from '../errors/kdi-error.js';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, type DecodeCellBlockOptions } from './binary-codec.js';
-import type { Cell } from './cell.js';
-import { crc32c } from './crc32c.js';
+import { crc32c, type Cell } from '@kdi/primitives';
 import { DEFAULT_LIMITS, NO_LIMITS } from './limits.js';
 
 const b = (s: string): Buffer => Buffer.from(s);

@@ -6,7 +6,7 @@
 //   offset size
 //   0      4    magic "KDIC" (4B 44 49 43)
 //   4      1    version = 1
-//   5      1    flags: bit 0 = the body is one LZ4 block (lz4-block.ts);
+//   5      1    flags: bit 0 = the body is one LZ4 block (@kdi/primitives);
 //                      bits 1-7 reserved, must be 0
 //   6      2    reserved, must be 0
 //   8      4    cell count (uint32)
@@ -39,11 +39,21 @@
 // decompressed; for an uncompressed block body byte N is block byte 24+N.
 
 import { KdiError } from '../errors/kdi-error.js';
-import type { Cell } from './cell.js';
-import { compareCellKeys } from './cell-order.js';
-import { crc32c } from './crc32c.js';
+import {
+  compareCellKeys,
+  crc32c,
+  lz4CompressBlockInto,
+  lz4CompressBound,
+  lz4DecompressBlock,
+  Lz4FormatError,
+  readVarint,
+  sameBytes,
+  varintSize,
+  writeVarint,
+  type Cell,
+  type VarintRead,
+} from '@kdi/primitives';
 import { badTimestamp, DEFAULT_LIMITS, tooBig, type CellLimits } from './limits.js';
-import { lz4CompressBlockInto, lz4CompressBound, lz4DecompressBlock } from './lz4-block.js';
 
 export const CELL_BLOCK_MIME_TYPE = 'application/x-kdi-cells';
 
@@ -200,7 +210,7 @@ export function decodeCellBlock(data: Uint8Array, options: DecodeCellBlockOption
     try {
       body = lz4DecompressBlock(block.subarray(HEADER_BYTES), bodyLength) as Buffer;
     } catch (e) {
-      if (e instanceof KdiError) throw invalid(`the LZ4 body (from block byte ${HEADER_BYTES}) is bad: ${e.message}`);
+      if (e instanceof Lz4FormatError) throw invalid(`the LZ4 body (from block byte ${HEADER_BYTES}) is bad: ${e.message}`);
       throw e;
     }
   }
@@ -290,45 +300,31 @@ function decodeBody(body: Buffer, count: number, limits: CellLimits, requireSort
 /** Reads unsigned LEB128 varints (< 2^32, shortest form) with bounds checks; `next` is the position after the last read. */
 class VarintReader {
   next = 0;
+  readonly #out: VarintRead = { value: 0, next: 0 };
   constructor(private readonly body: Buffer) {}
 
   read(p: number, cell: number, field: string): number {
     const body = this.body;
     if (p >= body.length) throw invalid(`cell ${cell}: the ${field} at body byte ${p} runs past the end of the body (${body.length})`);
-    let b = body[p]!;
+    const b = body[p]!;
     if (b < 0x80) {
       this.next = p + 1;
       return b;
     }
-    let value = b & 0x7f;
-    let scale = 0x80;
-    for (let k = 1; ; k++) {
-      if (k === 5) throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} is longer than 5 bytes`);
-      if (p + k >= body.length) throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} runs past the end of the body (${body.length})`);
-      b = body[p + k]!;
-      value += (b & 0x7f) * scale;
-      scale *= 0x80;
-      if (b < 0x80) {
-        if (b === 0) throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} is not in shortest form`);
-        if (value > UINT32_MAX) throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} exceeds 2^32-1`);
-        this.next = p + k + 1;
-        return value;
-      }
+    switch (readVarint(body, p, body.length, 5, this.#out)) {
+      case 'truncated':
+        throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} runs past the end of the body (${body.length})`);
+      case 'too-long':
+        throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} is longer than 5 bytes`);
+      case 'not-shortest':
+        throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} is not in shortest form`);
+      case 'ok':
+        break;
     }
+    if (this.#out.value > UINT32_MAX) throw invalid(`cell ${cell}: the ${field} varint at body byte ${p} exceeds 2^32-1`);
+    this.next = this.#out.next;
+    return this.#out.value;
   }
-}
-
-function varintSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x20_0000 ? 3 : n < 0x1000_0000 ? 4 : 5;
-}
-
-function writeVarint(out: Buffer, p: number, n: number): number {
-  while (n >= 0x80) {
-    out[p++] = (n & 0x7f) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  out[p++] = n;
-  return p;
 }
 
 /** Small fields are copied by a loop: set() has a fixed cost above that of a dozen bytes. */
@@ -340,10 +336,6 @@ function copyBytes(src: Uint8Array, out: Buffer, p: number): number {
     out.set(src, p);
   }
   return p + n;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || (a.length === b.length && Buffer.compare(a, b) === 0);
 }
 
 function blockChecksum(block: Buffer): number {

@@ -5,8 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeCellBlock, encodeCellBlock } from './binary-codec.js';
-import type { Cell } from './cell.js';
-import { compareCellKeys } from './cell-order.js';
+import { compareCellKeys, type Cell } from '@kdi/primitives';
 import { decodeJsonCells, encodeJsonCells, needsBase64 } from './json-codec.js';
 import { NO_LIMITS } from './limits.js';
 

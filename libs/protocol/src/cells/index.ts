@@ -1,5 +1,6 @@
-export type { Cell } from './cell.js';
-export { compareBytes, compareCellKeys } from './cell-order.js';
+// The cell model is @kdi/primitives'; re-exported because it is the unit of
+// every cell codec here.
+export { compareBytes, compareCellKeys, type Cell } from '@kdi/primitives';
 export { cellBytes, DEFAULT_LIMITS, NO_LIMITS, validateCell, validateCells, type CellLimits } from './limits.js';
 export {
   CellEncodingSchema,
@@ -20,4 +21,3 @@ export {
   type DecodeCellBlockOptions,
   type EncodeCellBlockOptions,
 } from './binary-codec.js';
-export { lz4CompressBlock, lz4CompressBound, lz4DecompressBlock } from './lz4-block.js';

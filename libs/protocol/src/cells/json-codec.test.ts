@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KdiError } from '../errors/kdi-error.js';
-import type { Cell } from './cell.js';
+import type { Cell } from '@kdi/primitives';
 import { decodeBase64, decodeJsonCells, encodeJsonCells, needsBase64 } from './json-codec.js';
 import { JsonCellSchema, JsonCellsSchema } from './json-schema.js';
 import { DEFAULT_LIMITS, type CellLimits } from './limits.js';

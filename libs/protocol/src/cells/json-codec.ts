@@ -14,7 +14,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { KdiError } from '../errors/kdi-error.js';
-import type { Cell } from './cell.js';
+import type { Cell } from '@kdi/primitives';
 import { cellBytes, DEFAULT_LIMITS, tooBig, type CellLimits } from './limits.js';
 import { JsonCellsInputSchema, type CellEncoding, type JsonCell } from './json-schema.js';
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KdiError } from '../errors/kdi-error.js';
-import type { Cell } from './cell.js';
-import { compareCellKeys } from './cell-order.js';
+import type { Cell } from '@kdi/primitives';
 import { cellBytes, DEFAULT_LIMITS, validateCell, validateCells, type CellLimits } from './limits.js';
 
 const b = (s: string | number): Buffer => (typeof s === 'number' ? Buffer.alloc(s) : Buffer.from(s));
@@ -69,30 +68,5 @@ describe('validateCell / validateCells', () => {
     expect(errorOf(() => validateCell(cell(b('r'), b('c'), 0, b('abcd')), limits, 'cells[7]')).message).toBe(
       'cells[7].value is 4 bytes; the limit is 3',
     );
-  });
-});
-
-describe('compareCellKeys', () => {
-  it('orders by row, then column (unsigned bytes), then newest timestamp first', () => {
-    const cells = [
-      cell(Buffer.from([0xff]), b('a'), 1, null),
-      cell(b('a'), b('b'), 5, null),
-      cell(b('a'), b('a'), 1, null),
-      cell(b('a'), b('a'), 9, null),
-      cell(Buffer.from([0x00]), b('z'), 0, null),
-      cell(b(''), b(''), Number.MIN_SAFE_INTEGER, null),
-      cell(b(''), b(''), Number.MAX_SAFE_INTEGER, null),
-    ];
-    const sorted = [...cells].sort(compareCellKeys).map((c) => `${Buffer.from(c.row).toString('hex')}/${Buffer.from(c.column).toString()}@${c.timestamp}`);
-    expect(sorted).toEqual([
-      `/@${Number.MAX_SAFE_INTEGER}`,
-      `/@${Number.MIN_SAFE_INTEGER}`,
-      '00/z@0',
-      '61/a@9',
-      '61/a@1',
-      '61/b@5',
-      'ff/a@1',
-    ]);
-    expect(compareCellKeys(cells[0]!, cell(Buffer.from([0xff]), b('a'), 1, b('x')))).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 // INVALID_ARGUMENT with a message naming the cell, the field and the limit.
 
 import { KdiError } from '../errors/kdi-error.js';
-import type { Cell } from './cell.js';
+import type { Cell } from '@kdi/primitives';
 
 export interface CellLimits {
   readonly maxRowBytes: number;

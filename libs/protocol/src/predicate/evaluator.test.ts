@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Cell } from '../cells/cell.js';
-import { compareBytes, compareCellKeys } from '../cells/cell-order.js';
+import { compareBytes, compareCellKeys, compareNumbers, intervalContains, type Cell, type Interval } from '@kdi/primitives';
 import { compilePredicate, filterCells } from './evaluator.js';
-import { intervalContains, compareNumbers } from './interval-set.js';
 import { parsePredicate } from './parser.js';
-import type { Interval, Predicate } from './predicate.js';
+import type { Predicate } from './predicate.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const put = (row: string, column: string, timestamp: number, value = `${row}/${column}@${timestamp}`): Cell => ({

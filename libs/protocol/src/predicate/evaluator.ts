@@ -8,10 +8,8 @@
 // the newest K cells of each (row, column) among those that survived erasure
 // and the time filter; `K < 0` drops the newest |K| of them and keeps the rest.
 
-import type { Cell } from '../cells/cell.js';
-import { type CellKey, compareBytes, compareCellKeys } from '../cells/cell-order.js';
-import { compareNumbers, normalizeIntervals, normalizedSetContains } from './interval-set.js';
-import type { Interval, Predicate } from './predicate.js';
+import { compareBytes, compareCellKeys, compareNumbers, normalizedSetContains, normalizeIntervals, type Cell, type CellKey, type Interval } from '@kdi/primitives';
+import type { Predicate } from './predicate.js';
 
 
 /** A predicate prepared for repeated matching: sets normalized, membership O(log n). */

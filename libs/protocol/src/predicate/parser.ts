@@ -12,7 +12,8 @@
 
 import { describeToken, Lexer } from './lexer.js';
 import type { Operator, Token } from './lexer.js';
-import type { Bound, Interval, Predicate } from './predicate.js';
+import type { Bound, Interval } from '@kdi/primitives';
+import type { Predicate } from './predicate.js';
 import { prefixSuccessor } from './prefix.js';
 import { PredicateSyntaxError } from './syntax-error.js';
 import { parseIsoTime, parseMicrosLiteral, TIME_LITERAL_DESCRIPTION } from './time-literal.js';

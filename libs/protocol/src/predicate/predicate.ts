@@ -2,21 +2,12 @@
 // parsed into this structure and printed back from it; parse(print(p))
 // deep-equals p. A missing set means "all". Intervals keep the order they
 // were written in; they are not merged here (normalizeIntervals in
-// interval-set.ts sorts and merges them for evaluation).
+// @kdi/primitives sorts and merges them for evaluation).
 //
 // The storage engine's ScanSpec has the same shape, so a Predicate can be
-// passed to it directly.
+// passed to it directly. Bound and Interval are @kdi/primitives'.
 
-export interface Bound<T> {
-  readonly value: T;
-  readonly inclusive: boolean;
-}
-
-/** A missing bound is unbounded on that side. */
-export interface Interval<T> {
-  readonly lower?: Bound<T>;
-  readonly upper?: Bound<T>;
-}
+import type { Interval } from '@kdi/primitives';
 
 export interface Predicate {
   readonly rows?: readonly Interval<Uint8Array>[];

@@ -22,7 +22,8 @@
 // - a time that is not a safe integer, a history that is 0 or not an integer.
 // The parser never produces any of these.
 
-import type { Bound, Interval, Predicate } from './predicate.js';
+import type { Bound, Interval } from '@kdi/primitives';
+import type { Predicate } from './predicate.js';
 import { prefixSuccessor } from './prefix.js';
 import { formatTime } from './time-literal.js';
 import { decodeUtf8Char } from './utf8.js';

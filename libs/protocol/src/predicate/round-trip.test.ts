@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePredicate } from './parser.js';
 import { prefixSuccessor } from './prefix.js';
-import type { Bound, Interval, Predicate } from './predicate.js';
+import type { Bound, Interval } from '@kdi/primitives';
+import type { Predicate } from './predicate.js';
 import { printPredicate } from './printer.js';
 import { PredicateSyntaxError } from './syntax-error.js';
 

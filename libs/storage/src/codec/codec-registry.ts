@@ -1,9 +1,9 @@
 // Codec ids found in block trailers, mapped to codecs. Id 0 is
 // "uncompressed" and never a codec object.
-import type { BlockCodec } from './block-codec.js';
+import { UNCOMPRESSED_CODEC_ID, type BlockCodec } from '@kdi/primitives';
 import { lz4Codec } from './lz4-codec.js';
 
-export const UNCOMPRESSED_CODEC_ID = 0;
+export { UNCOMPRESSED_CODEC_ID };
 
 export const builtinCodecs: readonly BlockCodec[] = [lz4Codec];
 

@@ -11,7 +11,7 @@
 //    'and' one): compaction never drops a cell a scan would still return;
 //  - `keep` restricts the output to one locality group's families.
 
-import { type Cell, compareBytes, compareKeys } from '../cell.js';
+import { compareBytes, compareCellKeys, type Cell } from '@kdi/primitives';
 import type { FragmentWriter } from '../fragment/fragment-writer.js';
 import type { Cursor } from '../merge/cursor.js';
 import type { RowRange } from '../merge/row-range.js';
@@ -58,12 +58,12 @@ export async function mergeIntoWriter(o: MergeOptions): Promise<MergeStats> {
     let best: Cell | undefined;
     for (const c of cursors) {
       const cell = c.cell;
-      if (cell !== undefined && (best === undefined || compareKeys(cell, best) < 0)) best = cell;
+      if (cell !== undefined && (best === undefined || compareCellKeys(cell, best) < 0)) best = cell;
     }
     if (best === undefined || (upper && compareBytes(best.row, upper) > 0)) break;
     for (const c of cursors) {
       const cell = c.cell;
-      if (cell !== undefined && (cell === best || compareKeys(cell, best) === 0)) {
+      if (cell !== undefined && (cell === best || compareCellKeys(cell, best) === 0)) {
         stats.cellsIn++;
         const p = c.next();
         if (p) await p;

@@ -1,12 +1,11 @@
 // The engine's option and result types, apart so that the engine's parts
 // (tablet-reads.ts and others) can name them without importing the facade.
 
-import type { Cell } from '../cell.js';
+import type { Cell, Clock } from '@kdi/primitives';
 import type { BlockCache } from '../cache/block-cache.js';
 import type { BlockCodec } from '../codec/block-codec.js';
 import type { CompactionPickerOptions } from '../compaction/compaction-picker.js';
 import type { FileSystem } from '../fs/file-system.js';
-import type { Clock } from '../util/clock.js';
 import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
 
 export interface EngineOptions {
@@ -15,6 +14,7 @@ export interface EngineOptions {
   readonly dir: string;
   readonly codec?: BlockCodec | null;
   readonly cache?: BlockCache;
+  /** Time (default systemClock): the wall for txns and purge-by-age, the monotonic reading and sleep for back-pressure waits. */
   readonly clock?: Clock;
   readonly blockSize?: number;
   readonly logSegmentBytes?: number;

@@ -34,7 +34,7 @@
 //    segment that a tablet config in META may still need is deleted: the
 //    tablet server writes the configs and acknowledges them.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { DEFAULT_PICKER_OPTIONS } from '../compaction/compaction-picker.js';
 import { closed, invalidArgument, isStorageError, notFound } from '../errors.js';
 import { LogWriter } from '../log/log-writer.js';
@@ -42,7 +42,7 @@ import { replayLog } from '../log/log-reader.js';
 import { MemoryFragment } from '../memory/memory-fragment.js';
 import type { LocalityGroupSpec } from '../schema/locality-group.js';
 import type { ScanSpec } from '../scan/scan-spec.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { type Clock, systemClock } from '@kdi/primitives';
 import { SerialQueue } from '../util/serial-queue.js';
 import { Compactor } from './compactor.js';
 import type { DiskFragment } from './disk-fragment.js';
@@ -484,7 +484,7 @@ export class Engine {
 
   /** The next txn: above the last one and, when the clock allows, at the clock. */
   private nextTxn(): number {
-    this.lastTxn = Math.max(this.lastTxn + 1, this.clock.nowMicros());
+    this.lastTxn = Math.max(this.lastTxn + 1, this.clock.wallMicros());
     return this.lastTxn;
   }
 
@@ -592,7 +592,7 @@ export class Engine {
   /** Back-pressure: waits while memory is over its limit, at most `maxWaitMs`. */
   private admit(maxWaitMs: number): Promise<void> {
     const limit = this.o.maxMemoryBytes ?? 2 * (this.o.memoryBudgetBytes ?? 64 << 20);
-    return this.serializer.waitForMemory(limit, maxWaitMs, () => {
+    return this.serializer.waitForMemory(limit, maxWaitMs, this.clock, () => {
       this.checkOpen();
       this.maybeSerialize();
     });
@@ -678,7 +678,7 @@ export class Engine {
   openScanner(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanner> {
     this.checkOpen();
     const t = this.registry.get(id);
-    return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.nowMicros(), this.visibleTxn);
+    return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.wallMicros(), this.visibleTxn);
   }
 
   /** One page of a scan; pass the last returned key as `after` for the next. */

@@ -23,7 +23,7 @@
 // Decoded cells are views into the payload: the memory fragment keeps the
 // payload alive instead of copying every field.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { corruption } from '../errors.js';
 
 const VERSION = 2;

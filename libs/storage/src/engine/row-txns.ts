@@ -11,7 +11,7 @@
 // read-modify-write that read at scanTxn never overwrites a change it did
 // not see.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { aborted } from '../errors.js';
 import type { Table } from './tablet.js';
 

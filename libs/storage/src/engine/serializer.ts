@@ -5,6 +5,7 @@
 // at a time (its queue); schema changes and unloads wait for it. Also the
 // back-pressure wait: applies hold off while memory is over its limit.
 
+import type { Clock } from '@kdi/primitives';
 import { busy } from '../errors.js';
 import type { LogWriter } from '../log/log-writer.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
@@ -30,6 +31,9 @@ export interface SerializerHost {
   serialized(): void;
 }
 
+/** How often a back-pressure wait looks at memory again. */
+const POLL_MS = 25;
+
 export class Serializer {
   readonly queue = new SerialQueue();
 
@@ -48,18 +52,19 @@ export class Serializer {
   /**
    * Back-pressure: resolves once memory holds less than `limit` bytes,
    * calling `poll` (which may throw, e.g. when the engine closed) while it
-   * waits; fails 'busy' after `maxWaitMs`.
+   * waits; fails 'busy' after `maxWaitMs` on `clock`'s monotonic reading.
+   * Checks every POLL_MS of that clock (a ManualClock moves only when told).
    */
-  async waitForMemory(limit: number, maxWaitMs: number, poll: () => void): Promise<void> {
+  async waitForMemory(limit: number, maxWaitMs: number, clock: Clock, poll: () => void): Promise<void> {
     if (this.memoryBytes() < limit) return;
-    const deadline = performance.now() + maxWaitMs;
+    const deadline = clock.monotonicMs() + maxWaitMs;
     while (this.memoryBytes() >= limit) {
       poll();
-      const left = deadline - performance.now();
+      const left = deadline - clock.monotonicMs();
       if (left <= 0) {
         throw busy(`memory fragments hold ${this.memoryBytes()} bytes, over the ${limit}-byte limit, and did not drain within ${maxWaitMs} ms; retry later`, 1000);
       }
-      await new Promise((r) => setTimeout(r, Math.min(left, 25)));
+      await clock.sleep(Math.min(left, POLL_MS));
     }
   }
 

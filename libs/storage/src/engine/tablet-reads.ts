@@ -3,8 +3,9 @@
 // with each group's purge policy; approximate statistics from block
 // indexes; disk sizes; the approximate median row for splits.
 
+import { intersectIntervals } from '@kdi/primitives';
 import { MergedScan, type ScanSource } from '../merge/merged-scan.js';
-import { intersect, rangeAsInterval, rowInRange } from '../merge/row-range.js';
+import { rangeAsInterval, rowInRange } from '../merge/row-range.js';
 import { type PurgeTest, purgeTest } from '../purge/purge-policy.js';
 import { compileScanSpec, type ScanSpec } from '../scan/scan-spec.js';
 import type { DiskFragment } from './disk-fragment.js';
@@ -60,7 +61,7 @@ function scanPurge(t: Tablet, now: number): { purge?: PurgeTest; purgeOf?: (colu
 export function tabletStat(t: Tablet, table: Table, spec: ScanSpec): TabletStat {
   const c = compileScanSpec(spec);
   const tabletRows = rangeAsInterval(t.range);
-  const rows = (c.rows ?? [{}]).map((iv) => intersect(iv, tabletRows)).filter((iv) => iv !== undefined);
+  const rows = (c.rows ?? [{}]).map((iv) => intersectIntervals(iv, tabletRows)).filter((iv) => iv !== undefined);
   const readers = scanFragments(t, t.routing.groupsForColumns(c.columns)).map((f) => f.reader);
   return statSources(readers, [table.active, ...table.frozen], rows, c);
 }

@@ -5,7 +5,7 @@
 // load or split can claim them meanwhile. Splits happen here too: they
 // only change which tablets exist and share fragment references.
 
-import { type Cell, familyOf } from '../cell.js';
+import { familyOf, type Cell } from '@kdi/primitives';
 import { invalidArgument, notFound } from '../errors.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
 import { type RowRange, rowInRange } from '../merge/row-range.js';

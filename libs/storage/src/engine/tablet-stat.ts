@@ -3,10 +3,10 @@
 // rows (skipping those the time range or family mask rules out) plus a
 // walk of the memory fragments. Overwritten and erased versions count too.
 
-import { cellSize, compareBytes } from '../cell.js';
+import { belowUpperBound, cellSize, compareBytes, type Interval } from '@kdi/primitives';
 import type { FragmentReader } from '../fragment/fragment-reader.js';
 import { rowSuccessorKey, seekKey, type MemoryFragment } from '../memory/memory-fragment.js';
-import { belowUpper, type CompiledScanSpec, type Interval, matchesColumn, matchesTime } from '../scan/scan-spec.js';
+import { type CompiledScanSpec, matchesColumn, matchesTime } from '../scan/scan-spec.js';
 
 export interface TabletStat {
   /** Approximate cells and bytes the predicate would touch, from block indexes and memory. */
@@ -41,7 +41,7 @@ export function statSources(
     for (const iv of rows) {
       let [ci, i] = iv.lower ? mem.seek(iv.lower.inclusive ? seekKey(iv.lower.value) : rowSuccessorKey(iv.lower.value)) : [0, 0];
       for (let cell = mem.at(ci, i); cell !== undefined; [ci, i] = mem.step(ci, i), cell = mem.at(ci, i)) {
-        if (!belowUpper(cell.row, iv, compareBytes)) break;
+        if (!belowUpperBound(cell.row, iv, compareBytes)) break;
         if (!matchesColumn(c, cell.column) || !matchesTime(c, cell.timestamp)) continue;
         cells++;
         bytes += cellSize(cell);

@@ -25,7 +25,7 @@
 // travel under the key LEGACY_FRAGMENTS (not a valid group name), also
 // oldest first.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { corruption, invalidArgument, isStorageError, notFound, StorageError } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
 import { replayLog } from '../log/log-reader.js';

@@ -1,4 +1,4 @@
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { invalidArgument } from '../errors.js';
 
 /**

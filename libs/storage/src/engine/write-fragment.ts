@@ -17,7 +17,7 @@ import { MemoryCursor } from '../merge/memory-cursor.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
 import { purgeTest } from '../purge/purge-policy.js';
 import { compileFamilyFilter } from '../schema/family-filter.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock } from '@kdi/primitives';
 import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { FragmentStore } from './fragment-store.js';
@@ -58,7 +58,7 @@ export async function writeTabletFragment(
   const tmp = `${path}.tmp`;
   await ctx.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
   const { lowerExclusive, upperInclusive } = tablet.range;
-  const nowMicros = ctx.clock.nowMicros();
+  const nowMicros = ctx.clock.wallMicros();
   const codec = spec.compression === undefined ? (ctx.codec ?? null) : spec.compression === 'lz4' ? lz4Codec : null;
   const blockSize = spec.blockSize ?? ctx.blockSize;
   // One wildcard group holds every family: nothing to filter.

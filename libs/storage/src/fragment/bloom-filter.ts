@@ -9,7 +9,7 @@
 // unrelated hashes (two CRCs with different seeds would differ by a
 // constant per length, which defeats double hashing). Part of the on-disk
 // format: the hashes may never change for version 1 files.
-import { crc32c } from '../util/crc32c.js';
+import { crc32c } from '@kdi/primitives';
 
 export const DEFAULT_BLOOM_BITS_PER_ROW = 10;
 const H2_SEED = 0x9747b28c;

@@ -3,8 +3,7 @@
 // decoder is the hot path of every disk scan: one pass, no copies (row,
 // column and value are views of the block's bytes; equal rows and columns
 // share one view), one object per cell.
-import type { Cell } from '../cell.js';
-import { writeI64, writeVarint } from './byte-io.js';
+import { readVarint, writeI64, writeVarint, type Cell, type VarintRead } from '@kdi/primitives';
 import {
   FLAG_ERASURE,
   FLAG_SAME_COLUMN,
@@ -214,21 +213,14 @@ export class DataBlockBuilder {
 export class MalformedBlockError extends Error {}
 
 let varintEnd = 0;
+const varint: VarintRead = { value: 0, next: 0 };
 
 /** Multi-byte varint (at most 8 bytes, ≤ 2^53); NaN when malformed. Sets varintEnd. */
 function readVarintSlow(b: Uint8Array, p: number, end: number): number {
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 8 && p < end; i++) {
-    const byte = b[p++]!;
-    result += (byte & 0x7f) * mul;
-    if (byte < 0x80) {
-      varintEnd = p;
-      return result <= MAX_TS_DELTA * 2 ? result : Number.NaN;
-    }
-    mul *= 128;
-  }
-  return Number.NaN;
+  const status = readVarint(b, p, end, 8, varint);
+  if (status !== 'ok' && status !== 'not-shortest') return Number.NaN;
+  varintEnd = varint.next;
+  return varint.value <= MAX_TS_DELTA * 2 ? varint.value : Number.NaN;
 }
 
 /**

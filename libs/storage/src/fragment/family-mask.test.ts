@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { familyOf } from '../cell.js';
+import { familyOf } from '@kdi/primitives';
 import { familyBit, familyBitOfColumn, familyMaskOf, familyMaskOfAll, maskFromHalves, maskHalves } from './family-mask.js';
 
 describe('family masks', () => {

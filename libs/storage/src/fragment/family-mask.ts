@@ -7,7 +7,7 @@
 // In memory a mask is a bigint (one per block, made once when the index is
 // read); the writer accumulates the two 32-bit halves as numbers so adding
 // a cell creates no BigInt.
-import { crc32c } from '../util/crc32c.js';
+import { crc32c } from '@kdi/primitives';
 
 const COLON = 0x3a;
 

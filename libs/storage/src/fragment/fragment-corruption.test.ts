@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rng } from '../../test/kit.js';
-import type { Cell } from '../cell.js';
+import { crc32c, writeU32, type Cell } from '@kdi/primitives';
 import { lz4Codec } from '../codec/lz4-codec.js';
 import { isStorageError } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
 import { MemoryFileSystem } from '../fs/memory-file-system.js';
-import { crc32c } from '../util/crc32c.js';
-import { writeU32 } from './byte-io.js';
 import { FOOTER_SIZE, TRAILER_SIZE } from './fragment-format.js';
 import { FragmentReader } from './fragment-reader.js';
 import { FragmentWriter, type FragmentWriterOptions } from './fragment-writer.js';

@@ -70,8 +70,8 @@
 // version may grow the footer and still be recognised.
 
 import { corruption } from '../errors.js';
-import { crc32c } from '../util/crc32c.js';
-import { readI64, readU32, writeI64, writeU32 } from './byte-io.js';
+import { crc32c, readI64, readU32, writeI64, writeU32 } from '@kdi/primitives';
+import { blockCrc32c } from '../util/block-checksum.js';
 
 export const FORMAT_VERSION = 1;
 export const FOOTER_SIZE = 80;
@@ -158,13 +158,13 @@ export function decodeFooter(b: Uint8Array, fileSize: number, path: string): Foo
  */
 export function sealBlock(stored: Uint8Array, payloadLength: number, codecId: number): void {
   stored[payloadLength] = codecId;
-  writeU32(stored, payloadLength + 1, crc32c(stored, 0, 0, payloadLength + 1));
+  writeU32(stored, payloadLength + 1, blockCrc32c(stored, 0, 0, payloadLength + 1));
 }
 
 /** True when a stored block's checksum matches. */
 export function blockChecksumOk(stored: Uint8Array): boolean {
   const n = stored.length - 4;
-  return n >= 1 && crc32c(stored, 0, 0, n) === readU32(stored, n);
+  return n >= 1 && blockCrc32c(stored, 0, 0, n) === readU32(stored, n);
 }
 
 /** The codec byte of a stored block (call after blockChecksumOk). */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rng } from '../../test/kit.js';
 import { BlockCache } from '../cache/block-cache.js';
-import { type Cell, compareBytes, familyOf } from '../cell.js';
+import { compareBytes, familyOf, type Cell } from '@kdi/primitives';
 import { lz4Codec } from '../codec/lz4-codec.js';
 import { isStorageError } from '../errors.js';
 import type { FileSystem, ReadableFile } from '../fs/file-system.js';

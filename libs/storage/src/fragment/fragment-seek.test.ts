@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../test/kit.js';
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { lz4Codec } from '../codec/lz4-codec.js';
 import { MemoryFileSystem } from '../fs/memory-file-system.js';
 import { FragmentReader } from './fragment-reader.js';

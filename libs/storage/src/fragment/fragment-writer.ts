@@ -15,7 +15,7 @@
 //  - The file is written at `path` as given (created, or truncated if it
 //    exists): writing to a temporary name and renaming it into place is the
 //    caller's job.
-import { type Cell, compareBytes } from '../cell.js';
+import { compareBytes, type Cell } from '@kdi/primitives';
 import type { BlockCodec } from '../codec/block-codec.js';
 import { UNCOMPRESSED_CODEC_ID } from '../codec/codec-registry.js';
 import { closed, invalidArgument, isStorageError, StorageError } from '../errors.js';

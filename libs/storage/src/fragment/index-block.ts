@@ -1,7 +1,7 @@
 // The index block (layout in fragment-format.ts): one entry per data block,
 // read once when a fragment is opened and kept in memory for seeks, block
 // skipping (time range, family mask) and split points.
-import { ByteReader, ByteWriter } from './byte-io.js';
+import { ByteReader, ByteWriter } from '@kdi/primitives';
 import { maskFromHalves, maskHalves } from './family-mask.js';
 import { TRAILER_SIZE } from './fragment-format.js';
 

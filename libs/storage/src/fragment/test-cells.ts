@@ -1,7 +1,7 @@
 // Test support: random cell sets in key order, with the awkward cases the
 // format must survive — binary rows with 0x00/0xFF, empty rows, columns
 // and values, erasures, extreme timestamps, values larger than a block.
-import { type Cell, compareKeys, sameKey } from '../cell.js';
+import { compareCellKeys, sameKey, type Cell } from '@kdi/primitives';
 
 export interface RandomCellsOptions {
   readonly cells: number;
@@ -74,7 +74,7 @@ export function randomCells(rand: () => number, o: RandomCellsOptions): Cell[] {
     }
     out.push({ row: rows[Math.floor(rand() * rows.length)]!, column: randomColumn(rand), timestamp: randomTimestamp(rand), value });
   }
-  out.sort(compareKeys);
+  out.sort(compareCellKeys);
   return out.filter((c, i) => i === 0 || !sameKey(c, out[i - 1]!));
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../util/crc32c.js';
+import { crc32c } from '@kdi/primitives';
 import { encodeRecord, findNextValidRecord, parseRecord, RECORD_HEADER_BYTES, recordSize } from './log-format.js';
 
 function encode(records: { segmentId: number; seq: number; payload: Uint8Array }[]): Uint8Array {

@@ -17,13 +17,12 @@
 // Ids and seqs are written as u64 but must be safe integers (< 2^53).
 // All-zero bytes never parse (the CRC of zeros is not zero), so a zero-filled
 // tail reads as torn.
-import { crc32c } from '../util/crc32c.js';
+import { crc32c, readU64, writeU64 } from '@kdi/primitives';
+import { blockCrc32c } from '../util/block-checksum.js';
 
 export const RECORD_HEADER_BYTES = 24;
 /** Largest payload one record may carry. */
 export const MAX_RECORD_PAYLOAD = 256 * 1024 * 1024;
-
-const TWO_32 = 0x1_0000_0000;
 
 /** Encoded size of a record with a `payloadLength`-byte payload. */
 export function recordSize(payloadLength: number): number {
@@ -44,8 +43,8 @@ export function encodeRecord(
 ): number {
   const end = offset + RECORD_HEADER_BYTES + payload.length;
   view.setUint32(offset, payload.length, true);
-  setU64(view, offset + 8, segmentId);
-  setU64(view, offset + 16, seq);
+  writeU64(buf, offset + 8, segmentId);
+  writeU64(buf, offset + 16, seq);
   buf.set(payload, offset + RECORD_HEADER_BYTES);
   view.setUint32(offset + 4, recordCrc(buf, offset, end), true);
   return end;
@@ -69,9 +68,9 @@ export function parseRecord(buf: Uint8Array, view: DataView, offset: number, siz
   if (end > size) return { kind: 'incomplete', reason: `record of length ${len} runs past the end of the file` };
   const stored = view.getUint32(offset + 4, true);
   if (recordCrc(buf, offset, end) !== stored) return { kind: 'bad', reason: 'checksum mismatch' };
-  const id = getU64(view, offset + 8);
+  const id = readU64(buf, offset + 8);
   if (id !== segmentId) return { kind: 'bad', reason: `record names segment ${id}, not ${segmentId}` };
-  const seq = getU64(view, offset + 16);
+  const seq = readU64(buf, offset + 16);
   if (seq === undefined) return { kind: 'bad', reason: 'sequence number beyond 2^53' };
   return { kind: 'ok', seq, payloadStart: offset + RECORD_HEADER_BYTES, end };
 }
@@ -84,7 +83,7 @@ export function parseRecord(buf: Uint8Array, view: DataView, offset: number, siz
 export function findNextValidRecord(buf: Uint8Array, view: DataView, from: number, size: number, segmentId: number): number {
   const hay = Buffer.from(buf.buffer, buf.byteOffset, size);
   const needle = Buffer.alloc(8);
-  setU64(new DataView(needle.buffer, needle.byteOffset, 8), 0, segmentId);
+  writeU64(needle, 0, segmentId);
   for (let at = hay.indexOf(needle, from + 1 + 8); at >= 0; at = hay.indexOf(needle, at + 1)) {
     const start = at - 8;
     if (parseRecord(buf, view, start, size, segmentId).kind === 'ok') return start;
@@ -93,17 +92,5 @@ export function findNextValidRecord(buf: Uint8Array, view: DataView, from: numbe
 }
 
 function recordCrc(buf: Uint8Array, offset: number, end: number): number {
-  return crc32c(buf, crc32c(buf, 0, offset, offset + 4), offset + 8, end);
-}
-
-function setU64(view: DataView, offset: number, value: number): void {
-  view.setUint32(offset, value >>> 0, true);
-  view.setUint32(offset + 4, Math.floor(value / TWO_32), true);
-}
-
-/** The u64 at `offset`, or undefined when it is not a safe integer. */
-function getU64(view: DataView, offset: number): number | undefined {
-  const hi = view.getUint32(offset + 4, true);
-  if (hi > 0x1f_ffff) return undefined;
-  return hi * TWO_32 + view.getUint32(offset, true);
+  return blockCrc32c(buf, crc32c(buf, 0, offset, offset + 4), offset + 8, end);
 }

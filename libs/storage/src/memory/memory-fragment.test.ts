@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Cell, compareKeys } from '../cell.js';
+import { compareCellKeys, type Cell } from '@kdi/primitives';
 import { MemoryCursor } from '../merge/memory-cursor.js';
 import { MemoryFragment } from './memory-fragment.js';
 
@@ -29,7 +29,7 @@ describe('MemoryFragment', () => {
       model.set(`${c.row}|${c.column}|${c.timestamp}`, c);
     }
     const got = [...m.cells()];
-    const want = [...model.values()].sort(compareKeys);
+    const want = [...model.values()].sort(compareCellKeys);
     expect(got.length).toBe(want.length);
     expect(m.cellCount).toBe(want.length);
     got.forEach((c, i) => expect(c).toBe(want[i]));

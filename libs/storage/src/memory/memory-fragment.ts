@@ -9,7 +9,7 @@
 // returned, so a scan never repeats or skips a key that existed when it
 // started (new keys before its position are simply not seen).
 
-import { type Cell, cellSize, compareKeys } from '../cell.js';
+import { cellSize, compareCellKeys, type Cell } from '@kdi/primitives';
 
 const CHUNK_MAX = 512;
 
@@ -55,7 +55,7 @@ export class MemoryFragment {
     let ci = chunks.length - 1;
     let chunk = chunks[ci]!;
     const last = chunk[chunk.length - 1];
-    if (last === undefined || compareKeys(cell, last) > 0) {
+    if (last === undefined || compareCellKeys(cell, last) > 0) {
       chunk.push(cell); // fast path: append in key order
       this.added(cell, ci);
       return;
@@ -64,7 +64,7 @@ export class MemoryFragment {
     chunk = chunks[ci]!;
     const pos = lowerBound(chunk, cell);
     const at = chunk[pos];
-    if (at !== undefined && compareKeys(at, cell) === 0) {
+    if (at !== undefined && compareCellKeys(at, cell) === 0) {
       this._bytes += cellSize(cell) - cellSize(at);
       chunk[pos] = cell;
       return;
@@ -91,7 +91,7 @@ export class MemoryFragment {
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       const first = chunks[mid]![0]!;
-      if (compareKeys(first, key) <= 0) lo = mid;
+      if (compareCellKeys(first, key) <= 0) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -174,7 +174,7 @@ function lowerBound(chunk: Cell[], key: Cell): number {
   let hi = chunk.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compareKeys(chunk[mid]!, key) < 0) lo = mid + 1;
+    if (compareCellKeys(chunk[mid]!, key) < 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

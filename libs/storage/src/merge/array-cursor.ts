@@ -1,4 +1,4 @@
-import { type Cell, compareKeys } from '../cell.js';
+import { compareCellKeys, type Cell } from '@kdi/primitives';
 import type { Cursor } from './cursor.js';
 
 /** Cursor over an array of cells already in key order (no duplicates). */
@@ -19,7 +19,7 @@ export class ArrayCursor implements Cursor {
     let hi = this.cells.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (compareKeys(this.cells[mid]!, key) < 0) lo = mid + 1;
+      if (compareCellKeys(this.cells[mid]!, key) < 0) lo = mid + 1;
       else hi = mid;
     }
     this.i = lo;

@@ -3,7 +3,7 @@
 // merge loop runs synchronously through cached blocks and memory and pays
 // for an await only at a block boundary.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 
 export interface Cursor {
   /** The current cell, or undefined at the end. */

@@ -1,4 +1,4 @@
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import type { DecodedBlock, FragmentReader } from '../fragment/fragment-reader.js';
 import type { Cursor } from './cursor.js';
 

@@ -1,4 +1,4 @@
-import { type Cell, compareKeys } from '../cell.js';
+import { compareCellKeys, type Cell } from '@kdi/primitives';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
 import type { Cursor } from './cursor.js';
 
@@ -25,7 +25,7 @@ export class MemoryCursor implements Cursor {
       this.version = this.fragment.version;
       [this.ci, this.i] = this.fragment.seek(current);
       const at = this.fragment.at(this.ci, this.i);
-      if (at !== undefined && compareKeys(at, current) === 0) [this.ci, this.i] = this.fragment.step(this.ci, this.i);
+      if (at !== undefined && compareCellKeys(at, current) === 0) [this.ci, this.i] = this.fragment.step(this.ci, this.i);
     } else {
       [this.ci, this.i] = this.fragment.step(this.ci, this.i);
     }

@@ -15,16 +15,16 @@
 // (row, column) so history and purge counts are the same as in one pass,
 // and nothing at or before the key is returned again.
 
-import { type Cell, cellSize, compareBytes, compareKeys } from '../cell.js';
+import { aboveLowerBound, belowUpperBound, cellSize, compareBytes, compareCellKeys, intersectIntervals, type Cell, type Interval } from '@kdi/primitives';
 import type { FragmentReader } from '../fragment/fragment-reader.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
 import { rowSuccessorKey, seekKey } from '../memory/memory-fragment.js';
 import type { PurgeTest } from '../purge/purge-policy.js';
-import { aboveLower, belowUpper, type CompiledScanSpec, type Interval, matchesColumn, matchesTime } from '../scan/scan-spec.js';
+import { type CompiledScanSpec, matchesColumn, matchesTime } from '../scan/scan-spec.js';
 import type { Cursor } from './cursor.js';
 import { DiskCursor } from './disk-cursor.js';
 import { MemoryCursor } from './memory-cursor.js';
-import { intersect, rangeAsInterval, type RowRange } from './row-range.js';
+import { rangeAsInterval, type RowRange } from './row-range.js';
 
 export type ScanSource = { readonly memory: MemoryFragment } | { readonly disk: FragmentReader };
 
@@ -67,7 +67,7 @@ export class MergedScan {
     const wanted = opts.spec.rows ?? [{}];
     this.intervals = [];
     for (const w of wanted) {
-      const x = intersect(w, tablet);
+      const x = intersectIntervals(w, tablet);
       if (x) this.intervals.push(x);
     }
     this.after = opts.after;
@@ -92,10 +92,10 @@ export class MergedScan {
     let start: Cell | undefined;
     if (after) {
       // Skip intervals wholly before the resume key's row.
-      while (this.intervals[this.iv] && !belowUpper(after.row, this.intervals[this.iv]!, compareBytes)) this.iv++;
+      while (this.intervals[this.iv] && !belowUpperBound(after.row, this.intervals[this.iv]!, compareBytes)) this.iv++;
       start = seekKey(after.row, after.column);
       const iv = this.intervals[this.iv];
-      if (iv && !aboveLower(after.row, iv, compareBytes)) start = startKey(iv);
+      if (iv && !aboveLowerBound(after.row, iv, compareBytes)) start = startKey(iv);
     } else if (this.intervals[0]) {
       start = startKey(this.intervals[0]);
     }
@@ -130,7 +130,7 @@ export class MergedScan {
     let best: Cell | undefined;
     for (const c of cursors) {
       const cell = c.cell;
-      if (cell !== undefined && (best === undefined || compareKeys(cell, best) < 0)) best = cell;
+      if (cell !== undefined && (best === undefined || compareCellKeys(cell, best) < 0)) best = cell;
     }
     return best;
   }
@@ -145,7 +145,7 @@ export class MergedScan {
     let waits: Promise<void>[] | undefined;
     for (const c of cursors) {
       const cell = c.cell;
-      if (cell !== undefined && (cell === best || compareKeys(cell, best) === 0)) {
+      if (cell !== undefined && (cell === best || compareCellKeys(cell, best) === 0)) {
         const p = c.next();
         if (p) (waits ??= []).push(p);
       }
@@ -168,14 +168,14 @@ export class MergedScan {
       if (moving) await moving;
       // Row intervals: move to the interval holding this row, seeking over gaps.
       let iv = this.intervals[this.iv]!;
-      if (!belowUpper(c.row, iv, compareBytes)) {
+      if (!belowUpperBound(c.row, iv, compareBytes)) {
         do iv = this.intervals[++this.iv]!;
-        while (iv && !belowUpper(c.row, iv, compareBytes));
+        while (iv && !belowUpperBound(c.row, iv, compareBytes));
         if (!iv) {
           this.done = true;
           break;
         }
-        if (!aboveLower(c.row, iv, compareBytes)) {
+        if (!aboveLowerBound(c.row, iv, compareBytes)) {
           await this.seekAll(startKey(iv));
           continue;
         }
@@ -196,7 +196,7 @@ export class MergedScan {
       const h = this.historyIndex++;
       if (history !== undefined && (history > 0 ? h >= history : h < -history)) continue;
       if (this.after) {
-        if (compareKeys(c, this.after) <= 0) continue;
+        if (compareCellKeys(c, this.after) <= 0) continue;
         this.after = undefined;
       }
       out.push(c);

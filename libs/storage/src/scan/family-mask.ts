@@ -4,7 +4,7 @@
 // is the fragment format's (fragment/family-mask).
 
 import { familyMaskOf } from '../fragment/family-mask.js';
-import type { Interval } from './scan-spec.js';
+import type { Interval } from '@kdi/primitives';
 
 const COLON = 0x3a;
 

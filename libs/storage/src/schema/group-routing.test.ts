@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Interval } from '../scan/scan-spec.js';
+import type { Interval } from '@kdi/primitives';
 import { compileFamilyFilter } from './family-filter.js';
 import { GroupRouting } from './group-routing.js';
 

@@ -4,7 +4,7 @@
 // family filter for fragment builds. Routing: the group naming the family,
 // else the wildcard group, else none.
 
-import type { Interval } from '../scan/scan-spec.js';
+import type { Interval } from '@kdi/primitives';
 import { familyOfColumnRange } from '../scan/family-mask.js';
 import { type FamilyFilterSpec, familyKeyOfColumn, familyKeyOfName } from './family-filter.js';
 import type { LocalityGroupSpec } from './locality-group.js';

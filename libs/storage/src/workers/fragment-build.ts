@@ -8,7 +8,7 @@
 // A task builds one (tablet, locality group) fragment: the group's codec,
 // block size, purge policy and family filter travel with it.
 
-import type { Cell } from '../cell.js';
+import type { Cell } from '@kdi/primitives';
 import { codecById } from '../codec/codec-registry.js';
 import { mergeIntoWriter } from '../compaction/merge-fragments.js';
 import { decodeLogBatch } from '../engine/log-batch.js';

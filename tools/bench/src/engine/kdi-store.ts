@@ -3,7 +3,7 @@
 // budget. Background errors (serialization, compaction) fail the benchmark
 // at the next operation rather than being lost.
 import { BlockCache, Engine, lz4Codec, NodeFileSystem } from '@kdi/storage';
-import type { Cell } from '@kdi/storage';
+import type { Cell } from '@kdi/primitives';
 import type { Entry } from './dataset.js';
 import type { ScanTotals, Store, StoreKind } from './store.js';
 import { CACHE_BYTES, MEMORY_BUDGET_BYTES } from './budgets.js';

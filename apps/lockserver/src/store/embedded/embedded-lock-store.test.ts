@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LockStoreLimits } from '../lock-store.js';
-import { ManualStoreClock } from '../store-clock.js';
+import { ManualClock } from '@kdi/primitives';
 import { expectKdiError } from '../store-conformance.js';
 import { EmbeddedLockStore } from './embedded-lock-store.js';
 
@@ -16,7 +16,7 @@ const NO_SWEEP = 1_000_000_000;
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 let dataDir: string;
-let clock: ManualStoreClock;
+let clock: ManualClock;
 const stores: EmbeddedLockStore[] = [];
 async function open(opts: { limits?: Partial<LockStoreLimits>; revisionReserve?: number; sweepIntervalMs?: number; realClock?: boolean } = {}) {
   const store = await EmbeddedLockStore.open({
@@ -35,7 +35,7 @@ const acquire = (store: EmbeddedLockStore, sessionId: string, path: string, mode
 
 beforeEach(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'kdi-embedded-'));
-  clock = new ManualStoreClock();
+  clock = new ManualClock();
 });
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
@@ -145,7 +145,7 @@ describe('EmbeddedLockStore on a manual clock', () => {
         await store.release(s.sessionId, '/lock');
       }
       await store.close();
-      clock.setWall(clock.wallMs() - 3_600_000);
+      clock.setWall(clock.wallMicros() - 3_600_000_000);
     }
     const last = await open({ revisionReserve: 10 });
     expect((await last.status()).revision).toBeGreaterThan(Math.max(...seen));

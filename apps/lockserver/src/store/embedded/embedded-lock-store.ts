@@ -31,7 +31,7 @@ import {
   type StoredFile,
   type StoreStatus,
 } from '../lock-store.js';
-import { SYSTEM_STORE_CLOCK, type StoreClock } from '../store-clock.js';
+import { systemClock, type Clock } from '@kdi/primitives';
 import { ChangeWaiters } from './change-waiters.js';
 import { LockStateMachine } from './lock-state-machine.js';
 import { NODE_STATE_FILE_SYSTEM, type StateFileSystem } from './state-file-system.js';
@@ -40,7 +40,7 @@ import { readStateFile, removeUnfinishedWrite, writeStateFile } from './state-fi
 export interface EmbeddedLockStoreOptions {
   readonly dataDir: string;
   readonly limits?: Partial<LockStoreLimits>;
-  readonly clock?: StoreClock;
+  readonly clock?: Clock;
   readonly fileSystem?: StateFileSystem;
   /** How often the sweeper expires sessions; default minTtlMs / 4 within [10 ms, 500 ms]. */
   readonly sweepIntervalMs?: number;
@@ -73,13 +73,13 @@ export class EmbeddedLockStore implements LockStore {
   /** Opens (creating if needed) the store on `dataDir`; DATA_CORRUPTION when its state file is unreadable. */
   static async open(opts: EmbeddedLockStoreOptions): Promise<EmbeddedLockStore> {
     const limits = checkedLimits({ ...DEFAULT_LOCK_STORE_LIMITS, ...opts.limits });
-    const clock = opts.clock ?? SYSTEM_STORE_CLOCK;
+    const clock = opts.clock ?? systemClock;
     const fs = opts.fileSystem ?? NODE_STATE_FILE_SYSTEM;
     const dataDir = opts.dataDir;
     fs.makeDirectory(dataDir);
     removeUnfinishedWrite(fs, dataDir);
     const stored = readStateFile(fs, dataDir);
-    const firstRevision = Math.max(stored ? stored.revision + 1 : 0, Math.floor(clock.wallMs() * 1000));
+    const firstRevision = Math.max(stored ? stored.revision + 1 : 0, Math.floor(clock.wallMicros()));
     if (!Number.isSafeInteger(firstRevision)) throw new KdiError('INTERNAL', `the revision counter would start at ${firstRevision}, beyond safe integers`);
     const files = stored?.files ?? [];
     const revisionReserve = opts.revisionReserve ?? DEFAULT_REVISION_RESERVE;

@@ -24,7 +24,7 @@
 
 import { KdiError, type LockMode, type Sequencer, type WatchEventType } from '@kdi/protocol';
 import type { AcquireOutcome, ChildEntry, EventBatch, LockStoreLimits, Read, SessionGrant, StoredFile } from '../lock-store.js';
-import type { StoreClock } from '../store-clock.js';
+import type { Clock } from '@kdi/primitives';
 import { EventLog } from './event-log.js';
 import { checkedContents, checkedPath, FileTable, lockModeOf, storedFile, type FileEntry } from './file-table.js';
 import { sessionGrant, SessionTable, type Session } from './session-table.js';
@@ -32,7 +32,7 @@ import { StateWriteError, type PersistedFile, type PersistedState } from './stat
 
 export interface LockStateMachineOptions {
   readonly limits: LockStoreLimits;
-  readonly clock: StoreClock;
+  readonly clock: Clock;
   /** The counter's value at start: events of this incarnation get higher revisions. */
   readonly firstRevision: number;
   /** The revision ceiling already recorded in the state file (≥ firstRevision). */
@@ -51,7 +51,7 @@ const MODES: readonly string[] = ['exclusive', 'shared'];
 
 export class LockStateMachine {
   private readonly limits: LockStoreLimits;
-  private readonly clock: StoreClock;
+  private readonly clock: Clock;
   private readonly persist: (state: PersistedState) => void;
   private readonly safeModeUntil: number;
   private readonly files = new FileTable();

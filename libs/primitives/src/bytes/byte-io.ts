@@ -1,11 +1,23 @@
-// Little-endian integers and LEB128 varints for the fragment encoders.
-// Numbers stay JS numbers: every value the format stores (lengths, offsets,
-// counts, timestamps) is a safe integer, and int64 fields are written as
-// two 32-bit halves so no BigInt is created on the hot paths.
+// Little-endian integers and unsigned LEB128 varints: the building blocks
+// of the fragment format, the log record and the binary cell block.
+// Numbers stay JS numbers: every value those formats store (lengths,
+// offsets, counts, timestamps) is a safe integer, and 64-bit fields are
+// written as two 32-bit halves so no BigInt is created on the hot paths.
 
 export const TWO_POW_32 = 4294967296;
 
-/** Writes a non-negative safe integer as an unsigned LEB128 varint; returns the next position. */
+/** Bytes an unsigned LEB128 varint of the non-negative safe integer `n` takes. */
+export function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x20_0000) return 3;
+  if (n < 0x1000_0000) return 4;
+  let size = 5;
+  for (let limit = 0x8_0000_0000; n >= limit; limit *= 0x80) size++;
+  return size;
+}
+
+/** Writes a non-negative safe integer as an unsigned LEB128 varint (shortest form); returns the next position. */
 export function writeVarint(b: Uint8Array, p: number, n: number): number {
   while (n >= 0x80) {
     // `n & 0x7f` only reads the low bits, which ToInt32 keeps exactly.
@@ -24,6 +36,18 @@ export function writeI64(b: Uint8Array, p: number, n: number): number {
   return p + 8;
 }
 
+/** Writes a non-negative safe integer as uint64 little-endian; returns the next position. */
+export function writeU64(b: Uint8Array, p: number, n: number): number {
+  return writeI64(b, p, n);
+}
+
+/** The uint64 little-endian at p, or undefined when it is not a safe integer. */
+export function readU64(b: Uint8Array, p: number): number | undefined {
+  const hi = readU32(b, p + 4);
+  if (hi > 0x1f_ffff) return undefined;
+  return hi * TWO_POW_32 + readU32(b, p);
+}
+
 export function writeU32(b: Uint8Array, p: number, n: number): void {
   b[p] = n;
   b[p + 1] = n >>> 8;
@@ -40,7 +64,44 @@ export function readI64(b: Uint8Array, p: number): number {
   return (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * TWO_POW_32 + readU32(b, p);
 }
 
-/** A growable output buffer for the cold encoders (index, bloom, footer). */
+/** Where readVarint leaves a decoded value and the position after it. */
+export interface VarintRead {
+  value: number;
+  next: number;
+}
+
+/**
+ * How a varint read ended: 'ok'; 'not-shortest' (decoded, but a shorter
+ * encoding exists: strict formats refuse it); 'truncated' (runs past
+ * `end`); 'too-long' (more than `maxBytes` bytes).
+ */
+export type VarintStatus = 'ok' | 'not-shortest' | 'truncated' | 'too-long';
+
+/**
+ * Decodes the unsigned LEB128 varint at b[p], which must end before `end`
+ * and take at most `maxBytes` bytes (at most 8: values up to 2^56, exact up
+ * to 2^53; callers check their own range). On 'ok' and 'not-shortest' sets
+ * out.value and out.next. The slow path: hot decoders read one-byte
+ * varints inline and call this for the rest.
+ */
+export function readVarint(b: Uint8Array, p: number, end: number, maxBytes: number, out: VarintRead): VarintStatus {
+  let value = 0;
+  let scale = 1;
+  for (let k = 0; k < maxBytes; k++) {
+    if (p + k >= end) return 'truncated';
+    const byte = b[p + k]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      out.value = value;
+      out.next = p + k + 1;
+      return byte === 0 && k > 0 ? 'not-shortest' : 'ok';
+    }
+    scale *= 0x80;
+  }
+  return 'too-long';
+}
+
+/** A growable output buffer for cold encoders (index, bloom, footer). */
 export class ByteWriter {
   private buf: Uint8Array;
   private pos = 0;
@@ -105,7 +166,7 @@ export class ByteWriter {
 }
 
 /**
- * A bounds-checked reader for the cold decoders. Every read past the end,
+ * A bounds-checked reader for cold decoders. Every read past the end,
  * or a varint longer than a safe integer, sets `ok` to false and returns 0
  * or an empty view, so a decoder checks once at the end instead of at
  * every field.
@@ -113,6 +174,7 @@ export class ByteWriter {
 export class ByteReader {
   pos: number;
   ok = true;
+  private readonly scratch: VarintRead = { value: 0, next: 0 };
 
   constructor(
     private readonly buf: Uint8Array,
@@ -155,18 +217,10 @@ export class ByteReader {
   }
 
   varint(): number {
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 8; i++) {
-      const p = this.take(1);
-      if (p < 0) return 0;
-      const byte = this.buf[p]!;
-      result += (byte & 0x7f) * mul;
-      if (byte < 0x80) {
-        if (result > Number.MAX_SAFE_INTEGER) break;
-        return result;
-      }
-      mul *= 128;
+    const status = this.ok ? readVarint(this.buf, this.pos, this.end, 8, this.scratch) : 'truncated';
+    if ((status === 'ok' || status === 'not-shortest') && this.scratch.value <= Number.MAX_SAFE_INTEGER) {
+      this.pos = this.scratch.next;
+      return this.scratch.value;
     }
     this.ok = false;
     return 0;

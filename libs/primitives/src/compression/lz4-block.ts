@@ -17,11 +17,21 @@
 // literals; no match starts in the last 12 bytes), so strict decoders accept
 // its output. The decoder accepts any block that decodes to exactly the
 // expected size without leaving its bounds; it never reads or writes out of
-// bounds and throws INVALID_ARGUMENT naming the input byte at fault.
+// bounds and throws Lz4FormatError naming the input byte at fault.
 //
 // The uncompressed size is not stored in a block; the caller carries it.
 
-import { KdiError } from '../errors/kdi-error.js';
+/** A block that is not valid LZ4 or does not decode to the expected size. */
+export class Lz4FormatError extends Error {
+  override readonly name = 'Lz4FormatError';
+  constructor(
+    message: string,
+    /** The compressed byte at fault. */
+    readonly compressedOffset: number,
+  ) {
+    super(message);
+  }
+}
 
 const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
@@ -262,8 +272,6 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number): U
   return out;
 }
 
-function malformed(what: string, inputByte: number): KdiError {
-  return new KdiError('INVALID_ARGUMENT', `malformed LZ4 block: ${what} (at compressed byte ${inputByte})`, {
-    details: { compressedOffset: inputByte },
-  });
+function malformed(what: string, inputByte: number): Lz4FormatError {
+  return new Lz4FormatError(`malformed LZ4 block: ${what} (at compressed byte ${inputByte})`, inputByte);
 }

@@ -1,15 +1,25 @@
-// Interval sets as the evaluator and the storage engine want them: sorted,
-// disjoint and non-empty, so membership is a binary search and a scan can
-// seek from one interval to the next. Parsed predicates keep the intervals
-// as written; normalizeIntervals turns them into this form without changing
-// which values they admit.
+// Intervals over an ordered type (bytes for rows and columns, numbers for
+// timestamps): the shape of the predicate language's sets (DESIGN §3) and of
+// the engine's scan spec. normalizeIntervals turns a union as written into
+// the form the evaluator and the engine want — sorted, disjoint and
+// non-empty — so membership is a binary search and a scan can seek from one
+// interval to the next.
 
-import { compareBytes } from '../cells/cell-order.js';
-import type { Bound, Interval } from './predicate.js';
+import { compareBytes } from '../cells/cell.js';
+
+export interface Bound<T> {
+  readonly value: T;
+  readonly inclusive: boolean;
+}
+
+/** A missing bound is unbounded on that side. */
+export interface Interval<T> {
+  readonly lower?: Bound<T>;
+  readonly upper?: Bound<T>;
+}
 
 /** A total order: negative, zero or positive like Array.prototype.sort's comparator. */
 export type Compare<T> = (a: T, b: T) => number;
-
 
 /** Numeric order, the order of time bounds (ascending, unlike cell order). */
 export function compareNumbers(a: number, b: number): number {
@@ -47,6 +57,32 @@ export function normalizeIntervals<T>(intervals: readonly Interval<T>[], compare
 /** Whether `value` lies in `interval`. */
 export function intervalContains<T>(interval: Interval<T>, value: T, compare: Compare<T>): boolean {
   return aboveLower(value, interval.lower, compare) && belowUpper(value, interval.upper, compare);
+}
+
+/** Whether `value` is not below `interval`'s lower bound. */
+export function aboveLowerBound<T>(value: T, interval: Interval<T>, compare: Compare<T>): boolean {
+  return aboveLower(value, interval.lower, compare);
+}
+
+/** Whether `value` is not above `interval`'s upper bound. */
+export function belowUpperBound<T>(value: T, interval: Interval<T>, compare: Compare<T>): boolean {
+  return belowUpper(value, interval.upper, compare);
+}
+
+/** Whether `interval` admits no value. */
+export function isEmptyInterval<T>(interval: Interval<T>, compare: Compare<T>): boolean {
+  return isEmpty(interval, compare);
+}
+
+/** The intersection of two intervals, or undefined when it is empty. Bytes use `compareBytes` by default. */
+export function intersectIntervals(a: Interval<Uint8Array>, b: Interval<Uint8Array>): Interval<Uint8Array> | undefined;
+export function intersectIntervals<T>(a: Interval<T>, b: Interval<T>, compare: Compare<T>): Interval<T> | undefined;
+export function intersectIntervals<T>(a: Interval<T>, b: Interval<T>, compare?: Compare<T>): Interval<T> | undefined {
+  const cmp = compare ?? (compareBytes as unknown as Compare<T>);
+  const lower = maxLower(a.lower, b.lower, cmp);
+  const upper = minUpper(a.upper, b.upper, cmp);
+  const result = withBounds(lower, upper);
+  return isEmpty(result, cmp) ? undefined : result;
 }
 
 /**
@@ -99,6 +135,24 @@ function reaches<T>(upper: Bound<T> | undefined, lower: Bound<T> | undefined, co
   if (upper === undefined || lower === undefined) return true;
   const c = compare(lower.value, upper.value);
   return c < 0 || (c === 0 && (upper.inclusive || lower.inclusive));
+}
+
+/** The tighter of two lower bounds (at equal values the exclusive one). */
+function maxLower<T>(a: Bound<T> | undefined, b: Bound<T> | undefined, compare: Compare<T>): Bound<T> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const c = compare(a.value, b.value);
+  if (c !== 0) return c > 0 ? a : b;
+  return a.inclusive ? b : a;
+}
+
+/** The tighter of two upper bounds (at equal values the exclusive one). */
+function minUpper<T>(a: Bound<T> | undefined, b: Bound<T> | undefined, compare: Compare<T>): Bound<T> | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const c = compare(a.value, b.value);
+  if (c !== 0) return c < 0 ? a : b;
+  return a.inclusive ? b : a;
 }
 
 function maxUpper<T>(a: Bound<T> | undefined, b: Bound<T> | undefined, compare: Compare<T>): Bound<T> | undefined {

@@ -1,13 +1,16 @@
 import fc from 'fast-check';
-import { compareBytes } from '../cells/cell-order.js';
 import { describe, expect, it } from 'vitest';
+import { compareBytes } from '../cells/cell.js';
 import {
   compareNumbers,
+  intersectIntervals,
   intervalContains,
+  isEmptyInterval,
   normalizedSetContains,
   normalizeIntervals,
-} from './interval-set.js';
-import type { Bound, Interval } from './predicate.js';
+  type Bound,
+  type Interval,
+} from './intervals.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const incl = <T>(value: T) => ({ value, inclusive: true });
@@ -139,5 +142,61 @@ describe('normalizeIntervals properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('intersectIntervals', () => {
+  it('admits exactly the values both intervals admit, undefined when none', () => {
+    fc.assert(
+      fc.property(interval(smallBytes), interval(smallBytes), fc.array(smallBytes, { maxLength: 8 }), (a, c, values) => {
+        const both = intersectIntervals(a, c);
+        const expectEmpty = isEmptyInterval(a, compareBytes) || isEmptyInterval(c, compareBytes);
+        if (both === undefined) {
+          for (const v of values) expect(intervalContains(a, v, compareBytes) && intervalContains(c, v, compareBytes)).toBe(false);
+        } else {
+          expect(isEmptyInterval(both, compareBytes)).toBe(false);
+          for (const v of values) {
+            expect(intervalContains(both, v, compareBytes)).toBe(intervalContains(a, v, compareBytes) && intervalContains(c, v, compareBytes));
+          }
+        }
+        if (expectEmpty) expect(both).toBeUndefined();
+      }),
+    );
+  });
+
+  it('keeps the exclusive bound where two bounds meet at one value', () => {
+    const ab = intersectIntervals({ lower: incl(b('a')), upper: incl(b('m')) }, { lower: excl(b('a')), upper: excl(b('m')) });
+    expect(ab).toStrictEqual({ lower: excl(b('a')), upper: excl(b('m')) });
+    expect(intersectIntervals({ upper: excl(b('c')) }, { lower: incl(b('c')) })).toBeUndefined();
+    expect(intersectIntervals({ upper: incl(b('c')) }, { lower: incl(b('c')) })).toStrictEqual({ lower: incl(b('c')), upper: incl(b('c')) });
+    expect(intersectIntervals({}, {})).toStrictEqual({});
+  });
+});
+
+const num = compareNumbers;
+const iv = (lo?: [number, boolean], hi?: [number, boolean]): Interval<number> => ({
+  ...(lo ? { lower: { value: lo[0], inclusive: lo[1] } } : {}),
+  ...(hi ? { upper: { value: hi[0], inclusive: hi[1] } } : {}),
+});
+
+describe('normalizeIntervals on numbers', () => {
+  it('sorts, merges overlapping and touching intervals, drops empty ones', () => {
+    expect(normalizeIntervals([iv([5, true], [9, false]), iv([1, true], [3, true]), iv([3, false], [4, true])], num)).toEqual([
+      iv([1, true], [4, true]),
+      iv([5, true], [9, false]),
+    ]);
+    // [1,3) and (3,5] leave a hole at 3.
+    expect(normalizeIntervals([iv([1, true], [3, false]), iv([3, false], [5, true])], num)).toHaveLength(2);
+    expect(normalizeIntervals([iv([3, true], [3, false]), iv([4, true], [2, true])], num)).toEqual([]);
+    expect(normalizeIntervals([iv(undefined, [2, true]), iv([1, true])], num)).toEqual([{}]);
+  });
+
+  it('membership agrees with the raw union for every point', () => {
+    const raw = [iv([2, false], [6, true]), iv([8, true], [8, true]), iv([10, true])];
+    const set = normalizeIntervals(raw, num);
+    for (let x = 0; x < 14; x++) {
+      const want = raw.some((i) => (!i.lower || x > i.lower.value || (x === i.lower.value && i.lower.inclusive)) && (!i.upper || x < i.upper.value || (x === i.upper.value && i.upper.inclusive)));
+      expect(normalizedSetContains(set, x, num)).toBe(want);
+    }
   });
 });
