@@ -26,14 +26,17 @@ interface Slot {
 /**
  * The worker script: the compiled JS next to this file, or — when running
  * from TypeScript sources (tests, benchmarks) — the .ts file loaded through
- * tsx, registered inside the worker before the import.
+ * tsx, registered inside the worker before the import, with the
+ * `kdi-source` condition so that @kdi/* packages resolve to their sources
+ * too (their dist/ may not be built).
  */
 function startWorker(): Worker {
   const js = new URL('./fragment-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(js))) return new Worker(js);
   const ts = new URL('./fragment-worker.ts', import.meta.url).href;
   const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(boot, { eval: true });
+  const execArgv = process.execArgv.some((a) => a.includes('kdi-source')) ? process.execArgv : [...process.execArgv, '--conditions=kdi-source'];
+  return new Worker(boot, { eval: true, execArgv });
 }
 
 export class FragmentWorkerPool {
