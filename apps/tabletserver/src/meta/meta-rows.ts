@@ -24,7 +24,7 @@
 //   schema:            JSON of the table schema (locality groups)
 //   state:             'active' | 'deleting'
 
-export const META_TABLE = 'META';
+export { META_TABLE } from '../tablets/tablet-meta.js';
 const TABLE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const SPACE = 0x20;
 const BANG = 0x21;

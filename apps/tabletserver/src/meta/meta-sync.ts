@@ -21,40 +21,19 @@
 // until then the engine keeps their data (the log floor stays).
 
 import { type LockClient } from '@kdi/client-sdk';
-import { isKdiError, KdiError, type TableSchema } from '@kdi/protocol';
-import type { Engine, FragmentLists } from '@kdi/storage';
+import { isKdiError, KdiError } from '@kdi/protocol';
+import type { FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
-import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
+import { assignedTablet, type AssignedTablet, type LoadPlan, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
 import { rangeCovers, rangesOverlap, sameBound, type RowRange } from '../tablets/row-range.js';
 import { META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from './meta-rows.js';
 import { describeTablet, type MetaTable } from './meta-table.js';
 import { readRoot, writeRoot, type RootConfig } from './root-file.js';
 
-/** What a load needs from META: the tablet's bounds, its fragments and logs, its table's schema. */
-export interface LoadPlan {
-  readonly lowerExclusive: Uint8Array | undefined;
-  readonly upperInclusive: Uint8Array | undefined;
-  readonly fragments: Readonly<Record<string, readonly string[]>>;
-  readonly logs: readonly LogRef[];
-  readonly schema: TableSchema | undefined;
-}
-
-/** The entry as META knows it, or undefined for a tablet loaded with its bounds (no assignment). */
-export function assignedTablet(entry: TabletEntry): AssignedTablet | undefined {
-  return entry.epoch === undefined ? undefined : { ...entry, epoch: entry.epoch, logFrom: entry.logFrom ?? 0 };
-}
-
 /** Where a row is served, per META. */
 export interface LocationHint extends TabletLocation {
   readonly state?: TabletConfig['state'];
 }
-
-/** A tablet as META knows it: table, bounds, assignment epoch. */
-export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upperInclusive'> & {
-  readonly epoch: number;
-  /** First segment of this server's log to replay for it (its tenure's start). */
-  readonly logFrom: number;
-};
 
 export interface MetaSyncOptions {
   readonly serverId: string;
@@ -69,17 +48,10 @@ export interface MetaSyncOptions {
   readonly retryIntervalMs?: number;
 }
 
-/** What the publisher needs of the server. */
-export interface PublishHost {
-  readonly engine: Engine;
-  readonly map: TabletMap;
-  /** The master moved the tablet elsewhere: stop serving it. */
-  abandon(id: string, reason: string): void;
-}
-
 const ROOT_RETRIES = 5;
 
-export class MetaSync {
+/** META for this server: tablet lifecycle's port (tablets/tablet-meta.ts), and the publisher. */
+export class MetaSync implements TabletMeta {
   private tail: Promise<unknown> = Promise.resolve();
   private host: PublishHost | undefined;
   private timer: NodeJS.Timeout | undefined;

@@ -23,10 +23,9 @@
 // another one does; meta-router.ts picks one per call.
 
 import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema } from '@kdi/protocol';
-import { engineReader, readTablePage } from '../scan/table-scan.js';
+import { engineReader, readTablePage, type TableScanHost } from '../scan/table-scan.js';
 import { sameBound } from '../tablets/row-range.js';
 import type { ScanPosition } from '../scan/scan-position.js';
-import type { TabletServer } from '../tablets/tablet-server.js';
 import {
   META_TABLE,
   parseMetaRow,
@@ -222,15 +221,20 @@ function single(row: Uint8Array): Interval<Uint8Array> {
 const PAGE_CELLS = 10_000;
 const PAGE_BYTES = 8 * 1024 * 1024;
 
+/** What META's local rows need of the server that may serve the META tablet (the TabletServer is one). */
+export interface LocalTableServer extends TableScanHost {
+  apply(table: string, cells: readonly MetaCell[], opts: { commitMaxTxn?: number | undefined; waitForSync: boolean }): Promise<number>;
+}
+
 /** META's rows on this server (it serves the META tablet). */
 export class LocalMetaRows implements MetaRows {
   constructor(
     /** The server (a function: the server is built after its META access). */
-    private readonly serverOf: () => TabletServer,
+    private readonly serverOf: () => LocalTableServer,
     private readonly opts: { readonly waitForSync?: boolean } = {},
   ) {}
 
-  private get server(): TabletServer {
+  private get server(): LocalTableServer {
     return this.serverOf();
   }
 
@@ -268,7 +272,7 @@ export class LocalMetaRows implements MetaRows {
 
 /** A MetaTable over an in-process TabletServer that serves the META table. */
 export class LocalMetaTable extends MetaTableClient {
-  constructor(server: TabletServer, opts: { readonly waitForSync?: boolean } = {}) {
+  constructor(server: LocalTableServer, opts: { readonly waitForSync?: boolean } = {}) {
     super(new LocalMetaRows(() => server, opts));
   }
 }

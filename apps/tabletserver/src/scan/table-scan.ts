@@ -19,11 +19,10 @@
 
 import type { Cell, Interval, Predicate } from '@kdi/protocol';
 import { cellSize } from '@kdi/primitives';
-import { isStorageError, type ScanSpec } from '@kdi/storage';
+import { isStorageError, type Engine, type ScanSpec } from '@kdi/storage';
 import { rangeContains } from '../tablets/row-range.js';
 import { fromStorageError } from '../tablets/storage-errors.js';
-import type { TabletEntry } from '../tablets/tablet-map.js';
-import type { TabletServer } from '../tablets/tablet-server.js';
+import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
 import { wrongTablet } from '../tablets/write-check.js';
 import { nextStart, rowsAbove, rowToLocate, type ScanPosition, type StartBound } from './scan-position.js';
 
@@ -53,6 +52,16 @@ export interface TabletKeyAfter {
   readonly timestamp: number;
 }
 
+/** What a table scan needs of the server (the TabletServer is one). */
+export interface TableScanHost {
+  readonly engine: Pick<Engine, 'scan'>;
+  readonly map: TabletMap;
+  /** The latest txn visible to scans. */
+  readonly currentTxn: number;
+  checkOpen(): void;
+  wrongTabletContext(): { serverId: string };
+}
+
 /** Reads the next cells of one tablet: a fresh engine scan per page, or a scanner held between pages. */
 export interface TabletReader {
   read(
@@ -65,14 +74,14 @@ export interface TabletReader {
 }
 
 /** The stateless reader: one engine scan per tablet per page. */
-export function engineReader(server: TabletServer): TabletReader {
+export function engineReader(server: Pick<TableScanHost, 'engine'>): TabletReader {
   return {
     read: (entry, spec, after, maxCells, maxBytes) => server.engine.scan(entry.id, spec, { after, maxCells, maxBytes }),
   };
 }
 
 /** The tablet (any state) holding the scan's next wanted rows, and the one row that names them. */
-export function locateStart(server: TabletServer, table: string, start: StartBound): { row: Uint8Array; entry: TabletEntry | undefined } {
+export function locateStart(server: Pick<TableScanHost, 'map'>, table: string, start: StartBound): { row: Uint8Array; entry: TabletEntry | undefined } {
   const row = rowToLocate(start);
   const entry = start === 'first' || start.inclusive ? server.map.containing(table, row) : server.map.holdingRowsAfter(table, start.value);
   return { row, entry };
@@ -81,7 +90,7 @@ export function locateStart(server: TabletServer, table: string, start: StartBou
 /** How often a page re-resolves a tablet that vanished (split, unloaded) between lookup and read. */
 const MAX_RELOCATES = 3;
 
-export async function readTablePage(server: TabletServer, req: TablePageRequest, reader: TabletReader): Promise<TablePage> {
+export async function readTablePage(server: TableScanHost, req: TablePageRequest, reader: TabletReader): Promise<TablePage> {
   server.checkOpen();
   const { table } = req;
   const cells: Cell[] = [];

@@ -9,8 +9,19 @@
 // Checks run on a timer (the engine serializes on its own schedule and
 // does not announce it) and on demand (check()). One check at a time.
 
-import { META_TABLE } from '../meta/meta-rows.js';
-import type { ServerLogger, SplitResult, TabletServer } from './tablet-server.js';
+import type { Engine } from '@kdi/storage';
+import type { TabletMap } from './tablet-map.js';
+import { META_TABLE } from './tablet-meta.js';
+import type { ServerLogger, SplitResult, TabletView } from './tablet-types.js';
+
+/** What automatic splits need of the server. */
+export interface SplitHost {
+  readonly engine: Pick<Engine, 'tabletSizes' | 'approximateMedianRow'>;
+  readonly map: TabletMap;
+  readonly isOpen: boolean;
+  splitTablet(id: string, row: Uint8Array): Promise<SplitResult>;
+  compactTablet(id: string, full: boolean): Promise<TabletView>;
+}
 
 export interface SplitMonitorOptions {
   readonly thresholdBytes: number;
@@ -30,7 +41,7 @@ export class SplitMonitor {
   private stopped = false;
 
   constructor(
-    private readonly server: TabletServer,
+    private readonly server: SplitHost,
     private readonly o: SplitMonitorOptions,
   ) {}
 

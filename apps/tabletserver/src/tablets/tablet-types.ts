@@ -4,7 +4,7 @@
 import type { CellLimits } from '@kdi/protocol';
 import type { TableSchema } from './table-schema.js';
 import type { TabletState } from './tablet-map.js';
-import type { MetaSync } from '../meta/meta-sync.js';
+import type { TabletMeta } from './tablet-meta.js';
 
 export interface ServerLogger {
   info(obj: object, msg: string): void;
@@ -34,11 +34,11 @@ export interface TabletServerOptions {
    */
   readonly lease?: { isLive(): boolean };
   /**
-   * In a cluster: META (meta/meta-sync.ts). Tablets are then loaded from
+   * In a cluster: META (the port in tablet-meta.ts; meta/meta-sync.ts implements it). Tablets are then loaded from
    * their configs in META (with the assignment epoch), and every load,
    * split, unload and change of fragment lists is written there.
    */
-  readonly meta?: MetaSync;
+  readonly meta?: TabletMeta;
 }
 
 export interface LoadTabletRequest {

@@ -16,10 +16,13 @@
 // files by absolute path, and its unserialized writes are replayed
 // read-only from their logs.
 //
-// Where the parts live: tablet-registry.ts (which tablets, row → tablet),
-// fragment-store.ts (open files, who may delete them), write-fragment.ts
-// (one fragment build), compactor.ts, tablet-transfer.ts,
-// engine-scanner.ts, manifest.ts.
+// This file wires the parts and delegates to them: write-path.ts (apply,
+// back-pressure, sync), txn-sequencer.ts (txn numbers, what is visible and
+// durable), publication-api.ts (what META may name), tablet-registry.ts
+// (which tablets, row → tablet), fragment-store.ts (open files, who may
+// delete them), write-fragment.ts (one fragment build), serializer.ts,
+// compactor.ts, tablet-transfer.ts, tablet-reads.ts and engine-scanner.ts,
+// manifest.ts.
 //
 // What is promised:
 //  - apply() resolves after its batch is in the log (durable when
@@ -30,7 +33,7 @@
 //    directory, never handed to another server), no chain lists it and no
 //    open scanner holds it; the manifest never names a file that is not
 //    fully written and synced;
-//  - with `publication` (publication.ts), neither a fragment file nor a log
+//  - with `publication` (publication-api.ts), neither a fragment file nor a log
 //    segment that a tablet config in META may still need is deleted: the
 //    tablet server writes the configs and acknowledges them.
 
@@ -38,7 +41,6 @@ import type { Cell } from '@kdi/primitives';
 import { DEFAULT_PICKER_OPTIONS } from '../compaction/compaction-picker.js';
 import { closed, invalidArgument, isStorageError, notFound } from '../errors.js';
 import { LogWriter } from '../log/log-writer.js';
-import { replayLog } from '../log/log-reader.js';
 import { MemoryFragment } from '../memory/memory-fragment.js';
 import type { LocalityGroupSpec } from '../schema/locality-group.js';
 import type { ScanSpec } from '../scan/scan-spec.js';
@@ -51,13 +53,12 @@ import type { ApplyOptions, EngineOptions, ScanOptions, TabletSizes } from './en
 import { absoluteDir } from './fragment-files.js';
 import { FragmentStore } from './fragment-store.js';
 import { checkGroups, copyGroups } from './group-specs.js';
-import { decodeLogBatch, decodeLogRecord, encodeLogBatch, type LogBatch } from './log-batch.js';
-import { RecordCombiner } from './record-combiner.js';
-import { decodeManifest, encodeManifest, MANIFEST_NAME, type Manifest, manifestFragments } from './manifest.js';
-import { checkConflicts } from './row-txns.js';
+import { encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
 import { Serializer } from './serializer.js';
-import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Table, type Tablet, type TabletDefinition } from './tablet.js';
-import { namesOf, type PublicationSnapshot, type PublishedIdentity, PublishedState, type PublishedTablet } from './publication.js';
+import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Tablet, type TabletDefinition } from './tablet.js';
+import type { PublicationSnapshot } from './publication.js';
+import { PublicationApi, type PublishedTabletInfo } from './publication-api.js';
+import { recover } from './recovery.js';
 import { approximateMedianRow, openTabletScanner, tabletSizes, tabletStat } from './tablet-reads.js';
 import { TabletRegistry } from './tablet-registry.js';
 import type { TabletStat } from './tablet-stat.js';
@@ -69,14 +70,16 @@ import {
   TabletTransfer,
   type UnloadedTablet,
 } from './tablet-transfer.js';
-import { validateCells } from './validate-cells.js';
+import { TxnSequencer } from './txn-sequencer.js';
 import { type FragmentSources, type FragmentWriteMode, writeTabletFragment } from './write-fragment.js';
+import { WritePath } from './write-path.js';
 
 export type { ApplyOptions, DiskSizes, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
 export type { TabletDefinition } from './tablet.js';
 export type { TabletStat } from './tablet-stat.js';
 export { type EngineScanPage, EngineScanner } from './engine-scanner.js';
 export type { PublicationSnapshot, PublishedTablet } from './publication.js';
+export type { PublishedTabletInfo } from './publication-api.js';
 export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type ReplayLog, type UnloadedTablet } from './tablet-transfer.js';
 
 const LOG_DIR = 'log';
@@ -86,14 +89,7 @@ export class Engine {
   private readonly store: FragmentStore;
   private readonly manifestQueue = new SerialQueue();
   private readonly compactQueue = new SerialQueue();
-  /** Log segments of applies between log append and memory insert. */
-  private readonly inflight = new Map<number, number>();
-  /** Last txn handed out; txns are max(last + 1, clock µs), so they stay above anything from before a restart or on another server earlier. */
-  private lastTxn = 0;
-  /** Every apply with txn ≤ this is visible to scans. */
-  private visibleTxn = 0;
-  /** Every apply with txn ≤ this is durable. */
-  private syncedTxn = 0;
+  private readonly txns: TxnSequencer;
   private nextMemoryId = 1;
   private closed = false;
   private readonly clock: Clock;
@@ -101,10 +97,9 @@ export class Engine {
   private readonly compactor: Compactor;
   private readonly transfer: TabletTransfer;
   private readonly serializer: Serializer;
-  /** Group commit per table in front of the log writer. */
-  private readonly records = new RecordCombiner(() => this.log);
-  /** With o.publication: what META may name (publication.ts). */
-  private published: PublishedState | undefined;
+  private readonly writes: WritePath;
+  /** What META may name (with o.publication; without, its API refuses). */
+  private readonly publication: PublicationApi;
   /** The engine directory, absolute and normalized. */
   readonly dir: string;
 
@@ -113,13 +108,22 @@ export class Engine {
     private log: LogWriter,
   ) {
     this.clock = o.clock ?? systemClock;
+    this.txns = new TxnSequencer(this.clock);
     this.dir = absoluteDir(o.dir);
     const registry = (this.registry = new TabletRegistry(() => new MemoryFragment(this.nextMemoryId++)));
     this.store = new FragmentStore(o.fs, this.dir, o.cache, {
       isListed: (f) => this.isListed(f),
       background: (job) => this.background(job),
       saveManifest: () => this.saveManifest(),
-      isPublished: (name) => this.published?.names(name) ?? false,
+      isPublished: (name) => this.publication.isPublished(name),
+    });
+    this.publication = new PublicationApi({
+      registry,
+      store: this.store,
+      checkOpen: () => this.checkOpen(),
+      logFloor: () => this.logFloor(),
+      saveManifest: () => this.saveManifest(),
+      deleteLogSegmentsBefore: (segmentId) => this.log.deleteSegmentsBefore(segmentId),
     });
     const isClosed = () => this.closed;
     this.compactor = new Compactor(
@@ -145,28 +149,36 @@ export class Engine {
       newMemory: () => new MemoryFragment(this.nextMemoryId++),
       writeFragment: (t, g, src, how) => this.writeFragment(t, g, src, how),
       logFloor: () => this.logFloor(),
-      deletableLogFloor: (floor) => Math.min(floor, this.published?.logFloor ?? floor),
+      deletableLogFloor: (floor) => this.publication.deletableLogFloor(floor),
       saveManifest: () => this.saveManifest(),
       serialized: () => {
         if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
       },
+    });
+    this.writes = new WritePath({
+      o,
+      registry,
+      txns: this.txns,
+      serializer: this.serializer,
+      clock: this.clock,
+      log: () => this.log,
+      checkOpen: () => this.checkOpen(),
+      maybeSerialize: () => this.maybeSerialize(),
     });
     this.transfer = new TabletTransfer({
       fs: o.fs,
       store: this.store,
       registry,
       checkOpen: () => this.checkOpen(),
-      observeTxn: (txn) => {
-        if (txn > this.lastTxn) this.lastTxn = txn;
-      },
-      floorTxn: () => this.floorTxn(),
+      observeTxn: (txn) => this.txns.observe(txn),
+      floorTxn: () => this.txns.floor(),
       writeFragment: (t, g, src, how) => this.writeFragment(t, g, src, how),
       serialize: () => this.serialize(),
       saveManifest: () => this.saveManifest(),
     });
   }
 
-  /** Opens (or creates) the engine in `dir`, replaying the log. */
+  /** Opens (or creates) the engine in `dir`, replaying the log (recovery.ts). */
   static async open(o: EngineOptions): Promise<Engine> {
     for (const name of ['memoryBudgetBytes', 'maxMemoryBytes', 'backPressureWaitMs', 'blockSize', 'logSegmentBytes'] as const) {
       const v = o[name];
@@ -177,43 +189,15 @@ export class Engine {
       }
     }
     const engine = new Engine(o, undefined as unknown as LogWriter);
-    const { fs } = o;
-    const { dir, store } = engine;
-    await fs.mkdir(engine.logDirectory);
-    let manifest: Manifest = { nextFragmentId: 1, logFloor: 0, tablets: [], released: [] };
-    const mpath = `${dir}/${MANIFEST_NAME}`;
-    if (await fs.exists(mpath)) manifest = decodeManifest(await fs.readFile(mpath), mpath);
-    store.nextFragmentId = manifest.nextFragmentId;
-    await store.restoreReleased(manifest.released);
-    if (o.publication) {
-      const p = manifest.publication;
-      // Before publication existed here, every config in META was written
-      // by this engine's own unloads and loads: nothing older is needed.
-      engine.published = new PublishedState(p?.logFloor ?? manifest.logFloor, p?.published ?? {});
-    }
-    for (const t of manifest.tablets) {
-      const tablet = engine.registry.add({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, groups: t.groups }, () => 0);
-      for (const [i, g] of tablet.routing.groups.entries()) {
-        const chain = tablet.chains[i]!;
-        for (const name of t.chains[g.name] ?? []) chain.fragments.push((await store.open(store.canonical(name), g.inMemory === true)).ref());
-      }
-      for (const l of t.legacy) tablet.legacy.push((await store.open(store.canonical(l.fragment), l.inMemory)).ref());
-    }
-    const named = new Set([...manifestFragments(manifest)].map((n) => store.canonical(n)));
-    await store.removeOrphans(named);
-    if (engine.published) store.hold(engine.published.allNames());
-    const replay = await replayLog(fs, engine.logDirectory, (r) => engine.replayRecord(r.segmentId, r.payload), {
-      fromSegmentId: manifest.logFloor,
-    });
-    // Everything replayed is durable and visible; rows not replayed may have
-    // changed at any txn before this moment, so every tablet's floor is now.
-    engine.visibleTxn = engine.syncedTxn = engine.lastTxn;
-    const floor = engine.floorTxn();
-    for (const t of engine.registry.tablets.values()) t.floorTxn = floor;
-    engine.log = await LogWriter.open(fs, engine.logDirectory, {
-      ...(o.logSegmentBytes ? { segmentBytes: o.logSegmentBytes } : {}),
-      firstSegmentId: Math.max(replay.lastSegmentId + 1, manifest.logFloor),
-      nextSeq: replay.lastSeq + 1,
+    engine.log = await recover({
+      fs: o.fs,
+      dir: engine.dir,
+      logDirectory: engine.logDirectory,
+      logSegmentBytes: o.logSegmentBytes,
+      registry: engine.registry,
+      store: engine.store,
+      txns: engine.txns,
+      publication: o.publication ? engine.publication : undefined,
     });
     return engine;
   }
@@ -224,12 +208,8 @@ export class Engine {
    * of its `log:` to replay (older segments may hold the same rows from an
    * earlier tenure here, which must not be replayed over newer data).
    */
-  async startLogSegment(): Promise<number> {
-    this.checkOpen();
-    // Applies that already have their txn land before the new segment.
-    await this.records.handedOver();
-    await this.log.rollSegment();
-    return this.log.currentSegmentId;
+  startLogSegment(): Promise<number> {
+    return this.writes.startLogSegment();
   }
 
   /** Absolute path of this engine's log directory: what a tablet config's `log:` names (DESIGN §7). */
@@ -237,29 +217,12 @@ export class Engine {
     return `${this.dir}/${LOG_DIR}`;
   }
 
-  private replayRecord(segmentId: number, payload: Uint8Array): void {
-    for (const batch of decodeLogRecord(payload, `log segment ${segmentId}`)) this.replayBatch(segmentId, batch);
-  }
-
-  private replayBatch(segmentId: number, batch: LogBatch): void {
-    if (batch.txn > this.lastTxn) this.lastTxn = batch.txn;
-    const table = this.registry.tables.get(batch.table);
-    // Data for a table with no tablet left here was serialized or dropped.
-    if (!table) return;
-    for (const c of batch.cells) {
-      if (!this.registry.tabletFor(table, c.row)) continue;
-      table.active.insert(c);
-    }
-    table.active.oldestLogSegment = Math.min(table.active.oldestLogSegment, segmentId);
-    if (batch.txn > table.active.maxTxn) table.active.maxTxn = batch.txn;
-  }
-
   // ---- tablets ---------------------------------------------------------
 
   /** Creates an empty tablet (its rows take a fresh floor txn). */
   async createTablet(def: TabletDefinition): Promise<void> {
     this.checkOpen();
-    this.registry.add(def, () => this.floorTxn());
+    this.registry.add(def, () => this.txns.floor());
     await this.saveManifest();
   }
 
@@ -299,7 +262,7 @@ export class Engine {
   async splitTablet(id: string, row: Uint8Array, lowId: string, highId: string): Promise<void> {
     this.checkOpen();
     this.registry.split(this.usableTablet(id), row, lowId, highId);
-    this.published?.inherit(id, [lowId, highId].map((c) => ({ id: c, identity: identityOf(this.registry.get(c)) })));
+    this.publication.split(id, [lowId, highId]);
     await this.saveManifest();
   }
 
@@ -313,22 +276,12 @@ export class Engine {
     const t = this.usableTablet(id);
     this.registry.remove(t);
     dropChains(t);
-    this.published?.forget(id);
+    this.publication.dropped(id);
     await this.saveManifest();
     await this.store.sweepHeld();
   }
 
-  // ---- publication (publication.ts) -----------------------------------------
-
-  private requirePublication(): PublishedState {
-    if (!this.published) throw invalidArgument('this engine was opened without publication');
-    return this.published;
-  }
-
-  /** The canonical names in fragment lists (what published sets hold). */
-  private namesIn(lists: FragmentLists): Set<string> {
-    return namesOf(lists, (n) => this.store.canonical(n));
-  }
+  // ---- publication (publication-api.ts) -------------------------------------
 
   /**
    * The tablets whose fragment lists META does not have yet (every tablet
@@ -336,23 +289,8 @@ export class Engine {
    * this call on the engine keeps every file these lists name, whatever
    * becomes of the writes; acknowledgePublication says which were written.
    */
-  async publicationSnapshot(): Promise<PublicationSnapshot> {
-    this.checkOpen();
-    const published = this.requirePublication();
-    const tablets: PublishedTablet[] = [];
-    const logFloor = this.logFloor();
-    let widened = false;
-    for (const t of this.registry.tablets.values()) {
-      const fragments = tabletFragmentLists(this.store, t);
-      const names = this.namesIn(fragments);
-      // Against what META was CONFIRMED to name: a failed write widened "may" without META changing.
-      if (published.confirmedEquals(t.def.id, names)) continue;
-      if (published.widen(t.def.id, identityOf(t), names)) widened = true;
-      tablets.push({ id: t.def.id, table: t.def.table, fragments });
-    }
-    // Saved only when something was added: a tablet that cannot be written is in every snapshot.
-    if (widened) await this.saveManifest();
-    return { tablets, logFloor };
+  publicationSnapshot(): Promise<PublicationSnapshot> {
+    return this.publication.snapshot();
   }
 
   /**
@@ -360,27 +298,8 @@ export class Engine {
    * When that is every tablet of the snapshot, log segments below its floor
    * and files no config names any more are deleted.
    */
-  async acknowledgePublication(snapshot: PublicationSnapshot, publishedIds: readonly string[]): Promise<void> {
-    this.checkOpen();
-    const published = this.requirePublication();
-    const ok = new Set(publishedIds);
-    let changed = false;
-    for (const t of snapshot.tablets) {
-      if (!ok.has(t.id) || !published.has(t.id)) continue;
-      published.settle(t.id, this.namesIn(t.fragments));
-      changed = true;
-    }
-    // A tablet that left (unload, or a split's parent) while META may still
-    // name its lists and this log holds the log back too (forgetPublished).
-    const complete = snapshot.tablets.every((t) => ok.has(t.id)) && published.ids().every((id) => this.registry.tablets.has(id));
-    if (complete && snapshot.logFloor > published.logFloor) {
-      published.logFloor = snapshot.logFloor;
-      changed = true;
-    }
-    if (!changed) return;
-    await this.saveManifest();
-    await this.store.sweepHeld();
-    if (complete) await this.log.deleteSegmentsBefore(Math.min(published.logFloor, this.logFloor()));
+  acknowledgePublication(snapshot: PublicationSnapshot, publishedIds: readonly string[]): Promise<void> {
+    return this.publication.acknowledge(snapshot, publishedIds);
   }
 
   /**
@@ -388,41 +307,26 @@ export class Engine {
    * unload): its lists now, which the engine keeps from here on. After
    * the write, endPublish (or, for a tablet that left, forgetPublished).
    */
-  async beginPublish(id: string): Promise<FragmentLists> {
-    this.checkOpen();
-    const published = this.requirePublication();
-    const t = this.registry.get(id);
-    const fragments = tabletFragmentLists(this.store, t);
-    if (published.widen(id, identityOf(t), this.namesIn(fragments))) await this.saveManifest();
-    return fragments;
+  beginPublish(id: string): Promise<FragmentLists> {
+    return this.publication.begin(id);
   }
 
   /** META names exactly `lists` for tablet `id` now (a write after beginPublish succeeded). */
-  async endPublish(id: string, lists: FragmentLists): Promise<void> {
-    this.checkOpen();
-    const published = this.requirePublication();
-    if (!published.has(id)) return;
-    published.settle(id, this.namesIn(lists));
-    await this.saveManifest();
-    await this.store.sweepHeld();
+  endPublish(id: string, lists: FragmentLists): Promise<void> {
+    return this.publication.end(id, lists);
   }
 
   /** META names none of this engine's lists for tablet `id` any more (its unload was written, or its table dropped). */
-  async forgetPublished(id: string): Promise<void> {
-    this.checkOpen();
-    if (this.registry.tablets.has(id)) throw invalidArgument(`tablet ${id} is still open here; unload it first`);
-    this.requirePublication().forget(id);
-    await this.saveManifest();
-    await this.store.sweepHeld();
+  forgetPublished(id: string): Promise<void> {
+    return this.publication.forget(id);
   }
 
   /**
    * Tablets META may still name files or this log for: their table and
    * bounds when last published, and whether they are still open here.
    */
-  publishedTablets(): { id: string; table: string; lowerExclusive: Uint8Array | undefined; upperInclusive: Uint8Array | undefined; open: boolean }[] {
-    const published = this.requirePublication();
-    return published.ids().map((id) => ({ id, ...published.identity(id)!, open: this.registry.tablets.has(id) }));
+  publishedTablets(): PublishedTabletInfo[] {
+    return this.publication.tablets();
   }
 
   /** A registered tablet that is not unloading (splits and drops of an unloading tablet are refused). */
@@ -480,26 +384,7 @@ export class Engine {
     return [...this.registry.tablets.keys()];
   }
 
-  // ---- writes ----------------------------------------------------------
-
-  /** The next txn: above the last one and, when the clock allows, at the clock. */
-  private nextTxn(): number {
-    this.lastTxn = Math.max(this.lastTxn + 1, this.clock.wallMicros());
-    return this.lastTxn;
-  }
-
-  /**
-   * A fresh txn for a tablet's floor (its untracked rows may have changed at
-   * any txn before it). No apply carries it; when none is in flight every
-   * txn handed out is visible, so scans may report it at once — else a
-   * read-modify-write right after a create or load would conflict with the
-   * floor until some other write raised the visible txn.
-   */
-  private floorTxn(): number {
-    const txn = this.nextTxn();
-    if (this.inflight.size === 0) this.visibleTxn = txn;
-    return txn;
-  }
+  // ---- writes (write-path.ts, txn-sequencer.ts) ----------------------------
 
   /**
    * Logs and applies a batch for `table`. Every row must fall in a tablet of
@@ -509,93 +394,18 @@ export class Engine {
    * (durable when sync, the default) and visible. Waits (bounded) while
    * memory is over its limit, then fails 'busy'.
    */
-  async apply(tableName: string, cells: readonly Cell[], opts: ApplyOptions = {}): Promise<number> {
-    this.checkOpen();
-    const table = this.registry.tables.get(tableName);
-    if (!table?.tablets.length) throw notFound(`no tablet of table ${tableName} is open here`);
-    validateCells(cells);
-    let route = this.registry.route(table, cells);
-    await this.admit(opts.maxWaitMs ?? this.o.backPressureWaitMs ?? 10_000);
-    this.checkOpen();
-    // While this apply waited, a tablet may have been split, dropped or set unloading.
-    for (const t of route.distinct) {
-      if (t.unloading || !this.registry.isCurrent(t)) {
-        route = this.registry.route(table, cells);
-        break;
-      }
-    }
-    const tablets = route.perCell;
-    // From here to log.append nothing awaits: the conflict check, the txn
-    // and the log order are one step.
-    if (opts.commitMaxTxn !== undefined) checkConflicts(table, cells, (i) => tablets[i]!.floorTxn, opts.commitMaxTxn);
-    const txn = this.nextTxn();
-    // Until its cells are in memory, later row transactions see the batch here.
-    const inflight = { cells, txn };
-    table.inflight.add(inflight);
-    // An unload of one of these tablets waits for this before serializing.
-    const logged = this.logAndInsert(table, encodeLogBatch(tableName, cells, txn), txn, opts.sync ?? true);
-    table.applying.add(logged);
-    try {
-      await logged;
-    } finally {
-      table.applying.delete(logged);
-      table.inflight.delete(inflight);
-    }
-    this.maybeSerialize();
-    return txn;
-  }
-
-  /** Appends a batch to the log and inserts it into memory; `txn` was just handed out. */
-  private async logAndInsert(table: Table, payload: Buffer, txn: number, sync: boolean): Promise<void> {
-    const segment = this.log.currentSegmentId;
-    this.inflight.set(segment, (this.inflight.get(segment) ?? 0) + 1);
-    try {
-      const { segmentId } = await this.records.append(table.name, payload, sync);
-      // Insert the logged bytes, not the caller's buffers: one copy, and the
-      // memory fragment cannot be changed behind our back.
-      const active = table.active;
-      for (const c of decodeLogBatch(payload, 'apply').cells) active.insert(c);
-      active.oldestLogSegment = Math.min(active.oldestLogSegment, segmentId);
-      if (txn > active.maxTxn) active.maxTxn = txn;
-      if (txn > this.visibleTxn) this.visibleTxn = txn;
-      // A synced record makes every earlier one durable too (the log is in order).
-      if (sync && txn > this.syncedTxn) this.syncedTxn = txn;
-    } finally {
-      const n = this.inflight.get(segment)! - 1;
-      if (n === 0) this.inflight.delete(segment);
-      else this.inflight.set(segment, n);
-      // No apply in flight: every txn handed out (including floors) is visible.
-      if (this.inflight.size === 0 && this.lastTxn > this.visibleTxn) this.visibleTxn = this.lastTxn;
-    }
+  apply(tableName: string, cells: readonly Cell[], opts: ApplyOptions = {}): Promise<number> {
+    return this.writes.apply(tableName, cells, opts);
   }
 
   /** Waits until everything up to `atLeastTxn` (default: every txn so far) is durable; returns the durable txn. */
-  async sync(atLeastTxn?: number): Promise<number> {
-    this.checkOpen();
-    const target = atLeastTxn ?? this.lastTxn;
-    if (!Number.isSafeInteger(target) || target < 0) throw invalidArgument(`atLeastTxn must be a non-negative integer, got ${atLeastTxn}`);
-    if (target > this.lastTxn) throw invalidArgument(`txn ${target} has not been handed out yet (the latest is ${this.lastTxn})`);
-    if (target <= this.syncedTxn) return this.syncedTxn;
-    const upTo = this.lastTxn;
-    // Applies up to here may still wait in the group-commit queue: written first, then synced.
-    await this.records.handedOver();
-    await this.log.sync();
-    if (upTo > this.syncedTxn) this.syncedTxn = upTo;
-    return this.syncedTxn;
+  sync(atLeastTxn?: number): Promise<number> {
+    return this.writes.sync(atLeastTxn);
   }
 
   /** The latest txn visible to scans. */
   get currentTxn(): number {
-    return this.visibleTxn;
-  }
-
-  /** Back-pressure: waits while memory is over its limit, at most `maxWaitMs`. */
-  private admit(maxWaitMs: number): Promise<void> {
-    const limit = this.o.maxMemoryBytes ?? 2 * (this.o.memoryBudgetBytes ?? 64 << 20);
-    return this.serializer.waitForMemory(limit, maxWaitMs, this.clock, () => {
-      this.checkOpen();
-      this.maybeSerialize();
-    });
+    return this.txns.visible;
   }
 
   /** Bytes held by memory fragments of every table. */
@@ -631,8 +441,7 @@ export class Engine {
 
   /** Oldest log segment that may hold data not yet in a disk fragment. */
   private logFloor(): number {
-    let floor = this.log.currentSegmentId;
-    for (const s of this.inflight.keys()) floor = Math.min(floor, s);
+    let floor = this.txns.inflightFloor(this.log.currentSegmentId);
     for (const t of this.registry.tables.values()) {
       floor = Math.min(floor, t.active.oldestLogSegment);
       for (const f of t.frozen) floor = Math.min(floor, f.oldestLogSegment);
@@ -678,7 +487,7 @@ export class Engine {
   openScanner(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanner> {
     this.checkOpen();
     const t = this.registry.get(id);
-    return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.wallMicros(), this.visibleTxn);
+    return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.wallMicros(), this.txns.visible);
   }
 
   /** One page of a scan; pass the last returned key as `after` for the next. */
@@ -726,11 +535,11 @@ export class Engine {
         logFloor: this.logFloor(),
         released: this.store.releasedNames(),
         tablets: [...this.registry.tablets.values()].map(manifestEntry),
-        publication: this.published && { logFloor: this.published.logFloor, published: this.published.toJSON() },
+        publication: this.publication.manifestEntry(),
       };
       await this.o.fs.writeFileAtomic(`${this.dir}/${MANIFEST_NAME}`, encodeManifest(m));
     });
-    if (this.published) void saved.then(() => this.o.onManifestSaved?.(), () => {});
+    if (this.publication.enabled) void saved.then(() => this.o.onManifestSaved?.(), () => {});
     return saved;
   }
 
@@ -756,8 +565,4 @@ export class Engine {
   private checkOpen(): void {
     if (this.closed) throw closed('engine');
   }
-}
-
-function identityOf(t: Tablet): PublishedIdentity {
-  return { table: t.def.table, lowerExclusive: t.def.lowerExclusive, upperInclusive: t.def.upperInclusive };
 }

@@ -1,0 +1,171 @@
+// Data operations (DESIGN §4): apply, sync and stat over the tablets this
+// server serves, and the in-flight applies an unload and a shutdown wait
+// for. Scans read through scan/ (table-scan.ts) with the same map. Which
+// tablets exist is tablet-lifecycle.ts's business; this file only reads
+// the map. It knows nothing of HTTP.
+//
+// Promises:
+//  - an apply is admitted only if every row is in a tablet this server
+//    serves (state serving) at the moment the batch is handed to the
+//    engine; the engine makes it one atomic txn;
+//  - no write is acknowledged while the server's lease is not live (it
+//    fails UNAVAILABLE before the engine, or after it with "may or may not
+//    have been applied");
+//  - every apply handed to the engine is tracked per table until it
+//    settles (settled / settledAll).
+
+import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
+import type { Engine } from '@kdi/storage';
+import { rowDetails } from '../api/wire-bytes.js';
+import { rowsOverlapRange } from '../scan/scan-position.js';
+import { checkName } from './names.js';
+import { fromStorageError } from './storage-errors.js';
+import type { TabletMap } from './tablet-map.js';
+import type { TableSchema } from './table-schema.js';
+import type { TabletServerOptions, TabletStatView } from './tablet-types.js';
+import { checkWrite, wrongTablet } from './write-check.js';
+
+export class DataOperations {
+  readonly serverId: string;
+  readonly limits: CellLimits;
+  /** Applies handed to the engine and not yet settled, per table (unload waits for them). */
+  private readonly writes = new Map<string, Set<Promise<unknown>>>();
+  private busyRejections = 0;
+
+  constructor(
+    readonly engine: Engine,
+    readonly map: TabletMap,
+    /** Per table, the schema its tablets here were loaded with (kept by tablet-lifecycle.ts). */
+    private readonly schemas: ReadonlyMap<string, TableSchema>,
+    private readonly o: TabletServerOptions,
+    /** Throws UNAVAILABLE once the server is closing. */
+    private readonly checkOpen: () => void,
+  ) {
+    this.serverId = o.serverId;
+    this.limits = o.limits;
+  }
+
+  /** One atomic batch; resolves with its txn (durable when waitForSync). */
+  async apply(table: string, cells: readonly Cell[], opts: { commitMaxTxn?: number | undefined; waitForSync: boolean }): Promise<number> {
+    this.checkOpen();
+    this.checkLease('no write was applied');
+    checkName('table', table);
+    checkWrite(
+      { map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) },
+      table,
+      cells,
+    );
+    // Handed to the engine in the same step as the checks: the engine
+    // routes the rows synchronously before its first await.
+    const pending = this.engine.apply(table, cells, {
+      sync: opts.waitForSync,
+      ...(opts.commitMaxTxn !== undefined && { commitMaxTxn: opts.commitMaxTxn }),
+      maxWaitMs: this.o.backPressureWaitMs,
+    });
+    let set = this.writes.get(table);
+    if (set === undefined) this.writes.set(table, (set = new Set()));
+    set.add(pending);
+    try {
+      const txn = await pending;
+      // The lease may have run out while the write was logged: then it is
+      // not acknowledged (it may or may not survive; the client retries elsewhere).
+      this.checkLease('the write may or may not have been applied');
+      return txn;
+    } catch (e) {
+      if (e instanceof KdiError) throw e;
+      const details = conflictDetails(e, cells);
+      const mapped = fromStorageError(e, details);
+      if (mapped instanceof KdiError && mapped.code === 'RESOURCE_EXHAUSTED') this.busyRejections++;
+      throw mapped;
+    } finally {
+      set.delete(pending);
+      if (set.size === 0 && this.writes.get(table) === set) this.writes.delete(table);
+    }
+  }
+
+  /** Refuses (UNAVAILABLE) when the server's lease is not live. */
+  private checkLease(outcome: string): void {
+    if (this.o.lease && !this.o.lease.isLive()) {
+      throw new KdiError('UNAVAILABLE', `server ${this.serverId} has lost its lease on the lock service; ${outcome}. Ask the master where the tablet is now`, {
+        details: { serverId: this.serverId, reason: 'lease-lost' },
+        retryAfterMs: 1000,
+      });
+    }
+  }
+
+  /** Waits until every txn ≤ atLeastTxn is durable; returns the durable txn. */
+  async sync(atLeastTxn: number): Promise<number> {
+    this.checkOpen();
+    try {
+      return await this.engine.sync(atLeastTxn);
+    } catch (e) {
+      throw fromStorageError(e, { field: 'atLeastTxn' });
+    }
+  }
+
+  /** The latest txn visible to scans. */
+  get currentTxn(): number {
+    return this.engine.currentTxn;
+  }
+
+  /** Approximate cells and bytes of the predicate, per tablet served here whose rows it meets. */
+  stat(table: string, predicate: Predicate): { cells: number; bytes: number; tablets: TabletStatView[] } {
+    this.checkOpen();
+    checkName('table', table);
+    const entries = this.map.tabletsOf(table).filter((e) => e.state !== 'loading');
+    if (entries.length === 0) throw wrongTablet(this.wrongTabletContext(), table, new Uint8Array(0), undefined, 'every row');
+    const rows = predicate.rows === undefined ? undefined : normalizeIntervals(predicate.rows);
+    const tablets: TabletStatView[] = [];
+    let cells = 0;
+    let bytes = 0;
+    for (const e of entries) {
+      if (!rowsOverlapRange(rows, e)) continue;
+      let s: { cells: number; bytes: number };
+      try {
+        s = this.engine.stat(e.id, predicate);
+      } catch (err) {
+        throw fromStorageError(err);
+      }
+      tablets.push({ tabletId: e.id, cells: s.cells, bytes: s.bytes });
+      cells += s.cells;
+      bytes += s.bytes;
+    }
+    return { cells, bytes, tablets };
+  }
+
+  wrongTabletContext(): { serverId: string } {
+    return { serverId: this.serverId };
+  }
+
+  /** Resolves once every apply of `table` handed to the engine so far has settled. */
+  async settled(table: string): Promise<void> {
+    await Promise.allSettled([...(this.writes.get(table) ?? [])]);
+  }
+
+  /** Resolves once every apply handed to the engine so far has settled. */
+  async settledAll(): Promise<void> {
+    await Promise.allSettled([...this.writes.values()].flatMap((s) => [...s]));
+  }
+
+  /** Applies handed to the engine and not yet settled. */
+  get appliesInFlight(): number {
+    let n = 0;
+    for (const set of this.writes.values()) n += set.size;
+    return n;
+  }
+
+  /** Applies refused with RESOURCE_EXHAUSTED (back-pressure) so far. */
+  get busyRejectionCount(): number {
+    return this.busyRejections;
+  }
+}
+
+/** For an engine conflict: the row that changed, as text or base64 (the engine names it by index). */
+function conflictDetails(e: unknown, cells: readonly Cell[]): Record<string, unknown> | undefined {
+  const d = (e as { details?: Record<string, unknown> } | undefined)?.details;
+  const i = d?.['cellIndex'];
+  if (typeof i !== 'number') return undefined;
+  const cell = cells[i];
+  if (cell === undefined) return undefined;
+  return rowDetails(cell.row);
+}

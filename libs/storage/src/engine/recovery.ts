@@ -1,0 +1,98 @@
+// Reopening an engine directory (DESIGN §5 Log): the manifest names
+// the tablets and their fragment chains, the log holds everything applied
+// since the manifest's log floor. Steps, in order: read the manifest (an
+// empty one for a new directory), restore released names and publication,
+// register the tablets and open their fragments, delete fragment files
+// nothing names (orphans of a crash mid-build), hold owned files META may
+// still name, replay the log from the floor into memory, raise every
+// tablet's floor above everything replayed, open the log writer after the
+// last replayed record.
+//
+// Promises:
+//  - every batch whose apply resolved with sync: true before a crash is in
+//    memory or in a fragment afterwards, with its own txn; batches of
+//    tables or rows no tablet here holds any more are skipped (they were
+//    serialized or dropped);
+//  - every txn handed out afterwards is above every replayed one, and
+//    every tablet's floor is a fresh txn above them too, so a row
+//    transaction that read before the crash conflicts (row-txns.ts);
+//  - a corrupt manifest, fragment or log record fails the open with an
+//    error naming the file; nothing is deleted that the manifest names.
+
+import type { FileSystem } from '../fs/file-system.js';
+import { replayLog } from '../log/log-reader.js';
+import { LogWriter } from '../log/log-writer.js';
+import type { FragmentStore } from './fragment-store.js';
+import { decodeLogRecord, type LogBatch } from './log-batch.js';
+import { decodeManifest, MANIFEST_NAME, type Manifest, manifestFragments } from './manifest.js';
+import type { PublicationApi } from './publication-api.js';
+import type { TabletRegistry } from './tablet-registry.js';
+import type { TxnSequencer } from './txn-sequencer.js';
+
+/** The parts of a freshly constructed engine that recovery fills. */
+export interface RecoveryParts {
+  readonly fs: FileSystem;
+  /** The engine directory (absolute) and its log directory. */
+  readonly dir: string;
+  readonly logDirectory: string;
+  readonly logSegmentBytes?: number | undefined;
+  readonly registry: TabletRegistry;
+  readonly store: FragmentStore;
+  readonly txns: TxnSequencer;
+  /** Restored from the manifest when the engine runs with publication. */
+  readonly publication: PublicationApi | undefined;
+}
+
+/** Restores an engine's state from its directory; resolves with the log writer to append to. */
+export async function recover(p: RecoveryParts): Promise<LogWriter> {
+  const { fs, dir, registry, store } = p;
+  await fs.mkdir(p.logDirectory);
+  let manifest: Manifest = { nextFragmentId: 1, logFloor: 0, tablets: [], released: [] };
+  const mpath = `${dir}/${MANIFEST_NAME}`;
+  if (await fs.exists(mpath)) manifest = decodeManifest(await fs.readFile(mpath), mpath);
+  store.nextFragmentId = manifest.nextFragmentId;
+  await store.restoreReleased(manifest.released);
+  p.publication?.restore(manifest);
+  for (const t of manifest.tablets) {
+    const tablet = registry.add({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, groups: t.groups }, () => 0);
+    for (const [i, g] of tablet.routing.groups.entries()) {
+      const chain = tablet.chains[i]!;
+      for (const name of t.chains[g.name] ?? []) chain.fragments.push((await store.open(store.canonical(name), g.inMemory === true)).ref());
+    }
+    for (const l of t.legacy) tablet.legacy.push((await store.open(store.canonical(l.fragment), l.inMemory)).ref());
+  }
+  const named = new Set([...manifestFragments(manifest)].map((n) => store.canonical(n)));
+  await store.removeOrphans(named);
+  p.publication?.holdPublishedFiles();
+  const replay = await replayLog(
+    fs,
+    p.logDirectory,
+    (r) => {
+      for (const batch of decodeLogRecord(r.payload, `log segment ${r.segmentId}`)) replayBatch(p, r.segmentId, batch);
+    },
+    { fromSegmentId: manifest.logFloor },
+  );
+  // Everything replayed is durable and visible; rows not replayed may have
+  // changed at any txn before this moment, so every tablet's floor is now.
+  p.txns.recovered();
+  const floor = p.txns.floor();
+  for (const t of registry.tablets.values()) t.floorTxn = floor;
+  return LogWriter.open(fs, p.logDirectory, {
+    ...(p.logSegmentBytes ? { segmentBytes: p.logSegmentBytes } : {}),
+    firstSegmentId: Math.max(replay.lastSegmentId + 1, manifest.logFloor),
+    nextSeq: replay.lastSeq + 1,
+  });
+}
+
+function replayBatch(p: RecoveryParts, segmentId: number, batch: LogBatch): void {
+  p.txns.observe(batch.txn);
+  const table = p.registry.tables.get(batch.table);
+  // Data for a table with no tablet left here was serialized or dropped.
+  if (!table) return;
+  for (const c of batch.cells) {
+    if (!p.registry.tabletFor(table, c.row)) continue;
+    table.active.insert(c);
+  }
+  table.active.oldestLogSegment = Math.min(table.active.oldestLogSegment, segmentId);
+  if (batch.txn > table.active.maxTxn) table.active.maxTxn = batch.txn;
+}
