@@ -11,8 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedLockServer } from '../../../libs/client-sdk/src/test-support/embedded-lock-server.js';
-import type { RunningLockServer } from '../../../libs/client-sdk/src/test-support/lock-server.js';
+import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
 
 function rng(seed: number): () => number {

@@ -4,9 +4,7 @@
 
 import { LockClient } from '@kdi/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedLockServer } from '../../../../libs/client-sdk/src/test-support/embedded-lock-server.js';
-import { FaultProxy } from '../../../../libs/client-sdk/src/test-support/fault-proxy.js';
-import type { RunningLockServer } from '../../../../libs/client-sdk/src/test-support/lock-server.js';
+import { FaultProxy, type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { ServerMembership } from './server-membership.js';
 
 let server: RunningLockServer;

@@ -1,7 +1,6 @@
 import { LockClient } from '@kdi/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedLockServer } from '../../../../libs/client-sdk/src/test-support/embedded-lock-server.js';
-import type { RunningLockServer } from '../../../../libs/client-sdk/src/test-support/lock-server.js';
+import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { parseRoot, readRoot, ROOT_PATH, writeRoot } from './root-file.js';
 
 let server: RunningLockServer;

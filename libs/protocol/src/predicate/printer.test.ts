@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { parsePredicate } from './parser.js';
-import type { Predicate } from './predicate.js';
 import { printPredicate, quoteBytes } from './printer.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');

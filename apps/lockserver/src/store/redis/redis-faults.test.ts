@@ -10,7 +10,7 @@ import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServerHandle } from '../../testing/redis-server.js';
+import { startRedisServer } from '../../testing/redis-server.js';
 import type { LockStoreLimits } from '../lock-store.js';
 import { expectKdiError, until } from '../store-conformance.js';
 import { RedisLockStore, type RedisLockStoreOptions } from './redis-store.js';
