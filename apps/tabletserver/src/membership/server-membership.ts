@@ -12,7 +12,7 @@
 //    exit (a server whose file is gone may have had its tablets reassigned).
 
 import { type LockClient, type LockSession, TypedEmitter } from '@kdi/client-sdk';
-import { isKdiError, type Sequencer } from '@kdi/protocol';
+import { isKdiError, nameProblem, type Sequencer } from '@kdi/protocol';
 
 export const SERVERS_DIR = '/kdi/servers';
 
@@ -48,7 +48,8 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
    * when another live server holds the same id.
    */
   static async join(client: LockClient, info: ServerInfo, opts: { ttlMs?: number; waitForIdMs?: number } = {}): Promise<ServerMembership> {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(info.serverId)) throw new RangeError(`server id ${JSON.stringify(info.serverId)} must be 1-64 of [A-Za-z0-9._-]`);
+    const idProblem = nameProblem('server id', info.serverId);
+    if (idProblem !== undefined) throw new RangeError(idProblem);
     // A restarted server finds its previous incarnation's file until that
     // session expires; with waitForIdMs it waits for it instead of failing.
     const deadline = performance.now() + (opts.waitForIdMs ?? 0);
