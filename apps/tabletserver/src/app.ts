@@ -6,7 +6,7 @@
 // error body. The TabletServer (and its engine) belong to the caller,
 // which closes it after the app.
 
-import { KdiError } from '@kdi/protocol';
+import { checkJsonUtf8, KdiError } from '@kdi/protocol';
 import type { SequencerChecker } from '@kdi/client-sdk';
 import type { BlockCache } from '@kdi/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
@@ -88,6 +88,17 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
     ),
   );
   registerCellBlockParser(app, limits.cellBlock);
+  // JSON bodies: refuse invalid UTF-8 (naming the field) instead of decoding it to U+FFFD; then Fastify's own parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      checkJsonUtf8(body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
