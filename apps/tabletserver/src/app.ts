@@ -58,6 +58,16 @@ export function bodyLimitsFor(maxRequestBytes: number): { json: number; cellBloc
   return { json: maxRequestBytes * 2 + BODY_SLACK_BYTES, cellBlock: maxRequestBytes + (1 << 20) };
 }
 
+/** A route may set a smaller JSON body limit (config.maxJsonBodyBytes), checked before JSON.parse, whose cost grows with the body. */
+function checkJsonBodySize(request: { routeOptions: { url?: string | undefined; config: unknown } }, bytes: number): void {
+  const limit = (request.routeOptions.config as { maxJsonBodyBytes?: number } | undefined)?.maxJsonBodyBytes;
+  if (limit !== undefined && bytes > limit) {
+    throw new KdiError('INVALID_ARGUMENT', `the body is ${bytes} bytes; ${request.routeOptions.url ?? 'this route'} accepts at most ${limit} bytes of JSON`, {
+      details: { bytes, limit },
+    });
+  }
+}
+
 export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps): Promise<TabletApp> {
   const limits = bodyLimitsFor(config.limits.maxRequestBytes);
   const errorOptions: ErrorReplyOptions = { bodyLimit: limits.json, cellBlockLimit: limits.cellBlock, maxRequestBytes: config.limits.maxRequestBytes };
@@ -92,6 +102,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
+      checkJsonBodySize(request, (body as Buffer).length);
       checkJsonUtf8(body as Buffer);
     } catch (error) {
       done(error as Error, undefined);
