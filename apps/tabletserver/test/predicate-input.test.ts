@@ -1,5 +1,7 @@
 // Structured predicates: bounded like the text form (a body of 400k
-// intervals used to block the event loop for seconds and take 700 MiB).
+// intervals used to block the event loop for seconds and take 700 MiB),
+// and their errors name the field and what to send instead of the union's
+// bare "body.predicate: Invalid input".
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PREDICATE_BODY_BYTES, MAX_PREDICATE_BOUND_CHARS, MAX_PREDICATE_INTERVALS, MAX_PREDICATE_TEXT } from '../src/api/predicate-schema.js';
@@ -22,6 +24,7 @@ describe('structured predicates', () => {
       expect(r.status, r.text).toBe(400);
       expect(r.body.error.code).toBe('INVALID_ARGUMENT');
       expect(r.body.error.message).toMatch(message);
+      expect(r.body.error.message).not.toMatch(/Invalid input$/);
     }
   };
   const point = (i: number) => ({ lower: { value: `r${i}`, inclusive: true }, upper: { value: `r${i}`, inclusive: true } });
@@ -62,5 +65,22 @@ describe('structured predicates', () => {
         details: { limit: MAX_PREDICATE_BODY_BYTES },
       });
     }
+  });
+
+  it('names the field inside the structure and what to send', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ rows: [{ lower: 'a' }] }, /^body\.predicate: rows\[0\]\.lower: expected a bound \{"value": …, "inclusive": true\|false\}$/],
+      [{ rows: [point(0), { lower: { value: 'a' } }] }, /^body\.predicate: rows\[1\]\.lower\.inclusive: expected true or false$/],
+      [{ columns: [{ upper: { value: 7, inclusive: true } }] }, /^body\.predicate: columns\[0\]\.upper\.value: expected the bytes as a string/],
+      [{ times: [{ lower: { value: 'yesterday', inclusive: true } }] }, /^body\.predicate: times\[0\]\.lower\.value: expected an integer number of microseconds/],
+      [{ rows: 'a' }, /^body\.predicate: rows: expected a list of intervals/],
+      [{ rows: ['a'] }, /^body\.predicate: rows\[0\]: expected an interval \{"lower"\?/],
+      [{ history: 0 }, /^body\.predicate\.history: history must not be 0/],
+      [{ rowz: [] }, /^body\.predicate: .*rowz/],
+      [5, /^body\.predicate: expected predicate text \(a string, e\.g\. "row ~= 'com\.foo'"\) or the parsed structure \{"rows"\?.*received number$/],
+      [['row'], /^body\.predicate: expected predicate text .*received a list$/],
+      [null, /^body\.predicate: expected predicate text .*received null$/],
+    ];
+    for (const [predicate, message] of cases) await refused(predicate, message);
   });
 });
