@@ -30,7 +30,7 @@ import { SplitMonitor } from './split-monitor.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TableSchema } from './table-schema.js';
-import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 import { META_TABLE } from '../meta/meta-rows.js';
 import { assignedTablet, type AssignedTablet, type MetaSync } from '../meta/meta-sync.js';
 import { checkWrite, wrongTablet } from './write-check.js';
@@ -45,6 +45,8 @@ export class TabletServer {
   readonly serverId: string;
   readonly limits: CellLimits;
   private readonly schemas = new Map<string, TableSchema>();
+  /** Tablets the master gave to another server (abandoned here), with why: the engine keeps them dormant. */
+  private readonly fenced = new Map<string, string>();
   /** Applies handed to the engine and not yet settled, per table (unload waits for them). */
   private readonly writes = new Map<string, Set<Promise<unknown>>>();
   private readonly log: ServerLogger;
@@ -112,6 +114,7 @@ export class TabletServer {
     const current = this.schemas.get(req.table);
     const schema = req.schema ?? current;
     const othersHere = this.map.hasTable(req.table);
+    this.checkNoDormantOverlap(req.tabletId, req.table, { lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive });
     this.map.add(entry);
     try {
       const adopted = this.engine.tabletIds().includes(req.tabletId);
@@ -133,6 +136,7 @@ export class TabletServer {
       throw fromStorageError(e);
     }
     if (schema !== undefined) this.schemas.set(req.table, schema);
+    this.fenced.delete(entry.id);
     entry.state = 'serving';
     this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet loaded');
     return this.view(entry);
@@ -207,10 +211,47 @@ export class TabletServer {
         throw fromStorageError(e);
       }
       if (plan.schema !== undefined) this.schemas.set(req.table, plan.schema);
+      this.fenced.delete(id);
       entry.state = 'serving';
       this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs, logFrom }, 'tablet loaded from META');
       return this.view(entry);
     });
+  }
+
+  /** Every tablet the engine holds that this server does not serve, with why (GET /v1/admin/status). */
+  dormantTablets(): DormantTabletView[] {
+    return this.engine
+      .tabletIds()
+      .filter((id) => this.map.get(id) === undefined)
+      .map((id) => {
+        const r = this.engine.tabletRange(id);
+        const fenced = this.fenced.get(id);
+        return {
+          tabletId: id,
+          table: r.table,
+          lowerExclusive: r.lowerExclusive,
+          upperInclusive: r.upperInclusive,
+          reason: fenced === undefined ? 'restart' : 'fenced',
+          detail:
+            fenced === undefined
+              ? `kept by the storage engine from before a restart, not served; load it by its id ${id} to serve it again`
+              : `no longer served here: the master gave it to another server (${fenced}); its data stays until a load here settles it`,
+        };
+      });
+  }
+
+  /**
+   * FAILED_PRECONDITION (like an overlap with a served tablet) when a new
+   * tablet would overlap one the engine keeps dormant: the client is told
+   * which and why, and how to serve it again.
+   */
+  private checkNoDormantOverlap(id: string, table: string, range: RowRange): void {
+    for (const d of this.dormantTablets()) {
+      if (d.tabletId === id || d.table !== table || !rangesOverlap(d, range)) continue;
+      throw new KdiError('FAILED_PRECONDITION', `tablet ${id} overlaps tablet ${d.tabletId} of table ${table}, which this server holds dormant: ${d.detail}`, {
+        details: { tabletId: id, overlaps: d.tabletId, table, dormant: d.reason },
+      });
+    }
   }
 
   /** Tablets of `table` the engine holds that this server does not serve (kept from before a restart, or fenced). */
@@ -249,6 +290,7 @@ export class TabletServer {
   private abandon(id: string, reason: string): void {
     const entry = this.map.remove(id);
     if (entry === undefined) return;
+    this.fenced.set(id, reason);
     for (const listener of this.tabletRemovedListeners) listener(entry);
     this.log.error({ tabletId: id, table: entry.table, reason }, 'tablet fenced: no longer served here');
   }

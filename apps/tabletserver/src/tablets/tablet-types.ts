@@ -72,6 +72,22 @@ export interface TabletView {
   readonly diskCells: number;
 }
 
+/**
+ * A tablet the storage engine holds that this server does not serve:
+ * `restart` — kept from before a restart (load it by its id to serve it
+ * again); `fenced` — the master gave it to another server (its data stays
+ * until a load here settles it).
+ */
+export interface DormantTabletView {
+  readonly tabletId: string;
+  readonly table: string;
+  readonly lowerExclusive: Uint8Array | undefined;
+  readonly upperInclusive: Uint8Array | undefined;
+  readonly reason: 'restart' | 'fenced';
+  /** Why, in words, and what to do. */
+  readonly detail: string;
+}
+
 export interface TabletStatView {
   readonly tabletId: string;
   readonly cells: number;
