@@ -103,6 +103,7 @@ export class TabletServer {
    */
   async loadTablet(req: LoadTabletRequest): Promise<TabletView> {
     this.checkOpen();
+    this.checkMember();
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
     if (this.o.meta) {
@@ -161,6 +162,7 @@ export class TabletServer {
    */
   loadFromMeta(req: LoadFromMetaRequest): Promise<TabletView> {
     this.checkOpen();
+    this.checkMember();
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
     const meta = this.o.meta;
@@ -171,6 +173,7 @@ export class TabletServer {
     }
     return meta.run(async () => {
       this.checkOpen();
+      this.checkMember();
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
       const ours = plan.logs.find((l) => l.dir === meta.logDir);
@@ -529,11 +532,40 @@ export class TabletServer {
   /** Refuses (UNAVAILABLE) when the server's lease is not live. */
   private checkLease(outcome: string): void {
     if (this.o.lease && !this.o.lease.isLive()) {
-      throw new KdiError('UNAVAILABLE', `server ${this.serverId} has lost its lease on the lock service; ${outcome}. Ask the master where the tablet is now`, {
+      throw new KdiError('UNAVAILABLE', `server ${this.serverId} ${this.leaseProblem()}; ${outcome}. Ask the master where the tablet is now`, {
         details: { serverId: this.serverId, reason: 'lease-lost' },
         retryAfterMs: 1000,
       });
     }
+  }
+
+  private leaseProblem(): string {
+    return this.o.lease?.notLiveReason?.() ?? 'has lost its lease on the lock service';
+  }
+
+  /**
+   * Refuses (UNAVAILABLE) to load while the server does not hold its lock
+   * file: another live process may hold the same id, and a load (of META
+   * above all) would take over what that server serves.
+   */
+  private checkMember(): void {
+    if (this.o.lease && !this.o.lease.isLive()) {
+      throw new KdiError('UNAVAILABLE', `server ${this.serverId} ${this.leaseProblem()}; it loads no tablet until it holds its lock file`, {
+        details: { serverId: this.serverId, reason: 'not-a-member' },
+        retryAfterMs: 1000,
+      });
+    }
+  }
+
+  /**
+   * Readiness (/readyz): open, and — in a cluster — holding its lock file
+   * /kdi/servers/<id>. A server that cannot take it (another live process
+   * has the id) is never ready.
+   */
+  isReady(): { ready: true } | { ready: false; reason: string } {
+    if (this.closed) return { ready: false, reason: `tablet server ${this.serverId} is shutting down` };
+    if (this.o.lease && !this.o.lease.isLive()) return { ready: false, reason: `tablet server ${this.serverId} ${this.leaseProblem()}` };
+    return { ready: true };
   }
 
   /** Waits until every txn ≤ atLeastTxn is durable; returns the durable txn. */

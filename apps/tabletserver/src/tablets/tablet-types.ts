@@ -30,9 +30,11 @@ export interface TabletServerOptions {
   /**
    * The server's lease (its /kdi/servers/<id> lock, see
    * membership/server-membership.ts). While it is not live the server
-   * acknowledges no write: its tablets may already be assigned elsewhere.
+   * acknowledges no write (its tablets may already be assigned elsewhere),
+   * loads nothing and is not ready; `notLiveReason` says why (e.g. another
+   * live process holds the id).
    */
-  readonly lease?: { isLive(): boolean };
+  readonly lease?: { isLive(): boolean; notLiveReason?(): string | undefined };
   /**
    * In a cluster: META (meta/meta-sync.ts). Tablets are then loaded from
    * their configs in META (with the assignment epoch), and every load,
