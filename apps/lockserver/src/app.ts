@@ -6,7 +6,7 @@
 
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { KdiError } from '@kdi/protocol';
+import { checkJsonUtf8, KdiError } from '@kdi/protocol';
 import { REQUEST_ID_HEADER, requestIdOf } from '@kdi/service-kit';
 import type { LockServerConfig } from './config.js';
 import { clusterSecretCheck } from './http/cluster-secret.js';
@@ -74,6 +74,18 @@ export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Pro
   app.setNotFoundHandler((request, reply) =>
     sendError(new KdiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; the API is described at /openapi.json`), request, reply, errorOptions),
   );
+
+  // JSON bodies: refuse invalid UTF-8 (naming the field) instead of decoding it to U+FFFD; then Fastify's own parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      checkJsonUtf8(body as Buffer, 'body', 'send contents that are not text with "encoding":"base64"');
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

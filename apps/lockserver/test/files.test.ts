@@ -45,6 +45,28 @@ describe('files', () => {
     });
   });
 
+  it('refuses contents that are not valid UTF-8 in the JSON text, naming the field, instead of storing U+FFFD', async () => {
+    const raw = (method: 'POST' | 'PUT', path: string, ...parts: (string | number[])[]) =>
+      s.app.inject({
+        method,
+        url: `/v1/files${path}`,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.config.clusterSecret}` },
+        payload: Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))),
+      });
+    for (const [method, bad] of [['POST', [0xff, 0xfe]], ['POST', [0xc0, 0x80]], ['PUT', [0xed, 0xa0, 0x80]]] as const) {
+      if (method === 'PUT') await s.createFile('/app/utf8-put', 'before');
+      const path = method === 'PUT' ? '/app/utf8-put' : '/app/utf8-post';
+      const r = await raw(method, path, '{"contents":"x', [...bad], '"}');
+      expect(r.statusCode, r.body).toBe(400);
+      const error = JSON.parse(r.body).error;
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toMatch(/^body\.contents: invalid UTF-8 at byte 14 of the body .*"encoding":"base64"/);
+      expect(error.details).toEqual({ field: 'body.contents', byteOffset: 14 });
+    }
+    expect((await s.call('GET', '/v1/stat/app/utf8-post')).status).toBe(404);
+    expect((await s.readFile('/app/utf8-put')).body.contents).toBe('before');
+  });
+
   it('creates an empty file when contents are left out', async () => {
     const info = await s.createFile('/app/empty');
     expect(info.size).toBe(0);

@@ -6,7 +6,7 @@
 // error body. The TabletServer (and its engine) belong to the caller,
 // which closes it after the app.
 
-import { KdiError } from '@kdi/protocol';
+import { checkJsonUtf8, KdiError } from '@kdi/protocol';
 import type { SequencerChecker } from '@kdi/client-sdk';
 import type { BlockCache } from '@kdi/storage';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
@@ -58,6 +58,16 @@ export function bodyLimitsFor(maxRequestBytes: number): { json: number; cellBloc
   return { json: maxRequestBytes * 2 + BODY_SLACK_BYTES, cellBlock: maxRequestBytes + (1 << 20) };
 }
 
+/** A route may set a smaller JSON body limit (config.maxJsonBodyBytes), checked before JSON.parse, whose cost grows with the body. */
+function checkJsonBodySize(request: { routeOptions: { url?: string | undefined; config: unknown } }, bytes: number): void {
+  const limit = (request.routeOptions.config as { maxJsonBodyBytes?: number } | undefined)?.maxJsonBodyBytes;
+  if (limit !== undefined && bytes > limit) {
+    throw new KdiError('INVALID_ARGUMENT', `the body is ${bytes} bytes; ${request.routeOptions.url ?? 'this route'} accepts at most ${limit} bytes of JSON`, {
+      details: { bytes, limit },
+    });
+  }
+}
+
 export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps): Promise<TabletApp> {
   const limits = bodyLimitsFor(config.limits.maxRequestBytes);
   const errorOptions: ErrorReplyOptions = { bodyLimit: limits.json, cellBlockLimit: limits.cellBlock, maxRequestBytes: config.limits.maxRequestBytes };
@@ -88,6 +98,18 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
     ),
   );
   registerCellBlockParser(app, limits.cellBlock);
+  // JSON bodies: refuse invalid UTF-8 (naming the field) instead of decoding it to U+FFFD; then Fastify's own parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      checkJsonBodySize(request, (body as Buffer).length);
+      checkJsonUtf8(body as Buffer);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    parseJson(request, (body as Buffer).toString('utf8'), done);
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);

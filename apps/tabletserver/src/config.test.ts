@@ -116,4 +116,11 @@ describe('parseConfig', () => {
     const problems = problemsOf(() => parseConfig({ serverId: 'x', dataDir: '/d', clusterSecret: 'a-cluster-secret-of-length', scan: { maxPageBytes: 1 } }));
     expect(problems).toEqual([expect.stringMatching(/^scan\.maxPageBytes: /)]);
   });
+
+  it("refuses a server id that is not one plain path segment ('.', '..', '/')", () => {
+    for (const serverId of ['.', '..', 'a/b']) {
+      const problems = problemsOf(() => parseConfig({ serverId, dataDir: '/d', clusterSecret: 'a-cluster-secret-of-length' }));
+      expect(problems, serverId).toEqual([expect.stringMatching(/^serverId: must be 1-128 characters of \[A-Za-z0-9._-\], not '\.' or '\.\.'/)]);
+    }
+  });
 });

@@ -6,7 +6,7 @@
 //
 //   KDI_TS_HOST                     bind address (127.0.0.1)
 //   KDI_TS_PORT                     port; 0 = a random free port (7200)
-//   KDI_TS_SERVER_ID                this server's id, [A-Za-z0-9._-]{1,128} — required
+//   KDI_TS_SERVER_ID                this server's id, [A-Za-z0-9._-]{1,128}, not '.' or '..' — required
 //   KDI_TS_DATA_DIR                 the storage engine's directory — required
 //   KDI_TS_CLUSTER_SECRET           needed as `Authorization: Bearer <it>` on /v1/admin/* — required
 //   KDI_TS_MEMORY_BUDGET_BYTES      memory fragments are serialized past this (64 MiB)
@@ -29,7 +29,7 @@
 // An unknown KDI_TS_* variable is an error too: a typo would otherwise be
 // silently ignored.
 
-import { DEFAULT_LIMITS } from '@kdi/protocol';
+import { DEFAULT_LIMITS, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
 import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
 import { z } from 'zod';
 
@@ -66,7 +66,7 @@ export const ScanLimitsSchema = z.strictObject({
 const TabletServerConfigShape = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: int(0, 65_535).default(DEFAULT_TABLET_SERVER_PORT),
-  serverId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters of [A-Za-z0-9._-]'),
+  serverId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`),
   dataDir: z.string().min(1),
   // Messages never echo the secret.
   clusterSecret: z.string().min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`),

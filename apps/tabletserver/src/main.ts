@@ -22,7 +22,7 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type TabletServerConfig } from './config.js';
 import { LockClient, SequencerChecker } from '@kdi/client-sdk';
-import { ServerMembership } from './membership/server-membership.js';
+import { MembershipLease, ServerMembership } from './membership/server-membership.js';
 import { TabletServer } from './tablets/tablet-server.js';
 import { MetaRouter } from './meta/meta-router.js';
 import { MetaSync } from './meta/meta-sync.js';
@@ -62,12 +62,10 @@ async function main(): Promise<void> {
     publication: lockClient !== undefined,
     onManifestSaved: () => meta?.schedule(),
   });
-  // With a lock server, no write is acknowledged until this server holds
-  // its /kdi/servers/<id> lock, nor after its lease may have run out.
-  const lease = {
-    membership: undefined as ServerMembership | undefined,
-    isLive: (): boolean => config.lockUrl === undefined || lease.membership?.isLive() === true,
-  };
+  // With a lock server, no write is acknowledged, no tablet loaded and
+  // /readyz not ready until this server holds its /kdi/servers/<id> lock,
+  // nor after its lease may have run out.
+  const lease = new MembershipLease(config.serverId, config.lockUrl !== undefined);
   let server: TabletServer | undefined;
   if (lockClient !== undefined) {
     const local = new LocalMetaRows(() => server!);
@@ -124,6 +122,7 @@ async function main(): Promise<void> {
     const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] }, {
       ttlMs: config.leaseTtlMs,
       waitForIdMs: 3 * config.leaseTtlMs + 5_000,
+      onWaiting: (e) => lease.noteWaiting(e),
     });
     membership.on('lost', ({ reason }) => {
       // Our tablets may be served elsewhere now: stop at once (DESIGN §8).

@@ -26,6 +26,33 @@ export interface ServerProc {
 
 /** Starts a tablet server process joined to the lock server; resolves once it listens. */
 export async function startServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): Promise<ServerProc> {
+  const { child, output } = spawnServerProcess(opts);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tablet server ${opts.serverId} did not start:\n${output()}`)), 60_000);
+    child.stdout!.on('data', () => {
+      const m = /\{"event":"listening","url":"([^"]+)"/.exec(output());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tablet server ${opts.serverId} exited with ${code}:\n${output()}`));
+    });
+  });
+  return { serverId: opts.serverId, child, url, output };
+}
+
+/**
+ * Spawns a tablet server process without waiting for its listening line
+ * (one that cannot join the cluster never prints it; give it KDI_TS_PORT
+ * to reach it). `output()` is its stderr and stdout so far.
+ */
+export function spawnServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): {
+  child: ChildProcess;
+  output: () => string;
+} {
   const child = spawn(process.execPath, ['--conditions=kdi-source', '--import', 'tsx', MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -42,22 +69,9 @@ export async function startServerProcess(opts: { serverId: string; dataDir: stri
   });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tablet server ${opts.serverId} did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /\{"event":"listening","url":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tablet server ${opts.serverId} exited with ${code}:\n${out}`));
-    });
-  });
-  return { serverId: opts.serverId, child, url, output: () => out };
+  // Registered before any other stdout listener, so they see the text already appended.
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  return { child, output: () => out };
 }
 
 /** SIGKILL, and wait for the exit. */

@@ -23,11 +23,12 @@ describe('a server whose lease ran out', () => {
     const lease: { membership?: ServerMembership; isLive(): boolean } = { isLive: () => lease.membership?.isLive() === true };
     const ts = await TestServer.start({ server: { lease } });
     try {
-      // No lease yet: nothing is acknowledged.
-      await ts.load('t', 'only');
-      const early = await ts.call('POST', '/v1/tables/t/apply', { body: { cells: [cell('a', 'f:x', 1, 'early')] } });
+      // No lease yet: nothing is loaded, so nothing can be acknowledged.
+      const early = await ts.call('POST', '/v1/admin/tablets', { body: { table: 't', tabletId: 'only' } });
       expect(early.status).toBe(503);
+      expect(early.body).toMatchObject({ error: { code: 'UNAVAILABLE', details: { reason: 'not-a-member' } } });
       lease.membership = await ServerMembership.join(client, { serverId: 'ts-test', url: 'http://127.0.0.1:1', disks: [] });
+      await ts.load('t', 'only');
       const ok = await ts.call('POST', '/v1/tables/t/apply', { body: { cells: [cell('a', 'f:x', 1, 'acked')] } });
       expect(ok.status, ok.text).toBe(200);
 

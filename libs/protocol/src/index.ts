@@ -9,3 +9,4 @@ export * from './predicate/index.js';
 export { toKdiError } from './errors/to-kdi-error.js';
 export * from './lock/index.js';
 export * from './schema/index.js';
+export { checkJsonUtf8, firstInvalidUtf8, jsonPathAt } from './json/json-utf8.js';

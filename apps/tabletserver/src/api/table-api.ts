@@ -211,4 +211,18 @@ export const StatusReplySchema = z.strictObject({
   busyRejections: z.int().nonnegative().describe('Applies refused with RESOURCE_EXHAUSTED since start'),
   pendingSplitSeparations: z.int().nonnegative(),
   scanners: z.int().nonnegative().describe('Open server-side scanners'),
+  dormantTablets: z
+    .array(
+      z.strictObject({
+        tabletId: z.string(),
+        table: z.string(),
+        lowerExclusive: z.string().optional(),
+        upperInclusive: z.string().optional(),
+        reason: z
+          .enum(['restart', 'fenced'])
+          .describe('restart: kept by the engine from before a restart (load it by its id to serve it again); fenced: the master gave it to another server'),
+        detail: z.string().describe('Why, in words, and what to do'),
+      }),
+    )
+    .describe('Tablets the storage engine holds that this server does not serve; a load overlapping one is FAILED_PRECONDITION'),
 });

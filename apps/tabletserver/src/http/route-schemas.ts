@@ -1,7 +1,7 @@
 // Schema pieces every route shares: the error responses, "no content",
 // strict query numbers and booleans, and the table / tablet path params.
 
-import { ErrorBodySchema } from '@kdi/protocol';
+import { ErrorBodySchema, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
 import { z } from 'zod';
 
 /** Every route may answer with the protocol's error body. */
@@ -15,11 +15,11 @@ export const NO_CONTENT = z.null().describe('No content');
 /** Routes without query parameters refuse any (unknown fields are rejected everywhere). */
 export const NO_QUERY = z.strictObject({});
 
-const NAME = /^[A-Za-z0-9._-]{1,128}$/;
-const NAME_MESSAGE = 'must be 1-128 characters of [A-Za-z0-9._-]';
+// One path segment on disk: never '.' or '..' (DESIGN §14).
+const NAME_MESSAGE = `must be ${NAME_RULE}`;
 
-export const TableNameSchema = z.string().regex(NAME, NAME_MESSAGE).describe('Table name, [A-Za-z0-9._-]{1,128}');
-export const TabletIdSchema = z.string().regex(NAME, NAME_MESSAGE).describe('Tablet id, [A-Za-z0-9._-]{1,128}');
+export const TableNameSchema = z.string().regex(NAME_PATTERN, NAME_MESSAGE).describe(`Table name: ${NAME_RULE}`);
+export const TabletIdSchema = z.string().regex(NAME_PATTERN, NAME_MESSAGE).describe(`Tablet id: ${NAME_RULE}`);
 
 export const TableParamsSchema = z.strictObject({ table: TableNameSchema });
 export const TabletParamsSchema = z.strictObject({ tabletId: TabletIdSchema });

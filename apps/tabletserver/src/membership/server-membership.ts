@@ -12,7 +12,7 @@
 //    exit (a server whose file is gone may have had its tablets reassigned).
 
 import { type LockClient, type LockSession, TypedEmitter } from '@kdi/client-sdk';
-import { isKdiError, type Sequencer } from '@kdi/protocol';
+import { isKdiError, nameProblem, type Sequencer } from '@kdi/protocol';
 
 export const SERVERS_DIR = '/kdi/servers';
 
@@ -47,8 +47,13 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
    * Creates the ephemeral file and takes its lock. Fails (FAILED_PRECONDITION)
    * when another live server holds the same id.
    */
-  static async join(client: LockClient, info: ServerInfo, opts: { ttlMs?: number; waitForIdMs?: number } = {}): Promise<ServerMembership> {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(info.serverId)) throw new RangeError(`server id ${JSON.stringify(info.serverId)} must be 1-64 of [A-Za-z0-9._-]`);
+  static async join(
+    client: LockClient,
+    info: ServerInfo,
+    opts: { ttlMs?: number; waitForIdMs?: number; onWaiting?: (error: IdInUseError) => void } = {},
+  ): Promise<ServerMembership> {
+    const idProblem = nameProblem('server id', info.serverId);
+    if (idProblem !== undefined) throw new RangeError(idProblem);
     // A restarted server finds its previous incarnation's file until that
     // session expires; with waitForIdMs it waits for it instead of failing.
     const deadline = performance.now() + (opts.waitForIdMs ?? 0);
@@ -57,6 +62,7 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
         return await ServerMembership.tryJoin(client, info, opts);
       } catch (e) {
         if (!(e instanceof IdInUseError) || performance.now() >= deadline) throw e;
+        opts.onWaiting?.(e);
         await new Promise((r) => setTimeout(r, 200));
       }
     }
@@ -131,6 +137,13 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
     return this.lostReason;
   }
 
+  /** Why isLive() is false, or undefined when it is true. */
+  notLiveReason(): string | undefined {
+    if (this.lostReason !== undefined) return `has lost its lock file ${this.path} (${this.lostReason})`;
+    if (!this.session.isLive()) return `may have lost its lock file ${this.path}: its lease on the lock service may have run out`;
+    return undefined;
+  }
+
   leaseRemainingMs(): number {
     return this.isLive() ? this.session.leaseRemainingMs() : 0;
   }
@@ -140,5 +153,37 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
     this.watchAbort.abort();
     if (this.lostReason === undefined) this.lostReason = 'session-expired';
     await this.session.close().catch(() => {});
+  }
+}
+
+/**
+ * The lease a TabletServer consults (its `lease` option): live only while
+ * this process holds /kdi/servers/<id> — not while it is still joining,
+ * nor when another live process holds the id — and saying why not.
+ * Without a lock service (a single server) it is always live.
+ */
+export class MembershipLease {
+  membership: ServerMembership | undefined;
+  private waiting: string;
+
+  constructor(
+    private readonly serverId: string,
+    private readonly clustered: boolean,
+  ) {
+    this.waiting = `does not hold its lock file ${SERVERS_DIR}/${serverId} yet (joining the cluster)`;
+  }
+
+  isLive(): boolean {
+    return !this.clustered || this.membership?.isLive() === true;
+  }
+
+  notLiveReason(): string | undefined {
+    if (this.isLive()) return undefined;
+    return this.membership?.notLiveReason() ?? this.waiting;
+  }
+
+  /** ServerMembership.join's onWaiting: another live session holds the id. */
+  noteWaiting(error: Error): void {
+    this.waiting = `does not hold its lock file ${SERVERS_DIR}/${this.serverId}: ${error.message} (another live process may have this server id)`;
   }
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMetaRow, parseTabletConfig, type TabletConfig, tableRowKey, tabletConfigCells, tabletRowKey, tabletRowsOf } from './meta-rows.js';
 
-const tableName = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
+const tableName = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/).filter((t) => t !== '.' && t !== '..');
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 12 }).map((a) => Buffer.from(a));
 
 describe('META row keys', () => {
@@ -34,7 +34,7 @@ describe('META row keys', () => {
     expect(p?.kind === 'tablet' && Buffer.from(p.upperInclusive!).toString()).toBe('com.cnn');
     expect(parseMetaRow(Buffer.from('bad/name x'))).toBeUndefined();
     expect(parseMetaRow(Buffer.from('t!x'))).toBeUndefined();
-    expect(() => tabletRowKey('../x', undefined)).toThrow(/must match/);
+    expect(() => tabletRowKey('../x', undefined)).toThrow(/must be 1-128 characters/);
   });
 });
 

@@ -24,8 +24,9 @@
 //   schema:            JSON of the table schema (locality groups)
 //   state:             'active' | 'deleting'
 
+import { NAME_PATTERN, nameProblem } from '@kdi/protocol';
+
 export { META_TABLE } from '../tablets/tablet-meta.js';
-const TABLE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const SPACE = 0x20;
 const BANG = 0x21;
 
@@ -73,7 +74,8 @@ export interface MetaCell {
 }
 
 function checkTable(table: string): void {
-  if (!TABLE_NAME.test(table)) throw new RangeError(`table name ${JSON.stringify(table)} must match [A-Za-z0-9._-]{1,128}`);
+  const problem = nameProblem('table name', table);
+  if (problem !== undefined) throw new RangeError(problem);
 }
 
 /** The META row of the tablet of `table` ending at `upperInclusive` (undefined: the last tablet). */
@@ -107,7 +109,7 @@ export function parseMetaRow(row: Uint8Array): ParsedMetaRow | undefined {
   let i = 0;
   while (i < b.length && b[i] !== SPACE && b[i] !== BANG) i++;
   const table = b.toString('latin1', 0, i);
-  if (!TABLE_NAME.test(table)) return undefined;
+  if (!NAME_PATTERN.test(table)) return undefined;
   if (i === b.length) return { kind: 'table', table };
   if (b[i] === BANG) return i === b.length - 1 ? { kind: 'tablet', table, upperInclusive: undefined } : undefined;
   return { kind: 'tablet', table, upperInclusive: b.subarray(i + 1) };

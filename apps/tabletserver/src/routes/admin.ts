@@ -171,8 +171,22 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     },
     async (request) => {
       const s = server.status();
-      const encoding = replyEncoding(request.query.encoding, boundsOf(s.tablets));
-      return { ...s, encoding, tablets: s.tablets.map((t) => tabletJson(t, encoding)), scanners: scans.scanners.size };
+      const dormant = server.dormantTablets();
+      const encoding = replyEncoding(request.query.encoding, [...boundsOf(s.tablets), ...dormant.flatMap((d) => [d.lowerExclusive, d.upperInclusive])]);
+      return {
+        ...s,
+        encoding,
+        tablets: s.tablets.map((t) => tabletJson(t, encoding)),
+        scanners: scans.scanners.size,
+        dormantTablets: dormant.map((d) => ({
+          tabletId: d.tabletId,
+          table: d.table,
+          ...(d.lowerExclusive !== undefined && { lowerExclusive: encodeWireBytes(d.lowerExclusive, encoding) }),
+          ...(d.upperInclusive !== undefined && { upperInclusive: encodeWireBytes(d.upperInclusive, encoding) }),
+          reason: d.reason,
+          detail: d.detail,
+        })),
+      };
     },
   );
 }

@@ -1,7 +1,8 @@
 // Probes and metrics, outside /v1 (never behind a secret, so an
 // orchestrator and Prometheus need no credentials):
 //  - /healthz: the process is up and serving HTTP;
-//  - /readyz: the tablet server takes requests (not shutting down), else 503 UNAVAILABLE;
+//  - /readyz: the tablet server takes requests (not shutting down; in a
+//    cluster, holding its lock file), else 503 UNAVAILABLE with the reason;
 //  - /metrics: Prometheus text.
 
 import { KdiError } from '@kdi/protocol';
@@ -31,7 +32,8 @@ export function registerHealthRoutes(app: TabletApp, { server, metrics }: RouteD
       },
     },
     async () => {
-      if (!server.isOpen) throw new KdiError('UNAVAILABLE', `tablet server ${server.serverId} is shutting down`);
+      const readiness = server.isReady();
+      if (!readiness.ready) throw new KdiError('UNAVAILABLE', readiness.reason);
       return { status: 'ready' as const, serverId: server.serverId, tablets: server.map.size };
     },
   );

@@ -2,6 +2,7 @@
 // a binary cell block by Accept. Stateless: the resume token of a page is
 // all the next page needs, on this server or whichever now serves the rows.
 
+import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
 import { CELL_BLOCK_MIME_TYPE } from '@kdi/protocol';
 import { ScanBodySchema, ScanReplySchema } from '../api/table-api.js';
 import { CellBlockReplySchema } from '../http/cell-content.js';
@@ -21,6 +22,7 @@ export function registerScanRoute(app: TabletApp, { scans, metrics }: RouteDeps)
   app.post(
     '/v1/tables/:table/scan',
     {
+      config: PREDICATE_ROUTE_CONFIG,
       schema: {
         tags: ['table'],
         summary: 'Read one page of a scan',

@@ -4,6 +4,7 @@
 // bounded LRU and closed after an idle timeout; every page carries the
 // stateless resume token, so an expired scanner is never a dead end.
 
+import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
 import { CELL_BLOCK_MIME_TYPE, KdiError } from '@kdi/protocol';
 import { OpenScannerBodySchema, OpenScannerReplySchema, ScannerNextQuerySchema, ScannerParamsSchema, ScanReplySchema } from '../api/table-api.js';
 import { CellBlockReplySchema } from '../http/cell-content.js';
@@ -16,6 +17,7 @@ export function registerScannerRoutes(app: TabletApp, { scans, metrics }: RouteD
   app.post(
     '/v1/scanners',
     {
+      config: PREDICATE_ROUTE_CONFIG,
       schema: {
         tags: ['scanners'],
         summary: 'Open a server-side scanner',

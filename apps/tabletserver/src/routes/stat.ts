@@ -1,6 +1,7 @@
 // POST /v1/tables/{table}/stat — approximate cells and bytes a predicate
 // touches, per tablet served here, from block indexes (DESIGN §4).
 
+import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
 import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema } from '../http/route-schemas.js';
 import { StatBodySchema, StatReplySchema } from '../api/table-api.js';
 import type { TabletApp } from '../http/tablet-app.js';
@@ -11,6 +12,7 @@ export function registerStatRoute(app: TabletApp, { server }: RouteDeps): void {
   app.post(
     '/v1/tables/:table/stat',
     {
+      config: PREDICATE_ROUTE_CONFIG,
       schema: {
         tags: ['table'],
         summary: 'Estimate the cells and bytes of a predicate',

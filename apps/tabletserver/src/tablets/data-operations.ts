@@ -86,7 +86,7 @@ export class DataOperations {
   /** Refuses (UNAVAILABLE) when the server's lease is not live. */
   private checkLease(outcome: string): void {
     if (this.o.lease && !this.o.lease.isLive()) {
-      throw new KdiError('UNAVAILABLE', `server ${this.serverId} has lost its lease on the lock service; ${outcome}. Ask the master where the tablet is now`, {
+      throw new KdiError('UNAVAILABLE', `server ${this.serverId} ${leaseProblem(this.o.lease)}; ${outcome}. Ask the master where the tablet is now`, {
         details: { serverId: this.serverId, reason: 'lease-lost' },
         retryAfterMs: 1000,
       });
@@ -168,4 +168,9 @@ function conflictDetails(e: unknown, cells: readonly Cell[]): Record<string, unk
   const cell = cells[i];
   if (cell === undefined) return undefined;
   return rowDetails(cell.row);
+}
+
+/** Why the server's lease is not live, as the end of a sentence that starts with the server. */
+export function leaseProblem(lease: { notLiveReason?(): string | undefined } | undefined): string {
+  return lease?.notLiveReason?.() ?? 'has lost its lease on the lock service';
 }

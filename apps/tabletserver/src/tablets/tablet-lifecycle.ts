@@ -29,12 +29,14 @@ import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from './table-schema.js';
-import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletView } from './tablet-types.js';
+import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletView } from './tablet-types.js';
 
 export class TabletLifecycle {
   readonly serverId: string;
   private readonly log: ServerLogger;
   private readonly tabletRemovedListeners: Array<(entry: TabletEntry) => void> = [];
+  /** Tablets the master gave to another server (abandoned here), with why: the engine keeps them dormant. */
+  private readonly fenced = new Map<string, string>();
 
   constructor(
     readonly engine: Engine,
@@ -46,6 +48,8 @@ export class TabletLifecycle {
     private readonly data: Pick<DataOperations, 'settled'>,
     /** Throws UNAVAILABLE once the server is closing. */
     private readonly checkOpen: () => void,
+    /** Throws UNAVAILABLE while the server does not hold its lock file (another live process may hold the id). */
+    private readonly checkMember: () => void,
     log: ServerLogger,
   ) {
     this.serverId = o.serverId;
@@ -62,6 +66,7 @@ export class TabletLifecycle {
    */
   async loadTablet(req: LoadTabletRequest): Promise<TabletView> {
     this.checkOpen();
+    this.checkMember();
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
     if (this.o.meta) {
@@ -73,6 +78,7 @@ export class TabletLifecycle {
     const current = this.schemas.get(req.table);
     const schema = req.schema ?? current;
     const othersHere = this.map.hasTable(req.table);
+    this.checkNoDormantOverlap(req.tabletId, req.table, { lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive });
     this.map.add(entry);
     try {
       const adopted = this.engine.tabletIds().includes(req.tabletId);
@@ -94,6 +100,7 @@ export class TabletLifecycle {
       throw fromStorageError(e);
     }
     if (schema !== undefined) this.schemas.set(req.table, schema);
+    this.fenced.delete(entry.id);
     entry.state = 'serving';
     this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet loaded');
     return this.view(entry);
@@ -118,6 +125,7 @@ export class TabletLifecycle {
    */
   loadFromMeta(req: LoadFromMetaRequest): Promise<TabletView> {
     this.checkOpen();
+    this.checkMember();
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
     const meta = this.o.meta;
@@ -128,6 +136,7 @@ export class TabletLifecycle {
     }
     return meta.run(async () => {
       this.checkOpen();
+      this.checkMember();
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
       const ours = plan.logs.find((l) => l.dir === meta.logDir);
@@ -168,10 +177,47 @@ export class TabletLifecycle {
         throw fromStorageError(e);
       }
       if (plan.schema !== undefined) this.schemas.set(req.table, plan.schema);
+      this.fenced.delete(id);
       entry.state = 'serving';
       this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs, logFrom }, 'tablet loaded from META');
       return this.view(entry);
     });
+  }
+
+  /** Every tablet the engine holds that this server does not serve, with why (GET /v1/admin/status). */
+  dormantTablets(): DormantTabletView[] {
+    return this.engine
+      .tabletIds()
+      .filter((id) => this.map.get(id) === undefined)
+      .map((id) => {
+        const r = this.engine.tabletRange(id);
+        const fenced = this.fenced.get(id);
+        return {
+          tabletId: id,
+          table: r.table,
+          lowerExclusive: r.lowerExclusive,
+          upperInclusive: r.upperInclusive,
+          reason: fenced === undefined ? 'restart' : 'fenced',
+          detail:
+            fenced === undefined
+              ? `kept by the storage engine from before a restart, not served; load it by its id ${id} to serve it again`
+              : `no longer served here: the master gave it to another server (${fenced}); its data stays until a load here settles it`,
+        };
+      });
+  }
+
+  /**
+   * FAILED_PRECONDITION (like an overlap with a served tablet) when a new
+   * tablet would overlap one the engine keeps dormant: the client is told
+   * which and why, and how to serve it again.
+   */
+  private checkNoDormantOverlap(id: string, table: string, range: RowRange): void {
+    for (const d of this.dormantTablets()) {
+      if (d.tabletId === id || d.table !== table || !rangesOverlap(d, range)) continue;
+      throw new KdiError('FAILED_PRECONDITION', `tablet ${id} overlaps tablet ${d.tabletId} of table ${table}, which this server holds dormant: ${d.detail}`, {
+        details: { tabletId: id, overlaps: d.tabletId, table, dormant: d.reason },
+      });
+    }
   }
 
   /** Tablets of `table` the engine holds that this server does not serve (kept from before a restart, or fenced). */
@@ -210,6 +256,7 @@ export class TabletLifecycle {
   abandon(id: string, reason: string): void {
     const entry = this.map.remove(id);
     if (entry === undefined) return;
+    this.fenced.set(id, reason);
     for (const listener of this.tabletRemovedListeners) listener(entry);
     this.log.error({ tabletId: id, table: entry.table, reason }, 'tablet fenced: no longer served here');
   }

@@ -14,13 +14,13 @@
 import type { Cell, CellLimits, Predicate } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
 import { KdiError } from '@kdi/protocol';
-import { DataOperations } from './data-operations.js';
+import { DataOperations, leaseProblem } from './data-operations.js';
 import { SplitMonitor } from './split-monitor.js';
 import { TabletLifecycle } from './tablet-lifecycle.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from './table-schema.js';
-import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 
 export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 export { checkName } from './names.js';
@@ -47,7 +47,7 @@ export class TabletServer {
     this.log = o.logger ?? silentLogger;
     const checkOpen = () => this.checkOpen();
     this.data = new DataOperations(engine, this.map, this.schemas, o, checkOpen);
-    this.lifecycle = new TabletLifecycle(engine, this.map, this.schemas, o, this.data, checkOpen, this.log);
+    this.lifecycle = new TabletLifecycle(engine, this.map, this.schemas, o, this.data, checkOpen, () => this.checkMember(), this.log);
     this.splits = new SplitMonitor(this, {
       thresholdBytes: o.splitThresholdBytes,
       intervalMs: o.splitCheckIntervalMs,
@@ -187,6 +187,36 @@ export class TabletServer {
       busyRejections: this.data.busyRejectionCount,
       pendingSplitSeparations: this.splits.pendingSeparations,
     };
+  }
+
+  /** Every tablet the engine holds that this server does not serve, with why. */
+  dormantTablets(): DormantTabletView[] {
+    return this.lifecycle.dormantTablets();
+  }
+
+  /**
+   * Readiness (/readyz): open, and — in a cluster — holding its lock file
+   * /kdi/servers/<id>. A server that cannot take it (another live process
+   * has the id) is never ready.
+   */
+  isReady(): { ready: true } | { ready: false; reason: string } {
+    if (this.closed) return { ready: false, reason: `tablet server ${this.serverId} is shutting down` };
+    if (this.o.lease && !this.o.lease.isLive()) return { ready: false, reason: `tablet server ${this.serverId} ${leaseProblem(this.o.lease)}` };
+    return { ready: true };
+  }
+
+  /**
+   * Refuses (UNAVAILABLE) to load while the server does not hold its lock
+   * file: another live process may hold the same id, and a load (of META
+   * above all) would take over what that server serves.
+   */
+  private checkMember(): void {
+    if (this.o.lease && !this.o.lease.isLive()) {
+      throw new KdiError('UNAVAILABLE', `server ${this.serverId} ${leaseProblem(this.o.lease)}; it loads no tablet until it holds its lock file`, {
+        details: { serverId: this.serverId, reason: 'not-a-member' },
+        retryAfterMs: 1000,
+      });
+    }
   }
 
   get isOpen(): boolean {

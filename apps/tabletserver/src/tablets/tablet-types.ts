@@ -30,9 +30,11 @@ export interface TabletServerOptions {
   /**
    * The server's lease (its /kdi/servers/<id> lock, see
    * membership/server-membership.ts). While it is not live the server
-   * acknowledges no write: its tablets may already be assigned elsewhere.
+   * acknowledges no write (its tablets may already be assigned elsewhere),
+   * loads nothing and is not ready; `notLiveReason` says why (e.g. another
+   * live process holds the id).
    */
-  readonly lease?: { isLive(): boolean };
+  readonly lease?: { isLive(): boolean; notLiveReason?(): string | undefined };
   /**
    * In a cluster: META (the port in tablet-meta.ts; meta/meta-sync.ts implements it). Tablets are then loaded from
    * their configs in META (with the assignment epoch), and every load,
@@ -70,6 +72,22 @@ export interface TabletView {
   /** Bytes of the fragment files in its chain (shared with the other half after a split, until compaction). */
   readonly diskBytes: number;
   readonly diskCells: number;
+}
+
+/**
+ * A tablet the storage engine holds that this server does not serve:
+ * `restart` — kept from before a restart (load it by its id to serve it
+ * again); `fenced` — the master gave it to another server (its data stays
+ * until a load here settles it).
+ */
+export interface DormantTabletView {
+  readonly tabletId: string;
+  readonly table: string;
+  readonly lowerExclusive: Uint8Array | undefined;
+  readonly upperInclusive: Uint8Array | undefined;
+  readonly reason: 'restart' | 'fenced';
+  /** Why, in words, and what to do. */
+  readonly detail: string;
 }
 
 export interface TabletStatView {

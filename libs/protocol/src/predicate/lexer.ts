@@ -6,7 +6,7 @@
 //   op        <  <=  >  >=  =  ~=
 //   string    '...' or "..." with \n \r \t \\ \" \' \xHH \uHHHH; other
 //             characters are taken as UTF-8; \xHH is one raw byte
-//   word      starts with a digit, '-' or '@' and runs over [0-9A-Za-z:.+@-]:
+//   word      starts with a digit, '-' or '@' and runs over [0-9A-Za-z:.,+@-]:
 //             integers, @micros and ISO-8601 times; the parser decides
 //             which one it expects, so it can say so precisely
 //   eof
@@ -81,7 +81,7 @@ export class Lexer {
       return this.take(start, length, (t) => ({ kind: 'ident', start, text: t }));
     }
     if (/[0-9@-]/.test(c)) {
-      const length = runLength(text, start, /[0-9A-Za-z:.+@-]/);
+      const length = runLength(text, start, /[0-9A-Za-z:.,+@-]/);
       return this.take(start, length, (t) => ({ kind: 'word', start, text: t }));
     }
     throw new PredicateSyntaxError(

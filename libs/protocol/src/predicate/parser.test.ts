@@ -165,23 +165,25 @@ describe('parsePredicate: times', () => {
   });
 
   it('rejects malformed, impossible and out-of-range times at the literal', () => {
-    const cases: [string, string][] = [
-      ['time = 2024-13-01', 'valid calendar date'],
-      ['time = 2023-02-29', 'valid calendar date'],
-      ['time = 2024-01-02T24:00:00Z', 'valid time of day'],
-      ['time = 2024-01-02T03:04:05.1234567Z', 'at most 6 fractional-second digits'],
-      ['time = 2024-01-02T03:04:05+25:00', 'valid zone offset'],
-      ['time = 2024-1-2', 'ISO-8601'],
-      ['time = 17', 'ISO-8601'],
-      ['time = @', "integer number of microseconds after '@'"],
-      ['time = @1.5', "integer number of microseconds after '@'"],
-      ['time = @9007199254740992', 'safe-integer microsecond range'],
-      ['time = 9999-01-01', 'safe-integer microsecond range'],
-      ["time = '2024-01-01'", 'a time'],
+    // [text, expected, position]: the position points at the offending part of the literal.
+    const cases: [string, string, number][] = [
+      ['time = 2024-13-01', 'valid calendar date', 12],
+      ['time = 2023-02-29', 'valid calendar date', 15],
+      ['time = 2024-01-02T24:00:00Z', 'valid time of day', 18],
+      ['time = 2024-01-02T03:04:05.1234567Z', 'at most 6 fractional-second digits', 33],
+      ['time = 2024-01-02T03:04:05+25:00', 'valid zone offset', 26],
+      ['time = 2024-01-02T03:0405', 'basic and extended format mixed in the time', 23],
+      ['time = 2024-1-2', 'a two-digit month', 12],
+      ['time = 17', 'ISO-8601', 7],
+      ['time = @', "integer number of microseconds after '@'", 7],
+      ['time = @1.5', "integer number of microseconds after '@'", 7],
+      ['time = @9007199254740992', 'safe-integer microsecond range', 7],
+      ['time = 9999-01-01', 'safe-integer microsecond range', 7],
+      ["time = '2024-01-01'", 'a time', 7],
     ];
-    for (const [text, expected] of cases) {
+    for (const [text, expected, position] of cases) {
       const error = syntaxErrorOf(text);
-      expect(error.position, text).toBe(7);
+      expect(error.position, text).toBe(position);
       expect(error.expected, text).toContain(expected);
     }
   });

@@ -201,9 +201,12 @@ class Parser {
     const text = token.text;
     let result;
     if (text.startsWith('@')) result = parseMicrosLiteral(text.slice(1));
-    else if (/^-?\d+$/.test(text)) result = { ok: false as const, expected: TIME_LITERAL_DESCRIPTION };
+    else if (/^-?\d+$/.test(text)) result = { ok: false as const, expected: TIME_LITERAL_DESCRIPTION, at: 0 };
     else result = parseIsoTime(text);
-    if (!result.ok) throw syntaxError(token, result.expected);
+    if (!result.ok) {
+      // Point at the offending character inside the literal (a mixed format, a bad month, ...).
+      throw new PredicateSyntaxError(token.start + result.at, result.expected, describeToken(token));
+    }
     return { kind: 'time', value: result.micros };
   }
 

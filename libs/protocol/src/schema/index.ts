@@ -1,7 +1,7 @@
 // Table schemas and locality groups (DESIGN §6): the wire/META shape, its
 // validation, family → group routing, and the META cell form.
 
-export { familyNameProblem, groupNameProblem, GROUP_NAME_PATTERN, MAX_FAMILY_BYTES } from './names.js';
+export { familyNameProblem, groupNameProblem, GROUP_NAME_PATTERN, MAX_FAMILY_BYTES, NAME_PATTERN, NAME_RULE, nameProblem } from './names.js';
 export {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_TABLE_SCHEMA,

@@ -19,6 +19,22 @@
 // be stored, but only in the wildcard group.
 
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+// Table names, tablet ids and server ids (DESIGN §7, §14): 1–128 characters
+// of [A-Za-z0-9._-] and never '.' or '..', so each is one plain path segment
+// when it becomes a directory name (tables/<table>/<tablet>/…) and sorts
+// above '!' in META rows. The pattern is ECMAScript (also valid in a JSON
+// Schema `pattern`).
+export const NAME_PATTERN = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;
+export const NAME_RULE = "1-128 characters of [A-Za-z0-9._-], not '.' or '..'";
+
+/** Why `name` cannot be a table name / tablet id / server id (`what` says which), or undefined when it can. */
+export function nameProblem(what: string, name: string): string | undefined {
+  if (typeof name !== 'string') return `${what} must be a string of ${NAME_RULE}`;
+  if (name === '.' || name === '..') return `${what} ${JSON.stringify(name)} is reserved (it is a directory name on disk); use ${NAME_RULE}`;
+  if (!NAME_PATTERN.test(name)) return `${what} ${JSON.stringify(name.slice(0, 200))} must be ${NAME_RULE}`;
+  return undefined;
+}
 export const MAX_FAMILY_BYTES = 256;
 
 const CONTROL = /\p{Cc}/u;

@@ -6,7 +6,9 @@
 //   ….frag.tmp                                            a build in progress; renamed into place when complete
 //
 // Table, tablet and group names are checked ([A-Za-z0-9._-], never '.' or
-// '..') before they reach a path. After a split, both halves keep naming
+// '..') before they reach a path (DESIGN §14): by the callers' schemas, and
+// again here as the last line (`checkPathSegment`), so not even an internal
+// caller can build a path outside the engine directory. After a split, both halves keep naming
 // the parent's files until compaction rewrites them.
 //
 // A fragment reference (in the manifest, in a chain, in a loaded tablet
@@ -54,7 +56,21 @@ export function fragmentPath(dir: string, name: string): string {
   return isForeignFragment(name) ? name : `${dir}/${name}`;
 }
 
+/** A table name, tablet id or group name as one path segment: [A-Za-z0-9._-]{1,128} and never '.' or '..'. */
+const PATH_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,128}$/;
+
+/** 'invalid-argument' unless `name` is one plain path segment (it is about to become a directory name). */
+export function checkPathSegment(what: string, name: string): void {
+  if (typeof name !== 'string' || !PATH_SEGMENT.test(name)) {
+    const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 200)) : String(name);
+    throw invalidArgument(`${what} ${shown} must be 1-128 characters of [A-Za-z0-9._-] and not '.' or '..' (it names a directory on disk)`);
+  }
+}
+
 export function fragmentName(table: string, tablet: string, group: string, id: number): string {
+  checkPathSegment('table name', table);
+  checkPathSegment('tablet id', tablet);
+  checkPathSegment('group name', group);
   return `tables/${table}/${tablet}/${group}/${String(id).padStart(8, '0')}.frag`;
 }
 

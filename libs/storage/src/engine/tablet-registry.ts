@@ -10,10 +10,9 @@ import { invalidArgument, notFound } from '../errors.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
 import { type RowRange, rowInRange } from '../merge/row-range.js';
 import { defaultGroups, type LocalityGroupSpec } from '../schema/locality-group.js';
+import { checkPathSegment } from './fragment-files.js';
 import { checkGroups, copyGroups } from './group-specs.js';
 import { dropChains, newTablet, type Table, type Tablet, type TabletDefinition } from './tablet.js';
-
-const NAME_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** A definition that passed every check: ready to become a tablet. */
 export interface PreparedTablet {
@@ -31,8 +30,8 @@ export class TabletRegistry {
 
   /** Checks a definition against its own rules and the tablets here (and reservations); changes nothing. */
   prepare(def: TabletDefinition): PreparedTablet {
-    if (!NAME_RE.test(def.table)) throw invalidArgument(`table name ${JSON.stringify(def.table)} must match [A-Za-z0-9._-]{1,128}`);
-    if (!NAME_RE.test(def.id)) throw invalidArgument(`tablet id ${JSON.stringify(def.id)} must match [A-Za-z0-9._-]{1,128}`);
+    checkPathSegment('table name', def.table);
+    checkPathSegment('tablet id', def.id);
     if (this.tablets.has(def.id) || this.reserved.has(def.id)) throw invalidArgument(`tablet ${def.id} already exists`);
     if (def.groups !== undefined && (def.purge !== undefined || def.inMemory !== undefined)) {
       throw invalidArgument(`tablet ${def.id}: with groups, set purge and inMemory on each group, not on the tablet`);
