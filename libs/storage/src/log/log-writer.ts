@@ -54,6 +54,15 @@ const MIN_BATCH_BYTES = 64 * 1024;
 /** Batch buffers up to this size are kept for reuse. */
 const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 
+/** One fdatasync of the log: how long it took and what it made durable (for metrics; plain numbers). */
+export interface LogSyncSample {
+  readonly seconds: number;
+  /** Bytes appended since the previous sync. */
+  readonly bytes: number;
+  /** Records appended since the previous sync. */
+  readonly records: number;
+}
+
 interface Waiter {
   resolve(): void;
   reject(e: unknown): void;
@@ -81,6 +90,10 @@ export class LogWriter {
   private file: WritableFile | undefined;
   /** Bytes written since the last sync started. */
   private dirty = false;
+  private unsyncedBytes = 0;
+  private unsyncedRecords = 0;
+  /** Called after every fdatasync of the log (metrics); must not throw. */
+  onSync: ((sample: LogSyncSample) => void) | undefined;
   private readonly queue: Batch[] = [];
   private pumping = false;
   private spare: Uint8Array | undefined;
@@ -322,12 +335,19 @@ export class LogWriter {
     if (batch.len > 0) {
       this.dirty = true;
       await file.append(batch.len === batch.buf.length ? batch.buf : batch.buf.subarray(0, batch.len));
+      this.unsyncedBytes += batch.len;
+      this.unsyncedRecords += batch.written.length + batch.synced.length;
     }
     for (const w of batch.written) w.resolve();
     if (batch.synced.length === 0) return;
     if (this.dirty) {
       this.dirty = false;
+      const started = performance.now();
       await file.sync();
+      const sample = { seconds: (performance.now() - started) / 1000, bytes: this.unsyncedBytes, records: this.unsyncedRecords };
+      this.unsyncedBytes = 0;
+      this.unsyncedRecords = 0;
+      this.onSync?.(sample);
     }
     for (const w of batch.synced) w.resolve();
   }
@@ -339,6 +359,8 @@ export class LogWriter {
       if (this.dirty) {
         this.dirty = false;
         await old.sync();
+        this.unsyncedBytes = 0;
+        this.unsyncedRecords = 0;
       }
       this.file = undefined;
       await old.close();
