@@ -4,9 +4,10 @@
 // §9): put META's location in /kdi/root, write a tablet's `location:` with
 // a new epoch in META, and ask a server to load it.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LockClient, type LockSession } from '@kdi/client-sdk';
+import { startServiceProcess } from '@kdi/service-kit/testing';
 import type { Sequencer } from '@kdi/protocol';
 import { META_TABLE, type TabletConfig } from '../src/meta/meta-rows.js';
 import { MetaTableClient } from '../src/meta/meta-table.js';
@@ -24,11 +25,12 @@ export interface ServerProc {
   output(): string;
 }
 
-/** Starts a tablet server process joined to the lock server; resolves once it listens. */
+/** Starts a tablet server process joined to the lock server (the chassis' launcher); resolves once it listens. */
 export async function startServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): Promise<ServerProc> {
-  const child = spawn(process.execPath, ['--conditions=kdi-source', '--import', 'tsx', MAIN], {
+  const p = await startServiceProcess({
+    main: MAIN,
+    name: `tablet server ${opts.serverId}`,
     env: {
-      PATH: process.env.PATH ?? '',
       KDI_TS_SERVER_ID: opts.serverId,
       KDI_TS_DATA_DIR: opts.dataDir,
       KDI_TS_PORT: '0',
@@ -38,26 +40,8 @@ export async function startServerProcess(opts: { serverId: string; dataDir: stri
       KDI_TS_LOG_LEVEL: 'warn',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tablet server ${opts.serverId} did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /\{"event":"listening","url":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tablet server ${opts.serverId} exited with ${code}:\n${out}`));
-    });
-  });
-  return { serverId: opts.serverId, child, url, output: () => out };
+  return { serverId: opts.serverId, child: p.child, url: p.url, output: p.output };
 }
 
 /** SIGKILL, and wait for the exit. */

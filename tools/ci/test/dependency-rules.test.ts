@@ -1,8 +1,9 @@
 // The dependency direction of DESIGN §16 and STYLE.md, checked on every
 // package's non-test sources: protocol imports only zod; storage imports
 // nothing of ours and no HTTP, and Node's fs only behind its FileSystem
-// port; client-sdk imports protocol and undici; service-kit imports
-// protocol; apps import libs, never each other.
+// port; client-sdk imports protocol and undici; service-kit (the service
+// chassis) imports protocol, Fastify and its plugins, zod, pino and
+// prom-client; apps import libs, never each other.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,20 @@ const RULES: Rule[] = [
   { dir: 'libs/protocol/src', allowed: ['zod'] },
   { dir: 'libs/storage/src', allowed: ['lz4'] },
   { dir: 'libs/client-sdk/src', allowed: ['@kdi/protocol', 'undici'] },
-  { dir: 'libs/service-kit/src', allowed: ['@kdi/protocol'] },
+  {
+    dir: 'libs/service-kit/src',
+    allowed: [
+      '@kdi/protocol',
+      'fastify',
+      '@fastify/swagger',
+      '@fastify/swagger-ui',
+      'fastify-type-provider-zod',
+      'zod',
+      'pino',
+      'prom-client',
+      'secure-json-parse',
+    ],
+  },
   {
     dir: 'apps/lockserver/src',
     allowed: ['@kdi/protocol', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
