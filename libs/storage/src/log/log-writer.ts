@@ -74,6 +74,8 @@ interface Batch {
   buf: Uint8Array;
   view: DataView;
   len: number;
+  /** Records encoded into `buf`. */
+  records: number;
   /** Resolved once the batch is written. */
   readonly written: Waiter[];
   /** Resolved once the batch is written and synced. */
@@ -167,6 +169,7 @@ export class LogWriter {
     const batch = this.batchWithRoom(size);
     const pos: LogPosition = { segmentId: this.assignedSegmentId, seq: this.seq++ };
     batch.len = encodeRecord(batch.buf, batch.view, batch.len, pos.segmentId, pos.seq, payload);
+    batch.records++;
     this.assignedBytes += size;
     const waiters = opts?.sync === false ? batch.written : batch.synced;
     const done = new Promise<LogPosition>((resolve, reject) => {
@@ -296,6 +299,7 @@ export class LogWriter {
       buf,
       view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
       len: 0,
+      records: 0,
       written: [],
       synced: [],
     };
@@ -336,7 +340,7 @@ export class LogWriter {
       this.dirty = true;
       await file.append(batch.len === batch.buf.length ? batch.buf : batch.buf.subarray(0, batch.len));
       this.unsyncedBytes += batch.len;
-      this.unsyncedRecords += batch.written.length + batch.synced.length;
+      this.unsyncedRecords += batch.records;
     }
     for (const w of batch.written) w.resolve();
     if (batch.synced.length === 0) return;
