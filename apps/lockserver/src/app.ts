@@ -1,22 +1,21 @@
-// buildApp: the lock server as a Fastify instance, ready but not listening
-// (STYLE: only main.ts listens; tests use inject). It wires
-//   request ids → cluster secret → routes (zod schemas, strict) → service → store
-// and one error handler that answers every failure with the protocol's
-// error body.
+// buildApp: the lock server as a Fastify instance on the service chassis
+// (@kdi/service-kit: request ids, errors, OpenAPI, metrics, probes, bearer
+// guard), ready but not listening (STYLE: only main.ts listens; tests use
+// inject). It adds
+//   cluster secret on /v1 → routes (zod schemas, strict) → service → store
+// and the lock server's wording for the errors that depend on what it
+// accepts.
 
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { checkJsonUtf8, KdiError } from '@kdi/protocol';
-import { REQUEST_ID_HEADER, requestIdOf } from '@kdi/service-kit';
+import { KdiError } from '@kdi/protocol';
+import { createServiceApp, isPathUnder, type FastifyErrorTexts } from '@kdi/service-kit';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { LockServerConfig } from './config.js';
-import { clusterSecretCheck } from './http/cluster-secret.js';
-import { sendError, type ErrorReplyOptions } from './http/error-reply.js';
-import { LockServerMetrics } from './http/http-metrics.js';
+import { LockStoreMetrics } from './http/http-metrics.js';
 import type { LockApp } from './http/lock-app.js';
-import { registerOpenApi } from './http/openapi.js';
+import { lockPathTransform } from './http/openapi.js';
 import { registerDirRoutes } from './routes/dirs.js';
 import { registerFileRoutes } from './routes/files.js';
-import { registerHealthRoutes } from './routes/health.js';
 import { registerLockRoutes } from './routes/locks.js';
 import { registerSequencerRoutes } from './routes/sequencers.js';
 import { registerSessionRoutes } from './routes/sessions.js';
@@ -47,62 +46,71 @@ export function bodyLimitFor(maxContentsBytes: number): number {
   return maxContentsBytes * 2 + BODY_SLACK_BYTES;
 }
 
-export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Promise<LockApp> {
-  const errorOptions: ErrorReplyOptions = {
-    bodyLimit: bodyLimitFor(config.limits.maxContentsBytes),
-    maxContentsBytes: config.limits.maxContentsBytes,
-  };
-  const options: FastifyServerOptions = {
-    bodyLimit: errorOptions.bodyLimit,
-    genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    // Long polls are cut at 60 s by the schemas; leave headroom beyond that.
-    requestTimeout: 120_000,
-    return503OnClosing: true,
-    // Fastify's own early failures (bad URL encoding, …) get the protocol's body too.
-    frameworkErrors: (error, request, reply) => {
-      sendError(error, request, reply, errorOptions);
+/** The lock server's words for Fastify's errors that depend on what it accepts. */
+export function errorTexts(bodyLimit: number, maxContentsBytes: number): FastifyErrorTexts {
+  return {
+    validation: { wildcardName: 'path' },
+    bodyTooLarge: {
+      message: `the request body is larger than the limit of ${bodyLimit} bytes (file contents may be at most ${maxContentsBytes} bytes, sent as text or base64)`,
+      details: { limit: bodyLimit, maxContentsBytes },
     },
+    emptyJsonBody: 'the body is empty but Content-Type is application/json; send a JSON object (at least {}) or no Content-Type',
+    invalidMediaType: { message: 'unsupported Content-Type: the body must be JSON, sent with Content-Type: application/json', details: { field: 'content-type' } },
   };
-  const app = (
-    deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify({ ...options, logger: { level: config.logLevel } })
-  ).withTypeProvider<ZodTypeProvider>() as unknown as LockApp;
+}
 
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply, errorOptions));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(new KdiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; the API is described at /openapi.json`), request, reply, errorOptions),
-  );
+/** True for paths under /v1 (the lock API), matched route or not: they need the cluster secret when one is set. */
+export function isApiRequest(request: FastifyRequest): boolean {
+  return isPathUnder(request.url, '/v1') || isPathUnder(request.routeOptions.url ?? '', '/v1');
+}
 
-  // JSON bodies: refuse invalid UTF-8 (naming the field) instead of decoding it to U+FFFD; then Fastify's own parser.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    try {
-      checkJsonUtf8(body as Buffer, 'body', 'send contents that are not text with "encoding":"base64"');
-    } catch (error) {
-      done(error as Error, undefined);
-      return;
-    }
-    parseJson(request, (body as Buffer).toString('utf8'), done);
+const ReadySchema = z.strictObject({ status: z.literal('ready'), backend: z.enum(['redis', 'embedded']) });
+
+export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Promise<LockApp> {
+  const bodyLimit = bodyLimitFor(config.limits.maxContentsBytes);
+  const secured = config.clusterSecret !== undefined;
+  let storeMetrics: LockStoreMetrics | undefined;
+  const { app, metrics } = await createServiceApp({
+    metricsPrefix: 'lockserver',
+    logLevel: config.logLevel,
+    logger: deps.logger,
+    bodyLimit,
+    errors: { texts: errorTexts(bodyLimit, config.limits.maxContentsBytes) },
+    openapi: {
+      title: 'KDI lock service',
+      version: LOCK_SERVER_VERSION,
+      description:
+        'Sessions, files, locks with fencing sequencers, ephemeral files and watches (DESIGN §8). ' +
+        'Errors are {error:{code,message,details,retryAfterMs,requestId}} with the status of the KDI error catalogue.',
+      securityScheme: secured,
+      secured: (url) => secured && url.startsWith('/v1'),
+      transform: lockPathTransform,
+    },
+    ...(config.clusterSecret !== undefined && {
+      bearer: { secret: config.clusterSecret, requiredFor: (request) => (isApiRequest(request) ? 'this lock server requires' : undefined) },
+    }),
+    readiness: {
+      summary: 'Readiness: the lock store answers',
+      schema: ReadySchema,
+      check: async (request) => {
+        try {
+          const s = await deps.store.status();
+          return { status: 'ready' as const, backend: s.backend };
+        } catch (e) {
+          request.log.warn({ err: e }, 'readiness check: the lock store did not answer');
+          throw new KdiError('UNAVAILABLE', 'the lock store does not answer', { cause: e });
+        }
+      },
+    },
+    jsonUtf8Hint: 'send contents that are not text with "encoding":"base64"',
+    onScrape: () => storeMetrics?.scrape(),
   });
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
-  if (config.clusterSecret !== undefined) {
-    const check = clusterSecretCheck(config.clusterSecret);
-    app.addHook('onRequest', async (request) => check(request));
-  }
-
-  const metrics = new LockServerMetrics();
-  metrics.install(app);
+  storeMetrics = new LockStoreMetrics(metrics.registry, deps.store, app.log);
 
   const service = new LockService(deps.store, deps.now ? { now: deps.now } : {});
   // End long polls and blocking acquires first, so close() does not wait for them.
   app.addHook('preClose', async () => service.close());
 
-  await registerOpenApi(app, { secured: config.clusterSecret !== undefined, version: LOCK_SERVER_VERSION });
   registerSessionRoutes(app, service);
   registerFileRoutes(app, service);
   registerDirRoutes(app, service);
@@ -110,7 +118,6 @@ export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Pro
   registerSequencerRoutes(app, service);
   registerWatchRoutes(app, service);
   registerStatusRoutes(app, service);
-  registerHealthRoutes(app, service, metrics);
 
   await app.ready();
   return app;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FileInfo } from '@kdi/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+import { injectRequest, type InjectReply } from '@kdi/service-kit/testing';
 import { expect } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig, type LockServerConfig, type LockServerConfigInput } from '../src/config.js';
@@ -27,12 +28,7 @@ export const TEST_LIMITS: LockStoreLimits = {
 
 export const TEST_SECRET = 'test-cluster-secret-0123456789';
 
-export interface Reply {
-  readonly status: number;
-  readonly body: any;
-  readonly text: string;
-  readonly headers: Record<string, string | string[] | number | undefined>;
-}
+export type Reply = InjectReply;
 
 export interface CallOptions {
   /** Sent as JSON unless a string (then sent as is). */
@@ -79,20 +75,7 @@ export class TestServer {
   async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: CallOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (this.config.clusterSecret !== undefined && !opts.noAuth) headers['authorization'] = `Bearer ${this.config.clusterSecret}`;
-    let payload: string | undefined;
-    if (opts.body !== undefined) {
-      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    Object.assign(headers, opts.headers);
-    const res = await this.app.inject({ method, url, headers, ...(payload !== undefined && { payload }) });
-    let body: unknown;
-    try {
-      body = res.body.length > 0 ? JSON.parse(res.body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.statusCode, body, text: res.body, headers: res.headers };
+    return injectRequest(this.app, { method, url, body: opts.body, headers: { ...headers, ...opts.headers } });
   }
 
   async openSession(ttlMs?: number): Promise<string> {

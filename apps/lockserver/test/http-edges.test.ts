@@ -141,9 +141,42 @@ describe('malformed requests Fastify itself refuses', () => {
     const r = await s.expectRefused(() => s.call('POST', '/v1/files/p/q', { body: '{"contents":"x","__proto__":{"admin":true}}' }), {
       status: 400,
       code: 'INVALID_ARGUMENT',
+      message: /"__proto__" key, which is not allowed/,
+    });
+    expectErrorBody(r);
+    expect(r.body.error.message).not.toMatch(/not valid JSON/);
+  });
+
+  it('a JSON body with a constructor.prototype key → INVALID_ARGUMENT naming it', async () => {
+    const r = await s.expectRefused(() => s.call('POST', '/v1/files/p/q', { body: '{"contents":"x","constructor":{"prototype":{"admin":true}}}' }), {
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      message: /"constructor" key holding a "prototype" key/,
     });
     expectErrorBody(r);
   });
+
+  it('a body that is not JSON → INVALID_ARGUMENT quoting where the parser stopped', async () => {
+    const r = await s.expectRefused(() => s.call('POST', '/v1/files/p/q', { body: '{"contents":' }), {
+      status: 400,
+      code: 'INVALID_ARGUMENT',
+      message: /not valid JSON.*: .+/,
+    });
+    expectErrorBody(r);
+  });
+
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream'])(
+    'a body of Content-Type %s → INVALID_ARGUMENT saying to send application/json',
+    async (type) => {
+      const r = await s.expectRefused(() => s.call('POST', '/v1/files/p/q', { body: '{"contents":"x"}', headers: { 'content-type': type } }), {
+        status: 400,
+        code: 'INVALID_ARGUMENT',
+        message: /Content-Type: application\/json/,
+      });
+      expectErrorBody(r);
+      expect(r.body.error.details).toEqual({ field: 'content-type' });
+    },
+  );
 });
 
 describe('errors from the store', () => {

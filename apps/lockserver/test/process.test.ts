@@ -8,14 +8,14 @@
 // resolves at run time (the kdi-source condition is for tests only), so
 // they are built first.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET } from './harness.js';
 
@@ -30,31 +30,8 @@ function baseEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('KDI_LOCK_')));
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly stderr: () => string;
-}
-
-async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: APP_DIR, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; url?: string };
-        if (msg.event === 'listening' && typeof msg.url === 'string') resolve(msg.url);
-      } catch {
-        // a log line that is not ours
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
-  });
-  return { child, url, exited, stderr: () => stderr };
+async function startServer(env: Record<string, string>): Promise<ServiceProcess> {
+  return startServiceProcess({ main: 'dist/main.js', tsx: false, cwd: APP_DIR, env: { ...baseEnv(), ...env }, name: 'lock server' });
 }
 
 function rawRequest(url: string, method: string, path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -117,13 +94,18 @@ describe('the lock server process', () => {
   });
 
   it('keeps non-ephemeral files across a restart on the same data directory', async () => {
-    const server = await startServer({ KDI_LOCK_DATA_DIR: dataDir, KDI_LOCK_PORT: '0', KDI_LOCK_CLUSTER_SECRET: TEST_SECRET, KDI_LOCK_LOG_LEVEL: 'warn' });
+    const server = await startServer({ KDI_LOCK_DATA_DIR: dataDir, KDI_LOCK_PORT: '0', KDI_LOCK_CLUSTER_SECRET: TEST_SECRET, KDI_LOCK_LOG_LEVEL: 'info' });
     try {
-      const r = await fetch(`${server.url}/v1/files/proc/f`, { headers: { authorization: `Bearer ${TEST_SECRET}` } });
+      const r = await fetch(`${server.url}/v1/files/proc/f`, { headers: { authorization: `Bearer ${TEST_SECRET}`, 'x-request-id': 'proc-read-1' } });
       expect(r.status).toBe(200);
       expect(((await r.json()) as { contents: string }).contents).toBe('hi');
       server.child.kill('SIGINT');
       expect((await server.exited).code).toBe(0);
+      // stdout is the listening line alone; the logs (JSON, with request ids) are on stderr.
+      expect(server.stdout().trim().split('\n')).toEqual([JSON.stringify({ event: 'listening', url: server.url })]);
+      const logs = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
+      expect(logs.some((l) => l.requestId === 'proc-read-1')).toBe(true);
+      expect(logs.some((l) => l.msg === 'shutting down')).toBe(true);
     } finally {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     }

@@ -43,8 +43,15 @@ describe('status, health and metrics', () => {
     const text = r.text;
     expect(text).toMatch(/^lockserver_http_requests_total\{method="GET",route="\/v1\/stat\/\*",status="200"\} 1$/m);
     expect(text).toMatch(/^lockserver_http_requests_total\{method="GET",route="\/v1\/stat\/\*",status="404"\} 1$/m);
-    expect(text).toMatch(/^lockserver_http_request_duration_seconds_bucket\{method="POST",route="\/v1\/files\/\*",le="\+Inf"\} \d+$/m);
-    expect(text).toMatch(/^lockserver_http_request_duration_seconds_count\{method="GET",route="\/v1\/stat\/\*"\} 2$/m);
+    expect(text).toMatch(/^lockserver_http_request_duration_seconds_bucket\{le="\+Inf",method="POST",route="\/v1\/files\/\*",status="201"\} 1$/m);
+    expect(text).toMatch(/^lockserver_http_request_duration_seconds_count\{method="GET",route="\/v1\/stat\/\*",status="200"\} 1$/m);
+    expect(text).toMatch(/^lockserver_http_request_duration_seconds_count\{method="GET",route="\/v1\/stat\/\*",status="404"\} 1$/m);
+    // The process metrics of prom-client: memory, event-loop lag, handles.
+    expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toMatch(/^# TYPE nodejs_gc_duration_seconds histogram$/m);
+    expect(text).toMatch(/^nodejs_active_handles_total \d+$/m);
     const status = await s.store.status();
     expect(text).toContain(`\nlockserver_sessions ${status.sessions}\n`);
     expect(text).toContain(`\nlockserver_revision ${status.revision}\n`);

@@ -1,28 +1,28 @@
-// buildApp: the tablet server's HTTP side as a Fastify instance, ready but
-// not listening (STYLE: only main.ts listens; tests use inject). It wires
-//   request ids → cluster secret (admin routes) → routes (zod schemas,
+// buildApp: the tablet server's HTTP side as a Fastify instance on the
+// service chassis (@kdi/service-kit: request ids, errors, OpenAPI,
+// metrics, probes, bearer guard), ready but not listening (STYLE: only
+// main.ts listens; tests use inject). It adds
+//   cluster secret (admin routes, META writes) → routes (zod schemas,
 //   strict; JSON or binary cell blocks) → scan service / TabletServer → engine
-// and one error handler that answers every failure with the protocol's
-// error body. The TabletServer (and its engine) belong to the caller,
-// which closes it after the app.
+// and its own part of the error mapping (http/error-reply.ts). The
+// TabletServer (and its engine) belong to the caller, which closes it
+// after the app.
 
-import { checkJsonUtf8, KdiError } from '@kdi/protocol';
+import { CELL_BLOCK_MIME_TYPE, KdiError } from '@kdi/protocol';
 import type { SequencerChecker } from '@kdi/client-sdk';
 import type { BlockCache } from '@kdi/storage';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { REQUEST_ID_HEADER, requestIdOf } from '@kdi/service-kit';
+import type { FastifyBaseLogger } from 'fastify';
+import { createServiceApp } from '@kdi/service-kit';
+import { z } from 'zod';
 import type { TabletServerConfig } from './config.js';
 import { registerCellBlockParser } from './http/cell-content.js';
-import { clusterSecretCheck } from './http/cluster-secret.js';
-import { sendError, type ErrorReplyOptions } from './http/error-reply.js';
+import { isAdminPath, secretRequiredFor } from './http/cluster-secret.js';
+import { tabletErrorOptions } from './http/error-reply.js';
 import { TabletServerMetrics } from './http/http-metrics.js';
-import { withLocationHint } from './http/location-hint.js';
-import { registerOpenApi } from './http/openapi.js';
+import { contentBodyTransform } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerApplyRoute } from './routes/apply.js';
-import { registerHealthRoutes } from './routes/health.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { registerScanRoute } from './routes/scan.js';
 import { registerScannerRoutes } from './routes/scanners.js';
@@ -45,6 +45,8 @@ export interface TabletAppDeps {
   readonly logger?: FastifyBaseLogger;
   /** In a cluster: checks the master's sequencer on load, unload and split. */
   readonly masterSequencers?: SequencerChecker;
+  /** In a cluster: ms left of the server's lease (its metric); undefined before the server joined. */
+  readonly leaseRemainingMs?: () => number | undefined;
   /** Monotonic milliseconds for scanner expiry; default performance.now. */
   readonly now?: () => number;
 }
@@ -58,66 +60,44 @@ export function bodyLimitsFor(maxRequestBytes: number): { json: number; cellBloc
   return { json: maxRequestBytes * 2 + BODY_SLACK_BYTES, cellBlock: maxRequestBytes + (1 << 20) };
 }
 
-/** A route may set a smaller JSON body limit (config.maxJsonBodyBytes), checked before JSON.parse, whose cost grows with the body. */
-function checkJsonBodySize(request: { routeOptions: { url?: string | undefined; config: unknown } }, bytes: number): void {
-  const limit = (request.routeOptions.config as { maxJsonBodyBytes?: number } | undefined)?.maxJsonBodyBytes;
-  if (limit !== undefined && bytes > limit) {
-    throw new KdiError('INVALID_ARGUMENT', `the body is ${bytes} bytes; ${request.routeOptions.url ?? 'this route'} accepts at most ${limit} bytes of JSON`, {
-      details: { bytes, limit },
-    });
-  }
-}
+const ReadySchema = z.strictObject({ status: z.literal('ready'), serverId: z.string(), tablets: z.int().nonnegative() });
 
 export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps): Promise<TabletApp> {
-  const limits = bodyLimitsFor(config.limits.maxRequestBytes);
-  const errorOptions: ErrorReplyOptions = { bodyLimit: limits.json, cellBlockLimit: limits.cellBlock, maxRequestBytes: config.limits.maxRequestBytes };
-  const options: FastifyServerOptions = {
-    bodyLimit: limits.json,
-    genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
-    requestTimeout: 120_000,
-    return503OnClosing: true,
-    // Fastify's own early failures (bad URL encoding, …) get the protocol's body too.
-    frameworkErrors: (error, request, reply) => {
-      sendError(error, request, reply, errorOptions);
-    },
-  };
-  const app = (
-    deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify({ ...options, logger: { level: config.logLevel } })
-  ).withTypeProvider<ZodTypeProvider>() as unknown as TabletApp;
-
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(async (error, request, reply) => sendError(await withLocationHint(error, deps.server), request, reply, errorOptions));
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      new KdiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?', 1)[0]}; the API is described at /openapi.json`),
-      request,
-      reply,
-      errorOptions,
-    ),
-  );
-  registerCellBlockParser(app, limits.cellBlock);
-  // JSON bodies: refuse invalid UTF-8 (naming the field) instead of decoding it to U+FFFD; then Fastify's own parser.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    try {
-      checkJsonBodySize(request, (body as Buffer).length);
-      checkJsonUtf8(body as Buffer);
-    } catch (error) {
-      done(error as Error, undefined);
-      return;
-    }
-    parseJson(request, (body as Buffer).toString('utf8'), done);
-  });
-
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-  });
-  const check = clusterSecretCheck(config.clusterSecret);
-  app.addHook('onRequest', async (request) => check(request));
-
   const { server } = deps;
+  const limits = bodyLimitsFor(config.limits.maxRequestBytes);
+  let metrics: TabletServerMetrics | undefined;
+  const chassis = await createServiceApp({
+    metricsPrefix: 'tabletserver',
+    logLevel: config.logLevel,
+    logger: deps.logger,
+    bodyLimit: limits.json,
+    errors: tabletErrorOptions({ bodyLimit: limits.json, cellBlockLimit: limits.cellBlock, maxRequestBytes: config.limits.maxRequestBytes }, server),
+    openapi: {
+      title: 'KDI tablet server',
+      version: TABLET_SERVER_VERSION,
+      description:
+        'The Table API (apply, sync, scan, stat, table info; DESIGN §4) and the admin API the master uses. ' +
+        `Cells travel as JSON or as binary ${CELL_BLOCK_MIME_TYPE} blocks, chosen by Content-Type / Accept. ` +
+        'Errors are {error:{code,message,details,retryAfterMs,requestId}} with the status of the KDI error catalogue.',
+      securityScheme: true,
+      secured: isAdminPath,
+      transform: contentBodyTransform,
+    },
+    bearer: { secret: config.clusterSecret, requiredFor: secretRequiredFor },
+    readiness: {
+      summary: 'Readiness: the tablet server takes requests',
+      schema: ReadySchema,
+      check: () => {
+        const readiness = server.isReady();
+        if (!readiness.ready) throw new KdiError('UNAVAILABLE', readiness.reason);
+        return { status: 'ready' as const, serverId: server.serverId, tablets: server.map.size };
+      },
+    },
+    onScrape: () => metrics?.scrape(),
+  });
+  const { app } = chassis;
+  registerCellBlockParser(app, limits.cellBlock);
+
   const scans = new ScanService(server, {
     maxPageCells: config.scan.maxPageCells,
     maxPageBytes: config.scan.maxPageBytes,
@@ -127,11 +107,18 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   });
   app.addHook('onClose', async () => scans.close());
 
-  const metrics = new TabletServerMetrics(server, scans, deps.cache);
-  metrics.install(app);
+  metrics = new TabletServerMetrics(chassis.metrics.registry, {
+    server,
+    scans,
+    cache: deps.cache,
+    disks: [config.dataDir],
+    leaseRemainingMs: deps.leaseRemainingMs,
+  });
+  const sink = metrics;
+  server.engine.onLogSync((sample) => sink.logSynced(sample));
+  app.addHook('onClose', async () => server.engine.onLogSync(undefined));
   const routeDeps: RouteDeps = { server, scans, metrics, masterSequencers: deps.masterSequencers };
 
-  await registerOpenApi(app, { version: TABLET_SERVER_VERSION });
   registerApplyRoute(app, routeDeps);
   registerSyncRoute(app, routeDeps);
   registerScanRoute(app, routeDeps);
@@ -139,7 +126,6 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerTableInfoRoute(app, routeDeps);
   registerScannerRoutes(app, routeDeps, config.scan.scannerIdleMs);
   registerAdminRoutes(app, routeDeps);
-  registerHealthRoutes(app, routeDeps);
 
   await app.ready();
   return app;

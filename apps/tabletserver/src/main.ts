@@ -10,17 +10,19 @@
 // there; the engine then keeps log segments and fragment files until META
 // no longer needs them (publication).
 //
-// stdout carries one JSON line {"event":"listening","url":"http://HOST:PORT"}
-// once the server accepts connections (the launcher and tests parse it;
-// with port 0 it is the only way to learn the port). Bad configuration is
-// reported on stderr, every bad setting named, with exit code 2. SIGINT or
-// SIGTERM: stop taking requests, close the server-side scanners, let the
-// engine finish its background work and close its log, exit 0.
+// The lifecycle is the chassis' runService: bad configuration on stderr
+// with exit code 2, logs on stderr, one listening line on stdout
+// ({"event":"listening","url":"http://HOST:PORT","serverId":...}, after
+// the server joined its cluster), and on SIGINT or SIGTERM: stop taking
+// requests, close the server-side scanners, let the engine finish its
+// background work and close its log, leave the cluster, exit 0. A lost
+// lease exits 3 at once.
 
 import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, NodeFileSystem } from '@kdi/storage';
-import { pino } from 'pino';
+import { runService, type StartedService } from '@kdi/service-kit';
+import type { Logger } from 'pino';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig, type TabletServerConfig } from './config.js';
+import { loadConfig, type TabletServerConfig } from './config.js';
 import { LockClient, SequencerChecker } from '@kdi/client-sdk';
 import { MembershipLease, ServerMembership } from './membership/server-membership.js';
 import { TabletServer } from './tablets/tablet-server.js';
@@ -28,19 +30,7 @@ import { MetaRouter } from './meta/meta-router.js';
 import { MetaSync } from './meta/meta-sync.js';
 import { LocalMetaRows, MetaTableClient } from './meta/meta-table.js';
 
-async function main(): Promise<void> {
-  let config: TabletServerConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
-
-  const logger = pino({ level: config.logLevel });
+async function start(config: TabletServerConfig, logger: Logger): Promise<StartedService> {
   const cache = config.blockCacheBytes > 0 ? new BlockCache({ capacityBytes: config.blockCacheBytes }) : undefined;
   const workers = config.workerThreads > 0 ? new FragmentWorkerPool(config.workerThreads) : undefined;
   const engineLog = logger.child({ component: 'engine' });
@@ -90,51 +80,34 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'tablets' }),
   });
   const masterSequencers = lockClient && new SequencerChecker(lockClient);
-  const app = await buildApp(config, { server, logger, ...(cache && { cache }), ...(masterSequencers && { masterSequencers }) });
+  const app = await buildApp(config, {
+    server,
+    logger,
+    ...(cache && { cache }),
+    ...(masterSequencers && { masterSequencers }),
+    ...(lockClient && { leaseRemainingMs: () => lease.membership?.leaseRemainingMs() }),
+  });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    try {
-      await app.close();
-      await server.close();
-      await lease.membership?.leave();
-      await workers?.close();
-      process.exit(0);
-    } catch (e) {
-      app.log.error({ err: e }, 'shutdown failed');
-      process.exit(1);
+  const closers = [() => server.close(), () => lease.membership?.leave(), () => workers?.close()];
+  const afterListen = async (listening: string) => {
+    url = listening;
+    if (lockClient !== undefined) {
+      // After a crash the previous incarnation's file lives until its lease
+      // ends; wait that long (plus slack) for the id to come free.
+      const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] }, {
+        ttlMs: config.leaseTtlMs,
+        waitForIdMs: 3 * config.leaseTtlMs + 5_000,
+      });
+      membership.on('lost', ({ reason }) => {
+        // Our tablets may be served elsewhere now: stop at once (DESIGN §8).
+        app.log.fatal({ reason }, 'lost the server lease; exiting');
+        process.exit(3);
+      });
+      lease.membership = membership;
     }
+    return { serverId: config.serverId };
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error(`unexpected server address ${String(address)}`);
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  url = `http://${host}:${address.port}`;
-  if (lockClient !== undefined) {
-    // After a crash the previous incarnation's file lives until its lease
-    // ends; wait that long (plus slack) for the id to come free.
-    const membership = await ServerMembership.join(lockClient, { serverId: config.serverId, url, disks: [config.dataDir] }, {
-      ttlMs: config.leaseTtlMs,
-      waitForIdMs: 3 * config.leaseTtlMs + 5_000,
-      onWaiting: (e) => lease.noteWaiting(e),
-    });
-    membership.on('lost', ({ reason }) => {
-      // Our tablets may be served elsewhere now: stop at once (DESIGN §8).
-      app.log.fatal({ reason }, 'lost the server lease; exiting');
-      process.exit(3);
-    });
-    lease.membership = membership;
-  }
-  process.stdout.write(`${JSON.stringify({ event: 'listening', url, serverId: config.serverId })}\n`);
+  return { app, closers, afterListen };
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`tablet server failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runService({ name: 'tablet server', loadConfig, start: (config, { logger }) => start(config, logger) }, process.env);

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LockClient, type LockSession } from '@kdi/client-sdk';
+import { startServiceProcess } from '@kdi/service-kit/testing';
 import type { Sequencer } from '@kdi/protocol';
 import { META_TABLE, type TabletConfig } from '../src/meta/meta-rows.js';
 import { MetaTableClient } from '../src/meta/meta-table.js';
@@ -24,24 +25,23 @@ export interface ServerProc {
   output(): string;
 }
 
-/** Starts a tablet server process joined to the lock server; resolves once it listens. */
+/** Starts a tablet server process joined to the lock server (the chassis' launcher); resolves once it listens. */
 export async function startServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): Promise<ServerProc> {
-  const { child, output } = spawnServerProcess(opts);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tablet server ${opts.serverId} did not start:\n${output()}`)), 60_000);
-    child.stdout!.on('data', () => {
-      const m = /\{"event":"listening","url":"([^"]+)"/.exec(output());
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tablet server ${opts.serverId} exited with ${code}:\n${output()}`));
-    });
+  const p = await startServiceProcess({
+    main: MAIN,
+    name: `tablet server ${opts.serverId}`,
+    env: {
+      KDI_TS_SERVER_ID: opts.serverId,
+      KDI_TS_DATA_DIR: opts.dataDir,
+      KDI_TS_PORT: '0',
+      KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
+      KDI_TS_LOCK_URL: opts.lockUrl,
+      KDI_TS_LEASE_TTL_MS: '1000',
+      KDI_TS_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
   });
-  return { serverId: opts.serverId, child, url, output };
+  return { serverId: opts.serverId, child: p.child, url: p.url, output: p.output };
 }
 
 /**
@@ -69,7 +69,6 @@ export function spawnServerProcess(opts: { serverId: string; dataDir: string; lo
   });
   let out = '';
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  // Registered before any other stdout listener, so they see the text already appended.
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, NO_LIMITS, type Cell, type JsonCell } from '@kdi/protocol';
 import { Engine, lz4Codec, NodeFileSystem, type EngineOptions, type FileSystem } from '@kdi/storage';
+import { injectRequest, type InjectReply } from '@kdi/service-kit/testing';
 import { expect } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig, type TabletServerConfig, type TabletServerConfigInput } from '../src/config.js';
@@ -17,13 +18,7 @@ import { TabletServer, type TabletServerOptions } from '../src/tablets/tablet-se
 
 export const TEST_SECRET = 'test-cluster-secret-0123456789';
 
-export interface Reply {
-  readonly status: number;
-  readonly body: any;
-  readonly text: string;
-  readonly raw: Buffer;
-  readonly headers: Record<string, string | string[] | number | undefined>;
-}
+export type Reply = InjectReply;
 
 export interface CallOptions {
   /** Sent as JSON unless a string (sent as is, Content-Type application/json) or a Buffer (sent as a cell block). */
@@ -94,24 +89,9 @@ export class TestServer {
   async call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts: CallOptions = {}): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (opts.auth ?? url.startsWith('/v1/admin')) headers['authorization'] = `Bearer ${TEST_SECRET}`;
-    let payload: string | Buffer | undefined;
-    if (Buffer.isBuffer(opts.body)) {
-      payload = opts.body;
-      headers['content-type'] = CELL_BLOCK_MIME_TYPE;
-    } else if (opts.body !== undefined) {
-      payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      headers['content-type'] = 'application/json';
-    }
-    Object.assign(headers, opts.headers);
-    const res = await this.app.inject({ method, url, headers, ...(payload !== undefined && { payload }) });
-    let body: unknown;
-    try {
-      body = res.body.length > 0 ? JSON.parse(res.body) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: res.statusCode, body, text: res.body, raw: res.rawPayload, headers: res.headers };
+    return injectRequest(this.app, { method, url, body: opts.body, bufferType: CELL_BLOCK_MIME_TYPE, headers: { ...headers, ...opts.headers } });
   }
+
 
   /** Loads a tablet through the admin API; bounds are UTF-8 text. */
   async load(table: string, tabletId: string, bounds: { lower?: string; upper?: string; schema?: unknown } = {}): Promise<void> {

@@ -9,14 +9,14 @@
 // is for tests only), so protocol, storage, client-sdk and service-kit are
 // built first.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, NO_LIMITS } from '@kdi/protocol';
+import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET } from './harness.js';
 
@@ -30,37 +30,16 @@ function baseEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('KDI_TS_')));
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
+async function startServer(dataDir: string, logLevel = 'warn'): Promise<ServiceProcess> {
   const env = {
     KDI_TS_SERVER_ID: 'ts-proc',
     KDI_TS_DATA_DIR: dataDir,
     KDI_TS_PORT: '0',
     KDI_TS_CLUSTER_SECRET: TEST_SECRET,
     KDI_TS_WORKER_THREADS: '1',
-    KDI_TS_LOG_LEVEL: 'warn',
+    KDI_TS_LOG_LEVEL: logLevel,
   };
-  const child = spawn(process.execPath, ['dist/main.js'], { cwd: APP_DIR, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const msg = JSON.parse(line) as { event?: string; url?: string };
-        if (msg.event === 'listening' && typeof msg.url === 'string') resolve(msg.url);
-      } catch {
-        // a log line that is not ours
-      }
-    });
-    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
-  });
-  return { child, url, exited };
+  return startServiceProcess({ main: 'dist/main.js', tsx: false, cwd: APP_DIR, env: { ...baseEnv(), ...env }, name: 'tablet server' });
 }
 
 const ADMIN = { authorization: `Bearer ${TEST_SECRET}`, 'content-type': 'application/json' };
@@ -98,6 +77,15 @@ describe('the tablet server process', () => {
       expect(scan.headers.get('x-kdi-end')).toBe('true');
       const cells = decodeCellBlock(new Uint8Array(await scan.arrayBuffer()), { limits: NO_LIMITS });
       expect(cells.map((c) => Buffer.from(c.row).toString())).toEqual(['com.example', 'org.example']);
+      // DESIGN §15 metrics with real values: the two durable applies synced the log,
+      // the data directory's filesystem has free space, and the process metrics are there.
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(Number(/^tabletserver_log_sync_seconds_count (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(Number(/^tabletserver_log_sync_batch_bytes_sum (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(Number(/^tabletserver_log_sync_batch_records_sum (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+      expect(Number(/^tabletserver_disk_free_bytes\{dir="[^"]+"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+      expect(metrics).toMatch(/^tabletserver_compaction_pending 0$/m);
+      expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]\d*$/m);
       server.child.kill('SIGTERM');
       expect(await server.exited).toEqual({ code: 0, signal: null });
     } finally {
@@ -106,13 +94,22 @@ describe('the tablet server process', () => {
   });
 
   it('serves the same data after a restart on the same data directory', async () => {
-    const server = await startServer(dataDir);
+    const server = await startServer(dataDir, 'info');
     try {
       await fetch(`${server.url}/v1/admin/tablets`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ table: 'web', tabletId: 'web-1' }) });
-      const scan = await fetch(`${server.url}/v1/tables/web/scan`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ predicate: "row ~= 'org'" }) });
+      const scan = await fetch(`${server.url}/v1/tables/web/scan`, {
+        method: 'POST',
+        headers: { ...JSON_TYPE, 'x-request-id': 'proc-scan-1' },
+        body: JSON.stringify({ predicate: "row ~= 'org'" }),
+      });
       expect(((await scan.json()) as { cells: unknown[] }).cells).toEqual([{ row: 'org.example', column: 'contents:', timestamp: 1, value: '<p>' }]);
       server.child.kill('SIGINT');
       expect((await server.exited).code).toBe(0);
+      // stdout is the listening line alone; the logs (JSON, with request ids) are on stderr.
+      expect(server.stdout().trim().split('\n')).toEqual([JSON.stringify({ event: 'listening', url: server.url, serverId: 'ts-proc' })]);
+      const logs = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
+      expect(logs.some((l) => l.requestId === 'proc-scan-1')).toBe(true);
+      expect(logs.some((l) => l.msg === 'shutting down')).toBe(true);
     } finally {
       if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     }

@@ -1,9 +1,19 @@
-// @kdi/service-kit — the only public entry of the HTTP plumbing the KDI
-// servers share (DESIGN §16: apps import libs, never each other). Imports
-// only @kdi/protocol and Node; what it needs of zod and Fastify it reads
-// structurally.
+// @kdi/service-kit — the service chassis every KDI server runs on (DESIGN
+// §1, §16: apps import libs, never each other): createServiceApp (request
+// ids, errors, OpenAPI, prom-client metrics, health, bearer guard),
+// runService for main.ts, config loading. Test helpers are in the
+// `@kdi/service-kit/testing` entry.
 
-export { Counter, DEFAULT_SECONDS_BUCKETS, Gauge, Histogram, MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+export { createServiceApp, MAX_PARAM_LENGTH, type ServiceAppOptions, type ServiceAppParts } from './service-app.js';
+export type { ServiceApp } from './service-app-type.js';
+export { runService, listeningUrl, EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, type ServiceDefinition, type StartedService } from './run-service.js';
+export { ServiceMetrics, DEFAULT_SECONDS_BUCKETS } from './service-metrics.js';
+// The metric classes, so that apps register their own without importing prom-client themselves.
+export { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
+export { bearerGuard, isPathUnder, type BearerGuardOptions } from './bearer-guard.js';
+export { classifyError, sendError, type ErrorReplyOptions } from './error-reply.js';
+export { BEARER_SCHEME, type OpenApiOptions, type OpenApiTransform, type OpenApiTransformInput, type OpenApiTransformOutput } from './openapi.js';
+export { DEFAULT_READINESS, type Readiness } from './health-routes.js';
 export { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 export { validationError, type ValidationErrorOptions, type ValidationIssue } from './validation-message.js';
 export { secretMatcher } from './secret-match.js';
@@ -18,4 +28,3 @@ export {
   type ConfigSchemaIssue,
 } from './config-loader.js';
 export { classifyFastifyError, type ErrorText, type FastifyErrorTexts } from './fastify-errors.js';
-export { openApiProblems, type Json as OpenApiJson } from './openapi-problems.js';

@@ -46,6 +46,7 @@ export {
   type TabletStat,
   type UnloadedTablet,
 } from './engine/engine.js';
+export type { CompactionStats } from './engine/compactor.js';
 export {
   DEFAULT_GROUP_NAME,
   defaultGroups,

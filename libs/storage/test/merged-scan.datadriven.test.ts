@@ -15,10 +15,11 @@
 //                               (each page a new scan resumed after the last cell);
 //                               tablet=A..B scans a tablet covering rows (A, B]
 import { fileURLToPath } from 'node:url';
-import { type Cell, compileScanSpec, MemoryFragment, MergedScan, type PurgePolicy, purgeTest, type ScanSource } from '../src/index.js';
+import type { Cell, Interval } from '@kdi/primitives';
+import { compileScanSpec, MemoryFragment, MergedScan, type PurgePolicy, purgeTest, type ScanSource } from '../src/index.js';
 import { FragmentReader, FragmentWriter } from '../src/fragment/index.js';
 import { MemoryFileSystem } from '../src/fs/index.js';
-import type { Interval, ScanSpec } from '../src/scan/scan-spec.js';
+import type { ScanSpec } from '../src/scan/scan-spec.js';
 import { arg, argValue, dataDriven, type TestCase } from './datadriven.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');

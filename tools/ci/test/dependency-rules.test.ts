@@ -3,7 +3,8 @@
 // only); protocol imports primitives and zod; storage imports primitives
 // and its native addons (lz4, @node-rs/crc32) only lazily, no HTTP, and
 // Node's fs only behind its FileSystem port; client-sdk imports
-// primitives, protocol and undici; service-kit imports protocol; apps
+// primitives, protocol and undici; service-kit (the service chassis)
+// imports protocol, Fastify and its plugins, zod, pino and prom-client; apps
 // import libs, never each other.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -46,7 +47,20 @@ const RULES: Rule[] = [
   // The native addons are never imported statically: see the lazy-addon rule below.
   { dir: 'libs/storage/src', allowed: ['@kdi/primitives'] },
   { dir: 'libs/client-sdk/src', allowed: ['@kdi/primitives', '@kdi/protocol', 'undici'] },
-  { dir: 'libs/service-kit/src', allowed: ['@kdi/protocol'] },
+  {
+    dir: 'libs/service-kit/src',
+    allowed: [
+      '@kdi/protocol',
+      'fastify',
+      '@fastify/swagger',
+      '@fastify/swagger-ui',
+      'fastify-type-provider-zod',
+      'zod',
+      'pino',
+      'prom-client',
+      'secure-json-parse',
+    ],
+  },
   {
     dir: 'apps/lockserver/src',
     allowed: ['@kdi/primitives', '@kdi/protocol', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],

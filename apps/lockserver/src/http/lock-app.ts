@@ -1,8 +1,4 @@
-// The Fastify instance type of the lock server: default Node HTTP server,
-// zod schemas as the type provider (routes get typed params, query, body).
+// The Fastify instance type of the lock server: the chassis' (zod schemas
+// as the type provider; routes get typed params, query, body).
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-
-export type LockApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse<IncomingMessage>, FastifyBaseLogger, ZodTypeProvider>;
+export type { ServiceApp as LockApp } from '@kdi/service-kit';

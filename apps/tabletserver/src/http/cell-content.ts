@@ -26,8 +26,6 @@ export const CellBlockReplySchema = z.string().meta({ format: 'binary', descript
 /** Accepts binary bodies whole (up to `limit` bytes); the routes decode them. */
 export function registerCellBlockParser(app: TabletApp, limit: number): void {
   app.addContentTypeParser(CELL_BLOCK_MIME_TYPE, { parseAs: 'buffer', bodyLimit: limit }, (_request, body, done) => done(null, body));
-  // Only JSON and cell blocks are bodies here; text/plain would otherwise slip past validation.
-  app.removeContentTypeParser('text/plain');
 }
 
 /**

@@ -1,69 +1,140 @@
-// The tablet server's metrics (DESIGN §15): request counts and latency per
-// route (the route's template, never the raw URL, so table names do not
-// explode the series count), cells written and read, and the server's
-// state read at scrape time.
+// The tablet server's own metrics (DESIGN §15), beside the chassis'
+// request counts and latencies per route template and the process
+// metrics:
+//  - cells written and read;
+//  - the server's state read at scrape time: tablets by state, memory and
+//    disk fragment bytes, applies in flight, busy rejections, scanners,
+//    block cache;
+//  - the log: fdatasync latency, and the bytes and records each sync made
+//    durable (the group commit's batch size) — one observation per sync;
+//  - compaction: chains waiting for it, compactions run, bytes read and
+//    written;
+//  - per data directory: free and total bytes of its filesystem;
+//  - in a cluster: the time left of the server's lease on the lock service.
+// The engine reports plain numbers and callbacks (it knows no metrics
+// library); they become metrics here.
 
-import type { BlockCache } from '@kdi/storage';
+import { statfs } from 'node:fs/promises';
+import { Counter, Gauge, Histogram, type MetricsRegistry } from '@kdi/service-kit';
+import type { BlockCache, LogSyncSample } from '@kdi/storage';
 import type { ScanService } from '../scan/scan-service.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
-import { MetricsRegistry } from '@kdi/service-kit';
-import type { TabletApp } from './tablet-app.js';
+
+const SYNC_SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
+const BATCH_BYTES_BUCKETS = [256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+const BATCH_RECORDS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+export interface TabletMetricsSources {
+  readonly server: TabletServer;
+  readonly scans: ScanService;
+  readonly cache?: BlockCache | undefined;
+  /** The server's data directories (one per disk). */
+  readonly disks: readonly string[];
+  /** In a cluster: ms left of the lease (0 once lost); undefined before the server joined. */
+  readonly leaseRemainingMs?: (() => number | undefined) | undefined;
+}
 
 export class TabletServerMetrics {
-  readonly registry = new MetricsRegistry();
-  private readonly requests = this.registry.counter('tabletserver_http_requests_total', 'HTTP requests by method, route template and status code.');
-  private readonly latency = this.registry.histogram('tabletserver_http_request_duration_seconds', 'HTTP request latency by method and route template.');
-  private readonly cellsApplied = this.registry.counter('tabletserver_cells_applied_total', 'Cells in applies that succeeded.');
-  private readonly cellsScanned = this.registry.counter('tabletserver_cells_scanned_total', 'Cells returned by scan pages.');
-  private readonly tablets = this.registry.gauge('tabletserver_tablets', 'Tablets on this server by state.');
-  private readonly memoryBytes = this.registry.gauge('tabletserver_memory_fragment_bytes', 'Bytes held by memory fragments.');
-  private readonly diskBytes = this.registry.gauge('tabletserver_disk_fragment_bytes', 'Fragment file bytes over the tablets (shared fragments count per tablet).');
-  private readonly inFlight = this.registry.gauge('tabletserver_applies_in_flight', 'Applies waiting for the log or for memory.');
-  private readonly busy = this.registry.gauge('tabletserver_busy_rejections', 'Applies refused with RESOURCE_EXHAUSTED since start.');
-  private readonly scanners = this.registry.gauge('tabletserver_scanners_open', 'Open server-side scanners.');
-  private readonly cacheHitRatio = this.registry.gauge('tabletserver_block_cache_hit_ratio', 'Block cache hits / lookups since start.');
-  private readonly cacheBytes = this.registry.gauge('tabletserver_block_cache_bytes', 'Bytes held by the block cache.');
+  private readonly cellsApplied: Counter;
+  private readonly cellsScanned: Counter;
+  private readonly tablets: Gauge<'state'>;
+  private readonly memoryBytes: Gauge;
+  private readonly diskBytes: Gauge;
+  private readonly inFlight: Gauge;
+  private readonly busy: Gauge;
+  private readonly scanners: Gauge;
+  private readonly cacheHitRatio: Gauge;
+  private readonly cacheBytes: Gauge;
+  private readonly syncSeconds: Histogram;
+  private readonly syncBytes: Histogram;
+  private readonly syncRecords: Histogram;
+  private readonly compactionPending: Gauge;
+  private readonly compactions: Gauge;
+  private readonly compactionRead: Gauge;
+  private readonly compactionWritten: Gauge;
+  private readonly diskFree: Gauge<'dir'>;
+  private readonly diskTotal: Gauge<'dir'>;
+  private readonly leaseRemaining: Gauge | undefined;
 
   constructor(
-    private readonly server: TabletServer,
-    private readonly scans: ScanService,
-    private readonly cache: BlockCache | undefined,
-  ) {}
-
-  /** Counts every response, including errors and unmatched routes. */
-  install(app: TabletApp): void {
-    app.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      const method = request.method;
-      this.requests.inc({ method, route, status: String(reply.statusCode) });
-      this.latency.observe(reply.elapsedTime / 1000, { method, route });
-    });
+    registry: MetricsRegistry,
+    private readonly sources: TabletMetricsSources,
+  ) {
+    const registers = [registry];
+    const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
+    const counter = (name: string, help: string) => new Counter({ name, help, registers });
+    this.cellsApplied = counter('tabletserver_cells_applied_total', 'Cells in applies that succeeded.');
+    this.cellsScanned = counter('tabletserver_cells_scanned_total', 'Cells returned by scan pages.');
+    this.tablets = new Gauge({ name: 'tabletserver_tablets', help: 'Tablets on this server by state.', labelNames: ['state'], registers });
+    this.memoryBytes = gauge('tabletserver_memory_fragment_bytes', 'Bytes held by memory fragments.');
+    this.diskBytes = gauge('tabletserver_disk_fragment_bytes', 'Fragment file bytes over the tablets (shared fragments count per tablet).');
+    this.inFlight = gauge('tabletserver_applies_in_flight', 'Applies waiting for the log or for memory.');
+    this.busy = gauge('tabletserver_busy_rejections', 'Applies refused with RESOURCE_EXHAUSTED since start.');
+    this.scanners = gauge('tabletserver_scanners_open', 'Open server-side scanners.');
+    this.cacheHitRatio = gauge('tabletserver_block_cache_hit_ratio', 'Block cache hits / lookups since start.');
+    this.cacheBytes = gauge('tabletserver_block_cache_bytes', 'Bytes held by the block cache.');
+    this.syncSeconds = new Histogram({ name: 'tabletserver_log_sync_seconds', help: 'Latency of one fdatasync of the log.', buckets: SYNC_SECONDS_BUCKETS, registers });
+    this.syncBytes = new Histogram({ name: 'tabletserver_log_sync_batch_bytes', help: 'Log bytes one fdatasync made durable (group commit batch).', buckets: BATCH_BYTES_BUCKETS, registers });
+    this.syncRecords = new Histogram({ name: 'tabletserver_log_sync_batch_records', help: 'Log records one fdatasync made durable (group commit batch).', buckets: BATCH_RECORDS_BUCKETS, registers });
+    this.compactionPending = gauge('tabletserver_compaction_pending', 'Fragment chains the compaction picker would compact now (the compaction queue).');
+    this.compactions = gauge('tabletserver_compactions', 'Compactions run since the engine opened.');
+    this.compactionRead = gauge('tabletserver_compaction_read_bytes', 'Fragment file bytes compactions read since the engine opened.');
+    this.compactionWritten = gauge('tabletserver_compaction_written_bytes', 'Fragment file bytes compactions wrote since the engine opened.');
+    this.diskFree = new Gauge({ name: 'tabletserver_disk_free_bytes', help: 'Bytes free (for this user) on the filesystem of a data directory.', labelNames: ['dir'], registers });
+    this.diskTotal = new Gauge({ name: 'tabletserver_disk_total_bytes', help: 'Size of the filesystem of a data directory.', labelNames: ['dir'], registers });
+    this.leaseRemaining =
+      sources.leaseRemainingMs === undefined ? undefined : gauge('tabletserver_lease_remaining_seconds', 'Time left of the server lease on the lock service (0 once lost).');
   }
 
   applied(cells: number): void {
-    this.cellsApplied.inc({}, cells);
+    this.cellsApplied.inc(cells);
   }
 
   scanned(cells: number): void {
-    this.cellsScanned.inc({}, cells);
+    this.cellsScanned.inc(cells);
   }
 
-  /** The exposition text with the gauges as of now. */
-  render(): string {
-    const status = this.server.status();
+  /** One fdatasync of the log (the engine's onLogSync). */
+  logSynced(sample: LogSyncSample): void {
+    this.syncSeconds.observe(sample.seconds);
+    this.syncBytes.observe(sample.bytes);
+    this.syncRecords.observe(sample.records);
+  }
+
+  /** Sets the gauges as of now (the chassis' onScrape). */
+  async scrape(): Promise<void> {
+    const { server, scans, cache } = this.sources;
+    const status = server.status();
     for (const state of ['loading', 'serving', 'unloading'] as const) {
-      this.tablets.set(status.tablets.filter((t) => t.state === state).length, { state });
+      this.tablets.set({ state }, status.tablets.filter((t) => t.state === state).length);
     }
     this.memoryBytes.set(status.memoryBytes);
     this.diskBytes.set(status.diskBytes);
     this.inFlight.set(status.appliesInFlight);
     this.busy.set(status.busyRejections);
-    this.scanners.set(this.scans.scanners.size);
-    if (this.cache !== undefined) {
-      const s = this.cache.stats;
+    this.scanners.set(scans.scanners.size);
+    if (cache !== undefined) {
+      const s = cache.stats;
       this.cacheHitRatio.set(s.hitRatio);
       this.cacheBytes.set(s.bytes);
     }
-    return this.registry.render();
+    const compaction = server.engine.compactionStats();
+    this.compactionPending.set(compaction.pending);
+    this.compactions.set(compaction.compactions);
+    this.compactionRead.set(compaction.bytesRead);
+    this.compactionWritten.set(compaction.bytesWritten);
+    const lease = this.sources.leaseRemainingMs?.();
+    if (this.leaseRemaining !== undefined && lease !== undefined) this.leaseRemaining.set(lease / 1000);
+    await Promise.all(
+      this.sources.disks.map(async (dir) => {
+        try {
+          const fs = await statfs(dir);
+          this.diskFree.set({ dir }, fs.bavail * fs.bsize);
+          this.diskTotal.set({ dir }, fs.blocks * fs.bsize);
+        } catch {
+          // A directory that cannot be read reports nothing rather than a false number.
+        }
+      }),
+    );
   }
 }

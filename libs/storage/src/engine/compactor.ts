@@ -30,11 +30,40 @@ export interface CompactorHost {
   saveManifest(): Promise<void>;
 }
 
+/** What compaction did since the engine opened, and what waits (for metrics; plain numbers). */
+export interface CompactionStats {
+  /** (tablet, group) chains the picker would compact now, plus tablets with legacy fragments to repartition. */
+  readonly pending: number;
+  /** Compactions (and repartitionings) that wrote their result. */
+  readonly compactions: number;
+  /** File bytes of the fragments compactions read. */
+  readonly bytesRead: number;
+  /** File bytes of the fragments compactions wrote. */
+  readonly bytesWritten: number;
+}
+
 export class Compactor {
+  private done = { compactions: 0, bytesRead: 0, bytesWritten: 0 };
+
   constructor(
     private readonly host: CompactorHost,
     private readonly queue: SerialQueue,
   ) {}
+
+  stats(): CompactionStats {
+    let pending = 0;
+    for (const t of this.host.tablets()) {
+      if (t.legacy.length > 0 && !t.repartitioning) pending++;
+      for (const c of t.chains) if (!c.compacting && pickCompaction(c.fragments.map((f) => f.fileBytes), this.host.picker)) pending++;
+    }
+    return { pending, ...this.done };
+  }
+
+  private count(read: readonly DiskFragment[], written: readonly (DiskFragment | undefined)[]): void {
+    this.done.compactions++;
+    for (const f of read) this.done.bytesRead += f.fileBytes;
+    for (const f of written) this.done.bytesWritten += f?.fileBytes ?? 0;
+  }
 
   /**
    * Repartitions legacy fragments (left by schema changes), then compacts
@@ -125,6 +154,7 @@ export class Compactor {
         dropErasures: pick.major && t.legacy.length === 0,
         purgeByVersion: pick.major && pick.end === chain.fragments.length,
       });
+      this.count(window, [out]);
       if (!this.host.isCurrent(t) || t.chains[g] !== chain) {
         out?.unref();
         return;
@@ -159,6 +189,7 @@ export class Compactor {
       for (let g = 0; g < t.chains.length; g++) {
         made.push(await this.host.writeFragment(t, g, { disks: legacy }, { dropErasures: true, purgeByVersion: false }));
       }
+      this.count(legacy, made);
       // Schema changes wait for this queue, so the legacy list is unchanged unless the tablet went.
       if (!this.host.isCurrent(t)) {
         for (const f of made.splice(0)) f?.unref();

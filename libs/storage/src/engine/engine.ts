@@ -40,13 +40,13 @@
 import type { Cell } from '@kdi/primitives';
 import { DEFAULT_PICKER_OPTIONS } from '../compaction/compaction-picker.js';
 import { closed, invalidArgument, isStorageError, notFound } from '../errors.js';
-import { LogWriter } from '../log/log-writer.js';
+import { LogWriter, type LogSyncSample } from '../log/log-writer.js';
 import { MemoryFragment } from '../memory/memory-fragment.js';
 import type { LocalityGroupSpec } from '../schema/locality-group.js';
 import type { ScanSpec } from '../scan/scan-spec.js';
 import { type Clock, systemClock } from '@kdi/primitives';
 import { SerialQueue } from '../util/serial-queue.js';
-import { Compactor } from './compactor.js';
+import { Compactor, type CompactionStats } from './compactor.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { EngineScanPage, EngineScanner } from './engine-scanner.js';
 import type { ApplyOptions, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
@@ -213,6 +213,16 @@ export class Engine {
   }
 
   /** Absolute path of this engine's log directory: what a tablet config's `log:` names (DESIGN §7). */
+  /** Calls `listener` after every fdatasync of the log (latency, bytes, records); for metrics. */
+  onLogSync(listener: ((sample: LogSyncSample) => void) | undefined): void {
+    this.log.onSync = listener;
+  }
+
+  /** What compaction did and what waits; for metrics. */
+  compactionStats(): CompactionStats {
+    return this.compactor.stats();
+  }
+
   get logDirectory(): string {
     return `${this.dir}/${LOG_DIR}`;
   }

@@ -10,6 +10,7 @@ import { NodeFileSystem } from '../fs/node-file-system.js';
 import { replayLog } from './log-reader.js';
 import type { LogRecord } from './log-reader.js';
 import { LogWriter } from './log-writer.js';
+import { recordSize } from './log-format.js';
 import type { LogPosition } from './log-writer.js';
 import { listSegments, segmentPath } from './segment-files.js';
 
@@ -197,5 +198,28 @@ describe('LogWriter on memory, crash after close', () => {
     await w.append(payloadFor(1), { sync: false });
     mem.crash();
     expect((await readAll(mem, '/log')).map((r) => r.seq)).toEqual([1]);
+  });
+});
+
+describe('LogWriter.onSync', () => {
+  it('reports every fdatasync with the bytes and records it made durable', async () => {
+    const dir = '/disk/kdi/log';
+    const w = await LogWriter.open(new MemoryFileSystem(), dir);
+    const samples: { seconds: number; bytes: number; records: number }[] = [];
+    w.onSync = (s) => samples.push(s);
+    // Ten concurrent durable appends share syncs (group commit); then one alone.
+    const payloads = Array.from({ length: 10 }, (_, i) => payloadFor(i + 1));
+    await Promise.all(payloads.map((p) => w.append(p)));
+    await w.append(payloadFor(42));
+    // A non-sync append makes no sync of its own; the next sync counts it.
+    // A sync() waiting in the same batch as records adds none of its own.
+    const last = w.append(payloadFor(43), { sync: false });
+    await Promise.all([last, w.sync()]);
+    await w.close();
+    const all = [...payloads, payloadFor(42), payloadFor(43)];
+    expect(samples.reduce((n, s) => n + s.records, 0)).toBe(all.length);
+    expect(samples.reduce((n, s) => n + s.bytes, 0)).toBe(all.reduce((n, p) => n + recordSize(p.length), 0));
+    expect(samples.length).toBeLessThan(all.length);
+    for (const s of samples) expect(s.seconds).toBeGreaterThanOrEqual(0);
   });
 });

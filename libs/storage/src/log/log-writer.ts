@@ -54,6 +54,15 @@ const MIN_BATCH_BYTES = 64 * 1024;
 /** Batch buffers up to this size are kept for reuse. */
 const MAX_SPARE_BYTES = 8 * 1024 * 1024;
 
+/** One fdatasync of the log: how long it took and what it made durable (for metrics; plain numbers). */
+export interface LogSyncSample {
+  readonly seconds: number;
+  /** Bytes appended since the previous sync. */
+  readonly bytes: number;
+  /** Records appended since the previous sync. */
+  readonly records: number;
+}
+
 interface Waiter {
   resolve(): void;
   reject(e: unknown): void;
@@ -65,6 +74,8 @@ interface Batch {
   buf: Uint8Array;
   view: DataView;
   len: number;
+  /** Records encoded into `buf`. */
+  records: number;
   /** Resolved once the batch is written. */
   readonly written: Waiter[];
   /** Resolved once the batch is written and synced. */
@@ -81,6 +92,10 @@ export class LogWriter {
   private file: WritableFile | undefined;
   /** Bytes written since the last sync started. */
   private dirty = false;
+  private unsyncedBytes = 0;
+  private unsyncedRecords = 0;
+  /** Called after every fdatasync of the log (metrics); must not throw. */
+  onSync: ((sample: LogSyncSample) => void) | undefined;
   private readonly queue: Batch[] = [];
   private pumping = false;
   private spare: Uint8Array | undefined;
@@ -154,6 +169,7 @@ export class LogWriter {
     const batch = this.batchWithRoom(size);
     const pos: LogPosition = { segmentId: this.assignedSegmentId, seq: this.seq++ };
     batch.len = encodeRecord(batch.buf, batch.view, batch.len, pos.segmentId, pos.seq, payload);
+    batch.records++;
     this.assignedBytes += size;
     const waiters = opts?.sync === false ? batch.written : batch.synced;
     const done = new Promise<LogPosition>((resolve, reject) => {
@@ -283,6 +299,7 @@ export class LogWriter {
       buf,
       view: new DataView(buf.buffer, buf.byteOffset, buf.byteLength),
       len: 0,
+      records: 0,
       written: [],
       synced: [],
     };
@@ -322,12 +339,19 @@ export class LogWriter {
     if (batch.len > 0) {
       this.dirty = true;
       await file.append(batch.len === batch.buf.length ? batch.buf : batch.buf.subarray(0, batch.len));
+      this.unsyncedBytes += batch.len;
+      this.unsyncedRecords += batch.records;
     }
     for (const w of batch.written) w.resolve();
     if (batch.synced.length === 0) return;
     if (this.dirty) {
       this.dirty = false;
+      const started = performance.now();
       await file.sync();
+      const sample = { seconds: (performance.now() - started) / 1000, bytes: this.unsyncedBytes, records: this.unsyncedRecords };
+      this.unsyncedBytes = 0;
+      this.unsyncedRecords = 0;
+      this.onSync?.(sample);
     }
     for (const w of batch.synced) w.resolve();
   }
@@ -339,6 +363,8 @@ export class LogWriter {
       if (this.dirty) {
         this.dirty = false;
         await old.sync();
+        this.unsyncedBytes = 0;
+        this.unsyncedRecords = 0;
       }
       this.file = undefined;
       await old.close();

@@ -1,7 +1,7 @@
-// A structural check of an OpenAPI 3.0 document (no validator package is
-// installed): path templates match their parameters, every $ref resolves,
-// schemas use only OpenAPI 3.0 Schema Object keywords, /v1 operations
-// document their errors. Both servers' OpenAPI tests run it.
+// House rules for an OpenAPI 3.0 document, beside the structural validation
+// of @apidevtools/swagger-parser (validateOpenApi): path templates match
+// their parameters, every $ref resolves, schemas use only OpenAPI 3.0
+// Schema Object keywords, /v1 operations document their errors.
 
 export const SCHEMA_KEYWORDS = new Set([
   'title', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
