@@ -21,6 +21,7 @@ import { TEST_SECRET } from './harness.js';
 
 const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+const PRIMITIVES_DIR = fileURLToPath(new URL('../../../libs/primitives', import.meta.url));
 const PROTOCOL_DIR = fileURLToPath(new URL('../../../libs/protocol', import.meta.url));
 const SERVICE_KIT_DIR = fileURLToPath(new URL('../../../libs/service-kit', import.meta.url));
 const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
@@ -50,6 +51,7 @@ function rawRequest(url: string, method: string, path: string, body: string, hea
 describe('the lock server process', () => {
   let dataDir: string;
   beforeAll(async () => {
+    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PRIMITIVES_DIR });
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PROTOCOL_DIR });
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: SERVICE_KIT_DIR });
     await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: APP_DIR });
