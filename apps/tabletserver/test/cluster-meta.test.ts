@@ -18,13 +18,13 @@
 //  - a clean unload writes the config without `log:`, and a split writes
 //    both halves' rows.
 
+import { META_TABLE } from '@kdi/protocol';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedLockServer } from '../../../libs/client-sdk/src/test-support/embedded-lock-server.js';
 import type { RunningLockServer } from '../../../libs/client-sdk/src/test-support/lock-server.js';
-import { META_TABLE } from '../src/meta/meta-rows.js';
 import { readRoot } from '../src/meta/root-file.js';
 import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
 

@@ -7,8 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LockClient, type LockSession } from '@kdi/client-sdk';
-import type { Sequencer } from '@kdi/protocol';
-import { META_TABLE, type TabletConfig } from '../src/meta/meta-rows.js';
+import { type Sequencer, META_TABLE, type TabletConfig } from '@kdi/protocol';
 import { MetaTableClient } from '../src/meta/meta-table.js';
 import { HttpMetaRows } from '../src/meta/remote-meta-rows.js';
 import { EMPTY_ROOT, readRoot, writeRoot } from '../src/meta/root-file.js';

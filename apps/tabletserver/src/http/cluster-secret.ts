@@ -7,9 +7,8 @@
 // master change tablet configs. The rest of the Table API is open until
 // bearer tokens with roles (DESIGN §14) arrive.
 
-import { KdiError } from '@kdi/protocol';
+import { KdiError, META_TABLE } from '@kdi/protocol';
 import { secretMatcher } from '@kdi/service-kit';
-import { META_TABLE } from '../meta/meta-rows.js';
 import type { FastifyRequest } from 'fastify';
 
 export const ADMIN_PREFIX = '/v1/admin';

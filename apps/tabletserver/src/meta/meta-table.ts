@@ -22,22 +22,11 @@
 // when this server serves META, HttpMetaRows (remote-meta-rows.ts) when
 // another one does; meta-router.ts picks one per call.
 
-import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema } from '@kdi/protocol';
+import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema, META_TABLE, parseMetaRow, parseTabletConfig, tableRowKey, tabletConfigCells, tabletRowKey, tabletRowsOf, type MetaCell, type TabletConfig } from '@kdi/protocol';
 import { engineReader, readTablePage } from '../scan/table-scan.js';
 import { sameBound } from '../tablets/row-range.js';
 import type { ScanPosition } from '../scan/scan-position.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
-import {
-  META_TABLE,
-  parseMetaRow,
-  parseTabletConfig,
-  tableRowKey,
-  tabletConfigCells,
-  tabletRowKey,
-  tabletRowsOf,
-  type MetaCell,
-  type TabletConfig,
-} from './meta-rows.js';
 
 export interface ExpectedAssignment {
   readonly serverId: string;

@@ -10,8 +10,7 @@
 // which the caller's row transaction settles (a retry against a fresh
 // read either finds its own write or the row as it was).
 
-import { errorFromBody, KdiError, type Interval } from '@kdi/protocol';
-import { META_TABLE, type MetaCell } from './meta-rows.js';
+import { errorFromBody, KdiError, type Interval, META_TABLE, type MetaCell } from '@kdi/protocol';
 import type { MetaRows } from './meta-table.js';
 
 const PAGE_CELLS = 10_000;

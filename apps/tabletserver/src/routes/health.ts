@@ -4,10 +4,9 @@
 //  - /readyz: the tablet server takes requests (not shutting down), else 503 UNAVAILABLE;
 //  - /metrics: Prometheus text.
 
-import { KdiError } from '@kdi/protocol';
+import { KdiError, ERROR_RESPONSES } from '@kdi/protocol';
 import { z } from 'zod';
 import { PROMETHEUS_CONTENT_TYPE } from '@kdi/service-kit';
-import { ERROR_RESPONSES } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';
 

@@ -9,7 +9,7 @@
 // Checks run on a timer (the engine serializes on its own schedule and
 // does not announce it) and on demand (check()). One check at a time.
 
-import { META_TABLE } from '../meta/meta-rows.js';
+import { META_TABLE } from '@kdi/protocol';
 import type { ServerLogger, SplitResult, TabletServer } from './tablet-server.js';
 
 export interface SplitMonitorOptions {

@@ -20,7 +20,7 @@
 //    only when `location:` names this server with the epoch the master
 //    gave, and serves only after its config names this server's log.
 
-import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
+import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate, type TableSchema, META_TABLE } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
@@ -29,9 +29,7 @@ import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange 
 import { SplitMonitor } from './split-monitor.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
-import type { TableSchema } from './table-schema.js';
 import type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
-import { META_TABLE } from '../meta/meta-rows.js';
 import { assignedTablet, type AssignedTablet, type MetaSync } from '../meta/meta-sync.js';
 import { checkWrite, wrongTablet } from './write-check.js';
 
