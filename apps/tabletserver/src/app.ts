@@ -23,6 +23,7 @@ import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerMetaLocationRoute } from './routes/meta-location.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { registerScanRoute } from './routes/scan.js';
 import { registerScannerRoutes } from './routes/scanners.js';
@@ -115,6 +116,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerScanRoute(app, routeDeps);
   registerStatRoute(app, routeDeps);
   registerTableInfoRoute(app, routeDeps);
+  registerMetaLocationRoute(app, routeDeps);
   registerScannerRoutes(app, routeDeps, config.scan.scannerIdleMs);
   registerAdminRoutes(app, routeDeps);
   registerHealthRoutes(app, routeDeps);
