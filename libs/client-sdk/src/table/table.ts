@@ -26,6 +26,7 @@ import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-inpu
 import { rangeContains, type TabletRange } from './location-cache.js';
 import type { Locator } from './locator.js';
 import { preparePredicate, type PredicateInput } from './predicate-input.js';
+import { ScanCursor } from './scan-cursor.js';
 import { forgetAfter, wrongTabletRow } from './routing.js';
 import type { ServerPools } from './server-pools.js';
 import { applyAt, scanAt, statAt, syncAt, type ApplyOptions, type ScanPage, type StatResult } from './table-wire.js';
@@ -112,29 +113,25 @@ export class Table {
   /** The scan page by page (each with its server's scanTxn). */
   async *scanPages(predicate?: PredicateInput, opts: ScanOptions = {}): AsyncGenerator<ScanPage & { readonly url: string }, void, undefined> {
     const p = preparePredicate(predicate);
-    let locateRow = p.firstRow;
-    let resume: string | undefined;
-    for (;;) {
+    const cursor = new ScanCursor(p.firstRow);
+    while (!cursor.done) {
       const page = await inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
         retryUntilDeadline(scope, this.ctx.backoff, async () => {
-          const range = await this.ctx.locator.locate(this.name, locateRow, scope.signal);
+          const row = cursor.locateRow;
+          const range = await this.ctx.locator.locate(this.name, row, scope.signal);
           const url = range.location.url;
           try {
-            const got = await scanAt(this.ctx.pools, url, this.name, { predicate: p.text, resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes }, scope.signal);
-            return { ...got, url };
+            const req = { predicate: p.text, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
+            return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
           } catch (e) {
-            forgetAfter(this.ctx.locator, e, this.name, locateRow, url);
-            const named = wrongTabletRow(e);
-            if (named !== undefined) locateRow = named;
+            forgetAfter(this.ctx.locator, e, this.name, row, url);
+            cursor.relocate(wrongTabletRow(e));
             throw e;
           }
         }),
       );
+      cursor.advance(page);
       yield page;
-      if (page.end) return;
-      resume = page.resume;
-      const last = page.cells[page.cells.length - 1];
-      locateRow = page.nextRow ?? last?.row ?? locateRow;
     }
   }
 
