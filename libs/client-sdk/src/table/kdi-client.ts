@@ -35,6 +35,12 @@ export interface ConnectOptions {
   readonly connectionsPerServer?: number | undefined;
   /** Backoff between retries (default 20 ms doubling to 1 s, full jitter). */
   readonly backoff?: BackoffPolicy | undefined;
+  /**
+   * Single-server mode, for a tablet server outside a cluster (no lock
+   * service, no META: tablets loaded by hand with the admin API): every
+   * table is read and written at servers[0], nothing is located. Default false.
+   */
+  readonly singleServer?: boolean | undefined;
   /** Bounds the bootstrap (finding META) like any call. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -59,7 +65,8 @@ export class KdiClient {
     this.#timeoutMs = o.timeoutMs ?? 30_000;
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
     this.#pools = new ServerPools({ token: o.token, connections: o.connectionsPerServer });
-    this.#locator = new Locator(this.#pools, o.servers, new LocationCache(o.maxCachedTablets ?? 10_000));
+    if (o.singleServer === true && o.servers.length !== 1) throw new KdiError('INVALID_ARGUMENT', 'singleServer needs exactly one server URL in servers');
+    this.#locator = new Locator(this.#pools, o.servers, new LocationCache(o.maxCachedTablets ?? 10_000), o.singleServer === true ? o.servers[0]!.replace(/\/+$/, '') : undefined);
   }
 
   /** The handle of table `name` (no request is made). */

@@ -40,10 +40,13 @@ export class Locator {
     private readonly pools: ServerPools,
     private readonly bootstrap: readonly string[],
     readonly cache: LocationCache,
+    /** Single-server mode: a server outside a cluster (no META) serves every table asked of it. */
+    private readonly single?: string | undefined,
   ) {}
 
   /** The tablet of `table` holding `row`, from the cache or META. */
   async locate(table: string, row: Uint8Array, signal: AbortSignal): Promise<TabletRange> {
+    if (this.single !== undefined) return { table, lowerExclusive: undefined, upperInclusive: undefined, location: { serverId: this.single, url: this.single, epoch: 1 } };
     if (table === META_TABLE) return { table, lowerExclusive: undefined, upperInclusive: undefined, location: await this.metaLocation(signal) };
     const cached = this.cache.find(table, row);
     if (cached !== undefined) return cached;
@@ -61,6 +64,7 @@ export class Locator {
 
   /** Every tablet of `table` in row order (read from META, bypassing the cache, which it refreshes). */
   async tabletsOf(table: string, signal: AbortSignal): Promise<TabletRange[]> {
+    if (this.single !== undefined) return [await this.locate(table, new Uint8Array(0), signal)];
     if (table === META_TABLE) return [await this.locate(table, new Uint8Array(0), signal)];
     const out: TabletRange[] = [];
     let from: Uint8Array = tabletRowsOf(table).first;
@@ -77,6 +81,15 @@ export class Locator {
     }
   }
 
+  /**
+   * Whether a routing failure cannot be cured by looking again: in
+   * single-server mode there is no other server to ask, so WRONG_TABLET
+   * is the answer.
+   */
+  isFinal(e: { readonly code: string }): boolean {
+    return this.single !== undefined && e.code === 'WRONG_TABLET';
+  }
+
   forget(table: string, row: Uint8Array): void {
     if (table === META_TABLE) this.#meta = undefined;
     else this.cache.forget(table, row);
@@ -90,6 +103,7 @@ export class Locator {
 
   /** META's location from the first bootstrap server that answers (tried in turn). */
   async metaLocation(signal: AbortSignal): Promise<TabletLocation> {
+    if (this.single !== undefined) return { serverId: this.single, url: this.single, epoch: 1 };
     if (this.#meta !== undefined) return this.#meta;
     let last: unknown;
     for (let i = 0; i < this.bootstrap.length; i++) {

@@ -70,10 +70,15 @@ export class Table {
   /** Per server url, the highest txn applied without waitForSync and not yet synced. */
   readonly #unsynced = new Map<string, number>();
 
+  /** Which failures a routed call retries (not WRONG_TABLET in single-server mode: nobody else to ask). */
+  readonly #retry: (e: unknown) => boolean;
+
   constructor(
     readonly name: string,
     private readonly ctx: TableContext,
-  ) {}
+  ) {
+    this.#retry = (e) => isRoutingRetry(e) && !ctx.locator.isFinal(e);
+  }
 
   /** Applies a batch (see the file header: atomic per server, not across servers). */
   apply(cells: readonly CellInput[], opts: ApplyOptions & CallOptions = {}): Promise<ApplyResult> {
@@ -116,19 +121,24 @@ export class Table {
     const cursor = new ScanCursor(p.firstRow);
     while (!cursor.done) {
       const page = await inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-        retryUntilDeadline(scope, this.ctx.backoff, async () => {
-          const row = cursor.locateRow;
-          const range = await this.ctx.locator.locate(this.name, row, scope.signal);
-          const url = range.location.url;
-          try {
-            const req = { predicate: p.text, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
-            return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
-          } catch (e) {
-            forgetAfter(this.ctx.locator, e, this.name, row, url);
-            cursor.relocate(wrongTabletRow(e));
-            throw e;
-          }
-        }),
+        retryUntilDeadline(
+          scope,
+          this.ctx.backoff,
+          async () => {
+            const row = cursor.locateRow;
+            const range = await this.ctx.locator.locate(this.name, row, scope.signal);
+            const url = range.location.url;
+            try {
+              const req = { predicate: p.text, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
+              return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
+            } catch (e) {
+              forgetAfter(this.ctx.locator, e, this.name, row, url);
+              cursor.relocate(wrongTabletRow(e));
+              throw e;
+            }
+          },
+          this.#retry,
+        ),
       );
       cursor.advance(page);
       yield page;
@@ -145,7 +155,7 @@ export class Table {
     const p = preparePredicate(predicate);
     return inScope(`stat of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
       retryUntilDeadline(scope, this.ctx.backoff, async () => {
-        const tablets = await this.ctx.locator.tabletsOf(this.name, scope.signal);
+        const tablets: TabletRange[] = await this.ctx.locator.tabletsOf(this.name, scope.signal);
         const urls = [...new Set(tablets.map((t) => t.location.url))];
         const parts = await Promise.all(
           urls.map(async (url) => {
@@ -162,7 +172,7 @@ export class Table {
           bytes: parts.reduce((n, s) => n + s.bytes, 0),
           tablets: parts.flatMap((s) => s.tablets),
         };
-      }),
+      }, this.#retry),
     );
   }
 
@@ -222,7 +232,7 @@ export class Table {
               } catch (e) {
                 forgetAfter(this.ctx.locator, e, this.name, part.cells[0]!.row, url);
                 if (scope.signal.aborted) fatal ??= scope.signal.reason;
-                else if (isRoutingRetry(e) && mayResend(e, opts)) {
+                else if (this.#retry(e) && mayResend(e as KdiError, opts)) {
                   retryError ??= e;
                   failed.push(...part.cells);
                 } else fatal ??= e;
@@ -235,7 +245,7 @@ export class Table {
             throw retryError;
           }
         },
-        (e) => !(e instanceof Fatal) && isRoutingRetry(e),
+        (e) => !(e instanceof Fatal) && this.#retry(e),
       );
     } catch (e) {
       throw partial(e instanceof Fatal ? e.error : e, done);
