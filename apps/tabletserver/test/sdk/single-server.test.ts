@@ -60,6 +60,7 @@ it('surfaces server refusals as KdiError with code, retryable and requestId, and
   const e = await t.apply([{ row: 'x'.repeat(5000), column: 'f:q', value: 'v' }]).catch((x: unknown) => x);
   expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', retryable: false });
   expect((e as { requestId?: string }).requestId).toMatch(/./);
+  await expect(t.apply([{ row: 'a', column: 'f:q' }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('cells[0]') });
   await expect(t.get('a', { columns: ['f:q'], history: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   await expect((async () => {
     for await (const _ of t.scan('row = ')) void _;

@@ -42,13 +42,13 @@ export class TabletServerClient {
   }
 
   /** Applies the batch atomically at this server (keys sorted and deduplicated first); its commitTxn. */
-  apply(table: string, cells: readonly (CellInput | Cell)[], opts: ApplyOptions & CallOptions = {}): Promise<number> {
+  async apply(table: string, cells: readonly (CellInput | Cell)[], opts: ApplyOptions & CallOptions = {}): Promise<number> {
     const batch = normalizeBatch(cells);
     return inScope(`apply to ${table} at ${this.url}`, opts, this.#timeoutMs, (s) => applyAt(this.#pools, this.url, table, batch, opts, s.signal));
   }
 
   /** One page of a scan (pass the page's resume token back for the next). */
-  scanPage(table: string, predicate: PredicateInput | undefined, opts: ScanPageOptions = {}): Promise<ScanPage> {
+  async scanPage(table: string, predicate: PredicateInput | undefined, opts: ScanPageOptions = {}): Promise<ScanPage> {
     const p = preparePredicate(predicate);
     return inScope(`scan of ${table} at ${this.url}`, opts, this.#timeoutMs, (s) =>
       scanAt(this.#pools, this.url, table, { predicate: p.text, resume: opts.resume, maxCells: opts.maxCells, maxBytes: opts.maxBytes }, s.signal),
@@ -59,7 +59,7 @@ export class TabletServerClient {
     return inScope(`sync at ${this.url}`, opts, this.#timeoutMs, (s) => syncAt(this.#pools, this.url, table, atLeastTxn, s.signal));
   }
 
-  stat(table: string, predicate: PredicateInput | undefined, opts: CallOptions = {}): Promise<StatResult> {
+  async stat(table: string, predicate: PredicateInput | undefined, opts: CallOptions = {}): Promise<StatResult> {
     const p = preparePredicate(predicate);
     return inScope(`stat of ${table} at ${this.url}`, opts, this.#timeoutMs, (s) => statAt(this.#pools, this.url, table, p.text, s.signal));
   }

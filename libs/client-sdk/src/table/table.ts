@@ -81,7 +81,7 @@ export class Table {
   }
 
   /** Applies a batch (see the file header: atomic per server, not across servers). */
-  apply(cells: readonly CellInput[], opts: ApplyOptions & CallOptions = {}): Promise<ApplyResult> {
+  async apply(cells: readonly CellInput[], opts: ApplyOptions & CallOptions = {}): Promise<ApplyResult> {
     const batch = normalizeBatch(cells);
     return inScope(`apply to ${this.name}`, opts, this.ctx.timeoutMs, (scope) => this.applyBatch(batch, opts, scope));
   }
@@ -151,7 +151,7 @@ export class Table {
   }
 
   /** Approximate cells and bytes matching `predicate`, summed over the servers of the table's tablets. */
-  stat(predicate?: PredicateInput, opts: CallOptions = {}): Promise<StatResult> {
+  async stat(predicate?: PredicateInput, opts: CallOptions = {}): Promise<StatResult> {
     const p = preparePredicate(predicate);
     return inScope(`stat of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
       retryUntilDeadline(scope, this.ctx.backoff, async () => {
@@ -189,7 +189,7 @@ export class Table {
    * change to the row in between aborts the write; then reads and tries
    * again, with backoff and jitter, until it commits or the deadline.
    */
-  readModifyWrite<T = void>(row: Bytes, mutate: RowMutator<T>, opts: ReadModifyWriteOptions = {}): Promise<T> {
+  async readModifyWrite<T = void>(row: Bytes, mutate: RowMutator<T>, opts: ReadModifyWriteOptions = {}): Promise<T> {
     return readModifyWrite(this, this.ctx, toBytes(row), mutate, opts);
   }
 
