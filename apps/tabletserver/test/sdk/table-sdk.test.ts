@@ -10,7 +10,7 @@
 //  - AbortSignal and deadlines end calls with CANCELLED / DEADLINE_EXCEEDED;
 //  - eight clients doing read-modify-write on one counter keep it exact.
 
-import { connect, type KdiClient } from '@kdi/client-sdk';
+import { connect, TabletServerClient, type KdiClient } from '@kdi/client-sdk';
 import { isKdiError, type KdiError } from '@kdi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SdkCluster } from './sdk-cluster.js';
@@ -97,6 +97,16 @@ describe('the table SDK on a three-server cluster', () => {
     await t.set('zz-1', 'f:q', 'before', { timestamp: 1 }); // caches w3 on ts-1
     const [, s1, s2] = cluster.servers;
     await cluster.move(TABLE, 'w3', undefined, s1!, s2!, 'w3b');
+    // What the SDK meets at the old server: WRONG_TABLET with META's location hint.
+    const old = new TabletServerClient({ url: s1!.url });
+    try {
+      await expect(old.apply(TABLE, [{ row: 'zz-0', column: 'f:q', timestamp: 1, value: 'x' }])).rejects.toMatchObject({
+        code: 'WRONG_TABLET',
+        details: { row: 'zz-0', locationHint: { serverId: 'ts-2', url: s2!.url } },
+      });
+    } finally {
+      await old.close();
+    }
     const r = await t.set('zz-2', 'f:q', 'after', { timestamp: 1 });
     expect(r.parts.map((p) => p.serverId)).toEqual(['ts-2']);
     const cells = [];

@@ -1,6 +1,6 @@
 import { KdiError } from '@kdi/protocol';
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRoutingRetry, notSent, retryUntilDeadline } from './backoff.js';
+import { backoffMs, hasLocationHint, isRoutingRetry, notSent, retryUntilDeadline } from './backoff.js';
 import { CallScope } from './call-scope.js';
 
 const policy = { initialMs: 10, maxMs: 100 };
@@ -22,6 +22,14 @@ describe('backoff', () => {
     expect(isRoutingRetry(new KdiError('INVALID_ARGUMENT', 'x'))).toBe(false);
     expect(notSent(new KdiError('UNAVAILABLE', 'x', { details: { cause: 'ECONNREFUSED' } }))).toBe(true);
     expect(notSent(new KdiError('UNAVAILABLE', 'x', { details: { cause: 'ECONNRESET' } }))).toBe(false);
+  });
+
+  it('recognizes a WRONG_TABLET whose details carry a location hint', () => {
+    const hint = { serverId: 'ts-2', url: 'http://127.0.0.1:7202', epoch: 4, state: 'serving' };
+    expect(hasLocationHint(new KdiError('WRONG_TABLET', 'moved', { details: { row: 'a', locationHint: hint } }))).toBe(true);
+    expect(hasLocationHint(new KdiError('WRONG_TABLET', 'moved', { details: { row: 'a' } }))).toBe(false);
+    expect(hasLocationHint(new KdiError('WRONG_TABLET', 'moved', { details: { locationHint: { url: 1 } } }))).toBe(false);
+    expect(hasLocationHint(new KdiError('UNAVAILABLE', 'x', { details: { locationHint: hint } }))).toBe(false);
   });
 
   it('repeats until success, and stops at once on an error it must not retry', async () => {

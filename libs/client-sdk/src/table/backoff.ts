@@ -2,11 +2,14 @@
 // connection, UNAVAILABLE and RESOURCE_EXHAUSTED are retried with
 // exponential backoff and full jitter (a pause drawn uniformly from
 // [0, min(max, initial·2^attempt)], never below the server's retryAfterMs)
-// until the call's deadline. The pure part (which errors, how long) is
+// until the call's deadline. A WRONG_TABLET that carries a location hint
+// (the server looked the row up in META) is retried at once the first
+// time: the cached range is dropped and META read again, which now names
+// the new server and the tablet's bounds. The pure part (which errors, how long) is
 // here; the loop sleeps on the call's scope so an abort or the deadline
 // ends it at once.
 
-import { isKdiError, KdiError } from '@kdi/protocol';
+import { isKdiError, KdiError, LocationHintSchema } from '@kdi/protocol';
 import type { CallScope } from './call-scope.js';
 
 export interface BackoffPolicy {
@@ -39,6 +42,14 @@ export function notSent(e: KdiError): boolean {
 }
 
 /**
+ * Whether `e` is a WRONG_TABLET whose location hint names a server: META
+ * already has the tablet's new location, so the first retry need not wait.
+ */
+export function hasLocationHint(e: unknown): boolean {
+  return isKdiError(e) && e.code === 'WRONG_TABLET' && LocationHintSchema.safeParse(e.details?.['locationHint']).success;
+}
+
+/**
  * Runs `attempt` until it succeeds, fails with an error `retry` refuses,
  * or the scope ends (its error — DEADLINE_EXCEEDED or CANCELLED — wins,
  * with the last failure as its cause in the message).
@@ -58,7 +69,8 @@ export async function retryUntilDeadline<T>(
       if (scope.signal.aborted) throw scope.signal.reason;
       if (!retry(e)) throw e;
       const after = isKdiError(e) ? (e.retryAfterMs ?? 0) : 0;
-      const pause = Math.min(backoffMs(n, policy, random, after), scope.remainingMs());
+      // The first retry after a hinted WRONG_TABLET goes at once; later ones back off.
+      const pause = n === 0 && hasLocationHint(e) ? 0 : Math.min(backoffMs(n, policy, random, after), scope.remainingMs());
       try {
         await scope.sleep(pause);
       } catch (ended) {
