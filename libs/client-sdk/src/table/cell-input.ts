@@ -43,7 +43,19 @@ export function toCell(c: CellInput, index: number, now: number): Cell {
 /** The batch in key order with one cell per key (the later of equal keys). */
 export function normalizeBatch(cells: readonly (CellInput | Cell)[]): Cell[] {
   const now = nowMicros();
-  const indexed = cells.map((c, i) => ({ c: toCell(c as CellInput, i, now), i }));
+  return orderCells(cells.map((c, i) => toCell(c as CellInput, i, now)));
+}
+
+/**
+ * Cells in key order with one cell per key (the later of equal keys wins).
+ * A batch already in strict order (the common case: writers and loaders
+ * produce sorted keys) is returned as it is, after one linear check.
+ */
+export function orderCells(cells: Cell[]): Cell[] {
+  let sorted = true;
+  for (let i = 1; i < cells.length && sorted; i++) sorted = compareCellKeys(cells[i - 1]!, cells[i]!) < 0;
+  if (sorted) return cells;
+  const indexed = cells.map((c, i) => ({ c, i }));
   indexed.sort((a, b) => compareCellKeys(a.c, b.c) || a.i - b.i);
   const out: Cell[] = [];
   for (const { c } of indexed) {

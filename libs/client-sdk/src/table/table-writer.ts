@@ -13,7 +13,7 @@
 
 import { cellBytes, KdiError, type Cell } from '@kdi/protocol';
 import { CallScope } from './call-scope.js';
-import { normalizeBatch, nowMicros, toCell, type Bytes, type CellInput } from './cell-input.js';
+import { nowMicros, orderCells, toCell, type Bytes, type CellInput } from './cell-input.js';
 import type { ApplyResult } from './table.js';
 
 export interface WriterOptions {
@@ -121,7 +121,7 @@ export class TableWriter {
     this.#bytes = 0;
     const scope = new CallScope(`writer batch to ${this.table.name}`, { timeoutMs: this.o.timeoutMs }, this.defaultTimeoutMs);
     const p: Promise<void> = this.table
-      .applyBatch(normalizeBatch(batch), { waitForSync: this.o.waitForSync }, scope)
+      .applyBatch(orderCells(batch), { waitForSync: this.o.waitForSync }, scope)
       .then(
         () => {
           this.written += batch.length;

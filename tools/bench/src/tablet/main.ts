@@ -3,8 +3,9 @@
 // concurrent clients, batches of 100 cells of 100-byte values (cells/s and
 // request latency p50/p99), then a full scan with binary pages (cells/s).
 // SDK mode (issue 8): the same durable write load through the SDK's
-// buffered writer (flushes of 100 cells, 16 in flight) on a fresh server,
-// so the SDK's cost shows against the raw requests.
+// buffered writer (flushes of 100 cells, 16 in flight), so the SDK's cost
+// shows against the raw requests. Raw and SDK phases alternate, each on a
+// fresh server, 3 rounds (1 with --quick); the figures are the medians.
 // The peer is Redis on this machine: `redis-benchmark -t set -P 16 -d 100`
 // against a redis-server the bench starts with appendonly yes and
 // appendfsync always (its own port and directory, stopped by PID).
@@ -190,40 +191,52 @@ async function main(): Promise<void> {
   }
   const quick = flagBoolean(flags, 'quick');
   const seconds = quick ? 5 : 20;
+  const rounds = quick ? 1 : 3;
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
   console.log(formatMachine(machine));
   const tmp = await makeTempDir('kdi-bench-tablet');
   try {
     console.log(`writing for ${seconds} s: ${CLIENTS} clients, batches of ${BATCH} cells of ${VALUE_BYTES} B, binary, waitForSync`);
-    // Raw requests, then the full scan, on one server.
-    const raw = await startTabletServer(join(tmp.path, 'ts-raw'));
-    const pool = new Pool(raw.url, { connections: CLIENTS + 2 });
-    let w: Awaited<ReturnType<typeof writeLoad>>;
-    let s: Awaited<ReturnType<typeof scanAll>>;
-    try {
-      await loadBenchTablet(pool);
-      w = await writeLoad(pool, seconds);
-      s = await scanAll(pool);
-      if (s.cells !== w.cells) throw new Error(`the scan saw ${s.cells} cells, ${w.cells} were written`);
-    } finally {
-      await pool.close();
-      raw.child.kill('SIGTERM');
-      await once(raw.child, 'exit');
+    // Raw requests and the SDK writer alternate, each on a fresh server, ROUNDS times (the machine's load drifts; medians are kept).
+    const raws: Array<Awaited<ReturnType<typeof writeLoad>>> = [];
+    const sdks: Array<Awaited<ReturnType<typeof sdkWriteLoad>>> = [];
+    let s: Awaited<ReturnType<typeof scanAll>> | undefined;
+    for (let round = 0; round < rounds; round++) {
+      const raw = await startTabletServer(join(tmp.path, `ts-raw-${round}`));
+      const pool = new Pool(raw.url, { connections: CLIENTS + 2 });
+      try {
+        await loadBenchTablet(pool);
+        const w = await writeLoad(pool, seconds);
+        raws.push(w);
+        if (round === 0) {
+          s = await scanAll(pool);
+          if (s.cells !== w.cells) throw new Error(`the scan saw ${s.cells} cells, ${w.cells} were written`);
+        }
+      } finally {
+        await pool.close();
+        raw.child.kill('SIGTERM');
+        await once(raw.child, 'exit');
+      }
+      console.log(`round ${round + 1}/${rounds}: raw ${formatNumber(raws[round]!.cells / raws[round]!.elapsed)} cells/s; the same load through the SDK writer …`);
+      const fresh = await startTabletServer(join(tmp.path, `ts-sdk-${round}`));
+      const admin = new Pool(fresh.url, { connections: 1 });
+      try {
+        await loadBenchTablet(admin);
+        sdks.push(await sdkWriteLoad(fresh.url, seconds));
+        console.log(`round ${round + 1}/${rounds}: SDK writer ${formatNumber(sdks[round]!.cells / sdks[round]!.elapsed)} cells/s`);
+      } finally {
+        await admin.close();
+        fresh.child.kill('SIGTERM');
+        await once(fresh.child, 'exit');
+      }
     }
-    // The same load through the SDK writer, on a fresh server.
-    console.log('the same load through the SDK writer (a fresh server) …');
-    const fresh = await startTabletServer(join(tmp.path, 'ts-sdk'));
-    const admin = new Pool(fresh.url, { connections: 1 });
-    let sdk: Awaited<ReturnType<typeof sdkWriteLoad>>;
-    try {
-      await loadBenchTablet(admin);
-      sdk = await sdkWriteLoad(fresh.url, seconds);
-    } finally {
-      await admin.close();
-      fresh.child.kill('SIGTERM');
-      await once(fresh.child, 'exit');
-    }
+    // The median round of each mode (its latencies go with it).
+    const rate = (r: { cells: number; elapsed: number }) => r.cells / r.elapsed;
+    const medianOf = <T extends { cells: number; elapsed: number }>(xs: T[]): T => [...xs].sort((a, b) => rate(a) - rate(b))[Math.floor(xs.length / 2)]!;
+    const w = medianOf(raws);
+    const sdk = medianOf(sdks);
+    if (s === undefined) throw new Error('no scan was run');
     const writeRate = w.cells / w.elapsed;
     const sdkRate = sdk.cells / sdk.elapsed;
     const scanRate = s.cells / s.elapsed;
