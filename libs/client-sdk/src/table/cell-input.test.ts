@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeBatch } from './cell-input.js';
+import { normalizeBatch, orderCells } from './cell-input.js';
 
 const s = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString());
 
@@ -32,5 +32,13 @@ describe('normalizeBatch', () => {
     const [c] = normalizeBatch([{ row: 'a', column: 'f:', value: 'v' }]);
     expect(c!.timestamp).toBeGreaterThanOrEqual(before);
     expect(Number.isSafeInteger(c!.timestamp)).toBe(true);
+  });
+
+  it('returns a batch already in strict order as it is, and orders one that is not', () => {
+    const [a, b] = normalizeBatch([{ row: 'a', column: 'f:', value: 'v', timestamp: 1 }, { row: 'b', column: 'f:', value: 'v', timestamp: 1 }]);
+    const sorted = [a!, b!];
+    expect(orderCells(sorted)).toBe(sorted);
+    expect(orderCells([b!, a!]).map((c) => s(c.row))).toEqual(['a', 'b']);
+    expect(orderCells([a!, { ...a!, value: Buffer.from('later') }]).map((c) => s(c.value))).toEqual(['later']);
   });
 });
