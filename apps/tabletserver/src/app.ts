@@ -23,6 +23,7 @@ import { contentBodyTransform } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerApplyRoute } from './routes/apply.js';
+import { registerMetaLocationRoute } from './routes/meta-location.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { registerScanRoute } from './routes/scan.js';
 import { registerScannerRoutes } from './routes/scanners.js';
@@ -124,6 +125,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerScanRoute(app, routeDeps);
   registerStatRoute(app, routeDeps);
   registerTableInfoRoute(app, routeDeps);
+  registerMetaLocationRoute(app, routeDeps);
   registerScannerRoutes(app, routeDeps, config.scan.scannerIdleMs);
   registerAdminRoutes(app, routeDeps);
 

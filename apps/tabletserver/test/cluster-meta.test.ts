@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
-import { META_TABLE } from '../src/meta/meta-rows.js';
+import { META_TABLE } from '@kdi/protocol';
 import { readRoot } from '../src/meta/root-file.js';
 import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
 

@@ -14,6 +14,7 @@ const ROUTES = [
   ['post', '/v1/tables/{table}/scan'],
   ['post', '/v1/tables/{table}/stat'],
   ['get', '/v1/tables/{table}'],
+  ['get', '/v1/meta/location'],
   ['post', '/v1/scanners'],
   ['get', '/v1/scanners/{scannerId}/next'],
   ['delete', '/v1/scanners/{scannerId}'],
@@ -64,12 +65,19 @@ describe('HTTP surface', () => {
     expect(Object.keys(doc.paths['/v1/tables/{table}/scan'].post.responses['200'].content).sort()).toEqual(['application/json', 'application/x-kdi-cells']);
     expect(doc.paths['/v1/admin/status'].get.security).toEqual([{ clusterSecret: [] }]);
     expect(doc.paths['/v1/tables/{table}/scan'].post.security).toBeUndefined();
+    expect(doc.paths['/v1/meta/location'].get.security).toBeUndefined();
     expect(doc.components.securitySchemes.clusterSecret).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect((await s.call('GET', '/docs')).status).toBe(200);
     // …and nothing beyond them.
     const listed = Object.entries(doc.paths as Record<string, object>).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed.sort()).toEqual(ROUTES.map(([m, p]) => `${m} ${p}`).sort());
     expect(await validateOpenApi(doc)).toEqual([]);
+  });
+
+  it('answers META\'s location without credentials; outside a cluster there is no META', async () => {
+    const r = await s.call('GET', '/v1/meta/location');
+    expect(r.body.error.code, r.text).toBe('FAILED_PRECONDITION');
+    expect(r.body.error.message).toMatch(/not in a cluster/);
   });
 
   it('answers unknown routes and methods with the error body', async () => {

@@ -4,7 +4,7 @@
 // bare "body.predicate: Invalid input".
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PREDICATE_BODY_BYTES, MAX_PREDICATE_BOUND_CHARS, MAX_PREDICATE_INTERVALS, MAX_PREDICATE_TEXT } from '../src/api/predicate-schema.js';
+import { MAX_PREDICATE_BODY_BYTES, MAX_PREDICATE_BOUND_CHARS, MAX_PREDICATE_INTERVALS, MAX_PREDICATE_TEXT } from '@kdi/protocol';
 import { cell, TestServer } from './harness.js';
 
 describe('structured predicates', () => {

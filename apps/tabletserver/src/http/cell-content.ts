@@ -1,21 +1,14 @@
 // Content negotiation for cells (DESIGN §2): requests carry cells as JSON
 // or as one binary block (Content-Type: application/x-kdi-cells);
 // responses carry them as JSON unless the Accept header prefers the
-// binary block. Binary scan replies put the page's facts in headers:
-//   x-kdi-scan-txn   the page's scanTxn
-//   x-kdi-end        "true" when the scan is complete
-//   x-kdi-resume     the resume token (absent at the end)
-//   x-kdi-next-row   base64 row of the tablet to ask the master for, when
-//                    the scan continues in a tablet not served here
+// binary block. Binary scan replies put the page's facts in the x-kdi-*
+// headers that protocol defines (table-api/cell-headers.ts).
 
 import { CELL_BLOCK_MIME_TYPE } from '@kdi/protocol';
 import { z } from 'zod';
 import type { TabletApp } from './tablet-app.js';
 
-export const SCAN_TXN_HEADER = 'x-kdi-scan-txn';
-export const END_HEADER = 'x-kdi-end';
-export const RESUME_HEADER = 'x-kdi-resume';
-export const NEXT_ROW_HEADER = 'x-kdi-next-row';
+export { END_HEADER, NEXT_ROW_HEADER, RESUME_HEADER, SCAN_TXN_HEADER } from '@kdi/protocol';
 
 /** A binary body as the parser hands it over (validated per media type by Fastify). */
 export const CellBlockBodySchema = z.custom<Buffer>((v) => Buffer.isBuffer(v), `the body must be a ${CELL_BLOCK_MIME_TYPE} block`);

@@ -6,7 +6,7 @@
 // master change tablet configs. The rest of the Table API is open until
 // bearer tokens with roles (DESIGN §14) arrive.
 
-import { META_TABLE } from '../meta/meta-rows.js';
+import { META_TABLE } from '@kdi/protocol';
 import type { FastifyRequest } from 'fastify';
 
 export const ADMIN_PREFIX = '/v1/admin';

@@ -10,8 +10,7 @@
 // second, and the config writer reads again (meta-table.ts).
 
 import type { LockClient } from '@kdi/client-sdk';
-import { isKdiError, KdiError, type Interval } from '@kdi/protocol';
-import type { MetaCell } from './meta-rows.js';
+import { isKdiError, KdiError, type Interval, type MetaCell } from '@kdi/protocol';
 import type { LocalMetaRows, MetaRows } from './meta-table.js';
 import { HttpMetaRows } from './remote-meta-rows.js';
 import { readRoot } from './root-file.js';

@@ -21,12 +21,11 @@
 // until then the engine keeps their data (the log floor stays).
 
 import { type LockClient } from '@kdi/client-sdk';
-import { isKdiError, KdiError } from '@kdi/protocol';
+import { isKdiError, KdiError, META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from '@kdi/protocol';
 import type { FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import { assignedTablet, type AssignedTablet, type LoadPlan, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
 import { rangeCovers, rangesOverlap, sameBound, type RowRange } from '../tablets/row-range.js';
-import { META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from './meta-rows.js';
 import { describeTablet, type MetaTable } from './meta-table.js';
 import { readRoot, writeRoot, type RootConfig } from './root-file.js';
 

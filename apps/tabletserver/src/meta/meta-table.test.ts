@@ -2,10 +2,9 @@
 // config round-trips; a stale row transaction aborts (the fence); a stale
 // epoch fails the location check; listTablets stays inside its table.
 
-import { KdiError } from '@kdi/protocol';
+import { KdiError, META_TABLE, type TabletConfig } from '@kdi/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestServer } from '../../test/harness.js';
-import { META_TABLE, type TabletConfig } from './meta-rows.js';
 import { LocalMetaTable } from './meta-table.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');

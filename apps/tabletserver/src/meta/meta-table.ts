@@ -22,21 +22,10 @@
 // when this server serves META, HttpMetaRows (remote-meta-rows.ts) when
 // another one does; meta-router.ts picks one per call.
 
-import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema } from '@kdi/protocol';
+import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema, META_TABLE, parseMetaRow, parseTabletConfig, tableRowKey, tabletConfigCells, tabletRowKey, tabletRowsOf, type MetaCell, type TabletConfig } from '@kdi/protocol';
 import { engineReader, readTablePage, type TableScanHost } from '../scan/table-scan.js';
 import { sameBound } from '../tablets/row-range.js';
 import type { ScanPosition } from '../scan/scan-position.js';
-import {
-  META_TABLE,
-  parseMetaRow,
-  parseTabletConfig,
-  tableRowKey,
-  tabletConfigCells,
-  tabletRowKey,
-  tabletRowsOf,
-  type MetaCell,
-  type TabletConfig,
-} from './meta-rows.js';
 
 export interface ExpectedAssignment {
   readonly serverId: string;

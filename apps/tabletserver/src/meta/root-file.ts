@@ -4,8 +4,7 @@
 // believe they wrote the current root.
 
 import type { LockClient } from '@kdi/client-sdk';
-import { isKdiError } from '@kdi/protocol';
-import { parseLogRef, type LogRef, type TabletLocation } from './meta-rows.js';
+import { isKdiError, parseLogRef, type LogRef, type TabletLocation } from '@kdi/protocol';
 
 export const ROOT_PATH = '/kdi/root';
 

@@ -2,27 +2,13 @@
 // http/cluster-secret.ts): load and unload tablets, split and compact
 // them, flush memory data, and the server's status.
 
-import { KdiError } from '@kdi/protocol';
+import { AdminEmptyBodySchema, KdiError, CompactBodySchema, LoadTabletBodySchema, SerializeReplySchema, SplitBodySchema, SplitReplySchema, StatusQuerySchema, StatusReplySchema, TabletViewSchema, ERROR_RESPONSES, NO_CONTENT, NO_QUERY, TabletParamsSchema } from '@kdi/protocol';
 import type { FastifyRequest } from 'fastify';
 import { masterSequencerCheck } from '../http/master-sequencer.js';
-import { z } from 'zod';
-import {
-  CompactBodySchema,
-  LoadTabletBodySchema,
-  SerializeReplySchema,
-  SplitBodySchema,
-  SplitReplySchema,
-  StatusQuerySchema,
-  StatusReplySchema,
-  TabletViewSchema,
-} from '../api/table-api.js';
 import { boundsOf, replyEncoding, tabletJson } from '../api/tablet-json.js';
 import { decodeWireBytes, encodeWireBytes } from '../api/wire-bytes.js';
-import { ERROR_RESPONSES, NO_CONTENT, NO_QUERY, TabletParamsSchema } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';
-
-const EMPTY_BODY = z.strictObject({}).nullish().describe('No body, or {}');
 
 export function registerAdminRoutes(app: TabletApp, { server, scans, masterSequencers }: RouteDeps): void {
   const limits = server.limits;
@@ -149,7 +135,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
         tags: ['admin'],
         summary: 'Write all memory data to disk fragments now',
         querystring: NO_QUERY,
-        body: EMPTY_BODY,
+        body: AdminEmptyBodySchema,
         response: { 200: SerializeReplySchema, ...ERROR_RESPONSES },
       },
     },

@@ -2,11 +2,8 @@
 // a binary cell block by Accept. Stateless: the resume token of a page is
 // all the next page needs, on this server or whichever now serves the rows.
 
-import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
-import { CELL_BLOCK_MIME_TYPE } from '@kdi/protocol';
-import { ScanBodySchema, ScanReplySchema } from '../api/table-api.js';
+import { CELL_BLOCK_MIME_TYPE, ScanBodySchema, ScanReplySchema, ERROR_RESPONSES, NO_QUERY, TableParamsSchema, PREDICATE_ROUTE_CONFIG } from '@kdi/protocol';
 import { CellBlockReplySchema } from '../http/cell-content.js';
-import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { replyWithPage } from './page-reply.js';
 import type { RouteDeps } from './route-deps.js';

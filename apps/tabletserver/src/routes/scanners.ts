@@ -4,11 +4,8 @@
 // bounded LRU and closed after an idle timeout; every page carries the
 // stateless resume token, so an expired scanner is never a dead end.
 
-import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
-import { CELL_BLOCK_MIME_TYPE, KdiError } from '@kdi/protocol';
-import { OpenScannerBodySchema, OpenScannerReplySchema, ScannerNextQuerySchema, ScannerParamsSchema, ScanReplySchema } from '../api/table-api.js';
+import { CELL_BLOCK_MIME_TYPE, KdiError, OpenScannerBodySchema, OpenScannerReplySchema, ScannerNextQuerySchema, ScannerParamsSchema, ScanReplySchema, ERROR_RESPONSES, NO_CONTENT, NO_QUERY, PREDICATE_ROUTE_CONFIG } from '@kdi/protocol';
 import { CellBlockReplySchema } from '../http/cell-content.js';
-import { ERROR_RESPONSES, NO_CONTENT, NO_QUERY } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { replyWithPage } from './page-reply.js';
 import type { RouteDeps } from './route-deps.js';

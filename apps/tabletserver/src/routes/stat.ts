@@ -1,9 +1,7 @@
 // POST /v1/tables/{table}/stat — approximate cells and bytes a predicate
 // touches, per tablet served here, from block indexes (DESIGN §4).
 
-import { PREDICATE_ROUTE_CONFIG } from '../api/predicate-schema.js';
-import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema } from '../http/route-schemas.js';
-import { StatBodySchema, StatReplySchema } from '../api/table-api.js';
+import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema, StatBodySchema, StatReplySchema, PREDICATE_ROUTE_CONFIG } from '@kdi/protocol';
 import type { TabletApp } from '../http/tablet-app.js';
 import { readPredicate } from '../scan/predicate-input.js';
 import type { RouteDeps } from './route-deps.js';

@@ -2,8 +2,7 @@
 // durable (DESIGN §4). Txns are per server, so the table only routes the
 // call here; it need not have a tablet on this server.
 
-import { SyncBodySchema, SyncReplySchema } from '../api/table-api.js';
-import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema } from '../http/route-schemas.js';
+import { SyncBodySchema, SyncReplySchema, ERROR_RESPONSES, NO_QUERY, TableParamsSchema } from '@kdi/protocol';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';
 

@@ -3,10 +3,8 @@
 // with. NOT_FOUND when no tablet of the table is here (the master knows
 // the whole table).
 
-import { KdiError } from '@kdi/protocol';
-import { TableInfoQuerySchema, TableInfoReplySchema } from '../api/table-api.js';
+import { KdiError, TableInfoQuerySchema, TableInfoReplySchema, ERROR_RESPONSES, TableParamsSchema } from '@kdi/protocol';
 import { boundsOf, replyEncoding, tabletJson } from '../api/tablet-json.js';
-import { ERROR_RESPONSES, TableParamsSchema } from '../http/route-schemas.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';
 

@@ -5,9 +5,8 @@
 // its canonical text, which resume tokens are bound to — so a token made
 // for the text form is accepted with the equivalent structure and back.
 
-import { KdiError, parsePredicate, PredicateSyntaxError, printPredicate, toKdiError, type CellEncoding, type Interval, type Predicate } from '@kdi/protocol';
+import { KdiError, parsePredicate, PredicateSyntaxError, printPredicate, toKdiError, type CellEncoding, type Interval, type Predicate, type StructuredPredicate, type WireInterval } from '@kdi/protocol';
 import { decodeWireBytes } from '../api/wire-bytes.js';
-import type { StructuredPredicate, WireInterval } from '../api/predicate-schema.js';
 
 export interface PredicateInput {
   readonly predicate: Predicate;

@@ -8,8 +8,7 @@
 // maxPageBytes) are clamped to the caps, not refused — a page is "up to"
 // its limits, and the reply says whether more follows. Absent: the caps.
 
-import { normalizeIntervals, type CellEncoding, type Interval, type Predicate } from '@kdi/protocol';
-import type { StructuredPredicate } from '../api/predicate-schema.js';
+import { normalizeIntervals, type CellEncoding, type Interval, type Predicate, type StructuredPredicate } from '@kdi/protocol';
 import { checkName, type TabletServer } from '../tablets/tablet-server.js';
 import { wrongTablet } from '../tablets/write-check.js';
 import { readPredicate } from './predicate-input.js';

@@ -21,7 +21,7 @@ import { rowsOverlapRange } from '../scan/scan-position.js';
 import { checkName } from './names.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletMap } from './tablet-map.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableSchema } from '@kdi/protocol';
 import type { TabletServerOptions, TabletStatView } from './tablet-types.js';
 import { checkWrite, wrongTablet } from './write-check.js';
 

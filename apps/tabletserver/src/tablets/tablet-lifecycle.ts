@@ -28,7 +28,7 @@ import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange 
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
-import type { TableSchema } from './table-schema.js';
+import type { TableSchema } from '@kdi/protocol';
 import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletView } from './tablet-types.js';
 
 export class TabletLifecycle {

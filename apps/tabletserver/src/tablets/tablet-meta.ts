@@ -15,11 +15,11 @@
 //    change and reconciles tablets that left, until stop().
 
 import type { Engine, FragmentLists, ReplayLog } from '@kdi/storage';
-import type { TableSchema } from './table-schema.js';
+import type { TableSchema } from '@kdi/protocol';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 
 /** The META table: one tablet, never split; its config is the root. */
-export const META_TABLE = 'META';
+export { META_TABLE } from '@kdi/protocol';
 
 /** What a load needs from META: the tablet's bounds, its fragments and logs, its table's schema. */
 export interface LoadPlan {

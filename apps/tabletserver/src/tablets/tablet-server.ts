@@ -11,7 +11,7 @@
 //    publishing, waits for every apply handed to the engine, then closes
 //    the engine (waiting for its background work).
 
-import type { Cell, CellLimits, Predicate } from '@kdi/protocol';
+import type { Cell, CellLimits, Predicate, TableSchema } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
 import { KdiError } from '@kdi/protocol';
 import { DataOperations, leaseProblem } from './data-operations.js';
@@ -19,7 +19,6 @@ import { SplitMonitor } from './split-monitor.js';
 import { TabletLifecycle } from './tablet-lifecycle.js';
 import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
-import type { TableSchema } from './table-schema.js';
 import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 
 export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';

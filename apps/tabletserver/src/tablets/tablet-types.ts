@@ -1,8 +1,7 @@
 // The tablet server's domain types: its options, the tablet as reported
 // to callers, split results, and the logger it writes to.
 
-import type { CellLimits } from '@kdi/protocol';
-import type { TableSchema } from './table-schema.js';
+import { type CellLimits, type TableSchema } from '@kdi/protocol';
 import type { TabletState } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
 

@@ -5,8 +5,7 @@
 // has no wildcard group. All synchronous, so the answer is about the
 // tablet map as it is at the moment the engine gets the batch.
 
-import { KdiError, validateCells, type Cell, type CellLimits } from '@kdi/protocol';
-import { columnFamily, groupForFamily, type TableSchema } from './table-schema.js';
+import { KdiError, validateCells, type Cell, type CellLimits, columnFamily, groupForFamily, type TableSchema } from '@kdi/protocol';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rangeContains } from './row-range.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';

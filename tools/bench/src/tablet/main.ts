@@ -2,6 +2,10 @@
 // (issue 4): durable writes through the binary cell encoding from 16
 // concurrent clients, batches of 100 cells of 100-byte values (cells/s and
 // request latency p50/p99), then a full scan with binary pages (cells/s).
+// SDK mode (issue 8): the same durable write load through the SDK's
+// buffered writer (flushes of 100 cells, 16 in flight), so the SDK's cost
+// shows against the raw requests. Raw and SDK phases alternate, each on a
+// fresh server, 3 rounds (1 with --quick); the figures are the medians.
 // The peer is Redis on this machine: `redis-benchmark -t set -P 16 -d 100`
 // against a redis-server the bench starts with appendonly yes and
 // appendfsync always (its own port and directory, stopped by PID).
@@ -16,7 +20,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, NO_LIMITS, type Cell } from '@kdi/protocol';
+import { connect } from '@kdi/client-sdk';
+import { CELL_BLOCK_MIME_TYPE, cellBytes, decodeCellBlock, encodeCellBlock, NO_LIMITS, type Cell } from '@kdi/protocol';
 import { Pool } from 'undici';
 import { COMMON_FLAGS, flagBoolean, flagOutPath, parseArgs, usage } from '../common/args.js';
 import { formatMachine, machineInfo } from '../common/machine.js';
@@ -98,6 +103,42 @@ async function writeLoad(pool: Pool, seconds: number): Promise<{ cells: number; 
   return { cells, elapsed: (performance.now() - start) / 1000, latencies: latencies.sort((a, b) => a - b) };
 }
 
+/** The same load as writeLoad, through the SDK's writer: batches of BATCH cells, CLIENTS in flight, each durable. */
+async function sdkWriteLoad(url: string, seconds: number): Promise<{ cells: number; elapsed: number }> {
+  const value = Buffer.alloc(VALUE_BYTES, 'x');
+  const rowOf = (client: number, i: number) => Buffer.from(`c${String(client).padStart(2, '0')}-${String(i).padStart(10, '0')}`);
+  const oneCell = cellBytes({ row: rowOf(0, 0), column: Buffer.from('f:q'), timestamp: 1, value });
+  const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: CLIENTS + 2 });
+  try {
+    const w = kdi.table('bench').writer({ maxBytes: oneCell * BATCH, maxInFlight: CLIENTS, flushIntervalMs: 50 });
+    const start = performance.now();
+    const deadline = start + seconds * 1000;
+    let next = 0;
+    for (let k = 0; performance.now() < deadline; k++) {
+      const base = next;
+      next += BATCH;
+      const batch: Cell[] = [];
+      for (let i = 0; i < BATCH; i++) batch.push({ row: rowOf(k % CLIENTS, base + i), column: Buffer.from('f:q'), timestamp: 1, value });
+      await w.add(batch);
+    }
+    await w.close();
+    return { cells: w.written, elapsed: (performance.now() - start) / 1000 };
+  } finally {
+    await kdi.close();
+  }
+}
+
+async function loadBenchTablet(pool: Pool): Promise<void> {
+  const load = await pool.request({
+    method: 'POST',
+    path: '/v1/admin/tablets',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    body: JSON.stringify({ table: 'bench', tabletId: 'bench-1' }),
+  });
+  if (load.statusCode !== 201) throw new Error(`load answered ${load.statusCode}: ${await load.body.text()}`);
+  await load.body.dump();
+}
+
 async function scanAll(pool: Pool): Promise<{ cells: number; elapsed: number }> {
   const start = performance.now();
   let cells = 0;
@@ -150,33 +191,61 @@ async function main(): Promise<void> {
   }
   const quick = flagBoolean(flags, 'quick');
   const seconds = quick ? 5 : 20;
+  const rounds = quick ? 1 : 3;
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
   console.log(formatMachine(machine));
   const tmp = await makeTempDir('kdi-bench-tablet');
-  const { child, url } = await startTabletServer(join(tmp.path, 'ts'));
-  const pool = new Pool(url, { connections: CLIENTS + 2 });
   try {
-    const load = await pool.request({
-      method: 'POST',
-      path: '/v1/admin/tablets',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-      body: JSON.stringify({ table: 'bench', tabletId: 'bench-1' }),
-    });
-    if (load.statusCode !== 201) throw new Error(`load answered ${load.statusCode}: ${await load.body.text()}`);
-    await load.body.dump();
-
     console.log(`writing for ${seconds} s: ${CLIENTS} clients, batches of ${BATCH} cells of ${VALUE_BYTES} B, binary, waitForSync`);
-    const w = await writeLoad(pool, seconds);
+    // Raw requests and the SDK writer alternate, each on a fresh server, ROUNDS times (the machine's load drifts; medians are kept).
+    const raws: Array<Awaited<ReturnType<typeof writeLoad>>> = [];
+    const sdks: Array<Awaited<ReturnType<typeof sdkWriteLoad>>> = [];
+    let s: Awaited<ReturnType<typeof scanAll>> | undefined;
+    for (let round = 0; round < rounds; round++) {
+      const raw = await startTabletServer(join(tmp.path, `ts-raw-${round}`));
+      const pool = new Pool(raw.url, { connections: CLIENTS + 2 });
+      try {
+        await loadBenchTablet(pool);
+        const w = await writeLoad(pool, seconds);
+        raws.push(w);
+        if (round === 0) {
+          s = await scanAll(pool);
+          if (s.cells !== w.cells) throw new Error(`the scan saw ${s.cells} cells, ${w.cells} were written`);
+        }
+      } finally {
+        await pool.close();
+        raw.child.kill('SIGTERM');
+        await once(raw.child, 'exit');
+      }
+      console.log(`round ${round + 1}/${rounds}: raw ${formatNumber(raws[round]!.cells / raws[round]!.elapsed)} cells/s; the same load through the SDK writer …`);
+      const fresh = await startTabletServer(join(tmp.path, `ts-sdk-${round}`));
+      const admin = new Pool(fresh.url, { connections: 1 });
+      try {
+        await loadBenchTablet(admin);
+        sdks.push(await sdkWriteLoad(fresh.url, seconds));
+        console.log(`round ${round + 1}/${rounds}: SDK writer ${formatNumber(sdks[round]!.cells / sdks[round]!.elapsed)} cells/s`);
+      } finally {
+        await admin.close();
+        fresh.child.kill('SIGTERM');
+        await once(fresh.child, 'exit');
+      }
+    }
+    // The median round of each mode (its latencies go with it).
+    const rate = (r: { cells: number; elapsed: number }) => r.cells / r.elapsed;
+    const medianOf = <T extends { cells: number; elapsed: number }>(xs: T[]): T => [...xs].sort((a, b) => rate(a) - rate(b))[Math.floor(xs.length / 2)]!;
+    const w = medianOf(raws);
+    const sdk = medianOf(sdks);
+    if (s === undefined) throw new Error('no scan was run');
     const writeRate = w.cells / w.elapsed;
-    const s = await scanAll(pool);
-    if (s.cells !== w.cells) throw new Error(`the scan saw ${s.cells} cells, ${w.cells} were written`);
+    const sdkRate = sdk.cells / sdk.elapsed;
     const scanRate = s.cells / s.elapsed;
     console.log('redis-benchmark -t set -P 16 -d 100 against redis-server with appendfsync always …');
     const redis = await redisPeer(join(tmp.path, 'redis'), quick ? 100_000 : 400_000);
 
     const results: BenchResult[] = [
       comparedResult('durable-write-binary-16c-100x100B', 'ops/s', writeRate, 'redis-set-P16-appendfsync-always', redis),
+      comparedResult('durable-write-sdk-writer-16x100x100B', 'ops/s', sdkRate, 'durable-write-binary-16c-100x100B', writeRate),
       { name: 'durable-write-p50-ms', value: Math.round(percentile(w.latencies, 50) * 100) / 100, unit: 'ms' },
       { name: 'durable-write-p99-ms', value: Math.round(percentile(w.latencies, 99) * 100) / 100, unit: 'ms' },
       { name: 'scan-binary-cells', value: Math.round(scanRate), unit: 'ops/s' },
@@ -189,7 +258,8 @@ async function main(): Promise<void> {
           { title: 'peer', align: 'left' },
         ],
         [
-          ['durable writes, cells/s', formatNumber(writeRate), `redis SET ${formatNumber(redis)}/s`],
+          ['durable writes, raw requests, cells/s', formatNumber(writeRate), `redis SET ${formatNumber(redis)}/s`],
+          ['durable writes, SDK writer, cells/s', formatNumber(sdkRate), `${((sdkRate / writeRate) * 100).toFixed(1)}% of raw`],
           ['write request p50 (ms)', percentile(w.latencies, 50).toFixed(2), ''],
           ['write request p99 (ms)', percentile(w.latencies, 99).toFixed(2), ''],
           ['full scan, cells/s', formatNumber(scanRate), ''],
@@ -202,9 +272,6 @@ async function main(): Promise<void> {
       console.log(`wrote ${path}`);
     }
   } finally {
-    await pool.close();
-    child.kill('SIGTERM');
-    await once(child, 'exit');
     await tmp.remove();
   }
 }

@@ -5,13 +5,13 @@
 // "encoding": "base64"; a response that cannot be written as text (bytes
 // that are not UTF-8) switches itself to base64 and says so in `encoding`.
 //
-// These belong in libs/protocol once the SDK's table client is written
-// (it needs the same shapes); they live here until then.
+// Shared by the tablet server (validation, OpenAPI) and the SDK's table
+// client (reply validation), so both speak one contract.
 
-import { CellEncodingSchema, JsonCellsSchema } from '@kdi/protocol';
-import { TableSchemaSchema } from '../tablets/table-schema.js';
 import { z } from 'zod';
-import { QueryBoolSchema, QueryIntSchema, QueryPositiveIntSchema, TableNameSchema, TabletIdSchema } from '../http/route-schemas.js';
+import { CellEncodingSchema, JsonCellsSchema } from '../cells/index.js';
+import { TableSchemaSchema } from '../schema/index.js';
+import { QueryBoolSchema, QueryIntSchema, QueryPositiveIntSchema, TableNameSchema, TabletIdSchema } from './route-schemas.js';
 import { PredicateFieldSchema } from './predicate-schema.js';
 
 const txn = z.int().nonnegative();
@@ -149,7 +149,37 @@ export const ScannerNextQuerySchema = z.strictObject({
   maxBytes: QueryPositiveIntSchema.optional(),
 });
 
+// ---- locations ------------------------------------------------------------
+
+export const TabletLocationSchema = z
+  .strictObject({
+    serverId: z.string(),
+    url: z.string().describe('Base URL of the server, e.g. http://127.0.0.1:7201'),
+    epoch: z.int().min(1).describe('Assignment epoch, raised by the master on every (re)assignment'),
+  })
+  .describe('Where a tablet is assigned (its location: column in META)');
+
+/** WRONG_TABLET's details.locationHint: where META says the row is served (absent when META was out of reach). */
+export const LocationHintSchema = z
+  .object({
+    serverId: z.string(),
+    url: z.string(),
+    epoch: z.int(),
+    state: z.string().optional().describe('The tablet state in META (loading, serving, ...)'),
+  })
+  .describe("Where META says the row is served: ask that server");
+
+export const MetaLocationReplySchema = z
+  .strictObject({
+    table: z.literal('META'),
+    location: TabletLocationSchema.optional().describe('Absent while the root names no server (the master has not assigned META yet)'),
+  })
+  .describe("META's location as the root (/kdi/root) names it: where clients read the locations of every other tablet");
+
 // ---- admin ----------------------------------------------------------------
+
+/** Admin calls that take no parameters: no body, or {}. */
+export const AdminEmptyBodySchema = z.strictObject({}).nullish().describe('No body, or {}');
 
 export const LoadTabletBodySchema = z
   .strictObject({

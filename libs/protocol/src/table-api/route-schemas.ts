@@ -1,7 +1,9 @@
-// Schema pieces every route shares: the error responses, "no content",
-// strict query numbers and booleans, and the table / tablet path params.
+// Schema pieces every tablet-server route shares (and the OpenAPI document
+// shows): the error responses, "no content", strict query numbers and
+// booleans, and the table / tablet path params.
 
-import { ErrorBodySchema, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
+import { ErrorBodySchema } from '../errors/index.js';
+import { NAME_PATTERN, NAME_RULE } from '../schema/names.js';
 import { z } from 'zod';
 
 /** Every route may answer with the protocol's error body. */

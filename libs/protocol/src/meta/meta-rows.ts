@@ -24,9 +24,10 @@
 //   schema:            JSON of the table schema (locality groups)
 //   state:             'active' | 'deleting'
 
-import { NAME_PATTERN, nameProblem } from '@kdi/protocol';
+import { NAME_PATTERN, nameProblem } from '../schema/names.js';
 
-export { META_TABLE } from '../tablets/tablet-meta.js';
+/** The META table: one tablet, never split; its config is the root. */
+export const META_TABLE = 'META';
 const SPACE = 0x20;
 const BANG = 0x21;
 

@@ -1,0 +1,303 @@
+// A table handle (DESIGN §4, §12): the data calls of one table, routed to
+// the tablet servers META names, with no master on the path.
+//
+// Promises:
+//  - apply() splits a batch by server: the cells of each server are applied
+//    there atomically, as one txn; a batch spanning servers is NOT atomic
+//    as a whole (each server's part commits or fails on its own). The cells
+//    of a part refused with WRONG_TABLET, RESOURCE_EXHAUSTED or a refused
+//    connection are re-routed (locations read again from META) and sent
+//    again with backoff and jitter until the call's deadline; a part whose
+//    outcome is unknown (reset connection) is sent again only when the
+//    batch has no commitMaxTxn (re-applying the same keys is harmless then);
+//  - scan() returns every matching cell exactly once, in key order, across
+//    tablet boundaries, splits, moves and server restarts: it follows the
+//    server's resume tokens (a stateless continuation any server now
+//    serving the range accepts) and nextRow;
+//  - every call takes an AbortSignal and a deadline (timeoutMs; for scans,
+//    per page) and ends with CANCELLED or DEADLINE_EXCEEDED when they fire;
+//    every failure is a KdiError with code, retryable and requestId.
+
+import { compareCellKeys, isKdiError, KdiError, type Cell, type Predicate } from '@kdi/protocol';
+import type { BackoffPolicy } from './backoff.js';
+import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
+import { CallScope, inScope, type CallOptions } from './call-scope.js';
+import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
+import { rangeContains, type TabletRange } from './location-cache.js';
+import type { Locator } from './locator.js';
+import { preparePredicate, type PredicateInput } from './predicate-input.js';
+import { ScanCursor } from './scan-cursor.js';
+import { forgetAfter, wrongTabletRow } from './routing.js';
+import type { ServerPools } from './server-pools.js';
+import { applyAt, scanAt, statAt, syncAt, type ApplyOptions, type ScanPage, type StatResult } from './table-wire.js';
+import { TableWriter, type WriterOptions } from './table-writer.js';
+import { readModifyWrite, type ReadModifyWriteOptions, type RowMutator, type RowRead } from './read-modify-write.js';
+
+export interface TableContext {
+  readonly pools: ServerPools;
+  readonly locator: Locator;
+  readonly timeoutMs: number;
+  readonly backoff: BackoffPolicy;
+}
+
+export interface ApplyResult {
+  /** The batch's txn when it went to one server; with several, the highest (txns of different servers are not comparable). */
+  readonly commitTxn: number;
+  /** Each server's part: where it went and its txn there. */
+  readonly parts: ReadonlyArray<{ readonly serverId: string; readonly url: string; readonly commitTxn: number; readonly cells: number }>;
+}
+
+export interface ScanOptions extends CallOptions {
+  /** Cells per page asked of the server (it clamps to its cap). */
+  readonly pageCells?: number | undefined;
+  /** Bytes per page, roughly. */
+  readonly pageBytes?: number | undefined;
+}
+
+export interface GetOptions extends CallOptions {
+  /** Only these columns (default: every column). */
+  readonly columns?: readonly Bytes[] | undefined;
+  /** Versions per column (default 1: the newest). */
+  readonly history?: number | undefined;
+}
+
+interface Part {
+  readonly range: TabletRange;
+  readonly cells: Cell[];
+}
+
+export class Table {
+  /** Per server url, the highest txn applied without waitForSync and not yet synced. */
+  readonly #unsynced = new Map<string, number>();
+
+  /** Which failures a routed call retries (not WRONG_TABLET in single-server mode: nobody else to ask). */
+  readonly #retry: (e: unknown) => boolean;
+
+  constructor(
+    readonly name: string,
+    private readonly ctx: TableContext,
+  ) {
+    this.#retry = (e) => isRoutingRetry(e) && !ctx.locator.isFinal(e);
+  }
+
+  /** Applies a batch (see the file header: atomic per server, not across servers). */
+  async apply(cells: readonly CellInput[], opts: ApplyOptions & CallOptions = {}): Promise<ApplyResult> {
+    const batch = normalizeBatch(cells);
+    return inScope(`apply to ${this.name}`, opts, this.ctx.timeoutMs, (scope) => this.applyBatch(batch, opts, scope));
+  }
+
+  /** Sets one cell. */
+  set(row: Bytes, column: Bytes, value: Bytes, opts: ApplyOptions & CallOptions & { timestamp?: number } = {}): Promise<ApplyResult> {
+    return this.apply([{ row, column, value, timestamp: opts.timestamp }], opts);
+  }
+
+  /** Erases exactly (row, column, timestamp). */
+  erase(row: Bytes, column: Bytes, timestamp: number, opts: ApplyOptions & CallOptions = {}): Promise<ApplyResult> {
+    return this.apply([{ row, column, timestamp, erase: true }], opts);
+  }
+
+  /** Makes every apply made through this handle with waitForSync: false durable. */
+  sync(opts: CallOptions = {}): Promise<void> {
+    return inScope(`sync of ${this.name}`, opts, this.ctx.timeoutMs, async (scope) => {
+      const pending = [...this.#unsynced];
+      await Promise.all(
+        pending.map(([url, txn]) =>
+          retryUntilDeadline(scope, this.ctx.backoff, () => syncAt(this.ctx.pools, url, this.name, txn, scope.signal)).then(() => {
+            if (this.#unsynced.get(url) === txn) this.#unsynced.delete(url);
+          }),
+        ),
+      );
+    });
+  }
+
+  /** Every matching cell, in key order, exactly once (see the file header). */
+  async *scan(predicate?: PredicateInput, opts: ScanOptions = {}): AsyncGenerator<Cell, void, undefined> {
+    for await (const page of this.scanPages(predicate, opts)) yield* page.cells;
+  }
+
+  /** The scan page by page (each with its server's scanTxn). */
+  async *scanPages(predicate?: PredicateInput, opts: ScanOptions = {}): AsyncGenerator<ScanPage & { readonly url: string }, void, undefined> {
+    const p = preparePredicate(predicate);
+    const cursor = new ScanCursor(p.firstRow);
+    while (!cursor.done) {
+      const page = await inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
+        retryUntilDeadline(
+          scope,
+          this.ctx.backoff,
+          async () => {
+            const row = cursor.locateRow;
+            const range = await this.ctx.locator.locate(this.name, row, scope.signal);
+            const url = range.location.url;
+            try {
+              const req = { predicate: p.text, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
+              return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
+            } catch (e) {
+              forgetAfter(this.ctx.locator, e, this.name, row, url);
+              cursor.relocate(wrongTabletRow(e));
+              throw e;
+            }
+          },
+          this.#retry,
+        ),
+      );
+      cursor.advance(page);
+      yield page;
+    }
+  }
+
+  /** The newest cells of one row (optionally only some columns); [] when the row has none. */
+  async get(row: Bytes, opts: GetOptions = {}): Promise<Cell[]> {
+    return (await this.readRow(toBytes(row), opts)).cells;
+  }
+
+  /** Approximate cells and bytes matching `predicate`, summed over the servers of the table's tablets. */
+  async stat(predicate?: PredicateInput, opts: CallOptions = {}): Promise<StatResult> {
+    const p = preparePredicate(predicate);
+    return inScope(`stat of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
+      retryUntilDeadline(scope, this.ctx.backoff, async () => {
+        const tablets: TabletRange[] = await this.ctx.locator.tabletsOf(this.name, scope.signal);
+        const urls = [...new Set(tablets.map((t) => t.location.url))];
+        const parts = await Promise.all(
+          urls.map(async (url) => {
+            try {
+              return await statAt(this.ctx.pools, url, this.name, p.text, scope.signal);
+            } catch (e) {
+              if (isKdiError(e) && e.code === 'UNAVAILABLE') this.ctx.locator.forgetServer(url);
+              throw e;
+            }
+          }),
+        );
+        return {
+          cells: parts.reduce((n, s) => n + s.cells, 0),
+          bytes: parts.reduce((n, s) => n + s.bytes, 0),
+          tablets: parts.flatMap((s) => s.tablets),
+        };
+      }, this.#retry),
+    );
+  }
+
+  /** A buffered writer (flushes by size and time, splits per server, bounded in flight). */
+  writer(opts: WriterOptions = {}): TableWriter {
+    return new TableWriter(this, opts, this.ctx.timeoutMs);
+  }
+
+  /**
+   * Read-modify-write of one row (like Cloud Bigtable's ReadModifyWriteRow /
+   * CheckAndMutateRow): reads the row, asks `mutate` for the cells to write
+   * (all in that row; none to write nothing), and applies them with
+   * commitMaxTxn = the read's scanTxn at the server that read it, so a
+   * change to the row in between aborts the write; then reads and tries
+   * again, with backoff and jitter, until it commits or the deadline.
+   */
+  async readModifyWrite<T = void>(row: Bytes, mutate: RowMutator<T>, opts: ReadModifyWriteOptions = {}): Promise<T> {
+    return readModifyWrite(this, this.ctx, toBytes(row), mutate, opts);
+  }
+
+  // ---- internals used by the writer and read-modify-write ------------------
+
+  /** One row read at one server, with the scanTxn to use as commitMaxTxn there. */
+  async readRow(row: Uint8Array, opts: GetOptions): Promise<RowRead> {
+    const text = rowPredicate(row, opts);
+    let url = '';
+    const cells: Cell[] = [];
+    let scanTxn = Number.MAX_SAFE_INTEGER;
+    for await (const page of this.scanPages(text, opts)) {
+      cells.push(...page.cells);
+      scanTxn = Math.min(scanTxn, page.scanTxn);
+      url = page.url;
+    }
+    return { cells, scanTxn, url };
+  }
+
+  /** Applies a normalized batch under `scope` (the writer's flushes come here too). */
+  async applyBatch(batch: readonly Cell[], opts: ApplyOptions, scope: CallScope): Promise<ApplyResult> {
+    const done: Array<{ serverId: string; url: string; commitTxn: number; cells: number }> = [];
+    let pending: readonly Cell[] = batch;
+    try {
+      await retryUntilDeadline(
+        scope,
+        this.ctx.backoff,
+        async () => {
+          const parts = await this.partition(pending, scope.signal);
+          const failed: Cell[] = [];
+          let retryError: unknown;
+          let fatal: unknown;
+          await Promise.all(
+            parts.map(async (part) => {
+              const url = part.range.location.url;
+              try {
+                const commitTxn = await applyAt(this.ctx.pools, url, this.name, part.cells, opts, scope.signal);
+                done.push({ serverId: part.range.location.serverId, url, commitTxn, cells: part.cells.length });
+                if (opts.waitForSync === false) this.#unsynced.set(url, Math.max(commitTxn, this.#unsynced.get(url) ?? 0));
+              } catch (e) {
+                forgetAfter(this.ctx.locator, e, this.name, part.cells[0]!.row, url);
+                if (scope.signal.aborted) fatal ??= scope.signal.reason;
+                else if (this.#retry(e) && mayResend(e as KdiError, opts)) {
+                  retryError ??= e;
+                  failed.push(...part.cells);
+                } else fatal ??= e;
+              }
+            }),
+          );
+          if (fatal !== undefined) throw new Fatal(fatal);
+          if (failed.length > 0) {
+            pending = failed.sort(compareCellKeys);
+            throw retryError;
+          }
+        },
+        (e) => !(e instanceof Fatal) && this.#retry(e),
+      );
+    } catch (e) {
+      throw partial(e instanceof Fatal ? e.error : e, done);
+    }
+    return { commitTxn: done.reduce((m, d) => Math.max(m, d.commitTxn), 0), parts: done };
+  }
+
+  /** Cells (in key order) grouped by the server of their tablet; one part per server. */
+  private async partition(cells: readonly Cell[], signal: AbortSignal): Promise<Part[]> {
+    const byUrl = new Map<string, Part>();
+    let i = 0;
+    while (i < cells.length) {
+      const range = await this.ctx.locator.locate(this.name, cells[i]!.row, signal);
+      let j = i + 1;
+      while (j < cells.length && rangeContains(range, cells[j]!.row)) j++;
+      const url = range.location.url;
+      const part = byUrl.get(url);
+      if (part === undefined) byUrl.set(url, { range, cells: cells.slice(i, j) });
+      else part.cells.push(...cells.slice(i, j));
+      i = j;
+    }
+    return [...byUrl.values()];
+  }
+}
+
+/** A part may be sent again unless it carries commitMaxTxn and may already have committed. */
+function mayResend(e: KdiError, opts: ApplyOptions): boolean {
+  return opts.commitMaxTxn === undefined || e.code !== 'UNAVAILABLE' || notSent(e);
+}
+
+/** Ends the retry loop with `error` (a part that must not be retried). */
+class Fatal {
+  constructor(readonly error: unknown) {}
+}
+
+/** The error, saying which parts of the batch did commit. */
+function partial(e: unknown, done: ReadonlyArray<{ url: string; cells: number }>): unknown {
+  if (!isKdiError(e) || done.length === 0) return e;
+  const committed = done.reduce((n, d) => n + d.cells, 0);
+  return new KdiError(e.code, `${e.message} (${committed} cells of the batch were committed at ${done.map((d) => d.url).join(', ')}: a batch is atomic per server only)`, {
+    details: { ...e.details, committedCells: committed },
+    ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
+    ...(e.requestId !== undefined && { requestId: e.requestId }),
+    cause: e,
+  });
+}
+
+function rowPredicate(row: Uint8Array, opts: GetOptions): Predicate {
+  const exact = (v: Uint8Array) => ({ lower: { value: v, inclusive: true }, upper: { value: v, inclusive: true } });
+  return {
+    rows: [exact(row)],
+    ...(opts.columns !== undefined && opts.columns.length > 0 && { columns: opts.columns.map((c) => exact(toBytes(c))) }),
+    history: opts.history ?? 1,
+  };
+}
