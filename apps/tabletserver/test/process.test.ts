@@ -22,7 +22,7 @@ import { TEST_SECRET } from './harness.js';
 
 const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const LIBS = ['protocol', 'storage', 'client-sdk', 'service-kit'].map((l) => fileURLToPath(new URL(`../../../libs/${l}`, import.meta.url)));
+const LIBS = ['primitives', 'protocol', 'storage', 'client-sdk', 'service-kit'].map((l) => fileURLToPath(new URL(`../../../libs/${l}`, import.meta.url)));
 const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
 
 /** The environment without any KDI_TS_* of the test runner's own. */
