@@ -1,8 +1,9 @@
 // The tablet server's domain object (DESIGN §4–§5): it owns the storage
-// engine and the tablet map, and is what the HTTP routes call. It composes
-// two parts and delegates to them: tablet lifecycle (tablet-lifecycle.ts:
-// load, unload, split, dormant tablets, fencing) and data operations
-// (data-operations.ts: apply, sync, stat); it adds automatic splits
+// engine, and is what the HTTP routes call. It composes two parts and
+// delegates to them: tablet lifecycle (tablet-lifecycle.ts: load, unload,
+// split, dormant tablets, fencing) and data operations (data-operations.ts:
+// apply, sync, stat; the tablet map; built first by the composition,
+// node/tablet-node.ts, when META's local rows need it); it adds automatic splits
 // (split-monitor.ts), status and shutdown. META is a port
 // (tablet-meta.ts). It knows nothing of HTTP.
 //
