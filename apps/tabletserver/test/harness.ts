@@ -1,20 +1,23 @@
-// The tablet server in-process for inject tests: buildApp over a real
-// TabletServer over a real storage engine on real files (NodeFileSystem in
-// a fresh temporary directory), optionally behind a fault-injecting
-// FileSystem wrapper. Automatic split checks are off unless a test asks
-// (it calls server.checkSplits()).
+// The tablet server in-process for inject tests: the node main.ts runs
+// (src/node/tablet-node.ts createTabletNode: a real storage engine on real
+// files — NodeFileSystem in a fresh temporary directory, optionally behind
+// a fault-injecting FileSystem wrapper — a real TabletServer, the app),
+// driven through inject. Automatic split checks are off unless a test asks
+// (it calls server.checkSplits()); no block cache and no worker threads
+// unless a test's config asks. With config.lockUrl the node is part of a
+// cluster; a test listens and calls node.join(url) (test/node.test.ts).
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, NO_LIMITS, type Cell, type JsonCell } from '@kdi/protocol';
-import { Engine, lz4Codec, NodeFileSystem, type EngineOptions, type FileSystem } from '@kdi/storage';
+import { NodeFileSystem, type EngineOptions, type FileSystem } from '@kdi/storage';
 import { injectRequest, type InjectReply } from '@kdi/service-kit/testing';
 import { expect } from 'vitest';
-import { buildApp } from '../src/app.js';
 import { parseConfig, type TabletServerConfig, type TabletServerConfigInput } from '../src/config.js';
 import type { TabletApp } from '../src/http/tablet-app.js';
-import { TabletServer, type TabletServerOptions } from '../src/tablets/tablet-server.js';
+import { createTabletNode, type TabletNode, type TabletNodePorts } from '../src/node/tablet-node.js';
+import type { TabletServer, TabletServerOptions } from '../src/tablets/tablet-server.js';
 
 export const TEST_SECRET = 'test-cluster-secret-0123456789';
 
@@ -37,15 +40,27 @@ export interface StartOptions {
   readonly now?: () => number;
   /** Reopen an existing data directory (a restart) instead of a fresh one. */
   readonly dataDir?: string;
+  /** Other ports of the node (logger, lock client, lease-lost handler). */
+  readonly ports?: Omit<TabletNodePorts, 'fs' | 'engine' | 'server' | 'now'>;
 }
 
 export class TestServer {
   private constructor(
-    readonly app: TabletApp,
-    readonly server: TabletServer,
-    readonly config: TabletServerConfig,
+    readonly node: TabletNode,
     readonly dataDir: string,
   ) {}
+
+  get app(): TabletApp {
+    return this.node.app;
+  }
+
+  get server(): TabletServer {
+    return this.node.server;
+  }
+
+  get config(): TabletServerConfig {
+    return this.node.config;
+  }
 
   static async start(opts: StartOptions = {}): Promise<TestServer> {
     const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'kdi-tabletserver-test-')));
@@ -55,34 +70,24 @@ export class TestServer {
       clusterSecret: TEST_SECRET,
       logLevel: 'silent',
       splitCheckIntervalMs: 0,
+      blockCacheBytes: 0,
+      workerThreads: 0,
       ...opts.config,
     });
     const fs = opts.wrapFs ? opts.wrapFs(new NodeFileSystem()) : new NodeFileSystem();
-    const engine = await Engine.open({
+    const node = await createTabletNode(config, {
+      ...opts.ports,
       fs,
-      dir: dataDir,
-      codec: lz4Codec,
-      memoryBudgetBytes: config.memoryBudgetBytes,
-      backPressureWaitMs: config.backPressureWaitMs,
-      ...opts.engine,
+      ...(opts.engine && { engine: opts.engine }),
+      ...(opts.server && { server: opts.server }),
+      ...(opts.now && { now: opts.now }),
     });
-    const server = new TabletServer(engine, {
-      serverId: config.serverId,
-      limits: config.limits,
-      backPressureWaitMs: config.backPressureWaitMs,
-      memoryBudgetBytes: config.memoryBudgetBytes,
-      splitThresholdBytes: config.splitThresholdBytes,
-      splitCheckIntervalMs: config.splitCheckIntervalMs,
-      ...opts.server,
-    });
-    const app = await buildApp(config, { server, ...(opts.now && { now: opts.now }) });
-    return new TestServer(app, server, config, dataDir);
+    return new TestServer(node, dataDir);
   }
 
-  /** Closes the app and the server; the data directory goes unless kept (for a restart). */
+  /** Closes the node (app, server, membership); the data directory goes unless kept (for a restart). */
   async close(opts: { keepData?: boolean } = {}): Promise<void> {
-    await this.app.close();
-    await this.server.close();
+    await this.node.close();
     if (opts.keepData !== true) await rm(this.dataDir, { recursive: true, force: true });
   }
 
@@ -91,7 +96,6 @@ export class TestServer {
     if (opts.auth ?? url.startsWith('/v1/admin')) headers['authorization'] = `Bearer ${TEST_SECRET}`;
     return injectRequest(this.app, { method, url, body: opts.body, bufferType: CELL_BLOCK_MIME_TYPE, headers: { ...headers, ...opts.headers } });
   }
-
 
   /** Loads a tablet through the admin API; bounds are UTF-8 text. */
   async load(table: string, tabletId: string, bounds: { lower?: string; upper?: string; schema?: unknown } = {}): Promise<void> {
@@ -142,11 +146,7 @@ export class TestServer {
    * `message`, and checks that it changed nothing: no txn was handed out to
    * a write, and the given tables scan the same as before.
    */
-  async expectRefused(
-    bad: () => Promise<Reply>,
-    expected: { status: number; code: string; message?: RegExp },
-    tables: readonly string[] = [],
-  ): Promise<Reply> {
+  async expectRefused(bad: () => Promise<Reply>, expected: { status: number; code: string; message?: RegExp }, tables: readonly string[] = []): Promise<Reply> {
     const txnBefore = this.server.currentTxn;
     const before = await Promise.all(tables.map((t) => this.scanAll(t)));
     const r = await bad();

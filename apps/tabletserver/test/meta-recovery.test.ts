@@ -62,7 +62,7 @@ async function node(id: string, meta: MetaTable, dir?: string): Promise<Node> {
   let sync: MetaSync | undefined;
   const engine = await Engine.open({ fs: new NodeFileSystem(), dir, codec: lz4Codec, publication: true, autoCompact: false, onManifestSaved: () => sync?.schedule() });
   // No lock service needed: nothing here touches META's own root.
-  sync = new MetaSync({ serverId: id, url: () => `http://${id}`, logDir: engine.logDirectory, meta, lockClient: {} as LockClient, logger: silent, retryIntervalMs: 3_600_000 });
+  sync = new MetaSync({ serverId: id, url: `http://${id}`, logDir: engine.logDirectory, meta, lockClient: {} as LockClient, logger: silent, retryIntervalMs: 3_600_000 });
   const server = new TabletServer(engine, { serverId: id, ...common, meta: sync, newTabletId: () => `${id}-p${++ids}` });
   servers.push(server);
   return { id, dir, engine, sync, server };

@@ -36,8 +36,11 @@ export interface LocationHint extends TabletLocation {
 
 export interface MetaSyncOptions {
   readonly serverId: string;
-  /** This server's base URL (written into `location:`); known once it listens. */
-  readonly url: () => string;
+  /**
+   * This server's base URL (written into `location:`) when known up front;
+   * else given by serveAt() once the server listens, before it joins.
+   */
+  readonly url?: string;
   /** This server's log directory (written into `log:`). */
   readonly logDir: string;
   readonly meta: MetaTable;
@@ -60,7 +63,16 @@ export class MetaSync implements TabletMeta {
   /** Unloads whose config write failed: retried until it succeeds. */
   private readonly pendingUnloads = new Map<string, { tablet: AssignedTablet; lists: FragmentLists }>();
 
-  constructor(readonly o: MetaSyncOptions) {}
+  private url: string | undefined;
+
+  constructor(readonly o: MetaSyncOptions) {
+    this.url = o.url;
+  }
+
+  /** The base URL this server listens at (what `location:` names); set when it joins, before it loads anything. */
+  serveAt(url: string): void {
+    this.url = url;
+  }
 
   get logDir(): string {
     return this.o.logDir;
@@ -128,11 +140,20 @@ export class MetaSync implements TabletMeta {
       table: t.table,
       lowerExclusive: bounds ? bounds.lowerExclusive : t.lowerExclusive,
       upperInclusive: bounds ? bounds.upperInclusive : t.upperInclusive,
-      location: { serverId: this.o.serverId, url: this.o.url(), epoch: t.epoch },
+      location: { serverId: this.o.serverId, url: this.location(), epoch: t.epoch },
       logs: serving ? [{ dir: this.o.logDir, fromSegment: t.logFrom }] : [],
       fragments: lists,
       state: serving ? 'serving' : undefined,
     };
+  }
+
+  private location(): string {
+    if (this.url === undefined) {
+      throw new KdiError('UNAVAILABLE', `server ${this.o.serverId} has not joined its cluster yet (its URL is unknown); it writes no config to ${META_TABLE}`, {
+        retryAfterMs: 1000,
+      });
+    }
+    return this.url;
   }
 
   /** The tablet is served here with these fragments and this server's log. */

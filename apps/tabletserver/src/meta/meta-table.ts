@@ -210,7 +210,7 @@ function single(row: Uint8Array): Interval<Uint8Array> {
 const PAGE_CELLS = 10_000;
 const PAGE_BYTES = 8 * 1024 * 1024;
 
-/** What META's local rows need of the server that may serve the META tablet (the TabletServer is one). */
+/** What META's local rows need of the server that may serve the META tablet (its data operations, or the TabletServer). */
 export interface LocalTableServer extends TableScanHost {
   apply(table: string, cells: readonly MetaCell[], opts: { commitMaxTxn?: number | undefined; waitForSync: boolean }): Promise<number>;
 }
@@ -218,14 +218,10 @@ export interface LocalTableServer extends TableScanHost {
 /** META's rows on this server (it serves the META tablet). */
 export class LocalMetaRows implements MetaRows {
   constructor(
-    /** The server (a function: the server is built after its META access). */
-    private readonly serverOf: () => LocalTableServer,
+    /** The server's data path (the composition builds it before META access and the server). */
+    private readonly server: LocalTableServer,
     private readonly opts: { readonly waitForSync?: boolean } = {},
   ) {}
-
-  private get server(): LocalTableServer {
-    return this.serverOf();
-  }
 
   /** Does this server serve META now? */
   get serving(): boolean {
@@ -262,7 +258,7 @@ export class LocalMetaRows implements MetaRows {
 /** A MetaTable over an in-process TabletServer that serves the META table. */
 export class LocalMetaTable extends MetaTableClient {
   constructor(server: LocalTableServer, opts: { readonly waitForSync?: boolean } = {}) {
-    super(new LocalMetaRows(() => server, opts));
+    super(new LocalMetaRows(server, opts));
   }
 }
 

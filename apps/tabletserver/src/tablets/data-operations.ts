@@ -12,7 +12,13 @@
 //    fails UNAVAILABLE before the engine, or after it with "may or may not
 //    have been applied");
 //  - every apply handed to the engine is tracked per table until it
-//    settles (settled / settledAll).
+//    settles (settled / settledAll);
+//  - after close() every call fails UNAVAILABLE ("shutting down").
+//
+// It owns the tablet map and the per-table schemas (tablet lifecycle
+// changes them) and the open flag, so the composition can build it first
+// and hand it both to what reads META's rows on this server
+// (meta/meta-table.ts LocalMetaRows) and to the TabletServer.
 
 import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
@@ -20,29 +26,48 @@ import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
 import { checkName } from './names.js';
 import { fromStorageError } from './storage-errors.js';
-import type { TabletMap } from './tablet-map.js';
+import { TabletMap } from './tablet-map.js';
 import type { TableSchema } from '@kdi/protocol';
 import type { TabletServerOptions, TabletStatView } from './tablet-types.js';
 import { checkWrite, wrongTablet } from './write-check.js';
 
+/** What the data path needs of the server's options. */
+export type DataOperationsOptions = Pick<TabletServerOptions, 'serverId' | 'limits' | 'backPressureWaitMs' | 'lease'>;
+
 export class DataOperations {
   readonly serverId: string;
   readonly limits: CellLimits;
+  /** The tablets this server knows (tablet-lifecycle.ts changes it). */
+  readonly map = new TabletMap();
+  /** Per table, the schema its tablets here were loaded with (kept by tablet-lifecycle.ts). */
+  readonly schemas = new Map<string, TableSchema>();
+  private closed = false;
   /** Applies handed to the engine and not yet settled, per table (unload waits for them). */
   private readonly writes = new Map<string, Set<Promise<unknown>>>();
   private busyRejections = 0;
 
   constructor(
     readonly engine: Engine,
-    readonly map: TabletMap,
-    /** Per table, the schema its tablets here were loaded with (kept by tablet-lifecycle.ts). */
-    private readonly schemas: ReadonlyMap<string, TableSchema>,
-    private readonly o: TabletServerOptions,
-    /** Throws UNAVAILABLE once the server is closing. */
-    private readonly checkOpen: () => void,
+    private readonly o: DataOperationsOptions,
   ) {
     this.serverId = o.serverId;
     this.limits = o.limits;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Throws UNAVAILABLE once the server is closing. */
+  checkOpen(): void {
+    if (this.closed) throw new KdiError('UNAVAILABLE', `tablet server ${this.serverId} is shutting down`);
+  }
+
+  /** Stops taking requests (every later call fails UNAVAILABLE); false when already closed. */
+  close(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    return true;
   }
 
   /** One atomic batch; resolves with its txn (durable when waitForSync). */

@@ -1,6 +1,6 @@
 // What the tablets side needs of META (DESIGN §7), as a port: the tablets
 // side names the calls and their types here, meta/meta-sync.ts implements
-// them, and only the composition (main.ts, the test harness) joins the two
+// them, and only the composition (node/tablet-node.ts) joins the two
 // — tablets/ imports nothing from meta/.
 //
 // Promises of an implementation:

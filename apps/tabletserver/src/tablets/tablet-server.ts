@@ -1,8 +1,9 @@
 // The tablet server's domain object (DESIGN §4–§5): it owns the storage
-// engine and the tablet map, and is what the HTTP routes call. It composes
-// two parts and delegates to them: tablet lifecycle (tablet-lifecycle.ts:
-// load, unload, split, dormant tablets, fencing) and data operations
-// (data-operations.ts: apply, sync, stat); it adds automatic splits
+// engine, and is what the HTTP routes call. It composes two parts and
+// delegates to them: tablet lifecycle (tablet-lifecycle.ts: load, unload,
+// split, dormant tablets, fencing) and data operations (data-operations.ts:
+// apply, sync, stat; the tablet map; built first by the composition,
+// node/tablet-node.ts, when META's local rows need it); it adds automatic splits
 // (split-monitor.ts), status and shutdown. META is a port
 // (tablet-meta.ts). It knows nothing of HTTP.
 //
@@ -17,7 +18,7 @@ import { KdiError } from '@kdi/protocol';
 import { DataOperations, leaseProblem } from './data-operations.js';
 import { SplitMonitor } from './split-monitor.js';
 import { TabletLifecycle } from './tablet-lifecycle.js';
-import { TabletMap, type TabletEntry } from './tablet-map.js';
+import type { TabletEntry, TabletMap } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
 import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 
@@ -27,25 +28,31 @@ export { checkName } from './names.js';
 const silentLogger: ServerLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export class TabletServer {
-  readonly map = new TabletMap();
+  readonly map: TabletMap;
   readonly serverId: string;
   readonly limits: CellLimits;
-  private readonly schemas = new Map<string, TableSchema>();
+  private readonly schemas: Map<string, TableSchema>;
   private readonly log: ServerLogger;
   private readonly lifecycle: TabletLifecycle;
-  private readonly data: DataOperations;
   private readonly splits: SplitMonitor;
-  private closed = false;
 
+  /**
+   * `data`: the data operations over `engine`, when the composition built
+   * them first (META's local rows read and write through them before this
+   * server exists); by default made here.
+   */
   constructor(
     readonly engine: Engine,
     private readonly o: TabletServerOptions,
+    private readonly data: DataOperations = new DataOperations(engine, o),
   ) {
+    if (data.engine !== engine) throw new Error('TabletServer: the data operations run over another engine');
     this.serverId = o.serverId;
     this.limits = o.limits;
+    this.map = data.map;
+    this.schemas = data.schemas;
     this.log = o.logger ?? silentLogger;
     const checkOpen = () => this.checkOpen();
-    this.data = new DataOperations(engine, this.map, this.schemas, o, checkOpen);
     this.lifecycle = new TabletLifecycle(engine, this.map, this.schemas, o, this.data, checkOpen, () => this.checkMember(), this.log);
     this.splits = new SplitMonitor(this, {
       thresholdBytes: o.splitThresholdBytes,
@@ -199,7 +206,7 @@ export class TabletServer {
    * has the id) is never ready.
    */
   isReady(): { ready: true } | { ready: false; reason: string } {
-    if (this.closed) return { ready: false, reason: `tablet server ${this.serverId} is shutting down` };
+    if (!this.data.isOpen) return { ready: false, reason: `tablet server ${this.serverId} is shutting down` };
     if (this.o.lease && !this.o.lease.isLive()) return { ready: false, reason: `tablet server ${this.serverId} ${leaseProblem(this.o.lease)}` };
     return { ready: true };
   }
@@ -219,13 +226,12 @@ export class TabletServer {
   }
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.data.isOpen;
   }
 
   /** Stops taking requests and closes the engine (waiting for its background work). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (!this.data.close()) return;
     await this.splits.stop();
     await this.o.meta?.stop();
     await this.data.settledAll();
@@ -233,6 +239,6 @@ export class TabletServer {
   }
 
   checkOpen(): void {
-    if (this.closed) throw new KdiError('UNAVAILABLE', `tablet server ${this.serverId} is shutting down`);
+    this.data.checkOpen();
   }
 }

@@ -1,0 +1,175 @@
+// The tablet server's composition (DESIGN §16): one function that builds a
+// node from its configuration and its ports — what differs between the
+// process (main.ts) and the in-process tests (test/harness.ts). Both use
+// it, so the tests run the same wiring the process runs, cluster included.
+//
+// Order (no forward references):
+//   engine (the manifest-saved signal is a port object, listened to below)
+//   → data operations (tablets/data-operations.ts: the map, apply, scans)
+//   → in a cluster: META access over them (meta/: LocalMetaRows on the
+//     data operations, MetaRouter, MetaSync) — the tablets/ side's
+//     TabletMeta port
+//   → TabletServer (lifecycle and splits around the data operations)
+//   → the HTTP app.
+// The node listens nowhere: the caller listens, then calls join(url),
+// which gives META the URL and takes /kdi/servers/<id>; until then the
+// node is not ready and loads nothing (MembershipLease). close() runs in
+// order: app, server (splits, META publishing, engine), membership, lock
+// client, worker threads.
+
+import { LockClient, SequencerChecker } from '@kdi/client-sdk';
+import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, type EngineOptions, type FileSystem } from '@kdi/storage';
+import { pino, type Logger } from 'pino';
+import { buildApp } from '../app.js';
+import type { TabletServerConfig } from '../config.js';
+import type { TabletApp } from '../http/tablet-app.js';
+import { MembershipLease, ServerMembership, type MembershipEvents } from '../membership/server-membership.js';
+import { MetaRouter } from '../meta/meta-router.js';
+import { MetaSync } from '../meta/meta-sync.js';
+import { LocalMetaRows, MetaTableClient } from '../meta/meta-table.js';
+import { DataOperations } from '../tablets/data-operations.js';
+import { TabletServer, type TabletServerOptions } from '../tablets/tablet-server.js';
+
+/** What differs between the process and a test. */
+export interface TabletNodePorts {
+  /** The filesystem the engine writes through (NodeFileSystem, or a fault-injecting wrapper). */
+  readonly fs: FileSystem;
+  /** Logs (components get children); default pino at config.logLevel on stderr. */
+  readonly logger?: Logger;
+  /** Monotonic milliseconds for scanner expiry; default performance.now. */
+  readonly now?: () => number;
+  /** The lock service client when config.lockUrl is set; default a LockClient from the config. */
+  readonly lockClient?: (config: TabletServerConfig & { readonly lockUrl: string }) => LockClient;
+  /** Called once when the server lease is lost after joining (the process exits 3); default: logged. */
+  readonly onLeaseLost?: (reason: MembershipEvents['lost']['reason']) => void;
+  /** Engine options over the ones the config gives (tests: small segments, a clock, …). */
+  readonly engine?: Partial<EngineOptions>;
+  /** TabletServer options over the ones the config gives (tests: newTabletId, onSplit, a lease, …). */
+  readonly server?: Partial<TabletServerOptions>;
+  /** How often the META publisher retries on its timer (default 2000 ms; tests: long, so only manifest changes publish). */
+  readonly metaRetryIntervalMs?: number;
+}
+
+export interface TabletNode {
+  readonly config: TabletServerConfig;
+  readonly app: TabletApp;
+  readonly server: TabletServer;
+  readonly engine: Engine;
+  /** In a cluster: the lock service client (undefined for a single server). */
+  readonly lockClient: LockClient | undefined;
+  /** In a cluster: META access and the publisher (undefined for a single server). */
+  readonly meta: MetaSync | undefined;
+  /** Whether the node holds /kdi/servers/<id> (always live for a single server). */
+  readonly lease: MembershipLease;
+  /**
+   * Once the app listens at `url`: in a cluster, META learns the URL and the
+   * node takes /kdi/servers/<id> (waiting up to 3 lease TTLs + 5 s for a
+   * previous incarnation's file to go); a single server has nothing to join.
+   */
+  join(url: string): Promise<void>;
+  /** Closes everything, in order; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function createTabletNode(config: TabletServerConfig, ports: TabletNodePorts): Promise<TabletNode> {
+  const logger = ports.logger ?? pino({ level: config.logLevel }, pino.destination({ dest: 2, sync: false }));
+  const cache = config.blockCacheBytes > 0 ? new BlockCache({ capacityBytes: config.blockCacheBytes }) : undefined;
+  const workers = config.workerThreads > 0 ? new FragmentWorkerPool(config.workerThreads) : undefined;
+  const lockUrl = config.lockUrl;
+  const lockClient =
+    lockUrl === undefined
+      ? undefined
+      : (ports.lockClient?.({ ...config, lockUrl }) ?? new LockClient({ url: lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) }));
+  const engineLog = logger.child({ component: 'engine' });
+  // The engine reports saved manifests here; the META publisher listens once it exists.
+  const manifestSaved = new EventTarget();
+  const engine = await Engine.open({
+    fs: ports.fs,
+    dir: config.dataDir,
+    codec: lz4Codec,
+    ...(cache && { cache }),
+    ...(workers && { workers }),
+    memoryBudgetBytes: config.memoryBudgetBytes,
+    backPressureWaitMs: config.backPressureWaitMs,
+    onBackgroundError: (e) => engineLog.error({ err: e }, 'background work failed'),
+    publication: lockClient !== undefined,
+    onManifestSaved: () => manifestSaved.dispatchEvent(new Event('saved')),
+    ...ports.engine,
+  });
+
+  // With a lock server, no write is acknowledged, no tablet loaded and
+  // /readyz not ready until this node holds its /kdi/servers/<id> lock,
+  // nor after its lease may have run out.
+  const lease = new MembershipLease(config.serverId, lockClient !== undefined);
+  const options: TabletServerOptions = {
+    lease,
+    serverId: config.serverId,
+    limits: config.limits,
+    backPressureWaitMs: config.backPressureWaitMs,
+    memoryBudgetBytes: config.memoryBudgetBytes,
+    splitThresholdBytes: config.splitThresholdBytes,
+    splitCheckIntervalMs: config.splitCheckIntervalMs,
+    logger: logger.child({ component: 'tablets' }),
+    ...ports.server,
+  };
+  const data = new DataOperations(engine, options);
+  const meta =
+    lockClient === undefined
+      ? undefined
+      : new MetaSync({
+          serverId: config.serverId,
+          logDir: engine.logDirectory,
+          meta: new MetaTableClient(new MetaRouter({ local: new LocalMetaRows(data), lockClient, clusterSecret: config.clusterSecret })),
+          lockClient,
+          logger: logger.child({ component: 'meta' }),
+          ...(ports.metaRetryIntervalMs !== undefined && { retryIntervalMs: ports.metaRetryIntervalMs }),
+        });
+  if (meta !== undefined) manifestSaved.addEventListener('saved', () => meta.schedule());
+  const server = new TabletServer(engine, { ...options, ...(meta && { meta }) }, data);
+  const masterSequencers = lockClient && new SequencerChecker(lockClient);
+  const app = await buildApp(config, {
+    server,
+    logger,
+    ...(cache && { cache }),
+    ...(masterSequencers && { masterSequencers }),
+    ...(lockClient && { leaseRemainingMs: () => lease.membership?.leaseRemainingMs() }),
+    ...(ports.now && { now: ports.now }),
+  });
+  const onLeaseLost = ports.onLeaseLost ?? ((reason: MembershipEvents['lost']['reason']) => logger.error({ reason }, 'lost the server lease; its tablets may be served elsewhere'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    app,
+    server,
+    engine,
+    lockClient,
+    meta,
+    lease,
+    async join(url: string): Promise<void> {
+      if (lockClient === undefined) return;
+      if (lease.membership !== undefined) throw new Error(`tablet server ${config.serverId} has already joined its cluster`);
+      meta?.serveAt(url);
+      // After a crash the previous incarnation's file lives until its lease
+      // ends; wait that long (plus slack) for the id to come free.
+      const membership = await ServerMembership.join(
+        lockClient,
+        { serverId: config.serverId, url, disks: [config.dataDir] },
+        { ttlMs: config.leaseTtlMs, waitForIdMs: 3 * config.leaseTtlMs + 5_000, onWaiting: (e) => lease.noteWaiting(e) },
+      );
+      // Our tablets may be served elsewhere now (DESIGN §8).
+      membership.on('lost', ({ reason }) => onLeaseLost(reason));
+      lease.membership = membership;
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await app.close();
+        await server.close();
+        await lease.membership?.leave();
+        await lockClient?.close();
+        await workers?.close();
+      })();
+      return closing;
+    },
+  };
+}
