@@ -16,7 +16,7 @@ import { createServiceApp } from '@kdi/service-kit';
 import { z } from 'zod';
 import type { TabletServerConfig } from './config.js';
 import { registerCellBlockParser } from './http/cell-content.js';
-import { isAdminPath, secretRequiredFor } from './http/cluster-secret.js';
+import { routeSecurity, secretRequiredFor } from './http/cluster-secret.js';
 import { tabletErrorOptions } from './http/error-reply.js';
 import { TabletServerMetrics } from './http/http-metrics.js';
 import { contentBodyTransform, finishTabletDocument } from './http/openapi.js';
@@ -80,7 +80,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
         'The Table API (apply, sync, scan, stat, table info; DESIGN §4) and the admin API the master uses. ' +
         `Cells travel as JSON or as binary ${CELL_BLOCK_MIME_TYPE} blocks, chosen by Content-Type / Accept. ` +
         'Errors are {error:{code,message,details,retryAfterMs,requestId}} with the status of the KDI error catalogue.',
-      secured: isAdminPath,
+      secured: routeSecurity,
       schemas: TABLE_API_SCHEMAS,
       transform: contentBodyTransform,
       finish: finishTabletDocument,

@@ -60,11 +60,12 @@ describe('OpenAPI for generated clients', () => {
     expect(details.additionalProperties).toEqual({});
   });
 
-  it('publishes its own URL, the bearer scheme, and which operations need it', () => {
+  it('publishes its own URL, the bearer scheme, and which operations need it (apply and sync: for META writes)', () => {
     expect(doc['servers']).toEqual([expect.objectContaining({ url: base })]);
     expect(doc['components'].securitySchemes.clusterSecret).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const { where, op } of operations()) {
-      expect(op['security'], where).toEqual(where.includes(' /v1/admin/') ? [{ clusterSecret: [] }] : []);
+      const expected = where.includes(' /v1/admin/') ? [{ clusterSecret: [] }] : /(apply|sync)$/.test(where) ? [{}, { clusterSecret: [] }] : [];
+      expect(op['security'], where).toEqual(expected);
     }
   });
 

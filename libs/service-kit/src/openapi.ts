@@ -30,11 +30,13 @@ export interface OpenApiOptions {
   /**
    * True for the route URLs whose operations need the bearer (the cluster
    * secret): they get `security: [{clusterSecret: []}]`, every other
-   * operation `security: []`. The scheme is always published, also by a
+   * operation `security: []`; 'sometimes' (e.g. writes to one table only)
+   * gives `[{}, {clusterSecret: []}]`: without or with the bearer. The
+   * scheme is always published, also by a
    * server that runs without a secret (the document describes the API, not
    * one deployment).
    */
-  readonly secured?: (url: string) => boolean;
+  readonly secured?: (url: string) => boolean | 'sometimes';
   /** The shared schemas of the API, by name (components.schemas). */
   readonly schemas?: OpenApiSchemaRegistry;
   /** The app's last pass over the built document (in place). */
@@ -49,13 +51,18 @@ interface RouteSchema {
   hide?: boolean;
 }
 
+function securityOf(secured: boolean | 'sometimes'): Array<Record<string, string[]>> {
+  if (secured === 'sometimes') return [{}, { [BEARER_SCHEME]: [] }];
+  return secured ? [{ [BEARER_SCHEME]: [] }] : [];
+}
+
 function chassisTransform(opts: OpenApiOptions): OpenApiTransform {
   const zodTransform = opts.schemas === undefined ? jsonSchemaTransform : createJsonSchemaTransform({ schemaRegistry: opts.schemas });
   return (input) => {
     const out = zodTransform(input);
     // A route without a schema has none here either.
     const schema = (out.schema ?? {}) as RouteSchema;
-    if (!schema.hide) schema.security = opts.secured?.(out.url) === true ? [{ [BEARER_SCHEME]: [] }] : [];
+    if (!schema.hide) schema.security = securityOf(opts.secured?.(out.url) ?? false);
     // type 'null' makes @fastify/swagger leave the content out.
     if (schema.response?.['204'] !== undefined) schema.response['204'] = { type: 'null', description: 'No content' };
     return { ...out, schema: schema as typeof out.schema };
