@@ -6,7 +6,7 @@
 // and the lock server's wording for the errors that depend on what it
 // accepts.
 
-import { KdiError } from '@kdi/protocol';
+import { KdiError, LOCK_API_SCHEMAS } from '@kdi/protocol';
 import { createServiceApp, isPathUnder, type FastifyErrorTexts } from '@kdi/service-kit';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -68,7 +68,6 @@ const ReadySchema = z.strictObject({ status: z.literal('ready'), backend: z.enum
 
 export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Promise<LockApp> {
   const bodyLimit = bodyLimitFor(config.limits.maxContentsBytes);
-  const secured = config.clusterSecret !== undefined;
   let storeMetrics: LockStoreMetrics | undefined;
   const { app, metrics } = await createServiceApp({
     metricsPrefix: 'lockserver',
@@ -82,8 +81,8 @@ export async function buildApp(config: LockServerConfig, deps: LockAppDeps): Pro
       description:
         'Sessions, files, locks with fencing sequencers, ephemeral files and watches (DESIGN §8). ' +
         'Errors are {error:{code,message,details,retryAfterMs,requestId}} with the status of the KDI error catalogue.',
-      securityScheme: secured,
-      secured: (url) => secured && url.startsWith('/v1'),
+      secured: (url) => url.startsWith('/v1'),
+      schemas: LOCK_API_SCHEMAS,
       transform: lockPathTransform,
     },
     ...(config.clusterSecret !== undefined && {

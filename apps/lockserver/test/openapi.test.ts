@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateOpenApi } from '@kdi/service-kit/testing';
+import { lintOpenApi, validateOpenApi } from '@kdi/service-kit/testing';
 import { TestServer } from './harness.js';
 
 const CONTRACT = fileURLToPath(new URL('../../../libs/protocol/src/lock/lock-api.ts', import.meta.url));
@@ -88,6 +88,45 @@ describe('OpenAPI document', () => {
     const schema = ((create['requestBody'] as Json)['content'] as Record<string, Json>)['application/json']!['schema'] as Json;
     expect(schema['additionalProperties']).toBe(false);
     expect(Object.keys(schema['properties'] as Json).sort()).toEqual(['contents', 'encoding', 'ephemeral', 'sessionId']);
+  });
+
+  const operations = () =>
+    Object.entries(doc['paths'] as Record<string, Record<string, Json>>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ where: `${method} ${path}`, op })));
+
+  it('gives every operation a unique operationId, for generated clients', () => {
+    const ids = operations().map((o) => o.op['operationId']);
+    expect(ids.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['openSession', 'keepAlive', 'createFile', 'getFile', 'acquireLock', 'releaseLock', 'validateSequencer', 'watch']));
+  });
+
+  it('names the shared schemas, references ErrorBody from every error response, and types query numbers', () => {
+    const schemas = (doc['components'] as Json)['schemas'] as Json;
+    expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['ErrorBody', 'SessionInfo', 'FileInfo', 'Sequencer', 'AcquireResult', 'WatchEvent']));
+    for (const { where, op } of operations()) {
+      for (const code of ['4XX', '5XX']) {
+        const res = (op['responses'] as Record<string, Json>)[code];
+        if (res !== undefined) expect(((res['content'] as Record<string, Json>)['application/json']!['schema']), `${where} ${code}`).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+      }
+    }
+    const watch = (doc['paths'] as Record<string, Record<string, Json>>)['/v1/watch']!['get']!;
+    const param = (name: string) => (watch['parameters'] as Json[]).find((p) => p['name'] === name)!['schema'];
+    expect(param('after')).toMatchObject({ type: 'integer' });
+    expect(param('timeoutMs')).toMatchObject({ type: 'integer' });
+    expect(param('recursive')).toMatchObject({ type: 'boolean', default: false });
+  });
+
+  it('publishes the bearer scheme (also without a secret: the test server runs without one) on the /v1 operations, and its URL', () => {
+    expect(((doc['components'] as Json)['securitySchemes'] as Json)['clusterSecret']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const { where, op } of operations()) expect(op['security'], where).toEqual(where.includes(' /v1/') ? [{ clusterSecret: [] }] : []);
+    expect(doc['servers']).toEqual([expect.objectContaining({ url: expect.stringMatching(/^http:\/\//) })]);
+  });
+
+  it('passes redocly lint without errors', async () => {
+    const { errors, warnings } = await lintOpenApi(doc, fileURLToPath(new URL('.', import.meta.url)));
+    expect(errors).toEqual([]);
+    // The probes /healthz and /metrics have no 4XX; the document names no license; the test server is on localhost.
+    expect(warnings.filter((w) => !/^(operation-4xx-response|info-license|no-server-example\.com):/.test(w))).toEqual([]);
   });
 
   it('serves the browsable docs at /docs', async () => {

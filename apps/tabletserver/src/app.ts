@@ -8,7 +8,7 @@
 // TabletServer (and its engine) belong to the caller, which closes it
 // after the app.
 
-import { CELL_BLOCK_MIME_TYPE, KdiError } from '@kdi/protocol';
+import { CELL_BLOCK_MIME_TYPE, KdiError, TABLE_API_SCHEMAS } from '@kdi/protocol';
 import type { SequencerChecker } from '@kdi/client-sdk';
 import type { BlockCache } from '@kdi/storage';
 import type { FastifyBaseLogger } from 'fastify';
@@ -16,10 +16,10 @@ import { createServiceApp } from '@kdi/service-kit';
 import { z } from 'zod';
 import type { TabletServerConfig } from './config.js';
 import { registerCellBlockParser } from './http/cell-content.js';
-import { isAdminPath, secretRequiredFor } from './http/cluster-secret.js';
+import { routeSecurity, secretRequiredFor } from './http/cluster-secret.js';
 import { tabletErrorOptions } from './http/error-reply.js';
 import { TabletServerMetrics } from './http/http-metrics.js';
-import { contentBodyTransform } from './http/openapi.js';
+import { contentBodyTransform, finishTabletDocument } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerApplyRoute } from './routes/apply.js';
@@ -80,9 +80,10 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
         'The Table API (apply, sync, scan, stat, table info; DESIGN §4) and the admin API the master uses. ' +
         `Cells travel as JSON or as binary ${CELL_BLOCK_MIME_TYPE} blocks, chosen by Content-Type / Accept. ` +
         'Errors are {error:{code,message,details,retryAfterMs,requestId}} with the status of the KDI error catalogue.',
-      securityScheme: true,
-      secured: isAdminPath,
+      secured: routeSecurity,
+      schemas: TABLE_API_SCHEMAS,
       transform: contentBodyTransform,
+      finish: finishTabletDocument,
     },
     bearer: { secret: config.clusterSecret, requiredFor: secretRequiredFor },
     readiness: {

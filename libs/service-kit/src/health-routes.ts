@@ -36,13 +36,13 @@ const ERRORS = {
 export function registerHealthRoutes(app: ServiceApp, readiness: Readiness, metrics: ServiceMetrics): void {
   app.get(
     '/healthz',
-    { schema: { tags: ['health'], summary: 'Liveness: the process serves HTTP', response: { 200: HealthSchema } } },
+    { schema: { operationId: 'getHealth', tags: ['health'], summary: 'Liveness: the process serves HTTP', response: { 200: HealthSchema } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: readiness.summary, response: { 200: readiness.schema, ...ERRORS } } },
+    { schema: { operationId: 'getReadiness', tags: ['health'], summary: readiness.summary, response: { 200: readiness.schema, ...ERRORS } } },
     async (request) => readiness.check(request),
   );
 
@@ -50,6 +50,7 @@ export function registerHealthRoutes(app: ServiceApp, readiness: Readiness, metr
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         tags: ['health'],
         summary: 'Prometheus metrics (text exposition format)',
         produces: ['text/plain'],

@@ -12,7 +12,7 @@ export { ServiceMetrics, DEFAULT_SECONDS_BUCKETS } from './service-metrics.js';
 export { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
 export { bearerGuard, isPathUnder, type BearerGuardOptions } from './bearer-guard.js';
 export { classifyError, sendError, type ErrorReplyOptions } from './error-reply.js';
-export { BEARER_SCHEME, type OpenApiOptions, type OpenApiTransform, type OpenApiTransformInput, type OpenApiTransformOutput } from './openapi.js';
+export { BEARER_SCHEME, type OpenApiOptions, type OpenApiSchemaRegistry, type OpenApiTransform, type OpenApiTransformInput, type OpenApiTransformOutput } from './openapi.js';
 export { DEFAULT_READINESS, type Readiness } from './health-routes.js';
 export { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 export { validationError, type ValidationErrorOptions, type ValidationIssue } from './validation-message.js';

@@ -1,7 +1,12 @@
 // The JSON body parser every KDI server uses, in place of Fastify's: the
 // same parser (secure-json-parse, prototype poisoning refused), but its
 // refusals say what is wrong, where Fastify says only "not valid JSON":
-//  - an empty body                    → the server's own wording
+//  - an empty body                    → the server's own wording, unless
+//                                       the route's body may be absent
+//                                       (zod .nullish(), e.g. admin calls
+//                                       without parameters): then it is
+//                                       absent (generated clients send
+//                                       Content-Type with no body)
 //  - a `__proto__` key, or a
 //    `constructor` key holding a
 //    `prototype`                      → INVALID_ARGUMENT naming the key
@@ -34,6 +39,10 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     if (bytes.length === 0) {
+      if (bodyMayBeAbsent(request.routeOptions.schema?.body)) {
+        done(null, undefined);
+        return;
+      }
       done(new KdiError('INVALID_ARGUMENT', opts.emptyBodyMessage), undefined);
       return;
     }
@@ -52,6 +61,12 @@ export function registerJsonBodyParser(app: FastifyInstance, opts: JsonBodyOptio
       done(jsonBodyError(e, text), undefined);
     }
   });
+}
+
+/** True when the route's body schema (zod) accepts no body. */
+function bodyMayBeAbsent(schema: unknown): boolean {
+  const parse = (schema as { safeParse?: unknown } | undefined)?.safeParse;
+  return typeof parse === 'function' && (parse.call(schema, undefined) as { success: boolean }).success;
 }
 
 function checkRouteLimit(route: { url?: string | undefined; config: unknown }, bytes: number): void {

@@ -24,20 +24,20 @@ async function make(extra: Partial<ServiceAppOptions> = {}) {
       // The app's classifier: its own errors become KdiErrors.
       classify: (e) => (e instanceof EngineError ? new KdiError('UNAVAILABLE', `engine: ${e.message}`) : e),
     },
-    openapi: { title: 't', version: '1', description: 'd', securityScheme: true, secured: (url) => url.startsWith('/v1/admin') },
+    openapi: { title: 't', version: '1', description: 'd', secured: (url) => url.startsWith('/v1/admin') },
     bearer: { secret: 's3cret', requiredFor: (r) => (r.url.startsWith('/v1/admin') ? 'the admin API requires' : undefined) },
     ...extra,
   });
   const { app } = parts;
-  app.post('/v1/items/:name', { schema: { params: z.strictObject({ name: z.string().max(128) }), body: z.strictObject({ n: z.int() }) } }, async (r) => ({
+  app.post('/v1/items/:name', { schema: { operationId: 'putItem', params: z.strictObject({ name: z.string().max(128) }), body: z.strictObject({ n: z.int() }) } }, async (r) => ({
     name: r.params.name,
     n: r.body.n,
   }));
-  app.get('/v1/admin/x', async () => ({ ok: true }));
-  app.get('/v1/broken', async () => {
+  app.get('/v1/admin/x', { schema: { operationId: 'adminX' } }, async () => ({ ok: true }));
+  app.get('/v1/broken', { schema: { operationId: 'broken' } }, async () => {
     throw new EngineError('disk gone');
   });
-  app.get('/v1/bug', async () => {
+  app.get('/v1/bug', { schema: { operationId: 'bug' } }, async () => {
     throw new Error('secret internals');
   });
   await app.ready();
@@ -145,7 +145,7 @@ describe('createServiceApp', () => {
     expect(await validateOpenApi(doc)).toEqual(['/v1/items/{name}', '/v1/admin/x', '/v1/broken', '/v1/bug'].map((p) => expect.stringMatching(new RegExp(`^(GET|POST) ${p.replace(/[{}]/g, '\\$&')}: error responses not documented$`))));
     expect(doc.components.securitySchemes.clusterSecret).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/admin/x'].get.security).toEqual([{ clusterSecret: [] }]);
-    expect(doc.paths['/v1/items/{name}'].post.security).toBeUndefined();
+    expect(doc.paths['/v1/items/{name}'].post.security).toEqual([]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz', '/metrics']));
   });
 });

@@ -26,7 +26,7 @@ runService(
         logger,
         bodyLimit: 1024,
         errors: { texts: { bodyTooLarge: { message: 'too large' }, emptyJsonBody: 'empty', invalidMediaType: { message: 'send JSON' } } },
-        openapi: { title: 'fixture', version: '0', description: 'fixture', securityScheme: false },
+        openapi: { title: 'fixture', version: '0', description: 'fixture' },
       });
       await app.ready();
       return {

@@ -12,6 +12,7 @@ export function registerDirRoutes(app: LockApp, service: LockService): void {
     '/v1/dirs',
     {
       schema: {
+        operationId: 'listRoot',
         tags: ['files'],
         summary: 'List the root directory',
         querystring: NO_QUERY,
@@ -25,6 +26,7 @@ export function registerDirRoutes(app: LockApp, service: LockService): void {
     '/v1/dirs/*',
     {
       schema: {
+        operationId: 'listDir',
         tags: ['files'],
         summary: 'List the immediate children of a directory',
         description: 'A directory with nothing below it lists no entries.',

@@ -19,6 +19,7 @@ export function registerFileRoutes(app: LockApp, service: LockService): void {
     '/v1/files/*',
     {
       schema: {
+        operationId: 'createFile',
         tags: ['files'],
         summary: 'Create a file',
         description: 'ALREADY_EXISTS when it exists. An ephemeral file needs sessionId and vanishes with that session.',
@@ -38,6 +39,7 @@ export function registerFileRoutes(app: LockApp, service: LockService): void {
     '/v1/files/*',
     {
       schema: {
+        operationId: 'setContents',
         tags: ['files'],
         summary: 'Set the contents of a file',
         description: 'NOT_FOUND when it does not exist; ABORTED when ifGeneration is given and the file has moved on.',
@@ -54,6 +56,7 @@ export function registerFileRoutes(app: LockApp, service: LockService): void {
     '/v1/files/*',
     {
       schema: {
+        operationId: 'getFile',
         tags: ['files'],
         summary: 'Read a file with its contents',
         description: 'encoding=utf8 (default) fails with INVALID_ARGUMENT when the contents are not valid UTF-8; ask for base64.',
@@ -69,6 +72,7 @@ export function registerFileRoutes(app: LockApp, service: LockService): void {
     '/v1/stat/*',
     {
       schema: {
+        operationId: 'statFile',
         tags: ['files'],
         summary: 'Read a file without its contents',
         params: WildcardParamsSchema,
@@ -83,6 +87,7 @@ export function registerFileRoutes(app: LockApp, service: LockService): void {
     '/v1/files/*',
     {
       schema: {
+        operationId: 'deleteFile',
         tags: ['files'],
         summary: 'Delete a file',
         description: "FAILED_PRECONDITION when another session holds its lock; the caller's own lock is released with it.",

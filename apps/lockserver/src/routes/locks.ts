@@ -14,6 +14,7 @@ export function registerLockRoutes(app: LockApp, service: LockService): void {
     '/v1/locks/*',
     {
       schema: {
+        operationId: 'acquireLock',
         tags: ['locks'],
         summary: 'Acquire a lock on a file',
         description:
@@ -32,6 +33,7 @@ export function registerLockRoutes(app: LockApp, service: LockService): void {
     '/v1/locks/*',
     {
       schema: {
+        operationId: 'releaseLock',
         tags: ['locks'],
         summary: "Release the session's hold on a lock",
         description: 'released is false when the session held no lock on the file.',

@@ -11,6 +11,7 @@ export function registerSequencerRoutes(app: LockApp, service: LockService): voi
     '/v1/sequencers/validate',
     {
       schema: {
+        operationId: 'validateSequencer',
         tags: ['locks'],
         summary: 'Check that a sequencer still names the current grant',
         body: ValidateRequestSchema,

@@ -13,6 +13,7 @@ export function registerSessionRoutes(app: LockApp, service: LockService): void 
     '/v1/sessions',
     {
       schema: {
+        operationId: 'openSession',
         tags: ['sessions'],
         summary: 'Open a session',
         description: 'The body may be omitted. ttlMs is clamped to the server limits; keep the session alive within it.',
@@ -31,6 +32,7 @@ export function registerSessionRoutes(app: LockApp, service: LockService): void 
     '/v1/sessions/:sessionId/keepalive',
     {
       schema: {
+        operationId: 'keepAlive',
         tags: ['sessions'],
         summary: 'Extend the lease by the session TTL from now',
         description: 'NOT_FOUND when the session has expired or was closed: its locks and ephemeral files are gone.',
@@ -46,6 +48,7 @@ export function registerSessionRoutes(app: LockApp, service: LockService): void 
     '/v1/sessions/:sessionId',
     {
       schema: {
+        operationId: 'closeSession',
         tags: ['sessions'],
         summary: 'Close a session',
         description: 'Its locks are released at once (no lock-delay) and its ephemeral files deleted.',

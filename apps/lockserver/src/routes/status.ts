@@ -10,6 +10,7 @@ export function registerStatusRoutes(app: LockApp, service: LockService): void {
     '/v1/status',
     {
       schema: {
+        operationId: 'getStatus',
         tags: ['status'],
         summary: 'The state of the lock service',
         querystring: NO_QUERY,

@@ -10,6 +10,7 @@ export function registerWatchRoutes(app: LockApp, service: LockService): void {
     '/v1/watch',
     {
       schema: {
+        operationId: 'watch',
         tags: ['watch'],
         summary: 'Wait for events on a file or below a directory',
         description:

@@ -29,6 +29,12 @@ export function isMetaWrite(request: FastifyRequest): boolean {
   return (request.params as { table?: unknown } | undefined)?.table === META_TABLE;
 }
 
+/** For the OpenAPI document: admin routes need the secret, apply and sync sometimes (META writes). */
+export function routeSecurity(routeUrl: string): boolean | 'sometimes' {
+  if (isAdminPath(routeUrl)) return true;
+  return META_WRITE_ROUTES.has(routeUrl) ? 'sometimes' : false;
+}
+
 /**
  * What needs the cluster secret (the chassis' bearer guard asks): admin
  * requests (matched route or not) and META writes; undefined for the rest.

@@ -20,6 +20,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/tablets',
     {
       schema: {
+        operationId: 'loadTablet',
         tags: ['admin'],
         summary: 'Load (serve) a tablet',
         description:
@@ -62,6 +63,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/tablets/:tabletId',
     {
       schema: {
+        operationId: 'unloadTablet',
         tags: ['admin'],
         summary: 'Unload a tablet',
         description:
@@ -83,6 +85,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/tablets/:tabletId/split',
     {
       schema: {
+        operationId: 'splitTablet',
         tags: ['admin'],
         summary: 'Split a tablet',
         description:
@@ -114,6 +117,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/tablets/:tabletId/compact',
     {
       schema: {
+        operationId: 'compactTablet',
         tags: ['admin'],
         summary: "Compact a tablet's fragment chain",
         params: TabletParamsSchema,
@@ -132,6 +136,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/serialize',
     {
       schema: {
+        operationId: 'serialize',
         tags: ['admin'],
         summary: 'Write all memory data to disk fragments now',
         querystring: NO_QUERY,
@@ -149,6 +154,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     '/v1/admin/status',
     {
       schema: {
+        operationId: 'getStatus',
         tags: ['admin'],
         summary: 'Server status: tablets, memory, disk, back-pressure',
         querystring: StatusQuerySchema,

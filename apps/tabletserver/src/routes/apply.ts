@@ -17,6 +17,7 @@ export function registerApplyRoute(app: TabletApp, { server, metrics }: RouteDep
     '/v1/tables/:table/apply',
     {
       schema: {
+        operationId: 'apply',
         tags: ['table'],
         summary: 'Apply a batch of cells atomically',
         description:

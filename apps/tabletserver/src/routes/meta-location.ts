@@ -13,6 +13,7 @@ export function registerMetaLocationRoute(app: TabletApp, { server }: RouteDeps)
     '/v1/meta/location',
     {
       schema: {
+        operationId: 'getMetaLocation',
         tags: ['table'],
         summary: "META's location (read from the root); how clients bootstrap",
         description:

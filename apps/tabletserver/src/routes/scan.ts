@@ -21,6 +21,7 @@ export function registerScanRoute(app: TabletApp, { scans, metrics }: RouteDeps)
     {
       config: PREDICATE_ROUTE_CONFIG,
       schema: {
+        operationId: 'scan',
         tags: ['table'],
         summary: 'Read one page of a scan',
         description: SCAN_DESCRIPTION,

@@ -16,6 +16,7 @@ export function registerScannerRoutes(app: TabletApp, { scans, metrics }: RouteD
     {
       config: PREDICATE_ROUTE_CONFIG,
       schema: {
+        operationId: 'openScanner',
         tags: ['scanners'],
         summary: 'Open a server-side scanner',
         description:
@@ -37,6 +38,7 @@ export function registerScannerRoutes(app: TabletApp, { scans, metrics }: RouteD
     '/v1/scanners/:scannerId/next',
     {
       schema: {
+        operationId: 'nextScannerPage',
         tags: ['scanners'],
         summary: "Read a scanner's next page",
         description:
@@ -61,6 +63,7 @@ export function registerScannerRoutes(app: TabletApp, { scans, metrics }: RouteD
     '/v1/scanners/:scannerId',
     {
       schema: {
+        operationId: 'closeScanner',
         tags: ['scanners'],
         summary: 'Close a scanner',
         params: ScannerParamsSchema,

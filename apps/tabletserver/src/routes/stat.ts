@@ -12,6 +12,7 @@ export function registerStatRoute(app: TabletApp, { server }: RouteDeps): void {
     {
       config: PREDICATE_ROUTE_CONFIG,
       schema: {
+        operationId: 'stat',
         tags: ['table'],
         summary: 'Estimate the cells and bytes of a predicate',
         description:

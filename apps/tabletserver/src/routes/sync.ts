@@ -11,6 +11,7 @@ export function registerSyncRoute(app: TabletApp, { server }: RouteDeps): void {
     '/v1/tables/:table/sync',
     {
       schema: {
+        operationId: 'sync',
         tags: ['table'],
         summary: 'Wait until writes up to a txn are durable',
         description: 'INVALID_ARGUMENT when atLeastTxn was never handed out by this server (the latest txn is in the message).',

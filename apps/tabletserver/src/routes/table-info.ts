@@ -13,6 +13,7 @@ export function registerTableInfoRoute(app: TabletApp, { server }: RouteDeps): v
     '/v1/tables/:table',
     {
       schema: {
+        operationId: 'getTableInfo',
         tags: ['table'],
         summary: 'Table info: tablets served here, their ranges and sizes, the schema',
         params: TableParamsSchema,

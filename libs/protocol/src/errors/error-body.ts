@@ -10,6 +10,36 @@ const codeDescription = ERROR_CODES.map(
   (code) => `${code} (${ERROR_CATALOGUE[code].status}${ERROR_CATALOGUE[code].retryable ? ', retryable' : ''}): ${ERROR_CATALOGUE[code].meaning}`,
 ).join('\n');
 
+const optionalString = (what: string) => z.string().optional().describe(what);
+const optionalInt = (what: string) => z.int().optional().describe(what);
+
+/**
+ * `details`: open (any code may add facts), with the fields clients act on
+ * typed. Loose, so a code's other facts pass unchanged.
+ */
+const ErrorDetailsSchema = z
+  .looseObject({
+    field: optionalString('INVALID_ARGUMENT (and others refusing an input): the request field at fault, e.g. cells[3].column or x-kdi-sequencer'),
+    table: optionalString('WRONG_TABLET: the table'),
+    row: optionalString('WRONG_TABLET: the row, written as rowEncoding says'),
+    rowEncoding: z.enum(['utf8', 'base64']).optional().describe('WRONG_TABLET: how row is written'),
+    serverId: optionalString('WRONG_TABLET: the server that refused'),
+    locationHint: z
+      .looseObject({
+        serverId: z.string(),
+        url: z.string().describe('Base URL of the server META names'),
+        epoch: z.int().optional(),
+        state: z.string().optional().describe('The tablet state in META (loading, serving, ...)'),
+      })
+      .optional()
+      .describe('WRONG_TABLET: where META says the row is served (absent when META was out of reach): send the request there'),
+    cellIndex: optionalInt('ABORTED (row transaction): the index of the first cell whose row changed'),
+    rowTxn: optionalInt('ABORTED (row transaction): the txn that last changed that row'),
+    commitMaxTxn: optionalInt('ABORTED (row transaction): the bound the request gave'),
+    generation: optionalInt("ABORTED (lock service compare-and-set): the file's current generation"),
+  })
+  .describe('Code-specific facts (typed: WRONG_TABLET, ABORTED, INVALID_ARGUMENT; other codes add their own)');
+
 /**
  * What KDI servers send. Strict: the code is one of the catalogue's and no
  * other fields are allowed, so a server bug that leaks extra fields fails
@@ -20,7 +50,7 @@ export const ErrorBodySchema = z
     error: z.strictObject({
       code: z.enum(ERROR_CODES).describe(codeDescription),
       message: z.string().describe('What went wrong, written for a person to act on.'),
-      details: z.record(z.string(), z.unknown()).optional().describe('Code-specific facts, e.g. the location hint of WRONG_TABLET.'),
+      details: ErrorDetailsSchema.optional(),
       retryAfterMs: z.int().nonnegative().optional().describe('Milliseconds to wait before retrying.'),
       requestId: z.string().optional().describe('The request id, as in the server logs.'),
     }),

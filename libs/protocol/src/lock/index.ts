@@ -1,2 +1,3 @@
 export * from './lock-api.js';
 export * from './lock-path.js';
+export * from './api-schemas.js';

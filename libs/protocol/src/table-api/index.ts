@@ -5,3 +5,4 @@ export * from './table-api.js';
 export * from './predicate-schema.js';
 export * from './route-schemas.js';
 export * from './cell-headers.js';
+export * from './api-schemas.js';

@@ -6,3 +6,4 @@ export { injectRequest, type InjectReply, type InjectRequest } from './inject.js
 export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { validateOpenApi } from './openapi-validation.js';
 export { openApiProblems, type Json as OpenApiJson } from './openapi-problems.js';
+export { lintOpenApi, type OpenApiLintResult } from './openapi-lint.js';

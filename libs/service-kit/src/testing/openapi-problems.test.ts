@@ -7,6 +7,8 @@ describe('openApiProblems', () => {
     paths: {
       '/v1/x/{id}': {
         get: {
+          operationId: 'getX',
+          security: [],
           parameters: [{ in: 'path', name: 'id', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/X' } } } }, '4XX': { description: 'e' }, '5XX': { description: 'e' } },
         },
@@ -33,5 +35,16 @@ describe('openApiProblems', () => {
         expect.stringMatching(/error responses not documented/),
       ]),
     );
+  });
+
+  it('wants a unique camelCase operationId and a stated security on every operation', () => {
+    const bad = JSON.parse(JSON.stringify(ok));
+    bad.paths['/v1/y'] = { post: { ...bad.paths['/v1/x/{id}'].get, parameters: [] }, put: { ...bad.paths['/v1/x/{id}'].get, parameters: [], operationId: 'post_y' } };
+    delete bad.paths['/v1/x/{id}'].get.security;
+    expect(openApiProblems(bad)).toEqual([
+      'GET /v1/x/{id}: security not stated (use [] for an open operation)',
+      "POST /v1/y: operationId getX is also GET /v1/x/{id}'s",
+      'PUT /v1/y: operationId "post_y" is not a camelCase name',
+    ]);
   });
 });

@@ -53,6 +53,7 @@ function resolveRef(doc: Json, ref: string): unknown {
 /** Every problem of `doc`; empty when it is structurally valid. */
 export function openApiProblems(doc: Json): string[] {
   const problems: string[] = [];
+  const operationIds = new Map<string, string>();
   for (const [path, item] of Object.entries(doc['paths'] as Record<string, Json>)) {
     if (!path.startsWith('/')) problems.push(`${path}: must start with /`);
     const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
@@ -87,6 +88,12 @@ export function openApiProblems(doc: Json): string[] {
         }
       }
       if (path.startsWith('/v1') && (responses?.['4XX'] === undefined || responses['5XX'] === undefined)) problems.push(`${where}: error responses not documented`);
+      // Generated clients name their methods after operationIds.
+      const id = o['operationId'];
+      if (typeof id !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(id)) problems.push(`${where}: operationId ${JSON.stringify(id)} is not a camelCase name`);
+      else if (operationIds.has(id)) problems.push(`${where}: operationId ${id} is also ${operationIds.get(id)}'s`);
+      else operationIds.set(id, where);
+      if (!Array.isArray(o['security'])) problems.push(`${where}: security not stated (use [] for an open operation)`);
     }
   }
   for (const [name, schema] of Object.entries(((doc['components'] as Json | undefined)?.['schemas'] as Json | undefined) ?? {})) {
