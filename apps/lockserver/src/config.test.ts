@@ -104,9 +104,7 @@ describe('loadConfig', () => {
   });
 
   it('never repeats a secret or a Redis URL in its messages', () => {
-    const problems = problemsOf(() =>
-      loadConfig({ KDI_LOCK_BACKEND: 'redis', KDI_LOCK_REDIS_URL: 'http://user:pw-zq9@host', KDI_LOCK_CLUSTER_SECRET: 'sec-zq8' }),
-    );
+    const problems = problemsOf(() => loadConfig({ KDI_LOCK_BACKEND: 'redis', KDI_LOCK_REDIS_URL: 'http://user:pw-zq9@host', KDI_LOCK_CLUSTER_SECRET: 'sec-zq8' }));
     expect(problems.map((p) => p.split(':')[0])).toEqual(['KDI_LOCK_REDIS_URL', 'KDI_LOCK_CLUSTER_SECRET']);
     expect(problems.join('\n')).not.toMatch(/zq9|zq8/);
   });

@@ -53,7 +53,11 @@ describe('files', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${s.config.clusterSecret}` },
         payload: Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p)))),
       });
-    for (const [method, bad] of [['POST', [0xff, 0xfe]], ['POST', [0xc0, 0x80]], ['PUT', [0xed, 0xa0, 0x80]]] as const) {
+    for (const [method, bad] of [
+      ['POST', [0xff, 0xfe]],
+      ['POST', [0xc0, 0x80]],
+      ['PUT', [0xed, 0xa0, 0x80]],
+    ] as const) {
       if (method === 'PUT') await s.createFile('/app/utf8-put', 'before');
       const path = method === 'PUT' ? '/app/utf8-put' : '/app/utf8-post';
       const r = await raw(method, path, '{"contents":"x', [...bad], '"}');
@@ -92,11 +96,9 @@ describe('files', () => {
     const v3 = await s.call('PUT', '/v1/files/app/cas', { body: { contents: 'dGhyZWU=', encoding: 'base64', ifGeneration: v2.body.generation } });
     expect(v3.status).toBe(200);
     expect((await s.readFile('/app/cas')).body.contents).toBe('three');
-    const stale = await s.expectRefused(
-      () => s.call('PUT', '/v1/files/app/cas', { body: { contents: 'four', ifGeneration: v1.generation } }),
-      { status: 409, code: 'ABORTED' },
-      ['/app/cas'],
-    );
+    const stale = await s.expectRefused(() => s.call('PUT', '/v1/files/app/cas', { body: { contents: 'four', ifGeneration: v1.generation } }), { status: 409, code: 'ABORTED' }, [
+      '/app/cas',
+    ]);
     expect(stale.body.error.message.length).toBeGreaterThan(0);
     expect((await s.readFile('/app/cas')).body.contents).toBe('three');
   });
@@ -110,7 +112,7 @@ describe('files', () => {
     expect((await s.readFile('/app/doomed')).status).toBe(404);
   });
 
-  it("refuses to delete a file another session holds locked, but lets the holder delete it", async () => {
+  it('refuses to delete a file another session holds locked, but lets the holder delete it', async () => {
     await s.createFile('/app/held', 'x');
     const holder = await s.openSession();
     const other = await s.openSession();

@@ -51,10 +51,7 @@ export class TestServer {
    * `wrapStore` puts a fault-injecting layer between the app and the real
    * store; `logger` captures the server log.
    */
-  static async start(
-    overrides: Partial<LockServerConfigInput> = {},
-    opts: { wrapStore?: (store: LockStore) => LockStore; logger?: FastifyBaseLogger } = {},
-  ): Promise<TestServer> {
+  static async start(overrides: Partial<LockServerConfigInput> = {}, opts: { wrapStore?: (store: LockStore) => LockStore; logger?: FastifyBaseLogger } = {}): Promise<TestServer> {
     const dataDir = await mkdtemp(join(tmpdir(), 'kdi-lockserver-test-'));
     const config = parseConfig({ dataDir, logLevel: 'silent', limits: TEST_LIMITS, ...overrides });
     const clock = new ManualClock();
@@ -103,11 +100,7 @@ export class TestServer {
    * `message`, and checks that it changed nothing: the store's revision
    * (every change takes a new one) and the given files read back the same.
    */
-  async expectRefused(
-    bad: () => Promise<Reply>,
-    expected: { status: number; code: string; message?: RegExp },
-    files: readonly string[] = [],
-  ): Promise<Reply> {
+  async expectRefused(bad: () => Promise<Reply>, expected: { status: number; code: string; message?: RegExp }, files: readonly string[] = []): Promise<Reply> {
     const before = await this.revision();
     const filesBefore = await Promise.all(files.map((f) => this.readFile(f, 'base64')));
     const r = await bad();

@@ -106,7 +106,8 @@ describe('OpenAPI document', () => {
     for (const { where, op } of operations()) {
       for (const code of ['4XX', '5XX']) {
         const res = (op['responses'] as Record<string, Json>)[code];
-        if (res !== undefined) expect(((res['content'] as Record<string, Json>)['application/json']!['schema']), `${where} ${code}`).toEqual({ $ref: '#/components/schemas/ErrorBody' });
+        if (res !== undefined)
+          expect((res['content'] as Record<string, Json>)['application/json']!['schema'], `${where} ${code}`).toEqual({ $ref: '#/components/schemas/ErrorBody' });
       }
     }
     const watch = (doc['paths'] as Record<string, Record<string, Json>>)['/v1/watch']!['get']!;

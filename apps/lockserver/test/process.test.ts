@@ -105,7 +105,11 @@ describe('the lock server process', () => {
       expect((await server.exited).code).toBe(0);
       // stdout is the listening line alone; the logs (JSON, with request ids) are on stderr.
       expect(server.stdout().trim().split('\n')).toEqual([JSON.stringify({ event: 'listening', url: server.url })]);
-      const logs = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
+      const logs = server
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
       expect(logs.some((l) => l.requestId === 'proc-read-1')).toBe(true);
       expect(logs.some((l) => l.msg === 'shutting down')).toBe(true);
     } finally {

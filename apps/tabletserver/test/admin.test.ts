@@ -58,7 +58,7 @@ describe('admin API', () => {
       [{ table: 'adm', tabletId: 'adm3', lowerExclusive: 'z', upperInclusive: 'q' }, 400, 'INVALID_ARGUMENT', /must sort before/],
       [{ table: 'adm', tabletId: 'adm4', lowerExclusive: 'q', upperInclusive: 'q' }, 400, 'INVALID_ARGUMENT', /must sort before/],
       [{ table: 'a/b', tabletId: 'x' }, 400, 'INVALID_ARGUMENT', /body\.table: must be 1-128 characters/],
-      [{ table: 'adm', tabletId: '..' .repeat(100) }, 400, 'INVALID_ARGUMENT', /body\.tabletId/],
+      [{ table: 'adm', tabletId: '..'.repeat(100) }, 400, 'INVALID_ARGUMENT', /body\.tabletId/],
       [{ table: 'adm', tabletId: 'adm5', lowerExclusive: '!!!', encoding: 'base64' }, 400, 'INVALID_ARGUMENT', /lowerExclusive is not valid base64/],
       [{ table: 'adm', tabletId: 'adm6', upperInclusive: 'r'.repeat(5000) }, 400, 'INVALID_ARGUMENT', /upperInclusive is 5000 bytes; the limit is 4096/],
       [{ table: 'adm', tabletId: 'adm7', size: 1 }, 400, 'INVALID_ARGUMENT', /unknown field "size"/],
@@ -74,14 +74,23 @@ describe('admin API', () => {
 
   it('splits at a given row or the median, refusing rows not strictly inside', async () => {
     await s.load('sp', 'sp1');
-    await s.apply('sp', ['a', 'c', 'e', 'g', 'i', 'k'].map((r) => cell(r, 'f:', 1, r)));
+    await s.apply(
+      'sp',
+      ['a', 'c', 'e', 'g', 'i', 'k'].map((r) => cell(r, 'f:', 1, r)),
+    );
     const before = (await s.scanAll('sp')).cells;
     const noDisk = await s.call('POST', '/v1/admin/tablets/sp1/split', { body: {} });
     expect(noDisk.status).toBe(400);
     expect(noDisk.body.error).toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringMatching(/give the split row/) });
     const r = await s.call('POST', '/v1/admin/tablets/sp1/split', { body: { row: 'e', lowTabletId: 'sp-low', highTabletId: 'sp-high' } });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toMatchObject({ parent: 'sp1', row: 'e', encoding: 'utf8', low: { tabletId: 'sp-low', upperInclusive: 'e' }, high: { tabletId: 'sp-high', lowerExclusive: 'e' } });
+    expect(r.body).toMatchObject({
+      parent: 'sp1',
+      row: 'e',
+      encoding: 'utf8',
+      low: { tabletId: 'sp-low', upperInclusive: 'e' },
+      high: { tabletId: 'sp-high', lowerExclusive: 'e' },
+    });
     expect((await s.scanAll('sp')).cells).toEqual(before);
     const refuse = (url: string, body: unknown, status: number, code: string, message: RegExp) =>
       s.expectRefused(() => s.call('POST', url, { body }), { status, code, message }, ['sp']);

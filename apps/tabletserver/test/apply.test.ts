@@ -78,11 +78,15 @@ describe('apply', () => {
 
   describe('refuses, changing nothing', () => {
     const refuse = (body: unknown, message: RegExp, opts: { headers?: Record<string, string>; url?: string; status?: number; code?: string } = {}) =>
-      s.expectRefused(() => s.call('POST', opts.url ?? APPLY, { body, ...(opts.headers && { headers: opts.headers }) }), {
-        status: opts.status ?? 400,
-        code: opts.code ?? 'INVALID_ARGUMENT',
-        message,
-      }, ['t']);
+      s.expectRefused(
+        () => s.call('POST', opts.url ?? APPLY, { body, ...(opts.headers && { headers: opts.headers }) }),
+        {
+          status: opts.status ?? 400,
+          code: opts.code ?? 'INVALID_ARGUMENT',
+          message,
+        },
+        ['t'],
+      );
 
     it('malformed and empty JSON, no body, other media types', async () => {
       await refuse('{"cells": [', /not valid JSON/);
@@ -183,7 +187,14 @@ describe('apply with a schema without a wildcard group', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await TestServer.start();
-    await s.load('web', 'web1', { schema: { groups: [{ name: 'content', families: ['contents', 'anchor'] }, { name: 'meta', families: ['lang'] }] } });
+    await s.load('web', 'web1', {
+      schema: {
+        groups: [
+          { name: 'content', families: ['contents', 'anchor'] },
+          { name: 'meta', families: ['lang'] },
+        ],
+      },
+    });
   });
   afterAll(async () => s.close());
 
@@ -199,7 +210,16 @@ describe('apply with a schema without a wildcard group', () => {
 
   it('refuses an invalid schema at load, loading nothing', async () => {
     const r = await s.call('POST', '/v1/admin/tablets', {
-      body: { table: 'bad', tabletId: 'bad1', schema: { groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }] } },
+      body: {
+        table: 'bad',
+        tabletId: 'bad1',
+        schema: {
+          groups: [
+            { name: 'a', families: '*' },
+            { name: 'b', families: '*' },
+          ],
+        },
+      },
     });
     expect(r.status, r.text).toBe(400);
     expect(r.body.error.message).toMatch(/wildcard/);

@@ -67,7 +67,12 @@ function ok(r: { status: number; body: any }, status = 201): void {
 async function write(url: string, table: string, tag: string, n: number): Promise<Map<string, string>> {
   const acked = new Map<string, string>();
   for (let i = 0; i < n; i++) {
-    const cells = Array.from({ length: 5 }, (_, j) => ({ row: `${tag}-${String(i).padStart(4, '0')}-${j}`, column: 'f:q', timestamp: 1, value: `${tag}:${i}:${j}:${'x'.repeat(200)}` }));
+    const cells = Array.from({ length: 5 }, (_, j) => ({
+      row: `${tag}-${String(i).padStart(4, '0')}-${j}`,
+      column: 'f:q',
+      timestamp: 1,
+      value: `${tag}:${i}:${j}:${'x'.repeat(200)}`,
+    }));
     const r = await post(`${url}/v1/tables/${table}/apply`, { cells });
     ok(r, 200);
     for (const c of cells) acked.set(`${c.row}|${c.column}`, c.value);
@@ -137,7 +142,8 @@ describe('META and the root across servers', () => {
     // a comes back: its engine still holds t (dormant), and META no longer needs a's log for it.
     a = await startServerProcess({ serverId: 'ts-a', dataDir, lockUrl: lock.url });
     procs.push(a);
-    const manifest = async () => JSON.parse(await readFile(join(dataDir, 'MANIFEST'), 'utf8')) as { tablets: { id: string }[]; publication: { published: Record<string, unknown> } };
+    const manifest = async () =>
+      JSON.parse(await readFile(join(dataDir, 'MANIFEST'), 'utf8')) as { tablets: { id: string }[]; publication: { published: Record<string, unknown> } };
     let held = await manifest();
     expect(held.tablets.map((t) => t.id)).toEqual(['t-a']);
     for (let i = 0; i < 100 && held.tablets.length > 0; i++) {

@@ -74,14 +74,18 @@ describe('HTTP surface', () => {
     expect(await validateOpenApi(doc)).toEqual([]);
   });
 
-  it('answers META\'s location without credentials; outside a cluster there is no META', async () => {
+  it("answers META's location without credentials; outside a cluster there is no META", async () => {
     const r = await s.call('GET', '/v1/meta/location');
     expect(r.body.error.code, r.text).toBe('FAILED_PRECONDITION');
     expect(r.body.error.message).toMatch(/not in a cluster/);
   });
 
   it('answers unknown routes and methods with the error body', async () => {
-    for (const [method, url] of [['GET', '/v1/nothing'], ['PUT', '/v1/tables/t/apply'], ['GET', '/v1/tables/t/scan']] as const) {
+    for (const [method, url] of [
+      ['GET', '/v1/nothing'],
+      ['PUT', '/v1/tables/t/apply'],
+      ['GET', '/v1/tables/t/scan'],
+    ] as const) {
       const r = await s.call(method, url);
       expect(r.status, url).toBe(404);
       expect(ErrorBodySchema.safeParse(r.body).success, r.text).toBe(true);

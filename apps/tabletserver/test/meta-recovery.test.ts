@@ -89,7 +89,11 @@ async function rowsOf(n: Node, tabletId: string): Promise<string[]> {
 async function splitCrash(meta: LocalMetaTable): Promise<{ dir: string }> {
   const s1 = await node('S1', meta);
   await assign(meta, s1, 't', 't1');
-  await s1.server.apply('t', ['b', 'c', 'd', 'p', 'q', 'r'].map((r) => ({ row: b(r), column: b('f:q'), timestamp: 1, value: b(`v:${r}`) })), { waitForSync: true });
+  await s1.server.apply(
+    't',
+    ['b', 'c', 'd', 'p', 'q', 'r'].map((r) => ({ row: b(r), column: b('f:q'), timestamp: 1, value: b(`v:${r}`) })),
+    { waitForSync: true },
+  );
   const entry = s1.server.map.get('t1')!;
   const lists = await s1.engine.beginPublish('t1');
   await s1.sync.writeSplit({ ...entry, epoch: entry.epoch!, logFrom: entry.logFrom! }, b('m'), lists);
@@ -163,7 +167,11 @@ describe('recovery from a split that reached META but not the engine', () => {
     });
     const s1 = await node('S1', lossy);
     await assign(meta, s1, 't', 't1');
-    await s1.server.apply('t', ['b', 'p'].map((r) => ({ row: b(r), column: b('f:q'), timestamp: 1, value: b(`v:${r}`) })), { waitForSync: true });
+    await s1.server.apply(
+      't',
+      ['b', 'p'].map((r) => ({ row: b(r), column: b('f:q'), timestamp: 1, value: b(`v:${r}`) })),
+      { waitForSync: true },
+    );
     loseNext = true;
     const split = await s1.server.splitTablet('t1', b('m'), { low: 'lo', high: 'hi' });
     expect([split.low.tabletId, split.high.tabletId]).toEqual(['lo', 'hi']);

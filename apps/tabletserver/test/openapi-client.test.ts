@@ -37,7 +37,8 @@ describe('OpenAPI for generated clients', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  const operations = () => Object.entries(doc['paths'] as Record<string, Json>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ where: `${method} ${path}`, op: op as Json })));
+  const operations = () =>
+    Object.entries(doc['paths'] as Record<string, Json>).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ where: `${method} ${path}`, op: op as Json })));
 
   it('gives every operation a unique operationId', () => {
     const ids = operations().map((o) => o.op['operationId']);
@@ -74,7 +75,11 @@ describe('OpenAPI for generated clients', () => {
     expect(next.parameters.find((p: Json) => p.name === 'maxCells').schema).toMatchObject({ type: 'integer' });
     const apply = doc['paths']['/v1/tables/{table}/apply'].post;
     expect(apply.parameters.find((p: Json) => p.name === 'waitForSync').schema).toMatchObject({ type: 'boolean' });
-    for (const [path, method] of [['/v1/admin/tablets', 'post'], ['/v1/admin/tablets/{tabletId}', 'delete'], ['/v1/admin/tablets/{tabletId}/split', 'post']] as const) {
+    for (const [path, method] of [
+      ['/v1/admin/tablets', 'post'],
+      ['/v1/admin/tablets/{tabletId}', 'delete'],
+      ['/v1/admin/tablets/{tabletId}/split', 'post'],
+    ] as const) {
       expect(doc['paths'][path][method].parameters, `${method} ${path}`).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'x-kdi-sequencer', in: 'header' })]));
     }
     expect(Object.keys(doc['paths']['/v1/tables/{table}/scan'].post.responses['200'].headers).sort()).toEqual(['x-kdi-end', 'x-kdi-next-row', 'x-kdi-resume', 'x-kdi-scan-txn']);
@@ -86,8 +91,7 @@ describe('OpenAPI for generated clients', () => {
   });
 
   it('takes an optional body sent as Content-Type: application/json with no bytes as absent; a required one is still refused', async () => {
-    const post = (url: string) =>
-      fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_SECRET}` }, body: '' });
+    const post = (url: string) => fetch(`${base}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_SECRET}` }, body: '' });
     const serialized = await post('/v1/admin/serialize');
     expect(serialized.status, await serialized.clone().text()).toBe(200);
     const compact = await post('/v1/admin/tablets/nosuch/compact');

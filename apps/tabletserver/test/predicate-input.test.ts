@@ -30,16 +30,26 @@ describe('structured predicates', () => {
   const point = (i: number) => ({ lower: { value: `r${i}`, inclusive: true }, upper: { value: `r${i}`, inclusive: true } });
 
   it('accepts up to the interval limit and refuses one more, per field and in total', async () => {
-    const atLimit = [...Array.from({ length: MAX_PREDICATE_INTERVALS - 1 }, (_, i) => point(i)), { lower: { value: 'a', inclusive: true }, upper: { value: 'a', inclusive: true } }];
+    const atLimit = [
+      ...Array.from({ length: MAX_PREDICATE_INTERVALS - 1 }, (_, i) => point(i)),
+      { lower: { value: 'a', inclusive: true }, upper: { value: 'a', inclusive: true } },
+    ];
     expect(atLimit).toHaveLength(MAX_PREDICATE_INTERVALS);
     const ok = await scan({ rows: atLimit });
     expect(ok.status, ok.text.slice(0, 300)).toBe(200);
     expect(ok.body.cells.map((c: { row: string }) => c.row)).toEqual(['a']);
-    await refused({ rows: Array.from({ length: MAX_PREDICATE_INTERVALS + 1 }, (_, i) => point(i)) }, /^body\.predicate: has 10001 intervals over rows, columns and times; the limit is 10000: merge them or scan in parts$/);
+    await refused(
+      { rows: Array.from({ length: MAX_PREDICATE_INTERVALS + 1 }, (_, i) => point(i)) },
+      /^body\.predicate: has 10001 intervals over rows, columns and times; the limit is 10000: merge them or scan in parts$/,
+    );
     const third = Math.ceil((MAX_PREDICATE_INTERVALS + 1) / 3);
     const time = (i: number) => ({ lower: { value: i, inclusive: true } });
     await refused(
-      { rows: Array.from({ length: third }, (_, i) => point(i)), columns: Array.from({ length: third }, (_, i) => point(i)), times: Array.from({ length: third }, (_, i) => time(i)) },
+      {
+        rows: Array.from({ length: third }, (_, i) => point(i)),
+        columns: Array.from({ length: third }, (_, i) => point(i)),
+        times: Array.from({ length: third }, (_, i) => time(i)),
+      },
       new RegExp(`^body\\.predicate: has ${3 * third} intervals over rows, columns and times; the limit is 10000`),
     );
   });

@@ -107,7 +107,11 @@ describe('the tablet server process', () => {
       expect((await server.exited).code).toBe(0);
       // stdout is the listening line alone; the logs (JSON, with request ids) are on stderr.
       expect(server.stdout().trim().split('\n')).toEqual([JSON.stringify({ event: 'listening', url: server.url, serverId: 'ts-proc' })]);
-      const logs = server.stderr().trim().split('\n').map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
+      const logs = server
+        .stderr()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { requestId?: string; msg?: string });
       expect(logs.some((l) => l.requestId === 'proc-scan-1')).toBe(true);
       expect(logs.some((l) => l.msg === 'shutting down')).toBe(true);
     } finally {

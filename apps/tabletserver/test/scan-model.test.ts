@@ -72,7 +72,12 @@ describe('scans against a model, with the tablets changing between pages', () =>
     const t = rand.pick(tablets);
     switch (rand.int(4)) {
       case 0: {
-        const inside = model.rows().filter((r) => (t.lowerExclusive === undefined || r > Buffer.from(t.lowerExclusive).toString()) && (t.upperInclusive === undefined || r < Buffer.from(t.upperInclusive).toString()));
+        const inside = model
+          .rows()
+          .filter(
+            (r) =>
+              (t.lowerExclusive === undefined || r > Buffer.from(t.lowerExclusive).toString()) && (t.upperInclusive === undefined || r < Buffer.from(t.upperInclusive).toString()),
+          );
         if (inside.length === 0) return;
         const r = await s.call('POST', `/v1/admin/tablets/${t.tabletId}/split`, { body: { row: rand.pick(inside) } });
         expect(r.status, r.text).toBe(200);
@@ -184,7 +189,10 @@ describe('automatic split', () => {
       for (const h of halves) expect(h.diskBytes).toBeLessThan(before.diskBytes * 0.75);
       expect((await s.scanAll('m', '', { maxCells: 17 })).cells).toEqual(model.scan(''));
       // Writes land in the right half.
-      await s.apply('m', [{ row: 'row0000', column: 'f:new', timestamp: 2, value: 'low' }, { row: 'row0199', column: 'f:new', timestamp: 2, value: 'high' }]);
+      await s.apply('m', [
+        { row: 'row0000', column: 'f:new', timestamp: 2, value: 'low' },
+        { row: 'row0199', column: 'f:new', timestamp: 2, value: 'high' },
+      ]);
       expect((await s.scanAll('m', "column = 'f:new'")).cells.map((c) => c.row)).toEqual(['row0000', 'row0199']);
     } finally {
       await s.close();

@@ -92,7 +92,9 @@ describe('scan', () => {
       const j = await s.call('POST', SCAN, { body });
       const { reply, cells } = await s.scanBinary('t', body);
       json.push(...j.body.cells);
-      binary.push(...cells.map((c) => ({ row: Buffer.from(c.row).toString(), column: Buffer.from(c.column).toString(), timestamp: c.timestamp, value: Buffer.from(c.value!).toString() })));
+      binary.push(
+        ...cells.map((c) => ({ row: Buffer.from(c.row).toString(), column: Buffer.from(c.column).toString(), timestamp: c.timestamp, value: Buffer.from(c.value!).toString() })),
+      );
       expect(reply.headers['x-kdi-scan-txn']).toBe(String(j.body.scanTxn));
       expect(reply.headers['x-kdi-end']).toBe(String(j.body.end));
       expect(reply.headers['x-kdi-resume']).toBe(j.body.resume);
@@ -113,11 +115,15 @@ describe('scan', () => {
 
   describe('refuses, changing nothing', () => {
     const refuse = (body: unknown, message: RegExp, opts: { url?: string; status?: number; code?: string; headers?: Record<string, string> } = {}) =>
-      s.expectRefused(() => s.call('POST', opts.url ?? SCAN, { body, ...(opts.headers && { headers: opts.headers }) }), {
-        status: opts.status ?? 400,
-        code: opts.code ?? 'INVALID_ARGUMENT',
-        message,
-      }, ['t']);
+      s.expectRefused(
+        () => s.call('POST', opts.url ?? SCAN, { body, ...(opts.headers && { headers: opts.headers }) }),
+        {
+          status: opts.status ?? 400,
+          code: opts.code ?? 'INVALID_ARGUMENT',
+          message,
+        },
+        ['t'],
+      );
 
     it('bad predicates, naming the position', async () => {
       const r = await refuse({ predicate: "row = 'a' and" }, /body\.predicate: bad predicate: at position 13: expected/);
@@ -171,8 +177,14 @@ describe('a scan that crosses into rows served elsewhere', () => {
     await a.load('t', 'a2', { lower: 'p' });
     await b.load('t', 'b1', { lower: 'f', upper: 'p' });
     const rowsOf = (from: string, to: string) => [...'abcdefghijklmnopqrstuvwxyz'].filter((r) => r > from && (to === '' || r <= to));
-    await a.apply('t', [...rowsOf('', 'f'), ...rowsOf('p', '')].map((r) => cell(r, 'f:q', 1, r)));
-    await b.apply('t', rowsOf('f', 'p').map((r) => cell(r, 'f:q', 1, r)));
+    await a.apply(
+      't',
+      [...rowsOf('', 'f'), ...rowsOf('p', '')].map((r) => cell(r, 'f:q', 1, r)),
+    );
+    await b.apply(
+      't',
+      rowsOf('f', 'p').map((r) => cell(r, 'f:q', 1, r)),
+    );
   });
   afterAll(async () => Promise.all([a.close(), b.close()]));
 

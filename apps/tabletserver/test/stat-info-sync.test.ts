@@ -9,7 +9,10 @@ describe('stat, table info and sync', () => {
     s = await TestServer.start();
     await s.load('t', 't1', { upper: 'm', schema: { groups: [{ name: 'default', families: '*' }] } });
     await s.load('t', 't2', { lower: 'm' });
-    await s.apply('t', Array.from({ length: 100 }, (_, i) => cell(String.fromCharCode(0x61 + (i % 26)) + String(i), 'f:q', 1, 'v'.repeat(50))));
+    await s.apply(
+      't',
+      Array.from({ length: 100 }, (_, i) => cell(String.fromCharCode(0x61 + (i % 26)) + String(i), 'f:q', 1, 'v'.repeat(50))),
+    );
     await s.call('POST', '/v1/admin/serialize', { body: {} });
     await s.apply('t', [cell('a-mem', 'f:q', 1, 'in memory')]);
   });
@@ -59,7 +62,10 @@ describe('stat, table info and sync', () => {
     expect(r.body.tablets[0].diskCells + r.body.tablets[1].diskCells).toBe(100);
     const b64 = await s.call('GET', '/v1/tables/t?encoding=base64');
     expect(b64.body.tablets[0].upperInclusive).toBe('bQ==');
-    expect((await s.call('GET', '/v1/tables/nosuch')).body.error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/no tablet of table nosuch is on server ts-test/) });
+    expect((await s.call('GET', '/v1/tables/nosuch')).body.error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringMatching(/no tablet of table nosuch is on server ts-test/),
+    });
     expect((await s.call('GET', '/v1/tables/t?encoding=hex')).status).toBe(400);
     expect((await s.call('GET', '/v1/tables/t?x=1')).status).toBe(400);
   });

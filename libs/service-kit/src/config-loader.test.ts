@@ -15,7 +15,10 @@ interface Config {
 const schema: ConfigSchema<Config> = {
   safeParse(input) {
     if (typeof input !== 'object' || input === null) {
-      return { success: false, error: { issues: [{ code: 'invalid_type', path: [], message: `Invalid input: expected object, received ${input === null ? 'null' : typeof input}` }] } };
+      return {
+        success: false,
+        error: { issues: [{ code: 'invalid_type', path: [], message: `Invalid input: expected object, received ${input === null ? 'null' : typeof input}` }] },
+      };
     }
     const c = input as Record<string, unknown>;
     const limits = (c['limits'] ?? {}) as Record<string, unknown>;

@@ -34,9 +34,7 @@ export interface ConfigSchemaIssue extends ConfigIssue {
 
 /** What the loader needs of a zod schema: its safeParse. */
 export interface ConfigSchema<Config> {
-  safeParse(
-    input: unknown,
-  ): { readonly success: true; readonly data: Config } | { readonly success: false; readonly error: { readonly issues: readonly ConfigSchemaIssue[] } };
+  safeParse(input: unknown): { readonly success: true; readonly data: Config } | { readonly success: false; readonly error: { readonly issues: readonly ConfigSchemaIssue[] } };
 }
 
 export interface ConfigLoaderOptions<Config> {

@@ -34,16 +34,12 @@ const ERRORS = {
 };
 
 export function registerHealthRoutes(app: ServiceApp, readiness: Readiness, metrics: ServiceMetrics): void {
-  app.get(
-    '/healthz',
-    { schema: { operationId: 'getHealth', tags: ['health'], summary: 'Liveness: the process serves HTTP', response: { 200: HealthSchema } } },
-    async () => ({ status: 'ok' as const }),
-  );
+  app.get('/healthz', { schema: { operationId: 'getHealth', tags: ['health'], summary: 'Liveness: the process serves HTTP', response: { 200: HealthSchema } } }, async () => ({
+    status: 'ok' as const,
+  }));
 
-  app.get(
-    '/readyz',
-    { schema: { operationId: 'getReadiness', tags: ['health'], summary: readiness.summary, response: { 200: readiness.schema, ...ERRORS } } },
-    async (request) => readiness.check(request),
+  app.get('/readyz', { schema: { operationId: 'getReadiness', tags: ['health'], summary: readiness.summary, response: { 200: readiness.schema, ...ERRORS } } }, async (request) =>
+    readiness.check(request),
   );
 
   app.get(

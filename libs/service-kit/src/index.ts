@@ -18,13 +18,5 @@ export { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 export { validationError, type ValidationErrorOptions, type ValidationIssue } from './validation-message.js';
 export { secretMatcher } from './secret-match.js';
 export { envToRaw, variableFor, type EnvVariable } from './env-config.js';
-export {
-  configLoader,
-  ServiceConfigError,
-  type ConfigIssue,
-  type ConfigLoader,
-  type ConfigLoaderOptions,
-  type ConfigSchema,
-  type ConfigSchemaIssue,
-} from './config-loader.js';
+export { configLoader, ServiceConfigError, type ConfigIssue, type ConfigLoader, type ConfigLoaderOptions, type ConfigSchema, type ConfigSchemaIssue } from './config-loader.js';
 export { classifyFastifyError, type ErrorText, type FastifyErrorTexts } from './fastify-errors.js';

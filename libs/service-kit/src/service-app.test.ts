@@ -142,7 +142,11 @@ describe('createServiceApp', () => {
     expect(reply.status, reply.text).toBe(200);
     const doc = reply.body;
     // The validator passes; the house rules want the error responses these test routes leave out.
-    expect(await validateOpenApi(doc)).toEqual(['/v1/items/{name}', '/v1/admin/x', '/v1/broken', '/v1/bug'].map((p) => expect.stringMatching(new RegExp(`^(GET|POST) ${p.replace(/[{}]/g, '\\$&')}: error responses not documented$`))));
+    expect(await validateOpenApi(doc)).toEqual(
+      ['/v1/items/{name}', '/v1/admin/x', '/v1/broken', '/v1/bug'].map((p) =>
+        expect.stringMatching(new RegExp(`^(GET|POST) ${p.replace(/[{}]/g, '\\$&')}: error responses not documented$`)),
+      ),
+    );
     expect(doc.components.securitySchemes.clusterSecret).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/admin/x'].get.security).toEqual([{ clusterSecret: [] }]);
     expect(doc.paths['/v1/items/{name}'].post.security).toEqual([]);

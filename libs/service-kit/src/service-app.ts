@@ -78,8 +78,9 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
       void sendError(error, request, reply, opts.errors);
     },
   };
-  const app = (
-    opts.logger ? Fastify({ ...options, loggerInstance: opts.logger }) : Fastify({ ...options, logger: { level: opts.logLevel } })
+  const app = (opts.logger
+    ? Fastify({ ...options, loggerInstance: opts.logger })
+    : Fastify({ ...options, logger: { level: opts.logLevel } })
   ).withTypeProvider<ZodTypeProvider>() as unknown as ServiceApp;
 
   app.setValidatorCompiler(validatorCompiler);

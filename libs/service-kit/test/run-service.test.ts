@@ -20,7 +20,11 @@ describe('runService', () => {
     expect(r.headers.get('x-request-id')).toBe('fixture-1');
     expect(await p.stop()).toEqual({ code: 0, signal: null });
     expect(p.stdout().trim().split('\n')).toEqual([JSON.stringify(p.listening)]);
-    const logs = p.stderr().trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; requestId?: string });
+    const logs = p
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { msg?: string; requestId?: string });
     expect(logs.some((l) => l.requestId === 'fixture-1')).toBe(true);
     const order = logs.map((l) => l.msg).filter((m) => m === 'shutting down' || m === 'closer 1' || m === 'closer 2');
     expect(order).toEqual(['shutting down', 'closer 1', 'closer 2']);

@@ -24,10 +24,8 @@ export class StorageError extends Error {
 }
 
 export const corruption = (message: string, path?: string) => new StorageError('corruption', message, path);
-export const ioError = (message: string, path?: string, cause?: unknown) =>
-  new StorageError('io', message, path, { cause });
-export const invalidArgument = (message: string, details?: Record<string, unknown>) =>
-  new StorageError('invalid-argument', message, undefined, details ? { details } : undefined);
+export const ioError = (message: string, path?: string, cause?: unknown) => new StorageError('io', message, path, { cause });
+export const invalidArgument = (message: string, details?: Record<string, unknown>) => new StorageError('invalid-argument', message, undefined, details ? { details } : undefined);
 export const notFound = (message: string, path?: string) => new StorageError('not-found', message, path);
 export const closed = (what: string) => new StorageError('closed', `${what} is closed`);
 export const aborted = (message: string, details: Record<string, unknown>) => new StorageError('aborted', message, undefined, { details });

@@ -19,13 +19,7 @@ export { MergedScan, type ScanPage, type ScanSource } from './merge/merged-scan.
 export type { RowRange } from './merge/row-range.js';
 export { type CompiledScanSpec, compileScanSpec, type ScanSpec } from './scan/scan-spec.js';
 export { type PurgePolicy, purgeTest, validatePurgePolicy } from './purge/purge-policy.js';
-export {
-  type CompactionPick,
-  type CompactionPickerOptions,
-  compactionScore,
-  DEFAULT_PICKER_OPTIONS,
-  pickCompaction,
-} from './compaction/compaction-picker.js';
+export { type CompactionPick, type CompactionPickerOptions, compactionScore, DEFAULT_PICKER_OPTIONS, pickCompaction } from './compaction/compaction-picker.js';
 export {
   type ApplyOptions,
   type DiskSizes,
@@ -47,12 +41,6 @@ export {
   type UnloadedTablet,
 } from './engine/engine.js';
 export type { CompactionStats } from './engine/compactor.js';
-export {
-  DEFAULT_GROUP_NAME,
-  defaultGroups,
-  type GroupProblem,
-  type LocalityGroupSpec,
-  validateLocalityGroups,
-} from './schema/locality-group.js';
+export { DEFAULT_GROUP_NAME, defaultGroups, type GroupProblem, type LocalityGroupSpec, validateLocalityGroups } from './schema/locality-group.js';
 export { FragmentWorkerPool } from './workers/fragment-worker-pool.js';
 export type { FragmentBuildTask, FragmentBuildResult } from './workers/fragment-build.js';

@@ -69,7 +69,15 @@ function parseArgs(text: string, where: string): Arg[] {
     const key = m[1]!;
     const raw = m[2];
     if (raw === undefined) args.push({ key, vals: [] });
-    else if (raw.startsWith('(')) args.push({ key, vals: raw.slice(1, -1).split(',').map((s) => s.trim()).filter((s) => s !== '') });
+    else if (raw.startsWith('('))
+      args.push({
+        key,
+        vals: raw
+          .slice(1, -1)
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      });
     else args.push({ key, vals: [raw] });
   }
   if (args.some((a) => a.key.startsWith('('))) throw new Error(`${where}: malformed arguments "${text}"`);

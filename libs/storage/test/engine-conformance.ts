@@ -114,13 +114,19 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       },
       {
         name: 'history = 1 keeps the newest version per column',
-        batches: [[cell('r', 'f:a', 1), cell('r', 'f:a', 2), cell('r', 'f:b', 1)], [cell('r', 'f:a', 3), erase('r', 'f:b', 1), cell('r', 'f:b', 0)]],
+        batches: [
+          [cell('r', 'f:a', 1), cell('r', 'f:a', 2), cell('r', 'f:b', 1)],
+          [cell('r', 'f:a', 3), erase('r', 'f:b', 1), cell('r', 'f:b', 0)],
+        ],
         spec: { history: 1 },
         want: ['r f:a@3=v', 'r f:b@0=v'],
       },
       {
         name: 'history = -1 drops the newest version per column',
-        batches: [[cell('r', 'f:a', 1), cell('r', 'f:a', 2)], [cell('r', 'f:a', 3), cell('r', 'f:b', 1)]],
+        batches: [
+          [cell('r', 'f:a', 1), cell('r', 'f:a', 2)],
+          [cell('r', 'f:a', 3), cell('r', 'f:b', 1)],
+        ],
         spec: { history: -1 },
         want: ['r f:a@2=v', 'r f:a@1=v'],
       },
@@ -134,10 +140,7 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
         name: 'column ranges (two-sided and or-union)',
         batches: [[cell('r', 'word:ant', 1), cell('r', 'word:cat', 1), cell('r', 'word:cow', 1), cell('r', 'word:dog', 1), cell('r', 'word:fish', 1), cell('r', 'other', 1)]],
         spec: {
-          columns: [
-            { lower: { value: b('word:cat'), inclusive: false }, upper: { value: b('word:dog'), inclusive: true } },
-            { lower: { value: b('word:fish'), inclusive: true } },
-          ],
+          columns: [{ lower: { value: b('word:cat'), inclusive: false }, upper: { value: b('word:dog'), inclusive: true } }, { lower: { value: b('word:fish'), inclusive: true } }],
         },
         want: ['r word:cow@1=v', 'r word:dog@1=v', 'r word:fish@1=v'],
       },
@@ -166,7 +169,12 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       },
       {
         name: 'binary rows and columns compare as unsigned bytes',
-        batches: [[{ row: Buffer.from([0xff]), column: Buffer.from([0]), timestamp: 1, value: b('hi') }, { row: Buffer.from([0x00, 0x01]), column: b(''), timestamp: 1, value: b('') }]],
+        batches: [
+          [
+            { row: Buffer.from([0xff]), column: Buffer.from([0]), timestamp: 1, value: b('hi') },
+            { row: Buffer.from([0x00, 0x01]), column: b(''), timestamp: 1, value: b('') },
+          ],
+        ],
         want: ['\u0000\u0001 @1=', '\ufffd \u0000@1=hi'],
       },
       {
@@ -245,7 +253,10 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       const { engine, env } = await open();
       await engine.createTablet({ id: 't', table: 'tb' });
       const rows = Array.from({ length: 200 }, (_, i) => `r${String(i).padStart(4, '0')}`);
-      await engine.apply('tb', rows.map((r) => cell(r, 'c', 1, r)));
+      await engine.apply(
+        'tb',
+        rows.map((r) => cell(r, 'c', 1, r)),
+      );
       await engine.serialize();
       const median = engine.approximateMedianRow('t');
       expect(median).toBeDefined();
@@ -297,7 +308,10 @@ export function describeEngineConformance(name: string, factory: FsFactory): voi
       const { engine, env } = await open();
       await engine.createTablet({ id: 't', table: 'tb' });
       for (let i = 0; i < 3; i++) {
-        await engine.apply('tb', Array.from({ length: 40 }, (_, j) => cell(`r${i}${String(j).padStart(3, '0')}`, 'c', 1)));
+        await engine.apply(
+          'tb',
+          Array.from({ length: 40 }, (_, j) => cell(`r${i}${String(j).padStart(3, '0')}`, 'c', 1)),
+        );
         await engine.serialize();
       }
       const listFrags = async () => (await env.fs.list(`${env.root}/engine/tables/tb/t/default`)).filter((f) => f.endsWith('.frag'));

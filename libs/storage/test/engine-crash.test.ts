@@ -59,8 +59,15 @@ async function scanEverything(engine: Engine): Promise<Cell[]> {
 // group and no purge, so what a scan shows never depends on the schema.
 const SCHEMAS: LocalityGroupSpec[][] = [
   [{ name: 'default', families: '*' }],
-  [{ name: 'fg', families: ['f', 'g'], compression: 'none', blockSize: 4096 }, { name: 'rest', families: '*' }],
-  [{ name: 'g', families: ['g'] }, { name: 'h', families: ['h'], inMemory: true }, { name: 'rest', families: '*' }],
+  [
+    { name: 'fg', families: ['f', 'g'], compression: 'none', blockSize: 4096 },
+    { name: 'rest', families: '*' },
+  ],
+  [
+    { name: 'g', families: ['g'] },
+    { name: 'h', families: ['h'], inMemory: true },
+    { name: 'rest', families: '*' },
+  ],
 ];
 
 async function runSeed(seed: number, steps: number, withGroups = false): Promise<{ crashes: number; checked: number }> {

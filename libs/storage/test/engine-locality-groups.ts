@@ -179,7 +179,9 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
         expect(damaged > 0).toBe(placement !== 'memory');
         const { engine: again } = await open(env);
         expect(await scanAll(again, family('anchor'))).toEqual(anchors);
-        expect(await scanAll(again, { ...family('anchor'), rows: [{ lower: { value: b('row010'), inclusive: true }, upper: { value: b('row010'), inclusive: true } }] })).toEqual([anchors[10]]);
+        expect(await scanAll(again, { ...family('anchor'), rows: [{ lower: { value: b('row010'), inclusive: true }, upper: { value: b('row010'), inclusive: true } }] })).toEqual([
+          anchors[10],
+        ]);
         if (placement === 'memory') return;
         // The damage is real: a scan that needs the other groups fails naming a damaged file.
         const err = await scanAll(again, family(TWIN)).then(
@@ -192,7 +194,14 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
 
       it(`without a wildcard group a write to another family is rejected whole [${placement}]`, async () => {
         const { engine } = await open();
-        await engine.createTablet({ id: 't', table: TABLE, groups: [{ name: 'a', families: ['a'] }, { name: 'b', families: ['b', 'bé'] }] });
+        await engine.createTablet({
+          id: 't',
+          table: TABLE,
+          groups: [
+            { name: 'a', families: ['a'] },
+            { name: 'b', families: ['b', 'bé'] },
+          ],
+        });
         await place(engine, placement, [[cell('r1', 'a:1', 1), cell('r1', 'b', 1)], [cell('r2', 'bé:x', 1)]]);
         const before = await scanAll(engine);
         expect(before).toEqual(['r1 a:1@1=v', 'r1 b@1=v', 'r2 bé:x@1=v']);
@@ -212,14 +221,22 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
         const { engine, env } = await open();
         await engine.createTablet({ id: 't', table: TABLE });
         const model = new TableModel();
-        await place(engine, placement, [
-          [cell('r1', 'a:x', 1, 'a1'), cell('r1', 'b:x', 1, 'b1'), cell('r2', 'c', 1, 'c1')],
-          [cell('r2', 'a:x', 2, 'a2'), cell('r3', 'b:y', 2, 'b2')],
-        ], model);
+        await place(
+          engine,
+          placement,
+          [
+            [cell('r1', 'a:x', 1, 'a1'), cell('r1', 'b:x', 1, 'b1'), cell('r2', 'c', 1, 'c1')],
+            [cell('r2', 'a:x', 2, 'a2'), cell('r3', 'b:y', 2, 'b2')],
+          ],
+          model,
+        );
         const before = show(model.sorted());
         expect(await scanAll(engine)).toEqual(before);
         // 'a' moves out of the wildcard group into its own group with its own purge.
-        await engine.setTableSchema(TABLE, [{ name: 'A', families: ['a'], compression: 'none', purge: { maxHistory: 5 } }, { name: 'rest', families: '*' }]);
+        await engine.setTableSchema(TABLE, [
+          { name: 'A', families: ['a'], compression: 'none', purge: { maxHistory: 5 } },
+          { name: 'rest', families: '*' },
+        ]);
         expect(engine.tabletGroups('t').map((g) => g.name)).toEqual(['A', 'rest']);
         expect(await scanAll(engine)).toEqual(before);
         const legacy = engine.tabletSizes('t').legacy.fragments;
@@ -250,9 +267,15 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
 
       it(`dropping a family from a schema without wildcard hides its cells, and compaction deletes them [${placement}]`, async () => {
         const { engine } = await open();
-        const ab: LocalityGroupSpec[] = [{ name: 'A', families: ['a'] }, { name: 'B', families: ['b'] }];
+        const ab: LocalityGroupSpec[] = [
+          { name: 'A', families: ['a'] },
+          { name: 'B', families: ['b'] },
+        ];
         await engine.createTablet({ id: 't', table: TABLE, groups: ab });
-        await place(engine, placement, [[cell('r', 'a:1', 1), cell('r', 'b:1', 1)], [cell('s', 'a:1', 1), cell('s', 'b:1', 1)]]);
+        await place(engine, placement, [
+          [cell('r', 'a:1', 1), cell('r', 'b:1', 1)],
+          [cell('s', 'a:1', 1), cell('s', 'b:1', 1)],
+        ]);
         await engine.setTableSchema(TABLE, [{ name: 'A', families: ['a'] }]);
         expect(await scanAll(engine)).toEqual(['r a:1@1=v', 's a:1@1=v']);
         expect(await scanAll(engine, family('b'))).toEqual([]);
@@ -275,7 +298,10 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
         ],
       });
       const value = 'the same words again and again '.repeat(20);
-      await engine.apply(TABLE, Array.from({ length: 60 }, (_, i) => [cell(`r${String(i).padStart(3, '0')}`, 'raw:x', 1, value), cell(`r${String(i).padStart(3, '0')}`, 'packed:x', 1, value)]).flat());
+      await engine.apply(
+        TABLE,
+        Array.from({ length: 60 }, (_, i) => [cell(`r${String(i).padStart(3, '0')}`, 'raw:x', 1, value), cell(`r${String(i).padStart(3, '0')}`, 'packed:x', 1, value)]).flat(),
+      );
       await engine.serialize();
       const [raw] = await filesOf(env, 'raw');
       const [packed] = await filesOf(env, 'packed');
@@ -286,10 +312,16 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
 
     it('an in-memory group preloads only its own blocks, also after reopen', async () => {
       const cache = new BlockCache({ capacityBytes: 8 << 20 });
-      const groups: LocalityGroupSpec[] = [{ name: 'hot', families: ['hot'], inMemory: true }, { name: 'cold', families: '*' }];
+      const groups: LocalityGroupSpec[] = [
+        { name: 'hot', families: ['hot'], inMemory: true },
+        { name: 'cold', families: '*' },
+      ];
       const { engine, env } = await open(undefined, { cache });
       await engine.createTablet({ id: 't', table: TABLE, groups });
-      const batch = Array.from({ length: 200 }, (_, i) => [cell(`r${String(i).padStart(4, '0')}`, 'hot:h', 1, 'x'.repeat(40)), cell(`r${String(i).padStart(4, '0')}`, 'cold:c', 1, 'y'.repeat(40))]).flat();
+      const batch = Array.from({ length: 200 }, (_, i) => [
+        cell(`r${String(i).padStart(4, '0')}`, 'hot:h', 1, 'x'.repeat(40)),
+        cell(`r${String(i).padStart(4, '0')}`, 'cold:c', 1, 'y'.repeat(40)),
+      ]).flat();
       await engine.apply(TABLE, batch);
       await engine.serialize();
       expect(cache.stats.inMemoryBytes).toBeGreaterThan(0);
@@ -317,7 +349,10 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
       }
       // anchors keeps its families, contents joins the wildcard, and the old
       // wildcard chain loses 'misc' to anchors: it alone is retired.
-      await engine.setTableSchema(TABLE, [{ name: 'anchors', families: ['anchor', 'misc'] }, { name: 'everything-else', families: '*' }]);
+      await engine.setTableSchema(TABLE, [
+        { name: 'anchors', families: ['anchor', 'misc'] },
+        { name: 'everything-else', families: '*' },
+      ]);
       const sizes = engine.tabletSizes('t');
       expect(sizes.groups.anchors!.fragments).toBe(1);
       expect(sizes.groups['everything-else']!.fragments).toBe(1);
@@ -384,9 +419,19 @@ export function describeLocalityGroupConformance(name: string, factory: FsFactor
     it('random writes, erasures, schema changes and compactions scan like the model (per family too)', async () => {
       const schemas: LocalityGroupSpec[][] = [
         [{ name: 'default', families: '*' }],
-        [{ name: 'ab', families: ['a', 'b'] }, { name: 'rest', families: '*' }],
-        [{ name: 'a', families: ['a'], blockSize: 4096 }, { name: 'bc', families: ['b', 'c'], compression: 'none' }, { name: 'rest', families: '*' }],
-        [{ name: 'c', families: ['c'] }, { name: 'rest', families: '*' }],
+        [
+          { name: 'ab', families: ['a', 'b'] },
+          { name: 'rest', families: '*' },
+        ],
+        [
+          { name: 'a', families: ['a'], blockSize: 4096 },
+          { name: 'bc', families: ['b', 'c'], compression: 'none' },
+          { name: 'rest', families: '*' },
+        ],
+        [
+          { name: 'c', families: ['c'] },
+          { name: 'rest', families: '*' },
+        ],
       ];
       for (const seed of [1, 2, 3]) {
         const r = rng(seed);

@@ -99,7 +99,13 @@ async function checksums(fs: FileSystem, dir: string): Promise<Map<string, strin
     for (const name of await fs.list(d)) {
       const p = `${d}/${name}`;
       if ((await fs.stat(p)).isDirectory) await walk(p);
-      else out.set(p, createHash('sha256').update(await fs.readFile(p)).digest('hex'));
+      else
+        out.set(
+          p,
+          createHash('sha256')
+            .update(await fs.readFile(p))
+            .digest('hex'),
+        );
     }
   };
   if (await fs.exists(dir)) await walk(dir);
@@ -147,7 +153,10 @@ async function writeAndKillA(h: Host, seed: number) {
     const cells = batch();
     lastTxn = await a.apply(T, cells);
     model.apply(cells);
-    await a.apply(U, batch().map((c) => ({ ...c, value: c.value && b('U-VALUE') })));
+    await a.apply(
+      U,
+      batch().map((c) => ({ ...c, value: c.value && b('U-VALUE') })),
+    );
     if (i === 20 || i === 35) await a.serialize();
     if (i === 36) await a.compactTablet('a2', { full: true });
   }
@@ -358,7 +367,10 @@ describe.each(hosts)('tablet transfer on the %s filesystem', (_name, makeHost) =
     };
     await put([cell('r1', 'f:a', 1, 'old-f'), cell('r1', 'g:a', 1, 'old-g'), cell('r2', 'f:b', 1, 'gone')]);
     await engB.serialize();
-    const groups = [{ name: 'fs', families: ['f'] }, { name: 'rest', families: '*' as const }];
+    const groups = [
+      { name: 'fs', families: ['f'] },
+      { name: 'rest', families: '*' as const },
+    ];
     await engB.setTableSchema(T, groups);
     // Newer than the legacy data: must still win after the move.
     await put([cell('r1', 'f:a', 1, 'new-f'), erase('r2', 'f:b', 1), cell('r3', 'g:c', 2, 'later')]);

@@ -29,8 +29,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const keyOf = (c: Pick<Cell, 'row' | 'column' | 'timestamp'>) =>
-  `${Buffer.from(c.row).toString('hex')}|${Buffer.from(c.column).toString('hex')}|${c.timestamp}`;
+export const keyOf = (c: Pick<Cell, 'row' | 'column' | 'timestamp'>) => `${Buffer.from(c.row).toString('hex')}|${Buffer.from(c.column).toString('hex')}|${c.timestamp}`;
 
 /**
  * The reference model: a map from key to value, where an erasure removes

@@ -49,25 +49,39 @@ const RULES: Rule[] = [
   { dir: 'libs/client-sdk/src', allowed: ['@kdi/primitives', '@kdi/protocol', 'undici'] },
   {
     dir: 'libs/service-kit/src',
+    allowed: ['@kdi/protocol', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'zod', 'pino', 'prom-client', 'secure-json-parse'],
+  },
+  {
+    dir: 'apps/lockserver/src',
     allowed: [
+      '@kdi/primitives',
       '@kdi/protocol',
+      '@kdi/client-sdk',
+      '@kdi/service-kit',
+      'fastify',
+      '@fastify/swagger',
+      '@fastify/swagger-ui',
+      'fastify-type-provider-zod',
+      'ioredis',
+      'zod',
+      'pino',
+    ],
+  },
+  {
+    dir: 'apps/tabletserver/src',
+    allowed: [
+      '@kdi/primitives',
+      '@kdi/protocol',
+      '@kdi/storage',
+      '@kdi/client-sdk',
+      '@kdi/service-kit',
       'fastify',
       '@fastify/swagger',
       '@fastify/swagger-ui',
       'fastify-type-provider-zod',
       'zod',
       'pino',
-      'prom-client',
-      'secure-json-parse',
     ],
-  },
-  {
-    dir: 'apps/lockserver/src',
-    allowed: ['@kdi/primitives', '@kdi/protocol', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'ioredis', 'zod', 'pino'],
-  },
-  {
-    dir: 'apps/tabletserver/src',
-    allowed: ['@kdi/primitives', '@kdi/protocol', '@kdi/storage', '@kdi/client-sdk', '@kdi/service-kit', 'fastify', '@fastify/swagger', '@fastify/swagger-ui', 'fastify-type-provider-zod', 'zod', 'pino'],
   },
 ];
 
@@ -99,12 +113,20 @@ describe('dependency rules', () => {
     const allowed = new Set(['fs/node-file-system.ts', 'workers/fragment-worker-pool.ts']);
     const bad = sources(dir)
       .filter((f) => !allowed.has(relative(dir, f)))
-      .flatMap((f) => imports(f).filter((s) => /^(node:)?fs(\/promises)?$/.test(s)).map((s) => `${relative(repo, f)} imports ${s}`));
+      .flatMap((f) =>
+        imports(f)
+          .filter((s) => /^(node:)?fs(\/promises)?$/.test(s))
+          .map((s) => `${relative(repo, f)} imports ${s}`),
+      );
     expect(bad).toEqual([]);
   });
 
   it('libs/primitives uses no Node module but Buffer and timers (no node: imports at all)', () => {
-    const bad = sources(join(repo, 'libs/primitives/src')).flatMap((f) => imports(f).filter(isNode).map((s) => `${relative(repo, f)} imports ${s}`));
+    const bad = sources(join(repo, 'libs/primitives/src')).flatMap((f) =>
+      imports(f)
+        .filter(isNode)
+        .map((s) => `${relative(repo, f)} imports ${s}`),
+    );
     expect(bad).toEqual([]);
   });
 
@@ -116,7 +138,9 @@ describe('dependency rules', () => {
       .filter((f) => relative(dir, f) !== 'util/native-addon.ts')
       .flatMap((f) => {
         const text = readFileSync(f, 'utf8');
-        return addons.filter((a) => new RegExp(`(?:require|import)\\s*\\(\\s*['"]${a}['"]`).test(text) || new RegExp(`\\)\\(\\s*['"]${a}['"]`).test(text)).map((a) => `${relative(repo, f)} loads ${a}`);
+        return addons
+          .filter((a) => new RegExp(`(?:require|import)\\s*\\(\\s*['"]${a}['"]`).test(text) || new RegExp(`\\)\\(\\s*['"]${a}['"]`).test(text))
+          .map((a) => `${relative(repo, f)} loads ${a}`);
       });
     expect(bad).toEqual([]);
     const loader = readFileSync(join(dir, 'util/native-addon.ts'), 'utf8');

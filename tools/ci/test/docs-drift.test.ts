@@ -142,7 +142,7 @@ describe('docs/ say what the code defines', () => {
 
     it(`apps/${app}: every KDI_* variable of src/config.ts is in docs/operations.md or ${appDoc}`, () => {
       const names = configVariables(read(`apps/${app}/src/config.ts`));
-      expect(names.length, 'no `name: \'KDI_…\'` entries found in config.ts: teach this test the new form').toBeGreaterThan(3);
+      expect(names.length, "no `name: 'KDI_…'` entries found in config.ts: teach this test the new form").toBeGreaterThan(3);
       expect(missingVariables(names, `${operations}\n${read(appDoc!)}`)).toEqual([]);
     });
 
@@ -182,7 +182,15 @@ describe('the drift checks report what is missing', () => {
     ]);
     const doc = '```\nGET /v1/files/{path}?encoding=base64\nPOST /v1/sessions/{id}/keepalive\n```\ncurl -s $TS/healthz';
     expect(missingRoutes(routes, doc)).toEqual(['DELETE /v1/made-up/:id']);
-    expect(missingRoutes([{ method: 'GET', path: '/healthz' }, { method: 'GET', path: '/readyz' }], doc)).toEqual(['GET /readyz']);
+    expect(
+      missingRoutes(
+        [
+          { method: 'GET', path: '/healthz' },
+          { method: 'GET', path: '/readyz' },
+        ],
+        doc,
+      ),
+    ).toEqual(['GET /readyz']);
     expect(missingRoutes([{ method: 'POST', path: '/v1/files/*' }], doc)).toEqual(['POST /v1/files/*']);
   });
 });

@@ -96,7 +96,8 @@ export function checkImport(all: readonly Project[], from: Project, file: string
   const fromType = typeOf(from);
   const toType = typeOf(target);
   if (fromType === undefined || toType === undefined) return `${where} imports ${spec}, but ${fromType ? target.root : from.root} has no type:* tag`;
-  if (!ALLOWED[fromType]?.includes(toType)) return `${where} (${fromType}) imports ${spec} (${toType}); ${fromType} may import only ${ALLOWED[fromType]?.join(', ') || 'nothing of ours'}`;
+  if (!ALLOWED[fromType]?.includes(toType))
+    return `${where} (${fromType}) imports ${spec} (${toType}); ${fromType} may import only ${ALLOWED[fromType]?.join(', ') || 'nothing of ours'}`;
   return undefined;
 }
 

@@ -15,7 +15,7 @@ export function registerWatchRoutes(app: LockApp, service: LockService): void {
         summary: 'Wait for events on a file or below a directory',
         description:
           'Returns the matching events after `after` (omitted: from now), waiting up to timeoutMs for one. ' +
-          'Pass the answer\'s revision as the next `after`. reset=true means history was lost: re-read, then watch from revision.',
+          "Pass the answer's revision as the next `after`. reset=true means history was lost: re-read, then watch from revision.",
         querystring: WatchQuerySchema,
         response: { 200: WatchResultSchema, ...ERROR_RESPONSES },
       },

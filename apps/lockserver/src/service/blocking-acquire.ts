@@ -24,11 +24,7 @@ export interface BlockingAcquireRequest {
   readonly waitMs: number;
 }
 
-export async function blockingAcquire(
-  store: LockStore,
-  req: BlockingAcquireRequest,
-  opts: { readonly now: () => number; readonly signal: AbortSignal },
-): Promise<AcquireOutcome> {
+export async function blockingAcquire(store: LockStore, req: BlockingAcquireRequest, opts: { readonly now: () => number; readonly signal: AbortSignal }): Promise<AcquireOutcome> {
   const attempt = () => store.acquire({ sessionId: req.sessionId, path: req.path, mode: req.mode, requestId: req.requestId });
   if (req.waitMs <= 0) return attempt();
   const deadline = opts.now() + req.waitMs;

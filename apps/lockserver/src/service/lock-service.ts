@@ -62,10 +62,7 @@ export class LockService {
 
   // ---- files ------------------------------------------------------------
 
-  async createFile(
-    path: string,
-    req: { contents: string; encoding: ContentsEncoding; ephemeral: boolean; sessionId?: string | undefined },
-  ): Promise<FileInfo> {
+  async createFile(path: string, req: { contents: string; encoding: ContentsEncoding; ephemeral: boolean; sessionId?: string | undefined }): Promise<FileInfo> {
     requireFilePath(path);
     if (req.ephemeral && req.sessionId === undefined) {
       throw new KdiError('INVALID_ARGUMENT', 'an ephemeral file needs the sessionId of the session it vanishes with', { details: { field: 'sessionId' } });
@@ -114,11 +111,7 @@ export class LockService {
 
   // ---- locks and sequencers --------------------------------------------
 
-  async acquire(
-    path: string,
-    req: { sessionId: string; mode: LockMode; requestId: string; waitMs: number },
-    signal?: AbortSignal,
-  ): Promise<AcquireResult> {
+  async acquire(path: string, req: { sessionId: string; mode: LockMode; requestId: string; waitMs: number }, signal?: AbortSignal): Promise<AcquireResult> {
     requireFilePath(path);
     const outcome = await blockingAcquire(this.store, { ...req, path }, { now: this.now, signal: this.waitSignal(signal) });
     if (outcome.acquired) return { acquired: true, sequencer: { ...outcome.sequencer } };

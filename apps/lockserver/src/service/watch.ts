@@ -28,11 +28,7 @@ export function watchMatcher(path: string, recursive: boolean): (e: WatchEvent) 
   return recursive ? (e) => isUnder(e.path, path) : (e) => e.path === path;
 }
 
-export async function watch(
-  store: LockStore,
-  req: WatchRequest,
-  opts: { readonly now: () => number; readonly signal: AbortSignal },
-): Promise<WatchResult> {
+export async function watch(store: LockStore, req: WatchRequest, opts: { readonly now: () => number; readonly signal: AbortSignal }): Promise<WatchResult> {
   const deadline = opts.now() + req.timeoutMs;
   const matches = watchMatcher(req.path, req.recursive);
   let cursor = req.after ?? (await store.readEvents(undefined, 1)).revision;

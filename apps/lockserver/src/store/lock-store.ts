@@ -93,8 +93,7 @@ export interface ChildEntry {
 }
 
 export type AcquireOutcome =
-  | { readonly acquired: true; readonly sequencer: Sequencer }
-  | { readonly acquired: false; readonly reason: 'held' | 'lock-delay' | 'safe-mode'; readonly retryAfterMs?: number };
+  { readonly acquired: true; readonly sequencer: Sequencer } | { readonly acquired: false; readonly reason: 'held' | 'lock-delay' | 'safe-mode'; readonly retryAfterMs?: number };
 
 export interface EventBatch {
   /** Events with revision > the cursor, in order (at most the limit asked for). */

@@ -662,12 +662,16 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
         const refused = await acquire(b.sessionId, '/kept');
         expect(refused).toMatchObject({ acquired: false, reason: 'safe-mode' });
         if (!refused.acquired) expect(refused.retryAfterMs).toBeGreaterThan(0);
-        const after = await until('a grant after safe mode', async () => {
-          await store.keepAlive(b.sessionId);
-          const o = await acquire(b.sessionId, '/kept');
-          if (!o.acquired) expect(o.reason).toBe('safe-mode');
-          return o.acquired && o.sequencer;
-        }, L.maxTtlMs + L.lockDelayMs + PATIENCE_MS);
+        const after = await until(
+          'a grant after safe mode',
+          async () => {
+            await store.keepAlive(b.sessionId);
+            const o = await acquire(b.sessionId, '/kept');
+            if (!o.acquired) expect(o.reason).toBe('safe-mode');
+            return o.acquired && o.sequencer;
+          },
+          L.maxTtlMs + L.lockDelayMs + PATIENCE_MS,
+        );
         expect(after.generation).toBeGreaterThan(seq.generation);
       });
 
@@ -700,11 +704,15 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
           expect((await store.status()).safeModeRemainingMs).toBeGreaterThan(0);
           const b = await session(L.maxTtlMs);
           expect(await acquire(b.sessionId, '/kept')).toMatchObject({ acquired: false, reason: 'safe-mode' });
-          const granted = await until('a grant after safe mode', async () => {
-            await store.keepAlive(b.sessionId);
-            const o = await acquire(b.sessionId, '/kept');
-            return o.acquired && o.sequencer;
-          }, L.maxTtlMs + L.lockDelayMs + PATIENCE_MS);
+          const granted = await until(
+            'a grant after safe mode',
+            async () => {
+              await store.keepAlive(b.sessionId);
+              const o = await acquire(b.sessionId, '/kept');
+              return o.acquired && o.sequencer;
+            },
+            L.maxTtlMs + L.lockDelayMs + PATIENCE_MS,
+          );
           expect(granted.generation).toBeGreaterThan(cursor);
         }
         const next = await store.setContents('/kept', bytes('after'), { ifGeneration: changed.value.generation });

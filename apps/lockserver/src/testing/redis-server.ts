@@ -131,15 +131,24 @@ async function logTail(dir: string): Promise<string> {
 async function spawnServer(port: number, dir: string, opts: RedisServerOptions): Promise<ChildProcess> {
   installExitHook();
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', opts.appendOnly ? 'yes' : 'no',
-    '--appendfsync', opts.appendfsync ?? 'always',
-    '--daemonize', 'no',
-    '--logfile', join(dir, 'redis.log'),
-    '--dbfilename', 'dump.rdb',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    opts.appendfsync ?? 'always',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
+    '--dbfilename',
+    'dump.rdb',
   ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   live.add(child);
@@ -178,8 +187,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'kdi-redis-')));
   let child: ChildProcess | undefined = await spawnServer(port, dir, opts);
 
-  const isRunning = (c: ChildProcess | undefined): c is ChildProcess =>
-    c !== undefined && c.exitCode === null && c.signalCode === null;
+  const isRunning = (c: ChildProcess | undefined): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null;
 
   const signal = async (sig: NodeJS.Signals): Promise<void> => {
     const current = child;

@@ -24,10 +24,7 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(
-  backend: 'embedded' | 'redis',
-  opts: { frontEnds?: number; appendOnly?: boolean; env?: Record<string, string> } = {},
-): Promise<Cluster> {
+export async function startCluster(backend: 'embedded' | 'redis', opts: { frontEnds?: number; appendOnly?: boolean; env?: Record<string, string> } = {}): Promise<Cluster> {
   const env = { ...LIMITS, ...opts.env };
   const clients: LockClient[] = [];
   const servers: LockServerProcess[] = [];

@@ -17,7 +17,10 @@ describe('mutual exclusion under a fenced counter', () => {
     cluster = undefined;
   });
 
-  for (const [backend, frontEnds] of [['embedded', 1], ['redis', 2]] as const) {
+  for (const [backend, frontEnds] of [
+    ['embedded', 1],
+    ['redis', 2],
+  ] as const) {
     it(`${backend} (${frontEnds} front end${frontEnds > 1 ? 's' : ''}): ${CLIENTS} clients × ${ROUNDS} increments lose nothing`, async () => {
       cluster = await startCluster(backend, { frontEnds });
       await cluster.untilGranting();

@@ -32,7 +32,14 @@ describe('Redis restarts under the lock server', () => {
     await cluster.redis!.restart();
 
     const observer = cluster.client();
-    await eventually('the lock server to reach Redis again', async () => (await observer.status().then(() => true, () => false)));
+    await eventually(
+      'the lock server to reach Redis again',
+      async () =>
+        await observer.status().then(
+          () => true,
+          () => false,
+        ),
+    );
     const file = await observer.getFile('/kdi/root');
     expect(file.contents).toBe('META at ts-2');
     expect(file.generation).toBe(set.generation);
@@ -78,11 +85,15 @@ describe('Redis restarts under the lock server', () => {
     expect(refused).toMatchObject({ acquired: false, reason: 'safe-mode' });
 
     let grant: Sequencer | undefined;
-    await eventually('a grant after the safe window', async () => {
-      const x = await other.acquire('/kdi/master', { mode: 'exclusive' });
-      if (x.acquired) grant = x.sequencer;
-      return x.acquired;
-    }, 30_000);
+    await eventually(
+      'a grant after the safe window',
+      async () => {
+        const x = await other.acquire('/kdi/master', { mode: 'exclusive' });
+        if (x.acquired) grant = x.sequencer;
+        return x.acquired;
+      },
+      30_000,
+    );
     const grantedAt = performance.now();
     // Never two holders: the old holder knew it had lost its lease before the new grant.
     expect(session.isLive()).toBe(false);

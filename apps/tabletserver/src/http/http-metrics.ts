@@ -74,8 +74,18 @@ export class TabletServerMetrics {
     this.cacheHitRatio = gauge('tabletserver_block_cache_hit_ratio', 'Block cache hits / lookups since start.');
     this.cacheBytes = gauge('tabletserver_block_cache_bytes', 'Bytes held by the block cache.');
     this.syncSeconds = new Histogram({ name: 'tabletserver_log_sync_seconds', help: 'Latency of one fdatasync of the log.', buckets: SYNC_SECONDS_BUCKETS, registers });
-    this.syncBytes = new Histogram({ name: 'tabletserver_log_sync_batch_bytes', help: 'Log bytes one fdatasync made durable (group commit batch).', buckets: BATCH_BYTES_BUCKETS, registers });
-    this.syncRecords = new Histogram({ name: 'tabletserver_log_sync_batch_records', help: 'Log records one fdatasync made durable (group commit batch).', buckets: BATCH_RECORDS_BUCKETS, registers });
+    this.syncBytes = new Histogram({
+      name: 'tabletserver_log_sync_batch_bytes',
+      help: 'Log bytes one fdatasync made durable (group commit batch).',
+      buckets: BATCH_BYTES_BUCKETS,
+      registers,
+    });
+    this.syncRecords = new Histogram({
+      name: 'tabletserver_log_sync_batch_records',
+      help: 'Log records one fdatasync made durable (group commit batch).',
+      buckets: BATCH_RECORDS_BUCKETS,
+      registers,
+    });
     this.compactionPending = gauge('tabletserver_compaction_pending', 'Fragment chains the compaction picker would compact now (the compaction queue).');
     this.compactions = gauge('tabletserver_compactions', 'Compactions run since the engine opened.');
     this.compactionRead = gauge('tabletserver_compaction_read_bytes', 'Fragment file bytes compactions read since the engine opened.');

@@ -20,9 +20,13 @@ export function masterSequencerCheck(checker: SequencerChecker | undefined): (re
     if (checker === undefined) return;
     const header = request.headers[SEQUENCER_HEADER];
     if (typeof header !== 'string') {
-      throw new KdiError('FAILED_PRECONDITION', `in a cluster this call needs the master's sequencer: send ${SEQUENCER_HEADER}: {"path":"${MASTER_LOCK_PATH}","mode":"exclusive","generation":N}`, {
-        details: { field: SEQUENCER_HEADER },
-      });
+      throw new KdiError(
+        'FAILED_PRECONDITION',
+        `in a cluster this call needs the master's sequencer: send ${SEQUENCER_HEADER}: {"path":"${MASTER_LOCK_PATH}","mode":"exclusive","generation":N}`,
+        {
+          details: { field: SEQUENCER_HEADER },
+        },
+      );
     }
     let parsed: unknown;
     try {

@@ -63,7 +63,14 @@ describe('ServerMembership', () => {
       // The service expires the session too: the file goes, another server may take the id.
       const observer = client();
       await expect
-        .poll(async () => observer.stat('/kdi/servers/ts-c').then(() => 'present', () => 'gone'), { timeout: 10_000 })
+        .poll(
+          async () =>
+            observer.stat('/kdi/servers/ts-c').then(
+              () => 'present',
+              () => 'gone',
+            ),
+          { timeout: 10_000 },
+        )
         .toBe('gone');
       const next = await ServerMembership.join(client(), info('ts-c'));
       expect(next.sequencer.generation).toBeGreaterThan(m.sequencer.generation);

@@ -286,7 +286,6 @@ export class MetaSync implements TabletMeta {
     }
   }
 
-
   /** Something may need publishing (the engine saved its manifest). */
   schedule(): void {
     if (this.stopped || this.host === undefined) return;

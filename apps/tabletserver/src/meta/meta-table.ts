@@ -22,7 +22,23 @@
 // when this server serves META, HttpMetaRows (remote-meta-rows.ts) when
 // another one does; meta-router.ts picks one per call.
 
-import { decodeSchemaColumns, isKdiError, KdiError, type Interval, type Predicate, type TableSchema, META_TABLE, parseMetaRow, parseTabletConfig, tableRowKey, tabletConfigCells, tabletRowKey, tabletRowsOf, type MetaCell, type TabletConfig } from '@kdi/protocol';
+import {
+  decodeSchemaColumns,
+  isKdiError,
+  KdiError,
+  type Interval,
+  type Predicate,
+  type TableSchema,
+  META_TABLE,
+  parseMetaRow,
+  parseTabletConfig,
+  tableRowKey,
+  tabletConfigCells,
+  tabletRowKey,
+  tabletRowsOf,
+  type MetaCell,
+  type TabletConfig,
+} from '@kdi/protocol';
 import { engineReader, readTablePage, type TableScanHost } from '../scan/table-scan.js';
 import { sameBound } from '../tablets/row-range.js';
 import type { ScanPosition } from '../scan/scan-position.js';
@@ -153,7 +169,10 @@ export class MetaTableClient implements MetaTable {
     const { cells } = await this.rows.scan({ lower: { value: tabletRowKey(table, row), inclusive: true }, upper: { value: last, inclusive: true } }, FIND_CELLS);
     const first = cells.find((c) => c.value !== null);
     if (first === undefined) return undefined;
-    return parseTabletConfig(first.row, cells.filter((c) => Buffer.compare(c.row, first.row) === 0));
+    return parseTabletConfig(
+      first.row,
+      cells.filter((c) => Buffer.compare(c.row, first.row) === 0),
+    );
   }
 
   async readTableSchema(table: string): Promise<TableSchema | undefined> {

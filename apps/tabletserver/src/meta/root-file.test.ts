@@ -17,7 +17,11 @@ afterAll(async () => {
 describe('the root file', () => {
   it('is created once, then changed only by compare-and-set', async () => {
     expect(await readRoot(client)).toBeUndefined();
-    const config = { location: { serverId: 'ts-1', url: 'http://127.0.0.1:7201', epoch: 1 }, logs: [{ dir: '/d/ts-1/log', fromSegment: 3 }], fragments: { default: ['/d/ts-1/META/1.frag'] } };
+    const config = {
+      location: { serverId: 'ts-1', url: 'http://127.0.0.1:7201', epoch: 1 },
+      logs: [{ dir: '/d/ts-1/log', fromSegment: 3 }],
+      fragments: { default: ['/d/ts-1/META/1.frag'] },
+    };
     const g1 = await writeRoot(client, config, undefined);
     await expect(writeRoot(client, config, undefined)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
     expect(await readRoot(client)).toEqual({ config, generation: g1 });

@@ -2,7 +2,22 @@
 // http/cluster-secret.ts): load and unload tablets, split and compact
 // them, flush memory data, and the server's status.
 
-import { AdminEmptyBodySchema, KdiError, CompactBodySchema, LoadTabletBodySchema, SerializeReplySchema, SplitBodySchema, SplitReplySchema, StatusQuerySchema, StatusReplySchema, TabletViewSchema, ERROR_RESPONSES, NO_CONTENT, NO_QUERY, TabletParamsSchema } from '@kdi/protocol';
+import {
+  AdminEmptyBodySchema,
+  KdiError,
+  CompactBodySchema,
+  LoadTabletBodySchema,
+  SerializeReplySchema,
+  SplitBodySchema,
+  SplitReplySchema,
+  StatusQuerySchema,
+  StatusReplySchema,
+  TabletViewSchema,
+  ERROR_RESPONSES,
+  NO_CONTENT,
+  NO_QUERY,
+  TabletParamsSchema,
+} from '@kdi/protocol';
 import type { FastifyRequest } from 'fastify';
 import { masterSequencerCheck } from '../http/master-sequencer.js';
 import { boundsOf, replyEncoding, tabletJson } from '../api/tablet-json.js';
@@ -27,8 +42,8 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
           'Registers the tablet as loading, opens it in the storage engine (creating it empty, or taking over the one the engine kept ' +
           'from before a restart), then serves it. ALREADY_EXISTS for a known id; FAILED_PRECONDITION when its range overlaps a tablet here. ' +
           'In a cluster (the server has a lock service) give epoch: the config is read from META (the root for META itself), location: must name ' +
-          'this server with that epoch, the logs it names are replayed, and the config is rewritten naming this server\'s fragments and log before ' +
-          'the tablet serves (DESIGN §7). In a cluster, load, unload and split need the current master\'s sequencer (its exclusive lock on ' +
+          "this server with that epoch, the logs it names are replayed, and the config is rewritten naming this server's fragments and log before " +
+          "the tablet serves (DESIGN §7). In a cluster, load, unload and split need the current master's sequencer (its exclusive lock on " +
           '/kdi/master) as JSON in the x-kdi-sequencer header; a stale one is FAILED_PRECONDITION.',
         querystring: NO_QUERY,
         body: LoadTabletBodySchema,
@@ -182,4 +197,3 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
     },
   );
 }
-

@@ -4,7 +4,18 @@
 // in order and unique, as the SDK sends them) with commitMaxTxn and
 // waitForSync in the query string. Replies {commitTxn}.
 
-import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, decodeJsonCells, KdiError, type Cell, ApplyJsonBodySchema, ApplyQuerySchema, ApplyReplySchema, ERROR_RESPONSES, TableParamsSchema } from '@kdi/protocol';
+import {
+  CELL_BLOCK_MIME_TYPE,
+  decodeCellBlock,
+  decodeJsonCells,
+  KdiError,
+  type Cell,
+  ApplyJsonBodySchema,
+  ApplyQuerySchema,
+  ApplyReplySchema,
+  ERROR_RESPONSES,
+  TableParamsSchema,
+} from '@kdi/protocol';
 import type { z } from 'zod';
 import { CellBlockBodySchema } from '../http/cell-content.js';
 import type { TabletApp } from '../http/tablet-app.js';

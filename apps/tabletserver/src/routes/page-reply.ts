@@ -20,12 +20,7 @@ export interface JsonScanReply {
 }
 
 /** Sends `page`; returns the reply (binary) or the JSON object for Fastify to serialize. */
-export function replyWithPage(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  page: ScanResult,
-  requested: CellEncoding,
-): FastifyReply | JsonScanReply {
+export function replyWithPage(request: FastifyRequest, reply: FastifyReply, page: ScanResult, requested: CellEncoding): FastifyReply | JsonScanReply {
   if (prefersCellBlock(request.headers.accept)) {
     reply.header(SCAN_TXN_HEADER, String(page.scanTxn));
     reply.header(END_HEADER, String(page.end));
@@ -33,8 +28,7 @@ export function replyWithPage(
     if (page.nextRow !== undefined) reply.header(NEXT_ROW_HEADER, encodeWireBytes(page.nextRow, 'base64'));
     return reply.type(CELL_BLOCK_MIME_TYPE).send(Buffer.from(encodeCellBlock(page.cells)));
   }
-  const encoding: CellEncoding =
-    requested === 'utf8' && (needsBase64(page.cells) || (page.nextRow !== undefined && !isUtf8(page.nextRow))) ? 'base64' : requested;
+  const encoding: CellEncoding = requested === 'utf8' && (needsBase64(page.cells) || (page.nextRow !== undefined && !isUtf8(page.nextRow))) ? 'base64' : requested;
   return {
     cells: encodeJsonCells(page.cells, encoding),
     encoding,

@@ -4,7 +4,19 @@
 // bounded LRU and closed after an idle timeout; every page carries the
 // stateless resume token, so an expired scanner is never a dead end.
 
-import { CELL_BLOCK_MIME_TYPE, KdiError, OpenScannerBodySchema, OpenScannerReplySchema, ScannerNextQuerySchema, ScannerParamsSchema, ScanReplySchema, ERROR_RESPONSES, NO_CONTENT, NO_QUERY, PREDICATE_ROUTE_CONFIG } from '@kdi/protocol';
+import {
+  CELL_BLOCK_MIME_TYPE,
+  KdiError,
+  OpenScannerBodySchema,
+  OpenScannerReplySchema,
+  ScannerNextQuerySchema,
+  ScannerParamsSchema,
+  ScanReplySchema,
+  ERROR_RESPONSES,
+  NO_CONTENT,
+  NO_QUERY,
+  PREDICATE_ROUTE_CONFIG,
+} from '@kdi/protocol';
 import { CellBlockReplySchema } from '../http/cell-content.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { replyWithPage } from './page-reply.js';

@@ -5,7 +5,18 @@
 // its canonical text, which resume tokens are bound to — so a token made
 // for the text form is accepted with the equivalent structure and back.
 
-import { KdiError, parsePredicate, PredicateSyntaxError, printPredicate, toKdiError, type CellEncoding, type Interval, type Predicate, type StructuredPredicate, type WireInterval } from '@kdi/protocol';
+import {
+  KdiError,
+  parsePredicate,
+  PredicateSyntaxError,
+  printPredicate,
+  toKdiError,
+  type CellEncoding,
+  type Interval,
+  type Predicate,
+  type StructuredPredicate,
+  type WireInterval,
+} from '@kdi/protocol';
 import { decodeWireBytes } from '../api/wire-bytes.js';
 
 export interface PredicateInput {

@@ -13,8 +13,7 @@ import { compareBytes, type Bound, type Interval } from '@kdi/protocol';
 import { rowSuccessor, type RowRange } from '../tablets/row-range.js';
 
 export type ScanPosition =
-  | { readonly kind: 'key'; readonly row: Uint8Array; readonly column: Uint8Array; readonly timestamp: number }
-  | { readonly kind: 'after-row'; readonly row: Uint8Array };
+  { readonly kind: 'key'; readonly row: Uint8Array; readonly column: Uint8Array; readonly timestamp: number } | { readonly kind: 'after-row'; readonly row: Uint8Array };
 
 /** The lowest row the scan may still need: the table's first row, or a bound. */
 export type StartBound = 'first' | Bound<Uint8Array>;

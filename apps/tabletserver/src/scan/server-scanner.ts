@@ -81,11 +81,7 @@ export class ServerScanner {
         return page;
       },
     };
-    const page = await readTablePage(
-      this.server,
-      { table: this.table, predicate: this.init.predicate, rows: this.init.rows, position: this.position, maxCells, maxBytes },
-      reader,
-    );
+    const page = await readTablePage(this.server, { table: this.table, predicate: this.init.predicate, rows: this.init.rows, position: this.position, maxCells, maxBytes }, reader);
     this.position = page.position;
     if (page.end) {
       this.ended = true;

@@ -75,11 +75,7 @@ export class DataOperations {
     this.checkOpen();
     this.checkLease('no write was applied');
     checkName('table', table);
-    checkWrite(
-      { map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) },
-      table,
-      cells,
-    );
+    checkWrite({ map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) }, table, cells);
     // Handed to the engine in the same step as the checks: the engine
     // routes the rows synchronously before its first await.
     const pending = this.engine.apply(table, cells, {

@@ -70,9 +70,13 @@ export class TabletLifecycle {
     checkName('table', req.table);
     checkName('tabletId', req.tabletId);
     if (this.o.meta) {
-      throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} is part of a cluster: tablets load from their config in META; give the tablet's upperInclusive and the assignment epoch instead of bounds and schema`, {
-        details: { field: 'epoch' },
-      });
+      throw new KdiError(
+        'FAILED_PRECONDITION',
+        `server ${this.serverId} is part of a cluster: tablets load from their config in META; give the tablet's upperInclusive and the assignment epoch instead of bounds and schema`,
+        {
+          details: { field: 'epoch' },
+        },
+      );
     }
     const entry: TabletEntry = { id: req.tabletId, table: req.table, lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive, state: 'loading' };
     const current = this.schemas.get(req.table);
@@ -344,7 +348,10 @@ export class TabletLifecycle {
     const newId = this.o.newTabletId ?? randomTabletId;
     const lowId = ids?.low ?? newId();
     const highId = ids?.high ?? newId();
-    for (const [field, value] of [['lowTabletId', lowId], ['highTabletId', highId]] as const) {
+    for (const [field, value] of [
+      ['lowTabletId', lowId],
+      ['highTabletId', highId],
+    ] as const) {
       checkName(field, value);
       if (this.map.get(value) !== undefined || this.engine.tabletIds().includes(value)) {
         throw new KdiError('ALREADY_EXISTS', `${field}: tablet ${value} already exists on this server`, { details: { field, tabletId: value } });

@@ -45,13 +45,7 @@ export function checkWrite(ctx: WriteCheckContext, table: string, cells: readonl
  * a cluster the HTTP layer adds where META says the row is served
  * (details.locationHint, meta/location-hint.ts).
  */
-export function wrongTablet(
-  ctx: Pick<WriteCheckContext, 'serverId'>,
-  table: string,
-  row: Uint8Array,
-  tablet: TabletEntry | undefined,
-  where?: string,
-): KdiError {
+export function wrongTablet(ctx: Pick<WriteCheckContext, 'serverId'>, table: string, row: Uint8Array, tablet: TabletEntry | undefined, where?: string): KdiError {
   const reason =
     tablet === undefined
       ? `no tablet of table ${table} holding it is served by server ${ctx.serverId}`
@@ -59,9 +53,13 @@ export function wrongTablet(
         ? `its tablet ${tablet.id} is still loading on server ${ctx.serverId}`
         : `its tablet ${tablet.id} is being unloaded from server ${ctx.serverId} and takes no writes`;
   const shown = rowDetails(row);
-  return new KdiError('WRONG_TABLET', `${where ?? 'the row'} ${JSON.stringify(shown.row)}${shown.rowEncoding === 'base64' ? ' (base64)' : ''}: ${reason}; ask the master where it is served`, {
-    details: { table, ...shown, serverId: ctx.serverId },
-  });
+  return new KdiError(
+    'WRONG_TABLET',
+    `${where ?? 'the row'} ${JSON.stringify(shown.row)}${shown.rowEncoding === 'base64' ? ' (base64)' : ''}: ${reason}; ask the master where it is served`,
+    {
+      details: { table, ...shown, serverId: ctx.serverId },
+    },
+  );
 }
 
 function unknownFamily(schema: TableSchema, table: string, column: Uint8Array, i: number): KdiError {

@@ -62,9 +62,11 @@ it('surfaces server refusals as KdiError with code, retryable and requestId, and
   expect((e as { requestId?: string }).requestId).toMatch(/./);
   await expect(t.apply([{ row: 'a', column: 'f:q' }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('cells[0]') });
   await expect(t.get('a', { columns: ['f:q'], history: 0 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-  await expect((async () => {
-    for await (const _ of t.scan('row = ')) void _;
-  })()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('predicate') });
+  await expect(
+    (async () => {
+      for await (const _ of t.scan('row = ')) void _;
+    })(),
+  ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('predicate') });
   expect(() => kdi.table('bad/name')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   await expect(kdi.table('missing').get('a')).rejects.toMatchObject({ code: 'WRONG_TABLET' });
 });

@@ -60,7 +60,7 @@ describe('the table SDK on a three-server cluster', () => {
     await w.close();
     expect(w.written).toBe(N);
 
-    const [s0, s1, s2] = cluster.servers as [typeof cluster.servers[0], typeof cluster.servers[0], typeof cluster.servers[0]];
+    const [s0, s1, s2] = cluster.servers as [(typeof cluster.servers)[0], (typeof cluster.servers)[0], (typeof cluster.servers)[0]];
     const seen = new Uint8Array(N);
     let previous = '';
     let pages = 0;
@@ -119,7 +119,15 @@ describe('the table SDK on a three-server cluster', () => {
     const meta = await cluster.master.meta();
     const { txn } = await meta.readTablet('ghost', undefined);
     await meta.writeTablet(
-      { table: 'ghost', lowerExclusive: undefined, upperInclusive: undefined, location: { serverId: 'nobody', url: 'http://127.0.0.1:9', epoch: 1 }, logs: [], fragments: {}, state: undefined },
+      {
+        table: 'ghost',
+        lowerExclusive: undefined,
+        upperInclusive: undefined,
+        location: { serverId: 'nobody', url: 'http://127.0.0.1:9', epoch: 1 },
+        logs: [],
+        fragments: {},
+        state: undefined,
+      },
       undefined,
       txn,
     );

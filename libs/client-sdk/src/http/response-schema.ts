@@ -7,9 +7,7 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
-export type SchemaResult<T> =
-  | { readonly success: true; readonly data: T }
-  | { readonly success: false; readonly error: { readonly issues: readonly SchemaIssue[] } };
+export type SchemaResult<T> = { readonly success: true; readonly data: T } | { readonly success: false; readonly error: { readonly issues: readonly SchemaIssue[] } };
 
 export interface ResponseSchema<T> {
   safeParse(value: unknown): SchemaResult<T>;

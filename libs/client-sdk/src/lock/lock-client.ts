@@ -191,7 +191,12 @@ export class LockClient {
 
   /** Releases the session's hold; `released: false` when it held none (also after a retried release). */
   async release(path: string, opts: { sessionId: string } & CallOptions): Promise<ReleaseResult> {
-    return this.#retried(opts.signal, { method: 'DELETE', path: filePath('/v1/locks', path) + query({ sessionId: opts.sessionId }), schema: ReleaseResultSchema, signal: opts.signal });
+    return this.#retried(opts.signal, {
+      method: 'DELETE',
+      path: filePath('/v1/locks', path) + query({ sessionId: opts.sessionId }),
+      schema: ReleaseResultSchema,
+      signal: opts.signal,
+    });
   }
 
   /** Whether exactly this grant still holds (receivers of privileged calls reject stale sequencers). */

@@ -59,15 +59,7 @@ describe('watchIter', () => {
     await done;
     ac.abort();
     await session.close();
-    expect(brief(items)).toEqual([
-      'created /wi/a',
-      'created /wi/deep/b',
-      'changed /wi/a',
-      'lock-acquired /wi/a',
-      'lock-released /wi/a',
-      'deleted /wi/deep/b',
-      'changed /wi/a',
-    ]);
+    expect(brief(items)).toEqual(['created /wi/a', 'created /wi/deep/b', 'changed /wi/a', 'lock-acquired /wi/a', 'lock-released /wi/a', 'deleted /wi/deep/b', 'changed /wi/a']);
     const revisions = items.map((i) => i.revision);
     expect([...revisions].sort((x, y) => x - y)).toEqual(revisions);
     expect(new Set(revisions).size).toBe(revisions.length);

@@ -24,7 +24,12 @@ describe('normalizeBatch', () => {
 
   it('refuses a cell without value or erase, and a timestamp that is not a safe integer, naming the cell', () => {
     expect(() => normalizeBatch([{ row: 'a', column: 'f:' }])).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('cells[0]') }));
-    expect(() => normalizeBatch([{ row: 'a', column: 'f:', value: 'v' }, { row: 'a', column: 'f:', value: 'v', timestamp: 1.5 }])).toThrow(/cells\[1\]\.timestamp/);
+    expect(() =>
+      normalizeBatch([
+        { row: 'a', column: 'f:', value: 'v' },
+        { row: 'a', column: 'f:', value: 'v', timestamp: 1.5 },
+      ]),
+    ).toThrow(/cells\[1\]\.timestamp/);
   });
 
   it('stamps cells without a timestamp with the current time in microseconds', () => {
@@ -35,7 +40,10 @@ describe('normalizeBatch', () => {
   });
 
   it('returns a batch already in strict order as it is, and orders one that is not', () => {
-    const [a, b] = normalizeBatch([{ row: 'a', column: 'f:', value: 'v', timestamp: 1 }, { row: 'b', column: 'f:', value: 'v', timestamp: 1 }]);
+    const [a, b] = normalizeBatch([
+      { row: 'a', column: 'f:', value: 'v', timestamp: 1 },
+      { row: 'b', column: 'f:', value: 'v', timestamp: 1 },
+    ]);
     const sorted = [a!, b!];
     expect(orderCells(sorted)).toBe(sorted);
     expect(orderCells([b!, a!]).map((c) => s(c.row))).toEqual(['a', 'b']);

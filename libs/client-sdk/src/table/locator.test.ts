@@ -15,7 +15,9 @@ describe('parseTabletRows (META cells → tablet ranges)', () => {
       metaCell(tabletRowKey('t', undefined), 'location:', loc('http://2')),
     ];
     const ranges = parseTabletRows('t', cells, true);
-    expect(ranges.map((r) => [r.lowerExclusive && Buffer.from(r.lowerExclusive).toString(), r.upperInclusive && Buffer.from(r.upperInclusive).toString(), r.location?.url])).toEqual([
+    expect(
+      ranges.map((r) => [r.lowerExclusive && Buffer.from(r.lowerExclusive).toString(), r.upperInclusive && Buffer.from(r.upperInclusive).toString(), r.location?.url]),
+    ).toEqual([
       [undefined, 'g', 'http://1'],
       ['g', undefined, 'http://2'],
     ]);

@@ -11,18 +11,7 @@
 // META read per PREFETCH tablets. Callers drop stale entries (forget) when
 // a server answers WRONG_TABLET or cannot be reached, and look up again.
 
-import {
-  isKdiError,
-  KdiError,
-  META_TABLE,
-  parseMetaRow,
-  printPredicate,
-  TabletLocationSchema,
-  tabletRowKey,
-  tabletRowsOf,
-  type Cell,
-  type TabletLocation,
-} from '@kdi/protocol';
+import { isKdiError, KdiError, META_TABLE, parseMetaRow, printPredicate, TabletLocationSchema, tabletRowKey, tabletRowsOf, type Cell, type TabletLocation } from '@kdi/protocol';
 import { LocationCache, type TabletRange } from './location-cache.js';
 import type { ServerPools } from './server-pools.js';
 import { metaLocationAt, scanAt } from './table-wire.js';
@@ -129,7 +118,12 @@ export class Locator {
   }
 
   /** Tablet rows of `table` in META from `fromKey` on; a row without location: has location undefined. */
-  private async readMeta(table: string, fromKey: Uint8Array, maxCells: number, signal: AbortSignal): Promise<Array<Omit<TabletRange, 'location'> & { location: TabletLocation | undefined }>> {
+  private async readMeta(
+    table: string,
+    fromKey: Uint8Array,
+    maxCells: number,
+    signal: AbortSignal,
+  ): Promise<Array<Omit<TabletRange, 'location'> & { location: TabletLocation | undefined }>> {
     const meta = await this.metaLocation(signal);
     const predicate = printPredicate({
       rows: [{ lower: { value: fromKey, inclusive: true }, upper: { value: tabletRowsOf(table).last, inclusive: true } }],

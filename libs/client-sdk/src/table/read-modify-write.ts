@@ -73,7 +73,9 @@ export function readModifyWrite<T>(table: RmwHost, ctx: RmwContext, row: Uint8Ar
         if (scope.signal.aborted) throw scope.signal.reason;
         forgetAfter(ctx.locator, e, table.name, row, read.url);
         const again =
-          isKdiError(e) && !ctx.locator.isFinal(e) && (e.code === 'ABORTED' || e.code === 'WRONG_TABLET' || e.code === 'RESOURCE_EXHAUSTED' || (e.code === 'UNAVAILABLE' && notSent(e)));
+          isKdiError(e) &&
+          !ctx.locator.isFinal(e) &&
+          (e.code === 'ABORTED' || e.code === 'WRONG_TABLET' || e.code === 'RESOURCE_EXHAUSTED' || (e.code === 'UNAVAILABLE' && notSent(e)));
         if (!again) throw e;
         await scope.sleep(Math.min(backoffMs(attempt, ctx.backoff, Math.random, e.retryAfterMs ?? 0), scope.remainingMs()));
       }

@@ -39,9 +39,7 @@ export class ServerPools {
   readonly #token: string | undefined;
   #closed = false;
 
-  constructor(
-    private readonly o: PoolOptions & { readonly token?: string | undefined },
-  ) {
+  constructor(private readonly o: PoolOptions & { readonly token?: string | undefined }) {
     this.#token = o.token;
   }
 

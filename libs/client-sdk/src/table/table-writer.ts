@@ -55,7 +55,11 @@ export class TableWriter {
     this.#maxBytes = o.maxBytes ?? 1 << 20;
     this.#intervalMs = o.flushIntervalMs ?? 100;
     this.#maxInFlight = o.maxInFlight ?? 4;
-    for (const [k, v] of [['maxBytes', this.#maxBytes], ['flushIntervalMs', this.#intervalMs], ['maxInFlight', this.#maxInFlight]] as const) {
+    for (const [k, v] of [
+      ['maxBytes', this.#maxBytes],
+      ['flushIntervalMs', this.#intervalMs],
+      ['maxInFlight', this.#maxInFlight],
+    ] as const) {
       if (!(Number.isFinite(v) && v >= 1)) throw new RangeError(`writer option ${k} must be at least 1, got ${v}`);
     }
   }

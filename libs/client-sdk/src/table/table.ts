@@ -154,25 +154,30 @@ export class Table {
   async stat(predicate?: PredicateInput, opts: CallOptions = {}): Promise<StatResult> {
     const p = preparePredicate(predicate);
     return inScope(`stat of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-      retryUntilDeadline(scope, this.ctx.backoff, async () => {
-        const tablets: TabletRange[] = await this.ctx.locator.tabletsOf(this.name, scope.signal);
-        const urls = [...new Set(tablets.map((t) => t.location.url))];
-        const parts = await Promise.all(
-          urls.map(async (url) => {
-            try {
-              return await statAt(this.ctx.pools, url, this.name, p.text, scope.signal);
-            } catch (e) {
-              if (isKdiError(e) && e.code === 'UNAVAILABLE') this.ctx.locator.forgetServer(url);
-              throw e;
-            }
-          }),
-        );
-        return {
-          cells: parts.reduce((n, s) => n + s.cells, 0),
-          bytes: parts.reduce((n, s) => n + s.bytes, 0),
-          tablets: parts.flatMap((s) => s.tablets),
-        };
-      }, this.#retry),
+      retryUntilDeadline(
+        scope,
+        this.ctx.backoff,
+        async () => {
+          const tablets: TabletRange[] = await this.ctx.locator.tabletsOf(this.name, scope.signal);
+          const urls = [...new Set(tablets.map((t) => t.location.url))];
+          const parts = await Promise.all(
+            urls.map(async (url) => {
+              try {
+                return await statAt(this.ctx.pools, url, this.name, p.text, scope.signal);
+              } catch (e) {
+                if (isKdiError(e) && e.code === 'UNAVAILABLE') this.ctx.locator.forgetServer(url);
+                throw e;
+              }
+            }),
+          );
+          return {
+            cells: parts.reduce((n, s) => n + s.cells, 0),
+            bytes: parts.reduce((n, s) => n + s.bytes, 0),
+            tablets: parts.flatMap((s) => s.tablets),
+          };
+        },
+        this.#retry,
+      ),
     );
   }
 

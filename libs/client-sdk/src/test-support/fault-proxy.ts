@@ -109,23 +109,20 @@ export class FaultProxy {
   #forward(req: IncomingMessage, res: ServerResponse, body: Buffer, holdAnswer: { method: string; path: string } | undefined): void {
     if (res.destroyed) return;
     const headers = { ...req.headers, host: this.#target.host };
-    const up = httpRequest(
-      { agent: this.#agent, host: this.#target.hostname, port: this.#target.port, method: req.method, path: req.url, headers },
-      (upRes) => {
-        const chunks: Buffer[] = [];
-        upRes.on('data', (c: Buffer) => chunks.push(c));
-        upRes.on('end', () => {
-          const deliver = (): void => {
-            if (res.destroyed) return;
-            const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...rest } = upRes.headers;
-            res.writeHead(upRes.statusCode ?? 502, { ...rest, 'content-length': Buffer.concat(chunks).length });
-            res.end(Buffer.concat(chunks));
-          };
-          if (holdAnswer) this.#held.push({ kind: 'response', ...holdAnswer, release: deliver });
-          else deliver();
-        });
-      },
-    );
+    const up = httpRequest({ agent: this.#agent, host: this.#target.hostname, port: this.#target.port, method: req.method, path: req.url, headers }, (upRes) => {
+      const chunks: Buffer[] = [];
+      upRes.on('data', (c: Buffer) => chunks.push(c));
+      upRes.on('end', () => {
+        const deliver = (): void => {
+          if (res.destroyed) return;
+          const { connection: _c, 'keep-alive': _k, 'transfer-encoding': _t, ...rest } = upRes.headers;
+          res.writeHead(upRes.statusCode ?? 502, { ...rest, 'content-length': Buffer.concat(chunks).length });
+          res.end(Buffer.concat(chunks));
+        };
+        if (holdAnswer) this.#held.push({ kind: 'response', ...holdAnswer, release: deliver });
+        else deliver();
+      });
+    });
     up.on('error', () => res.destroy());
     up.end(body);
   }

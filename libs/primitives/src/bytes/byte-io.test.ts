@@ -16,7 +16,18 @@ describe('varints', () => {
         expect(r).toEqual({ value: n, next: end });
       }),
     );
-    for (const [n, size] of [[0, 1], [127, 1], [128, 2], [16383, 2], [16384, 3], [2 ** 28 - 1, 4], [2 ** 28, 5], [2 ** 32 - 1, 5], [2 ** 35, 6], [Number.MAX_SAFE_INTEGER, 8]] as const) {
+    for (const [n, size] of [
+      [0, 1],
+      [127, 1],
+      [128, 2],
+      [16383, 2],
+      [16384, 3],
+      [2 ** 28 - 1, 4],
+      [2 ** 28, 5],
+      [2 ** 32 - 1, 5],
+      [2 ** 35, 6],
+      [Number.MAX_SAFE_INTEGER, 8],
+    ] as const) {
       expect(varintSize(n)).toBe(size);
     }
   });

@@ -16,15 +16,7 @@ describe('compareCellKeys', () => {
       cell(b(''), b(''), Number.MAX_SAFE_INTEGER, null),
     ];
     const sorted = [...cells].sort(compareCellKeys).map((c) => `${Buffer.from(c.row).toString('hex')}/${Buffer.from(c.column).toString()}@${c.timestamp}`);
-    expect(sorted).toEqual([
-      `/@${Number.MAX_SAFE_INTEGER}`,
-      `/@${Number.MIN_SAFE_INTEGER}`,
-      '00/z@0',
-      '61/a@9',
-      '61/a@1',
-      '61/b@5',
-      'ff/a@1',
-    ]);
+    expect(sorted).toEqual([`/@${Number.MAX_SAFE_INTEGER}`, `/@${Number.MIN_SAFE_INTEGER}`, '00/z@0', '61/a@9', '61/a@1', '61/b@5', 'ff/a@1']);
     expect(compareCellKeys(cells[0]!, cell(Buffer.from([0xff]), b('a'), 1, b('x')))).toBe(0);
   });
 

@@ -24,16 +24,7 @@ const TABLES = ((): Uint32Array[] => {
   }
   return tables;
 })();
-const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-  Uint32Array,
-];
+const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 
 /**
  * CRC-32C of data[start, end), continuing from `crc` (the result of an
@@ -45,15 +36,7 @@ export function crc32c(data: Uint8Array, crc = 0, start = 0, end = data.length):
   const stop8 = end - ((end - start) & 7);
   while (i < stop8) {
     const lo = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-    c =
-      T7[lo & 0xff]! ^
-      T6[(lo >>> 8) & 0xff]! ^
-      T5[(lo >>> 16) & 0xff]! ^
-      T4[lo >>> 24]! ^
-      T3[data[i + 4]!]! ^
-      T2[data[i + 5]!]! ^
-      T1[data[i + 6]!]! ^
-      T0[data[i + 7]!]!;
+    c = T7[lo & 0xff]! ^ T6[(lo >>> 8) & 0xff]! ^ T5[(lo >>> 16) & 0xff]! ^ T4[lo >>> 24]! ^ T3[data[i + 4]!]! ^ T2[data[i + 5]!]! ^ T1[data[i + 6]!]! ^ T0[data[i + 7]!]!;
     i += 8;
   }
   while (i < end) c = T0[(c ^ data[i++]!) & 0xff]! ^ (c >>> 8);

@@ -220,7 +220,7 @@ export function lz4DecompressBlock(src: Uint8Array, uncompressedSize: number): U
       throw malformed(`${litLen} literals overflow the expected size ${uncompressedSize} at output byte ${op}`, tokenAt);
     }
     if (litLen <= SHORT_COPY) {
-      for (let end = ip + litLen; ip < end; ) out[op++] = src[ip++]!;
+      for (let end = ip + litLen; ip < end;) out[op++] = src[ip++]!;
     } else {
       out.set(src.subarray(ip, ip + litLen), op);
       ip += litLen;

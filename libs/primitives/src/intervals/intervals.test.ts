@@ -1,16 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareBytes } from '../cells/cell.js';
-import {
-  compareNumbers,
-  intersectIntervals,
-  intervalContains,
-  isEmptyInterval,
-  normalizedSetContains,
-  normalizeIntervals,
-  type Bound,
-  type Interval,
-} from './intervals.js';
+import { compareNumbers, intersectIntervals, intervalContains, isEmptyInterval, normalizedSetContains, normalizeIntervals, type Bound, type Interval } from './intervals.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const incl = <T>(value: T) => ({ value, inclusive: true });
@@ -25,9 +16,7 @@ describe('normalizeIntervals', () => {
         { lower: excl(b('a')), upper: incl(b('a')) },
       ]),
     ).toStrictEqual([]);
-    expect(normalizeIntervals([{ lower: incl(b('a')), upper: incl(b('a')) }])).toStrictEqual([
-      { lower: incl(b('a')), upper: incl(b('a')) },
-    ]);
+    expect(normalizeIntervals([{ lower: incl(b('a')), upper: incl(b('a')) }])).toStrictEqual([{ lower: incl(b('a')), upper: incl(b('a')) }]);
   });
 
   it('sorts by lower bound and merges overlapping intervals', () => {
@@ -44,27 +33,42 @@ describe('normalizeIntervals', () => {
   });
 
   it('merges intervals that touch and keeps those that leave a gap of one value', () => {
-    expect(normalizeIntervals([{ lower: incl(b('a')), upper: excl(b('b')) }, { lower: incl(b('b')), upper: incl(b('c')) }])).toStrictEqual([
-      { lower: incl(b('a')), upper: incl(b('c')) },
-    ]);
-    expect(normalizeIntervals([{ lower: incl(b('a')), upper: incl(b('b')) }, { lower: excl(b('b')), upper: excl(b('c')) }])).toStrictEqual([
-      { lower: incl(b('a')), upper: excl(b('c')) },
-    ]);
-    const gap = [{ lower: incl(b('a')), upper: excl(b('b')) }, { lower: excl(b('b')), upper: excl(b('c')) }];
+    expect(
+      normalizeIntervals([
+        { lower: incl(b('a')), upper: excl(b('b')) },
+        { lower: incl(b('b')), upper: incl(b('c')) },
+      ]),
+    ).toStrictEqual([{ lower: incl(b('a')), upper: incl(b('c')) }]);
+    expect(
+      normalizeIntervals([
+        { lower: incl(b('a')), upper: incl(b('b')) },
+        { lower: excl(b('b')), upper: excl(b('c')) },
+      ]),
+    ).toStrictEqual([{ lower: incl(b('a')), upper: excl(b('c')) }]);
+    const gap = [
+      { lower: incl(b('a')), upper: excl(b('b')) },
+      { lower: excl(b('b')), upper: excl(b('c')) },
+    ];
     expect(normalizeIntervals(gap)).toStrictEqual(gap);
   });
 
   it('lets unbounded sides absorb what they cover', () => {
-    expect(normalizeIntervals([{ lower: incl(b('k')) }, { upper: excl(b('c')) }, { lower: incl(b('a')), upper: incl(b('b')) }, { lower: incl(b('x')), upper: incl(b('y')) }])).toStrictEqual([
-      { upper: excl(b('c')) },
-      { lower: incl(b('k')) },
-    ]);
+    expect(
+      normalizeIntervals([{ lower: incl(b('k')) }, { upper: excl(b('c')) }, { lower: incl(b('a')), upper: incl(b('b')) }, { lower: incl(b('x')), upper: incl(b('y')) }]),
+    ).toStrictEqual([{ upper: excl(b('c')) }, { lower: incl(b('k')) }]);
     expect(normalizeIntervals([{ lower: incl(b('k')) }, { upper: incl(b('k')) }])).toStrictEqual([{}]);
   });
 
   it('orders times numerically', () => {
     expect(
-      normalizeIntervals([{ lower: incl(10), upper: incl(20) }, { lower: incl(-5), upper: excl(2) }, { lower: incl(2), upper: incl(3) }], compareNumbers),
+      normalizeIntervals(
+        [
+          { lower: incl(10), upper: incl(20) },
+          { lower: incl(-5), upper: excl(2) },
+          { lower: incl(2), upper: incl(3) },
+        ],
+        compareNumbers,
+      ),
     ).toStrictEqual([
       { lower: incl(-5), upper: incl(3) },
       { lower: incl(10), upper: incl(20) },
@@ -85,8 +89,7 @@ describe('normalizeIntervals', () => {
 
 // Small alphabets make equal and adjacent bounds common.
 const smallBytes = fc.uint8Array({ minLength: 0, maxLength: 3, min: 0x61, max: 0x63 }).map((u) => Buffer.from(u));
-const bound = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<Bound<T> | undefined> =>
-  fc.option(fc.record({ value, inclusive: fc.boolean() }), { nil: undefined });
+const bound = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<Bound<T> | undefined> => fc.option(fc.record({ value, inclusive: fc.boolean() }), { nil: undefined });
 const interval = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<Interval<T>> =>
   fc.tuple(bound(value), bound(value)).map(([lower, upper]) => ({
     ...(lower && { lower }),
@@ -195,7 +198,9 @@ describe('normalizeIntervals on numbers', () => {
     const raw = [iv([2, false], [6, true]), iv([8, true], [8, true]), iv([10, true])];
     const set = normalizeIntervals(raw, num);
     for (let x = 0; x < 14; x++) {
-      const want = raw.some((i) => (!i.lower || x > i.lower.value || (x === i.lower.value && i.lower.inclusive)) && (!i.upper || x < i.upper.value || (x === i.upper.value && i.upper.inclusive)));
+      const want = raw.some(
+        (i) => (!i.lower || x > i.lower.value || (x === i.lower.value && i.lower.inclusive)) && (!i.upper || x < i.upper.value || (x === i.upper.value && i.upper.inclusive)),
+      );
       expect(normalizedSetContains(set, x, num)).toBe(want);
     }
   });

@@ -131,7 +131,11 @@ describe('decodeCellBlock', () => {
       ['an unknown version', () => reseal(Object.assign(good(), { 4: 2 })), /unsupported cell block version 2 at block byte 4/],
       ['unknown block flags', () => reseal(Object.assign(good(), { 5: 0x82 })), /unknown block flags 0x82 at block byte 5/],
       ['non-zero reserved bytes', () => reseal(Object.assign(good(), { 7: 1 })), /reserved block bytes 6-7/],
-      ['a truncated body', () => good().subarray(0, good().length - 1), /truncated cell block: the header promises a 71-byte body but only 70 bytes follow it \(block ends at byte 94\)/],
+      [
+        'a truncated body',
+        () => good().subarray(0, good().length - 1),
+        /truncated cell block: the header promises a 71-byte body but only 70 bytes follow it \(block ends at byte 94\)/,
+      ],
       ['trailing garbage', () => Buffer.concat([good(), Buffer.from([0])]), /1 bytes of trailing garbage after the body, from block byte 95/],
       ['a flipped body bit', () => Object.assign(good(), { 40: good()[40]! ^ 4 }), /checksum mismatch: the header says 0x[0-9a-f]{8}, the content gives 0x[0-9a-f]{8}/],
       ['an edited header without a new checksum', () => Object.assign(good(), { 8: 2 }), /checksum mismatch/],
@@ -140,11 +144,27 @@ describe('decodeCellBlock', () => {
       ['a cell count the body cannot hold', () => rawBlock([1, 0, 0, ...TS_ONE], { count: 2 }), /the header says 2 cells, but a 11-byte body holds at most 1/],
       ['a stored length that differs from the body length', () => rawBlock([1, 0, 0, ...TS_ONE], { bodyLength: 12 }), /stores 11 body bytes but its header says the body is 12/],
       ['a row running past the end', () => rawBlock([0, 5, 1, 1, ...TS_ONE, 0x72]), /cell 0 at body byte 0: the 5-byte row at body byte 12 runs past the end of the body \(13\)/],
-      ['a column running past the end', () => rawBlock([0, 1, 9, 1, ...TS_ONE, 0x72, 0x63]), /cell 0 at body byte 0: the 9-byte column at body byte 13 runs past the end of the body \(14\)/],
+      [
+        'a column running past the end',
+        () => rawBlock([0, 1, 9, 1, ...TS_ONE, 0x72, 0x63]),
+        /cell 0 at body byte 0: the 9-byte column at body byte 13 runs past the end of the body \(14\)/,
+      ],
       ['a value running past the end', () => rawBlock([0, 1, 1, 4, ...TS_ONE, 0x72, 0x63, 0x76]), /the 4-byte value at body byte 14 runs past the end of the body \(15\)/],
-      ['a timestamp running past the end', () => rawBlock([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), /cell 0 at body byte 0: the timestamp at body byte 3 runs past the end of the body \(10\)/],
-      ['a length running past the end', () => rawBlock([0, 1, 1, 5, ...TS_ONE, 0x72, 0x63, 1, 2, 3, 4, 5, 0, 0x85], { count: 2 }), /cell 1: the row length varint at body byte 20 runs past the end of the body \(21\)/],
-      ['a varint longer than 5 bytes', () => rawBlock([0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, ...TS_ONE]), /cell 0: the row length varint at body byte 1 is longer than 5 bytes/],
+      [
+        'a timestamp running past the end',
+        () => rawBlock([1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        /cell 0 at body byte 0: the timestamp at body byte 3 runs past the end of the body \(10\)/,
+      ],
+      [
+        'a length running past the end',
+        () => rawBlock([0, 1, 1, 5, ...TS_ONE, 0x72, 0x63, 1, 2, 3, 4, 5, 0, 0x85], { count: 2 }),
+        /cell 1: the row length varint at body byte 20 runs past the end of the body \(21\)/,
+      ],
+      [
+        'a varint longer than 5 bytes',
+        () => rawBlock([0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, ...TS_ONE]),
+        /cell 0: the row length varint at body byte 1 is longer than 5 bytes/,
+      ],
       ['a varint not in shortest form', () => rawBlock([1, 0x80, 0x00, 0, ...TS_ONE]), /cell 0: the row length varint at body byte 1 is not in shortest form/],
       ['a varint over 2^32-1', () => rawBlock([1, 0, 0xff, 0xff, 0xff, 0xff, 0x7f, ...TS_ONE]), /cell 0: the column length varint at body byte 2 exceeds 2\^32-1/],
       ['a timestamp of 2^53', () => rawBlock([1, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0]), /cell 0 at body byte 0: timestamp 9007199254740992 at body byte 3 is outside/],
@@ -196,7 +216,14 @@ describe('decodeCellBlock', () => {
       ['rows out of order', [set('b', 'a', 1, ''), set('a', 'a', 1, '')], /cell 1 at body byte 14 sorts before cell 0; cells must be in key order/],
       ['columns out of order in a shared row', [set('a', 'b', 1, ''), set('a', 'a', 1, ''), set('a', 'c', 1, '')], /cell 1 at body byte 14 sorts before cell 0/],
       ['timestamps oldest first', [set('a', 'a', 1, ''), set('a', 'a', 2, '')], /cell 1 at body byte 14 sorts before cell 0/],
-      ['0xff before 0x00 (bytes are unsigned)', [{ ...set('', 'a', 1, ''), row: Buffer.from([0xff]) }, { ...set('', 'a', 1, ''), row: Buffer.from([0x00]) }], /cell 1 .*sorts before cell 0/],
+      [
+        '0xff before 0x00 (bytes are unsigned)',
+        [
+          { ...set('', 'a', 1, ''), row: Buffer.from([0xff]) },
+          { ...set('', 'a', 1, ''), row: Buffer.from([0x00]) },
+        ],
+        /cell 1 .*sorts before cell 0/,
+      ],
       ['a duplicate key', [set('a', 'a', 1, 'x'), erase('a', 'a', 1)], /cell 1 at body byte 15 repeats the key of cell 0; keys must be unique/],
     ])('rejects %s', (_name, unsorted, pattern) => {
       expect(decodeCellBlock(encodeCellBlock(unsorted))).toHaveLength(unsorted.length);

@@ -75,7 +75,12 @@ describe('cell codec round trips', () => {
     const cells: Cell[] = [];
     for (let i = 0; i < 20_000; i++) {
       const row = Buffer.from(`com.example/${String(i >> 4).padStart(6, '0')}`);
-      cells.push({ row, column: Buffer.from(`anchor:${i % 16}`), timestamp: 1_700_000_000_000_000 - i, value: i % 97 === 0 ? null : Buffer.from(`{"n":${i},"pad":"${'x'.repeat(i % 50)}"}`) });
+      cells.push({
+        row,
+        column: Buffer.from(`anchor:${i % 16}`),
+        timestamp: 1_700_000_000_000_000 - i,
+        value: i % 97 === 0 ? null : Buffer.from(`{"n":${i},"pad":"${'x'.repeat(i % 50)}"}`),
+      });
     }
     cells.sort(compareCellKeys);
     for (const compress of [false, true]) {

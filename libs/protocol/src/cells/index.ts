@@ -14,10 +14,4 @@ export {
   type JsonSetCell,
 } from './json-schema.js';
 export { decodeBase64, decodeJsonCells, encodeJsonCells, needsBase64 } from './json-codec.js';
-export {
-  CELL_BLOCK_MIME_TYPE,
-  decodeCellBlock,
-  encodeCellBlock,
-  type DecodeCellBlockOptions,
-  type EncodeCellBlockOptions,
-} from './binary-codec.js';
+export { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, type DecodeCellBlockOptions, type EncodeCellBlockOptions } from './binary-codec.js';

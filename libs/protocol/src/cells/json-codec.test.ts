@@ -87,16 +87,12 @@ describe('decodeJsonCells', () => {
     it('enforces the request limit over the batch', () => {
       const c = { row: 'abcd', column: 'abc', timestamp: 1, value: 'abcde' }; // 4+3+5+8 = 20 bytes
       expect(decodeJsonCells([c, c, c], 'utf8', small)).toHaveLength(3);
-      expect(errorOf(() => decodeJsonCells([c, c, c, c], 'utf8', small)).message).toMatch(
-        /^the cells up to cells\[3\] add up to 80 bytes; the request limit is 60/,
-      );
+      expect(errorOf(() => decodeJsonCells([c, c, c, c], 'utf8', small)).message).toMatch(/^the cells up to cells\[3\] add up to 80 bytes; the request limit is 60/);
     });
 
     it('uses DEFAULT_LIMITS when none are given', () => {
       const row = 'r'.repeat(DEFAULT_LIMITS.maxRowBytes + 1);
-      expect(errorOf(() => decodeJsonCells([{ row, column: 'c', timestamp: 1, value: '' }], 'utf8')).message).toBe(
-        'cells[0].row is 4097 bytes; the limit is 4096',
-      );
+      expect(errorOf(() => decodeJsonCells([{ row, column: 'c', timestamp: 1, value: '' }], 'utf8')).message).toBe('cells[0].row is 4097 bytes; the limit is 4096');
     });
   });
 });
@@ -133,7 +129,15 @@ describe('strict base64', () => {
   });
 
   it('names the cell and field from decodeJsonCells', () => {
-    const e = errorOf(() => decodeJsonCells([{ row: 'AA==', column: 'AA==', timestamp: 0, value: 'AA==' }, { row: 'AA==', column: 'A*==', timestamp: 0, value: '' }], 'base64'));
+    const e = errorOf(() =>
+      decodeJsonCells(
+        [
+          { row: 'AA==', column: 'AA==', timestamp: 0, value: 'AA==' },
+          { row: 'AA==', column: 'A*==', timestamp: 0, value: '' },
+        ],
+        'base64',
+      ),
+    );
     expect(e.message).toMatch(/^cells\[1\]\.column is not valid base64: "\*" at character 1/);
   });
 

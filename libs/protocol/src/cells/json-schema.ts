@@ -9,9 +9,7 @@
 
 import { z } from 'zod';
 
-export const CellEncodingSchema = z
-  .enum(['utf8', 'base64'])
-  .describe('How row, column and value are written: UTF-8 text (default) or standard padded base64 (RFC 4648 §4).');
+export const CellEncodingSchema = z.enum(['utf8', 'base64']).describe('How row, column and value are written: UTF-8 text (default) or standard padded base64 (RFC 4648 §4).');
 
 export type CellEncoding = z.infer<typeof CellEncodingSchema>;
 

@@ -65,8 +65,6 @@ describe('validateCell / validateCells', () => {
 
   it('applies configured limits', () => {
     const limits: CellLimits = { ...DEFAULT_LIMITS, maxValueBytes: 3 };
-    expect(errorOf(() => validateCell(cell(b('r'), b('c'), 0, b('abcd')), limits, 'cells[7]')).message).toBe(
-      'cells[7].value is 4 bytes; the limit is 3',
-    );
+    expect(errorOf(() => validateCell(cell(b('r'), b('c'), 0, b('abcd')), limits, 'cells[7]')).message).toBe('cells[7].value is 4 bytes; the limit is 3');
   });
 });

@@ -61,11 +61,9 @@ export function validateCells(cells: readonly Cell[], limits: CellLimits = DEFAU
     total += cellBytes(cell);
   }
   if (total > limits.maxRequestBytes) {
-    throw new KdiError(
-      'INVALID_ARGUMENT',
-      `the ${cells.length} cells add up to ${total} bytes; the request limit is ${limits.maxRequestBytes} (split the batch)`,
-      { details: { field: 'cells', bytes: total, limit: limits.maxRequestBytes } },
-    );
+    throw new KdiError('INVALID_ARGUMENT', `the ${cells.length} cells add up to ${total} bytes; the request limit is ${limits.maxRequestBytes} (split the batch)`, {
+      details: { field: 'cells', bytes: total, limit: limits.maxRequestBytes },
+    });
   }
 }
 
@@ -76,9 +74,7 @@ export function tooBig(where: string, field: string, bytes: number, limit: numbe
 }
 
 export function badTimestamp(where: string, timestamp: unknown): KdiError {
-  return new KdiError(
-    'INVALID_ARGUMENT',
-    `${where}.timestamp is ${String(timestamp)}; it must be an integer between -(2^53-1) and 2^53-1 (microseconds since the epoch)`,
-    { details: { field: `${where}.timestamp` } },
-  );
+  return new KdiError('INVALID_ARGUMENT', `${where}.timestamp is ${String(timestamp)}; it must be an integer between -(2^53-1) and 2^53-1 (microseconds since the epoch)`, {
+    details: { field: `${where}.timestamp` },
+  });
 }

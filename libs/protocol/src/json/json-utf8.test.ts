@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KdiError } from '../errors/kdi-error.js';
 import { checkJsonUtf8, firstInvalidUtf8, jsonPathAt } from './json-utf8.js';
 
-const bytes = (...parts: (string | number[])[]): Buffer =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 
 describe('firstInvalidUtf8', () => {
   it.each<[string, Buffer, number]>([

@@ -19,7 +19,9 @@ export function checkJsonUtf8(bytes: Uint8Array, root = 'body', hint = 'send byt
   if (isUtf8(bytes)) return;
   const offset = firstInvalidUtf8(bytes);
   const where = jsonPathAt(bytes, offset, root);
-  const shown = Buffer.from(bytes.subarray(offset, offset + 4)).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  const shown = Buffer.from(bytes.subarray(offset, offset + 4))
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
   throw new KdiError(
     'INVALID_ARGUMENT',
     `${where.path}: invalid UTF-8 at byte ${offset} of the body (${shown}${where.inKey ? ', in a field name' : ''}); JSON text must be UTF-8 — ${hint}`,

@@ -166,7 +166,10 @@ export const WatchEventSchema = z.strictObject({
 export const WatchQuerySchema = z.strictObject({
   /** A file, or a directory when `recursive` (then every path below it). */
   path: z.string(),
-  recursive: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  recursive: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Events with a revision above this; omitted = from now on. */
   after: z
     .string()

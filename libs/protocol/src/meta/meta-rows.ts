@@ -101,8 +101,7 @@ export function tabletRowsOf(table: string): { first: Buffer; last: Buffer } {
 }
 
 export type ParsedMetaRow =
-  | { readonly kind: 'table'; readonly table: string }
-  | { readonly kind: 'tablet'; readonly table: string; readonly upperInclusive: Uint8Array | undefined };
+  { readonly kind: 'table'; readonly table: string } | { readonly kind: 'tablet'; readonly table: string; readonly upperInclusive: Uint8Array | undefined };
 
 /** What a META row is, or undefined when it is not a valid META row key. */
 export function parseMetaRow(row: Uint8Array): ParsedMetaRow | undefined {

@@ -16,14 +16,11 @@ const erase = (row: string, column: string, timestamp: number): Cell => ({ row: 
 const text = (bytes: Uint8Array) => Buffer.from(bytes).toString('utf8');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 /** Renders cells compactly so expectations read like the data. */
-const show = (cells: readonly Cell[]) =>
-  cells.map((c) => `${text(c.row)}/${text(c.column)}@${c.timestamp}=${c.value === null ? 'ERASED' : text(c.value)}`);
+const show = (cells: readonly Cell[]) => cells.map((c) => `${text(c.row)}/${text(c.column)}@${c.timestamp}=${c.value === null ? 'ERASED' : text(c.value)}`);
 
 describe('compilePredicate', () => {
   it('matches rows, columns and times against their sets', () => {
-    const compiled = compilePredicate(
-      parsePredicate("row ~= 'com.foo' or row = 'org' and 'a' < column <= 'c' and time < @0 or time >= @100"),
-    );
+    const compiled = compilePredicate(parsePredicate("row ~= 'com.foo' or row = 'org' and 'a' < column <= 'c' and time < @0 or time >= @100"));
     expect(compiled.matchesRow(b('com.foo'))).toBe(true);
     expect(compiled.matchesRow(b('com.foo/x'))).toBe(true);
     expect(compiled.matchesRow(b('com.fop'))).toBe(false);
@@ -78,42 +75,22 @@ describe('filterCells', () => {
   });
 
   it('filters by row, column and time', () => {
-    expect(show(filterCells(cells, parsePredicate("row = 'a' and column = 'f:x' and time <= @20")))).toStrictEqual([
-      'a/f:x@20=a/f:x@20',
-      'a/f:x@10=a/f:x@10',
-    ]);
+    expect(show(filterCells(cells, parsePredicate("row = 'a' and column = 'f:x' and time <= @20")))).toStrictEqual(['a/f:x@20=a/f:x@20', 'a/f:x@10=a/f:x@10']);
     expect(show(filterCells(cells, parsePredicate("column ~= 'g'")))).toStrictEqual(['c/g@7=c/g@7']);
     expect(filterCells(cells, parsePredicate("row > 'c'"))).toStrictEqual([]);
   });
 
   it('history = K keeps the newest K versions per (row, column), not counting erased ones', () => {
-    expect(show(filterCells(cells, parsePredicate('history = 1')))).toStrictEqual([
-      'a/f:x@30=a/f:x@30',
-      'a/f:y@5=a/f:y@5',
-      'b/f:x@40=b/f:x@40',
-      'c/g@7=c/g@7',
-    ]);
-    expect(show(filterCells(cells, parsePredicate("row = 'b' and history = 2")))).toStrictEqual([
-      'b/f:x@40=b/f:x@40',
-      'b/f:x@20=b/f:x@20',
-    ]);
+    expect(show(filterCells(cells, parsePredicate('history = 1')))).toStrictEqual(['a/f:x@30=a/f:x@30', 'a/f:y@5=a/f:y@5', 'b/f:x@40=b/f:x@40', 'c/g@7=c/g@7']);
+    expect(show(filterCells(cells, parsePredicate("row = 'b' and history = 2")))).toStrictEqual(['b/f:x@40=b/f:x@40', 'b/f:x@20=b/f:x@20']);
   });
 
   it('history applies after the time filter', () => {
-    expect(show(filterCells(cells, parsePredicate('time < @25 and history = 1')))).toStrictEqual([
-      'a/f:x@20=a/f:x@20',
-      'a/f:y@5=a/f:y@5',
-      'b/f:x@20=b/f:x@20',
-      'c/g@7=c/g@7',
-    ]);
+    expect(show(filterCells(cells, parsePredicate('time < @25 and history = 1')))).toStrictEqual(['a/f:x@20=a/f:x@20', 'a/f:y@5=a/f:y@5', 'b/f:x@20=b/f:x@20', 'c/g@7=c/g@7']);
   });
 
   it('history = -K drops the newest K versions and returns the rest', () => {
-    expect(show(filterCells(cells, parsePredicate('history = -1')))).toStrictEqual([
-      'a/f:x@20=a/f:x@20',
-      'a/f:x@10=a/f:x@10',
-      'b/f:x@20=b/f:x@20',
-    ]);
+    expect(show(filterCells(cells, parsePredicate('history = -1')))).toStrictEqual(['a/f:x@20=a/f:x@20', 'a/f:x@10=a/f:x@10', 'b/f:x@20=b/f:x@20']);
     expect(show(filterCells(cells, parsePredicate('time <= @20 and history = -1')))).toStrictEqual(['a/f:x@10=a/f:x@10']);
     expect(filterCells(cells, parsePredicate('history = -3'))).toStrictEqual([]);
   });
@@ -133,10 +110,7 @@ describe('filterCells', () => {
   });
 
   it('an erasure hides only its own timestamp', () => {
-    expect(show(filterCells([put('r', 'c', 3), erase('r', 'c', 2), put('r', 'c', 1)], {}))).toStrictEqual([
-      'r/c@3=r/c@3',
-      'r/c@1=r/c@1',
-    ]);
+    expect(show(filterCells([put('r', 'c', 3), erase('r', 'c', 2), put('r', 'c', 1)], {}))).toStrictEqual(['r/c@3=r/c@3', 'r/c@1=r/c@1']);
   });
 
   it('accepts a compiled predicate and any iterable', () => {
@@ -157,8 +131,7 @@ describe('filterCells', () => {
 // (first wins), drop erasures and non-matching keys, then slice each
 // (row, column) group.
 function modelFilter(cells: readonly Cell[], p: Predicate): string[] {
-  const inSet = <T>(set: readonly Interval<T>[] | undefined, v: T, cmp: (a: T, b: T) => number) =>
-    set === undefined || set.some((iv) => intervalContains(iv, v, cmp));
+  const inSet = <T>(set: readonly Interval<T>[] | undefined, v: T, cmp: (a: T, b: T) => number) => set === undefined || set.some((iv) => intervalContains(iv, v, cmp));
   const firstByKey = new Map<string, Cell>();
   for (const c of cells) {
     const key = `${hex(c.row)}|${hex(c.column)}|${c.timestamp}`;
@@ -196,26 +169,19 @@ describe('filterCells against a model', () => {
       fc.tuple(literal, literal).map(([l, u]) => `${l} <= ${field} < ${u}`),
     ),
   );
-  const timeClause = fc
-    .tuple(fc.constantFrom('<', '<=', '>', '>=', '='), fc.integer({ min: 0, max: 5 }))
-    .map(([op, t]) => `time ${op} @${t}`);
-  const historyClause = fc.integer({ min: -3, max: 3 }).filter((k) => k !== 0).map((k) => `history = ${k}`);
+  const timeClause = fc.tuple(fc.constantFrom('<', '<=', '>', '>=', '='), fc.integer({ min: 0, max: 5 })).map(([op, t]) => `time ${op} @${t}`);
+  const historyClause = fc
+    .integer({ min: -3, max: 3 })
+    .filter((k) => k !== 0)
+    .map((k) => `history = ${k}`);
 
   it('agrees for random cells and predicates', () => {
     fc.assert(
-      fc.property(
-        fc.array(cell, { maxLength: 30 }),
-        fc.option(rowClause),
-        fc.option(timeClause),
-        fc.option(historyClause),
-        (specs, rows, times, history) => {
-          const cells = specs
-            .map((s) => (s.erased ? erase(s.row, s.column, s.timestamp) : put(s.row, s.column, s.timestamp, s.value)))
-            .sort(compareCellKeys); // stable: duplicates keep generated order
-          const p = parsePredicate([rows, times, history].filter((c) => c !== null).join(' and '));
-          expect(show(filterCells(cells, p))).toStrictEqual(modelFilter(cells, p));
-        },
-      ),
+      fc.property(fc.array(cell, { maxLength: 30 }), fc.option(rowClause), fc.option(timeClause), fc.option(historyClause), (specs, rows, times, history) => {
+        const cells = specs.map((s) => (s.erased ? erase(s.row, s.column, s.timestamp) : put(s.row, s.column, s.timestamp, s.value))).sort(compareCellKeys); // stable: duplicates keep generated order
+        const p = parsePredicate([rows, times, history].filter((c) => c !== null).join(' and '));
+        expect(show(filterCells(cells, p))).toStrictEqual(modelFilter(cells, p));
+      }),
     );
   });
 });

@@ -11,7 +11,6 @@
 import { compareBytes, compareCellKeys, compareNumbers, normalizedSetContains, normalizeIntervals, type Cell, type CellKey, type Interval } from '@kdi/primitives';
 import type { Predicate } from './predicate.js';
 
-
 /** A predicate prepared for repeated matching: sets normalized, membership O(log n). */
 export class CompiledPredicate {
   /** Normalized row intervals (sorted, disjoint); undefined admits every row. */
@@ -56,7 +55,6 @@ export function compilePredicate(predicate: Predicate): CompiledPredicate {
   return new CompiledPredicate(predicate);
 }
 
-
 /**
  * Applies `predicate` to `cells` and returns the visible matching cells in
  * the same order.
@@ -90,8 +88,7 @@ export function filterCells(cells: Iterable<Cell>, predicate: Predicate | Compil
     previous = cell;
     if (cell.value === null || !compiled.matchesKey(cell)) continue;
 
-    const sameGroup =
-      group !== undefined && compareBytes(group.row, cell.row) === 0 && compareBytes(group.column, cell.column) === 0;
+    const sameGroup = group !== undefined && compareBytes(group.row, cell.row) === 0 && compareBytes(group.column, cell.column) === 0;
     if (!sameGroup) {
       group = cell;
       versions = 0;

@@ -84,11 +84,7 @@ export class Lexer {
       const length = runLength(text, start, /[0-9A-Za-z:.,+@-]/);
       return this.take(start, length, (t) => ({ kind: 'word', start, text: t }));
     }
-    throw new PredicateSyntaxError(
-      start,
-      'a keyword, an operator, a quoted string or a time',
-      describeAt(text, start),
-    );
+    throw new PredicateSyntaxError(start, 'a keyword, an operator, a quoted string or a time', describeAt(text, start));
   }
 
   private take(start: number, length: number, make: (text: string) => Token): Token {
@@ -102,11 +98,7 @@ export class Lexer {
     let i = start + 1;
     for (;;) {
       if (i >= text.length) {
-        throw new PredicateSyntaxError(
-          i,
-          `a closing ${quote} for the string that starts at position ${start}`,
-          'end of input',
-        );
+        throw new PredicateSyntaxError(i, `a closing ${quote} for the string that starts at position ${start}`, 'end of input');
       }
       const ch = text[i];
       if (ch === quote) break;
@@ -161,11 +153,7 @@ export class Lexer {
         // A high surrogate must be followed by a low one; together they name one code point.
         const low = text.startsWith('\\u', at + 6) ? this.hexDigits(at + 6, 4) : -1;
         if (low < 0xdc00 || low > 0xdfff) {
-          throw new PredicateSyntaxError(
-            at + 6,
-            String.raw`a \uDC00-\uDFFF escape completing the surrogate pair started at position ` + at,
-            describeRange(text, at + 6, 6),
-          );
+          throw new PredicateSyntaxError(at + 6, String.raw`a \uDC00-\uDFFF escape completing the surrogate pair started at position ` + at, describeRange(text, at + 6, 6));
         }
         pushUtf8(bytes, 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00));
         return at + 12;
@@ -183,11 +171,7 @@ export class Lexer {
     const digits = this.text.slice(at + 2, at + 2 + count);
     if (digits.length !== count || !/^[0-9A-Fa-f]+$/.test(digits)) {
       const prefix = this.text.slice(at, at + 2);
-      throw new PredicateSyntaxError(
-        at,
-        `exactly ${count} hex digits after '${prefix}'`,
-        describeRange(this.text, at, 2 + count),
-      );
+      throw new PredicateSyntaxError(at, `exactly ${count} hex digits after '${prefix}'`, describeRange(this.text, at, 2 + count));
     }
     return Number.parseInt(digits, 16);
   }

@@ -82,9 +82,7 @@ describe('parsePredicate: intervals', () => {
   });
 
   it('and joins every field and history in any order', () => {
-    expect(
-      parsePredicate("history = -2 and time > @3 and column ~= 'f:' and row = 'r'"),
-    ).toStrictEqual({
+    expect(parsePredicate("history = -2 and time > @3 and column ~= 'f:' and row = 'r'")).toStrictEqual({
       rows: [{ lower: incl(b('r')), upper: incl(b('r')) }],
       columns: [{ lower: incl(b('f:')), upper: excl(b('f;')) }],
       times: [{ lower: excl(3) }],
@@ -101,9 +99,7 @@ describe('parsePredicate: intervals', () => {
 
 describe('parsePredicate: prefix match', () => {
   it('strips trailing 0xFF bytes before incrementing', () => {
-    expect(parsePredicate(String.raw`row ~= 'a\xff\xff'`).rows).toStrictEqual([
-      { lower: incl(raw(0x61, 0xff, 0xff)), upper: excl(b('b')) },
-    ]);
+    expect(parsePredicate(String.raw`row ~= 'a\xff\xff'`).rows).toStrictEqual([{ lower: incl(raw(0x61, 0xff, 0xff)), upper: excl(b('b')) }]);
   });
 
   it('has no upper bound for an all-0xFF or empty prefix', () => {
@@ -159,9 +155,7 @@ describe('parsePredicate: times', () => {
   });
 
   it('accepts ISO literals on either side of a two-sided interval', () => {
-    expect(parsePredicate('2024-01-01 <= time < 2024-02-01T00:00:00Z').times).toStrictEqual([
-      { lower: incl(utcMicros(2024, 0, 1)), upper: excl(utcMicros(2024, 1, 1)) },
-    ]);
+    expect(parsePredicate('2024-01-01 <= time < 2024-02-01T00:00:00Z').times).toStrictEqual([{ lower: incl(utcMicros(2024, 0, 1)), upper: excl(utcMicros(2024, 1, 1)) }]);
   });
 
   it('rejects malformed, impossible and out-of-range times at the literal', () => {
@@ -230,9 +224,7 @@ describe('parsePredicate: string escapes', () => {
     const error = syntaxErrorOf("row = 'abc");
     expect(error.position).toBe(10);
     expect(error.expected).toBe("a closing ' for the string that starts at position 6");
-    expect(error.message).toBe(
-      "at position 10: expected a closing ' for the string that starts at position 6 but found end of input",
-    );
+    expect(error.message).toBe("at position 10: expected a closing ' for the string that starts at position 6 but found end of input");
     expect(syntaxErrorOf('row = "ab\'').expected).toContain('a closing "');
   });
 });
@@ -256,12 +248,12 @@ describe('parsePredicate: structural errors', () => {
     ["'a' = row", 4, "'<', '<=', '>' or '>=' after a literal"],
     // literal kinds
     ["'a' < time < 'b'", 6, "'row' or 'column' after a string literal"],
-    ["@1 < row < @2", 5, "'time' after a time"],
-    ["row < @1", 6, 'a string literal'],
+    ['@1 < row < @2', 5, "'time' after a time"],
+    ['row < @1', 6, 'a string literal'],
     // or-chains must stay on one field
     ["row = 'a' or column = 'b'", 13, "'row' (an or-chain unions intervals of one field"],
     ["row = 'a' or 'a' < column < 'b'", 19, "'row' (an or-chain"],
-    ["time = @1 or history = 2", 13, "'time' or a time"],
+    ['time = @1 or history = 2', 13, "'time' or a time"],
     // repeats
     ["row = 'a' and row = 'b'", 14, 'row already appears at position 0'],
     ["column = 'a' and 'x' < column < 'y'", 23, 'column already appears at position 0'],

@@ -21,9 +21,7 @@ import { parseIsoTime, parseMicrosLiteral, TIME_LITERAL_DESCRIPTION } from './ti
 type Field = 'row' | 'column' | 'time';
 type Inequality = '<' | '<=' | '>' | '>=';
 
-type ParsedInterval =
-  | { readonly field: 'row' | 'column'; readonly interval: Interval<Buffer> }
-  | { readonly field: 'time'; readonly interval: Interval<number> };
+type ParsedInterval = { readonly field: 'row' | 'column'; readonly interval: Interval<Buffer> } | { readonly field: 'time'; readonly interval: Interval<number> };
 
 type Literal = { readonly kind: 'string'; readonly value: Buffer } | { readonly kind: 'time'; readonly value: number };
 
@@ -98,8 +96,7 @@ class Parser {
     const eq = this.lexer.next();
     if (eq.kind !== 'op' || eq.op !== '=') throw syntaxError(eq, "'=' after 'history'");
     const value = this.lexer.next();
-    const expected =
-      "a non-zero integer after 'history =' (K > 0 keeps the newest K cells, K < 0 drops the newest |K|)";
+    const expected = "a non-zero integer after 'history =' (K > 0 keeps the newest K cells, K < 0 drops the newest |K|)";
     if (value.kind !== 'word' || !/^-?\d+$/.test(value.text)) throw syntaxError(value, expected);
     const k = BigInt(value.text);
     if (k === 0n) throw syntaxError(value, expected);
@@ -124,8 +121,7 @@ class Parser {
     const expected =
       chainField === undefined
         ? "'row', 'column', 'time', 'history', a string literal or a time"
-        : `'${chainField}' or a ${chainField === 'time' ? 'time' : 'string literal'} ` +
-          '(an or-chain unions intervals of one field)';
+        : `'${chainField}' or a ${chainField === 'time' ? 'time' : 'string literal'} ` + '(an or-chain unions intervals of one field)';
     throw syntaxError(first, expected);
   }
 
@@ -147,10 +143,7 @@ class Parser {
     const lowLiteral = this.literalFromToken(literalToken, isString ? 'row' : 'time');
     const op1 = this.lexer.next();
     if (!isInequality(op1)) {
-      throw syntaxError(
-        op1,
-        "'<', '<=', '>' or '>=' after a literal (a literal-first comparison is two-sided, e.g. 'a' <= row < 'b')",
-      );
+      throw syntaxError(op1, "'<', '<=', '>' or '>=' after a literal (a literal-first comparison is two-sided, e.g. 'a' <= row < 'b')");
     }
     const fieldToken = this.lexer.next();
     const fieldsForLiteral = isString ? "'row' or 'column'" : "'time'";
@@ -215,10 +208,7 @@ class Parser {
     const field = token.text as Field;
     if (chainField !== undefined) {
       if (field !== chainField) {
-        throw syntaxError(
-          token,
-          `'${chainField}' (an or-chain unions intervals of one field; join different fields with 'and')`,
-        );
+        throw syntaxError(token, `'${chainField}' (an or-chain unions intervals of one field; join different fields with 'and')`);
       }
     } else {
       this.claim(field, token);
@@ -261,9 +251,7 @@ function intervalFor(op: Operator, value: Buffer | number): Interval<Buffer | nu
 }
 
 function makeInterval(field: Field, interval: Interval<unknown>): ParsedInterval {
-  return field === 'time'
-    ? { field, interval: interval as Interval<number> }
-    : { field, interval: interval as Interval<Buffer> };
+  return field === 'time' ? { field, interval: interval as Interval<number> } : { field, interval: interval as Interval<Buffer> };
 }
 
 function isKeyword(token: Token, keyword: string): boolean {

@@ -9,15 +9,9 @@ const excl = <T>(value: T) => ({ value, inclusive: false });
 
 describe('printPredicate', () => {
   it('prints the DESIGN §3 examples canonically', () => {
-    expect(printPredicate(parsePredicate("row = 'com.foo/index.html' and history = 1"))).toBe(
-      "row = 'com.foo/index.html' and history = 1",
-    );
-    expect(printPredicate(parsePredicate("row ~= 'com.foo' and time >= 2024-01-02T03:04:05Z"))).toBe(
-      `row ~= 'com.foo' and time >= @${Date.UTC(2024, 0, 2, 3, 4, 5) * 1000}`,
-    );
-    expect(printPredicate(parsePredicate('"word:cat" < column <= "word:dog" or column >= "word:fish"'))).toBe(
-      "'word:cat' < column <= 'word:dog' or column >= 'word:fish'",
-    );
+    expect(printPredicate(parsePredicate("row = 'com.foo/index.html' and history = 1"))).toBe("row = 'com.foo/index.html' and history = 1");
+    expect(printPredicate(parsePredicate("row ~= 'com.foo' and time >= 2024-01-02T03:04:05Z"))).toBe(`row ~= 'com.foo' and time >= @${Date.UTC(2024, 0, 2, 3, 4, 5) * 1000}`);
+    expect(printPredicate(parsePredicate('"word:cat" < column <= "word:dog" or column >= "word:fish"'))).toBe("'word:cat' < column <= 'word:dog' or column >= 'word:fish'");
   });
 
   it('prints the empty predicate as empty text', () => {
@@ -61,7 +55,7 @@ describe('quoteBytes', () => {
   });
 
   it('uses the named escapes', () => {
-    expect(quoteBytes(b('\\\'\n\r\t'))).toBe(String.raw`'\\\'\n\r\t'`);
+    expect(quoteBytes(b("\\'\n\r\t"))).toBe(String.raw`'\\\'\n\r\t'`);
   });
 
   it('writes other control bytes and invalid UTF-8 as \\xHH', () => {

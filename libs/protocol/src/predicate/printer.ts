@@ -91,26 +91,14 @@ function printTime(micros: number): string {
   return formatTime(micros);
 }
 
-function printSet<T>(
-  field: string,
-  key: string,
-  intervals: readonly Interval<T>[],
-  literal: (value: T) => string,
-  equal: (a: T, b: T) => boolean,
-): string {
+function printSet<T>(field: string, key: string, intervals: readonly Interval<T>[], literal: (value: T) => string, equal: (a: T, b: T) => boolean): string {
   if (intervals.length === 0) {
     throw new RangeError(`printPredicate: ${key} is an empty list, which has no text form`);
   }
   return intervals.map((interval, i) => printInterval(field, `${key}[${i}]`, interval, literal, equal)).join(' or ');
 }
 
-function printInterval<T>(
-  field: string,
-  where: string,
-  { lower, upper }: Interval<T>,
-  literal: (value: T) => string,
-  equal: (a: T, b: T) => boolean,
-): string {
+function printInterval<T>(field: string, where: string, { lower, upper }: Interval<T>, literal: (value: T) => string, equal: (a: T, b: T) => boolean): string {
   if (lower !== undefined && upper !== undefined) {
     if (lower.inclusive && upper.inclusive && equal(lower.value, upper.value)) {
       return `${field} = ${literal(lower.value)}`;
@@ -122,10 +110,7 @@ function printInterval<T>(
   }
   if (lower !== undefined) return `${field} ${lower.inclusive ? '>=' : '>'} ${literal(lower.value)}`;
   if (upper !== undefined) return `${field} ${upper.inclusive ? '<=' : '<'} ${literal(upper.value)}`;
-  throw new RangeError(
-    `printPredicate: ${where} has neither a lower nor an upper bound, which has no text form; ` +
-      'omit the field to admit every value',
-  );
+  throw new RangeError(`printPredicate: ${where} has neither a lower nor an upper bound, which has no text form; ` + 'omit the field to admit every value');
 }
 
 /** True when [lower, upper) is exactly what `~= lower` parses to. */

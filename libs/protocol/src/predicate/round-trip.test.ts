@@ -14,8 +14,37 @@ import { PredicateSyntaxError } from './syntax-error.js';
 // Bytes that stress quoting: NUL, 0xFF, both quotes, backslash, escapes'
 // letters, control bytes, pieces of valid and invalid UTF-8.
 const trickyByte = fc.constantFrom(
-  0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20, 0x22, 0x27, 0x5c, 0x61, 0x75, 0x78, 0x7f,
-  0x80, 0xa0, 0xa9, 0xbf, 0xc0, 0xc2, 0xc3, 0xe2, 0x82, 0xac, 0xed, 0xef, 0xf0, 0x9f, 0xf4, 0xfe, 0xff,
+  0x00,
+  0x01,
+  0x09,
+  0x0a,
+  0x0d,
+  0x1f,
+  0x20,
+  0x22,
+  0x27,
+  0x5c,
+  0x61,
+  0x75,
+  0x78,
+  0x7f,
+  0x80,
+  0xa0,
+  0xa9,
+  0xbf,
+  0xc0,
+  0xc2,
+  0xc3,
+  0xe2,
+  0x82,
+  0xac,
+  0xed,
+  0xef,
+  0xf0,
+  0x9f,
+  0xf4,
+  0xfe,
+  0xff,
 );
 const bytes: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 10 }).map((u) => Buffer.from(u)),
@@ -93,30 +122,25 @@ describe('print/parse round trip', () => {
       fc.tuple(t, up, fc.constant('time'), up, t).map((x) => [...x]),
       fc.tuple(t, down, fc.constant('time'), down, t).map((x) => [...x]),
     );
-    const orChain = (iv: fc.Arbitrary<string[]>) =>
-      fc.array(iv, { minLength: 1, maxLength: 3 }).map((ivs) => ivs.flatMap((x, i) => (i === 0 ? x : ['or', ...x])));
+    const orChain = (iv: fc.Arbitrary<string[]>) => fc.array(iv, { minLength: 1, maxLength: 3 }).map((ivs) => ivs.flatMap((x, i) => (i === 0 ? x : ['or', ...x])));
     const clause = fc.oneof(
       orChain(strInterval),
       orChain(timeInterval),
       fc.constantFrom('1', '-3', '0', '2').map((k) => ['history', '=', k]),
     );
-    const tokens = fc
-      .array(clause, { maxLength: 4 })
-      .map((cs) => cs.flatMap((c, i) => (i === 0 ? c : ['and', ...c])));
+    const tokens = fc.array(clause, { maxLength: 4 }).map((cs) => cs.flatMap((c, i) => (i === 0 ? c : ['and', ...c])));
     const piece = fc.constantFrom('row', 'time', 'and', 'or', '<', '>=', '=', '~', "'", "'\\", '@', '!', '3', '2024-02-30');
-    const text = fc
-      .tuple(tokens, fc.option(fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'replace'), piece), { freq: 2 }))
-      .map(([ts, edit]) => {
-        const out = [...ts];
-        if (edit !== null) {
-          const [at, kind, p] = edit;
-          const i = out.length === 0 ? 0 : at % out.length;
-          if (kind === 'delete') out.splice(i, 1);
-          else if (kind === 'insert') out.splice(i, 0, p);
-          else out.splice(i, 1, p);
-        }
-        return out.join(' ');
-      });
+    const text = fc.tuple(tokens, fc.option(fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'replace'), piece), { freq: 2 })).map(([ts, edit]) => {
+      const out = [...ts];
+      if (edit !== null) {
+        const [at, kind, p] = edit;
+        const i = out.length === 0 ? 0 : at % out.length;
+        if (kind === 'delete') out.splice(i, 1);
+        else if (kind === 'insert') out.splice(i, 0, p);
+        else out.splice(i, 1, p);
+      }
+      return out.join(' ');
+    });
 
     let parsedNonEmpty = 0;
     let failed = 0;

@@ -31,8 +31,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_FRACTION_DIGITS = 6;
 
-export const TIME_LITERAL_DESCRIPTION =
-  'a time: @<microseconds> or an ISO-8601 date-time such as 2024-01-02T03:04:05Z or 20240102T030405Z';
+export const TIME_LITERAL_DESCRIPTION = 'a time: @<microseconds> or an ISO-8601 date-time such as 2024-01-02T03:04:05Z or 20240102T030405Z';
 const OUT_OF_RANGE = 'a time within the safe-integer microsecond range (±9007199254740991)';
 const MIXED_DATE = 'basic and extended format mixed in the date (write YYYY-MM-DD or YYYYMMDD)';
 const MIXED_TIME = 'basic and extended format mixed in the time (write hh:mm:ss or hhmmss)';
@@ -153,19 +152,9 @@ function parseIsoOrThrow(text: string): TimeLiteralResult {
   return toMicros(year, month, day, hour, minute, second, fracMicros, offsetMinutes);
 }
 
-function toMicros(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  fracMicros: bigint,
-  offsetMinutes: number,
-): TimeLiteralResult {
+function toMicros(year: number, month: number, day: number, hour: number, minute: number, second: number, fracMicros: bigint, offsetMinutes: number): TimeLiteralResult {
   const secondsOfDay = BigInt(hour * 3600 + minute * 60 + second - offsetMinutes * 60);
-  const micros =
-    BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY + secondsOfDay * MICROS_PER_SECOND + fracMicros;
+  const micros = BigInt(daysFromCivil(year, month, day)) * MICROS_PER_DAY + secondsOfDay * MICROS_PER_SECOND + fracMicros;
   return toSafe(micros);
 }
 

@@ -21,12 +21,4 @@ export {
 } from './table-schema.js';
 export { formatPath, parseTableSchema, validateTableSchema, type SchemaProblem } from './validate-table-schema.js';
 export { columnFamily, groupForFamily } from './group-for-family.js';
-export {
-  decodeSchemaColumns,
-  encodeSchemaColumns,
-  SCHEMA_COLUMN_PREFIX,
-  SCHEMA_SETTINGS,
-  type DecodedSchema,
-  type SchemaColumn,
-  type SchemaSetting,
-} from './schema-meta.js';
+export { decodeSchemaColumns, encodeSchemaColumns, SCHEMA_COLUMN_PREFIX, SCHEMA_SETTINGS, type DecodedSchema, type SchemaColumn, type SchemaSetting } from './schema-meta.js';

@@ -31,7 +31,12 @@ describe('decodeSchemaColumns', () => {
   it('fills defaults for missing settings', () => {
     const decoded = decodeSchemaColumns([{ column: 'schema:g:families', value: '["a"]' }]);
     expect(decoded.ok && decoded.schema.groups[0]).toEqual({
-      name: 'g', families: ['a'], compression: 'lz4', blockSize: 65536, inMemory: false, purge: { combine: 'or' },
+      name: 'g',
+      families: ['a'],
+      compression: 'lz4',
+      blockSize: 65536,
+      inMemory: false,
+      purge: { combine: 'or' },
     });
   });
 
@@ -48,9 +53,7 @@ describe('decodeSchemaColumns', () => {
     expect(decoded.ok).toBe(false);
     if (decoded.ok) return;
     const byPath = Object.fromEntries(decoded.problems.map((p) => [p.path, p.message]));
-    expect(Object.keys(byPath).sort()).toEqual(
-      ['schema:a:blockSize', 'schema:b:families', 'schema:b:purge', 'schema:c:colour', 'schema:c:families', 'schema:nogroup'].sort(),
-    );
+    expect(Object.keys(byPath).sort()).toEqual(['schema:a:blockSize', 'schema:b:families', 'schema:b:purge', 'schema:c:colour', 'schema:c:families', 'schema:nogroup'].sort());
     expect(byPath['schema:b:purge']).toMatch(/is not JSON/);
     expect(byPath['schema:b:families']).toMatch(/at most one wildcard group/);
     expect(byPath['schema:c:families']).toMatch(/"\*" or a list of family names/);

@@ -23,9 +23,7 @@ export interface SchemaColumn {
   readonly value: string;
 }
 
-export type DecodedSchema =
-  | { readonly ok: true; readonly schema: TableSchema }
-  | { readonly ok: false; readonly problems: SchemaProblem[] };
+export type DecodedSchema = { readonly ok: true; readonly schema: TableSchema } | { readonly ok: false; readonly problems: SchemaProblem[] };
 
 /** The cells of `schema` in its table's META row, sorted by column. */
 export function encodeSchemaColumns(schema: TableSchema): SchemaColumn[] {

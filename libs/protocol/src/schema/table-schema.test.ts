@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KdiError } from '../errors/kdi-error.js';
-import {
-  DEFAULT_TABLE_SCHEMA,
-  MAX_FAMILIES_PER_GROUP,
-  MAX_LOCALITY_GROUPS,
-  TableSchemaSchema,
-  type TableSchema,
-} from './table-schema.js';
+import { DEFAULT_TABLE_SCHEMA, MAX_FAMILIES_PER_GROUP, MAX_LOCALITY_GROUPS, TableSchemaSchema, type TableSchema } from './table-schema.js';
 import { parseTableSchema, validateTableSchema } from './validate-table-schema.js';
 
 const group = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ name: 'g', families: ['f'], ...over });
@@ -24,9 +18,7 @@ describe('TableSchemaSchema defaults', () => {
 
   it('keeps every given setting', () => {
     const full = {
-      groups: [
-        { name: 'hot', families: ['a', 'b'], compression: 'none', blockSize: 4096, inMemory: true, purge: { maxHistory: 1, maxAgeMicros: 5, combine: 'and' } },
-      ],
+      groups: [{ name: 'hot', families: ['a', 'b'], compression: 'none', blockSize: 4096, inMemory: true, purge: { maxHistory: 1, maxAgeMicros: 5, combine: 'and' } }],
     };
     expect(TableSchemaSchema.parse(full)).toEqual(full);
   });
@@ -80,8 +72,28 @@ describe('validateTableSchema: one rule at a time', () => {
     ['purge.combine "xor"', one({ purge: { combine: 'xor' } }), 'groups[0].purge.combine', /"and" or "or"/],
     ['purge unknown field', one({ purge: { versions: 1 } }), 'groups[0].purge', /unknown field "versions"/],
     ['duplicate group names', { groups: [group({ families: ['a'] }), group({ families: ['b'] })] }, 'groups[1].name', /"g" is already used by groups\[0\]/],
-    ['two wildcard groups', { groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }] }, 'groups[1].families', /group "b" \(groups\[1\]\) and group "a" \(groups\[0\]\) both have families "\*"/],
-    ['family in two groups', { groups: [{ name: 'a', families: ['x', 'y'] }, { name: 'b', families: ['y'] }] }, 'groups[1].families[0]', /family "y" is already in group "a" \(groups\[0\]\)/],
+    [
+      'two wildcard groups',
+      {
+        groups: [
+          { name: 'a', families: '*' },
+          { name: 'b', families: '*' },
+        ],
+      },
+      'groups[1].families',
+      /group "b" \(groups\[1\]\) and group "a" \(groups\[0\]\) both have families "\*"/,
+    ],
+    [
+      'family in two groups',
+      {
+        groups: [
+          { name: 'a', families: ['x', 'y'] },
+          { name: 'b', families: ['y'] },
+        ],
+      },
+      'groups[1].families[0]',
+      /family "y" is already in group "a" \(groups\[0\]\)/,
+    ],
     ['family twice in a group', one({ families: ['x', 'y', 'x'] }), 'groups[0].families[2]', /listed twice in group "g" \(groups\[0\]\) \(also at families\[0\]\)/],
   ])('%s', (_what, input, path, message) => {
     const problems = validateTableSchema(input);
@@ -91,8 +103,24 @@ describe('validateTableSchema: one rule at a time', () => {
   });
 
   it.each<[string, unknown]>([
-    ['no wildcard group', { groups: [{ name: 'a', families: ['x'] }, { name: 'b', families: ['y'] }] }],
-    ['a wildcard group beside named ones', { groups: [{ name: 'a', families: ['x'] }, { name: 'rest', families: '*' }] }],
+    [
+      'no wildcard group',
+      {
+        groups: [
+          { name: 'a', families: ['x'] },
+          { name: 'b', families: ['y'] },
+        ],
+      },
+    ],
+    [
+      'a wildcard group beside named ones',
+      {
+        groups: [
+          { name: 'a', families: ['x'] },
+          { name: 'rest', families: '*' },
+        ],
+      },
+    ],
     ['group names at 64 characters and every allowed character', one({ name: 'A-z.0_9'.padEnd(64, 'x') })],
     ['families with spaces, non-ASCII and 256 bytes', one({ families: ['my family', 'übersicht', '日本', 'é'.repeat(128)] })],
     ['block sizes at both bounds', { groups: [group({ name: 'a', blockSize: 4096 }), group({ name: 'b', families: ['h'], blockSize: 4 * 1024 * 1024 })] }],
@@ -133,7 +161,12 @@ describe('parseTableSchema', () => {
   it('throws INVALID_ARGUMENT listing each problem with its path, and the problems in details', () => {
     let error: unknown;
     try {
-      parseTableSchema({ groups: [{ name: 'a', families: '*' }, { name: 'a', families: '*', blockSize: 0 }] });
+      parseTableSchema({
+        groups: [
+          { name: 'a', families: '*' },
+          { name: 'a', families: '*', blockSize: 0 },
+        ],
+      });
     } catch (e) {
       error = e;
     }

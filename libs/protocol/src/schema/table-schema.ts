@@ -68,28 +68,25 @@ export const LocalityGroupSchema = z
   .strictObject({
     name: GroupNameSchema,
     families: z
-      .union([
-        z.literal('*'),
-        z
-          .array(FamilyNameSchema, { error: 'families must be "*" or a list of family names' })
-          .min(1, 'families must name at least one family (or be "*" for every other family)')
-          .max(MAX_FAMILIES_PER_GROUP, `a group names at most ${MAX_FAMILIES_PER_GROUP} families`),
-      ], { error: 'families must be "*" or a list of family names' })
+      .union(
+        [
+          z.literal('*'),
+          z
+            .array(FamilyNameSchema, { error: 'families must be "*" or a list of family names' })
+            .min(1, 'families must name at least one family (or be "*" for every other family)')
+            .max(MAX_FAMILIES_PER_GROUP, `a group names at most ${MAX_FAMILIES_PER_GROUP} families`),
+        ],
+        { error: 'families must be "*" or a list of family names' },
+      )
       .describe('The families stored in this group, or "*" for every family no other group names'),
-    compression: z
-      .enum(['none', 'lz4'], { error: 'compression must be "none" or "lz4"' })
-      .default('lz4')
-      .describe('Per-block compression (kept only when it saves space)'),
+    compression: z.enum(['none', 'lz4'], { error: 'compression must be "none" or "lz4"' }).default('lz4').describe('Per-block compression (kept only when it saves space)'),
     blockSize: z
       .int({ error: 'blockSize must be a whole number of bytes' })
       .min(MIN_BLOCK_SIZE, `blockSize must be at least ${MIN_BLOCK_SIZE} bytes (4 KiB)`)
       .max(MAX_BLOCK_SIZE, `blockSize must be at most ${MAX_BLOCK_SIZE} bytes (4 MiB)`)
       .default(DEFAULT_BLOCK_SIZE)
       .describe('Target uncompressed data block size in bytes'),
-    inMemory: z
-      .boolean({ error: 'inMemory must be true or false' })
-      .default(false)
-      .describe("Preload the group's blocks and keep them at high block-cache priority"),
+    inMemory: z.boolean({ error: 'inMemory must be true or false' }).default(false).describe("Preload the group's blocks and keep them at high block-cache priority"),
     purge: PurgePolicySchema.default({ combine: 'or' }),
   })
   .describe('A locality group: families stored together, with their storage settings');
@@ -103,9 +100,12 @@ export const TableSchemaSchema = z
   })
   // Cross-group rules run even when a field failed, so one answer lists
   // every problem; the rule checker tolerates malformed input.
-  .superRefine((value, ctx) => {
-    for (const issue of tableSchemaRuleIssues(value)) ctx.addIssue({ code: 'custom', ...issue });
-  }, { when: () => true })
+  .superRefine(
+    (value, ctx) => {
+      for (const issue of tableSchemaRuleIssues(value)) ctx.addIssue({ code: 'custom', ...issue });
+    },
+    { when: () => true },
+  )
   .describe('A table schema: its locality groups (DESIGN §6)');
 
 export type TableSchema = z.output<typeof TableSchemaSchema>;

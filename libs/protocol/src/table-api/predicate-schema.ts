@@ -39,9 +39,9 @@ const whenWrongType = (expected: string) => (iss: { code: string }) => (iss.code
 const bytesBound = z
   .strictObject(
     {
-      value: z.string({ error: whenWrongType('the bytes as a string (UTF-8 text, or base64 with encoding "base64")') }).describe(
-        'Row or column bytes: UTF-8 text, or base64 with encoding "base64"',
-      ),
+      value: z
+        .string({ error: whenWrongType('the bytes as a string (UTF-8 text, or base64 with encoding "base64")') })
+        .describe('Row or column bytes: UTF-8 text, or base64 with encoding "base64"'),
       inclusive: z.boolean({ error: whenWrongType('true or false') }),
     },
     { error: whenWrongType(`a bound ${BOUND_SHAPE}`) },

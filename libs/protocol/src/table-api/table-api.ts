@@ -167,7 +167,7 @@ export const LocationHintSchema = z
     epoch: z.int(),
     state: z.string().optional().describe('The tablet state in META (loading, serving, ...)'),
   })
-  .describe("Where META says the row is served: ask that server");
+  .describe('Where META says the row is served: ask that server');
 
 export const MetaLocationReplySchema = z
   .strictObject({
@@ -194,7 +194,7 @@ export const LoadTabletBodySchema = z
       .min(1)
       .optional()
       .describe(
-        'Cluster load: the assignment epoch the master wrote to the tablet\'s location: in META. The tablet is then named by table and upperInclusive ' +
+        "Cluster load: the assignment epoch the master wrote to the tablet's location: in META. The tablet is then named by table and upperInclusive " +
           '(its META row); bounds, fragments, logs and schema come from META, so lowerExclusive and schema must be absent.',
       ),
   })

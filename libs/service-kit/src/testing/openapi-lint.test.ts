@@ -24,7 +24,9 @@ describe('lintOpenApi', () => {
 
   it("reports redocly's errors (an operationId used twice, a $ref that does not resolve)", async () => {
     const bad = JSON.parse(JSON.stringify(doc));
-    bad.paths['/v1/y'] = { get: { ...bad.paths['/v1/x'].get, responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } };
+    bad.paths['/v1/y'] = {
+      get: { ...bad.paths['/v1/x'].get, responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } },
+    };
     const { errors } = await lintOpenApi(bad);
     expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/^operation-operationId-unique: /), expect.stringMatching(/^no-unresolved-refs: /)]));
   });

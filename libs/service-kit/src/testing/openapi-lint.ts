@@ -37,7 +37,9 @@ export async function lintOpenApi(doc: unknown, from: string = process.cwd()): P
     const args = [cli, 'lint', file, `--config=${configFor(from)}`, '--format=json'];
     // Exit code 1 when there are errors; the report is on stdout either way.
     const out = await run(process.execPath, args, { env, maxBuffer: 64 << 20 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-    const report = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as { problems: Array<{ ruleId: string; severity: string; message: string; location?: Array<{ pointer?: string }> }> };
+    const report = JSON.parse(out.stdout.slice(out.stdout.indexOf('{'))) as {
+      problems: Array<{ ruleId: string; severity: string; message: string; location?: Array<{ pointer?: string }> }>;
+    };
     const line = (p: (typeof report.problems)[number]) => `${p.ruleId}: ${p.message} (${p.location?.[0]?.pointer ?? '?'})`;
     return {
       errors: report.problems.filter((p) => p.severity === 'error').map(line),

@@ -10,7 +10,11 @@ describe('openApiProblems', () => {
           operationId: 'getX',
           security: [],
           parameters: [{ in: 'path', name: 'id', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/X' } } } }, '4XX': { description: 'e' }, '5XX': { description: 'e' } },
+          responses: {
+            '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/X' } } } },
+            '4XX': { description: 'e' },
+            '5XX': { description: 'e' },
+          },
         },
       },
     },

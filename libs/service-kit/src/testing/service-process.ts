@@ -69,9 +69,7 @@ export async function startServiceProcess(opts: ServiceProcessOptions): Promise<
     stderr += d.toString();
     output += d.toString();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in ${opts.startTimeoutMs ?? 60_000} ms:\n${output}`)), opts.startTimeoutMs ?? 60_000);
     child.stdout!.on('data', (d: Buffer) => {

@@ -137,7 +137,7 @@ describe('BlockCache', () => {
 
   it('matches a simple LRU model under random use', () => {
     let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const cap = 2000;
     const c = new BlockCache({ capacityBytes: cap });
     const model: { k: string; size: number }[] = []; // oldest first

@@ -102,8 +102,7 @@ export class BlockCache {
   private evictions = 0;
 
   constructor(opts: BlockCacheOptions) {
-    if (!(Number.isSafeInteger(opts.capacityBytes) && opts.capacityBytes >= 0))
-      throw new RangeError(`capacityBytes must be a non-negative integer, got ${opts.capacityBytes}`);
+    if (!(Number.isSafeInteger(opts.capacityBytes) && opts.capacityBytes >= 0)) throw new RangeError(`capacityBytes must be a non-negative integer, got ${opts.capacityBytes}`);
     this.capacityBytes = opts.capacityBytes;
   }
 

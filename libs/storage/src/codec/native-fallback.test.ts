@@ -75,7 +75,13 @@ describe('the block checksum', () => {
     const fallback = createBlockCrc32c({ load: unavailable, warn: (line) => warnings.push(line) });
     const native = createBlockCrc32c();
     const data = randomBytes(3 * NATIVE_MIN_BYTES);
-    for (const [start, end] of [[0, data.length], [0, NATIVE_MIN_BYTES - 1], [5, 5 + NATIVE_MIN_BYTES], [7, data.length - 3], [10, 10]] as const) {
+    for (const [start, end] of [
+      [0, data.length],
+      [0, NATIVE_MIN_BYTES - 1],
+      [5, 5 + NATIVE_MIN_BYTES],
+      [7, data.length - 3],
+      [10, 10],
+    ] as const) {
       const want = crc32c(data, 0, start, end);
       expect(native(data, 0, start, end)).toBe(want);
       expect(fallback(data, 0, start, end)).toBe(want);

@@ -90,4 +90,3 @@ export async function mergeIntoWriter(o: MergeOptions): Promise<MergeStats> {
   }
   return stats;
 }
-

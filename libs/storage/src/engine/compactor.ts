@@ -54,7 +54,15 @@ export class Compactor {
     let pending = 0;
     for (const t of this.host.tablets()) {
       if (t.legacy.length > 0 && !t.repartitioning) pending++;
-      for (const c of t.chains) if (!c.compacting && pickCompaction(c.fragments.map((f) => f.fileBytes), this.host.picker)) pending++;
+      for (const c of t.chains)
+        if (
+          !c.compacting &&
+          pickCompaction(
+            c.fragments.map((f) => f.fileBytes),
+            this.host.picker,
+          )
+        )
+          pending++;
     }
     return { pending, ...this.done };
   }
@@ -139,21 +147,22 @@ export class Compactor {
   private async compactChain(t: Tablet, g: number, full: boolean): Promise<void> {
     const chain = t.chains[g]!;
     const sizes = chain.fragments.map((f) => f.fileBytes);
-    const pick = full
-      ? sizes.length >= 1
-        ? { start: 0, end: sizes.length, major: true }
-        : undefined
-      : pickCompaction(sizes, this.host.picker);
+    const pick = full ? (sizes.length >= 1 ? { start: 0, end: sizes.length, major: true } : undefined) : pickCompaction(sizes, this.host.picker);
     if (!pick) return;
     const window = chain.fragments.slice(pick.start, pick.end);
     for (const f of window) f.ref();
     chain.compacting = true;
     try {
-      const out = await this.host.writeFragment(t, g, { disks: [...window].reverse() }, {
-        // Legacy fragments may hold older cells that an erasure here still hides.
-        dropErasures: pick.major && t.legacy.length === 0,
-        purgeByVersion: pick.major && pick.end === chain.fragments.length,
-      });
+      const out = await this.host.writeFragment(
+        t,
+        g,
+        { disks: [...window].reverse() },
+        {
+          // Legacy fragments may hold older cells that an erasure here still hides.
+          dropErasures: pick.major && t.legacy.length === 0,
+          purgeByVersion: pick.major && pick.end === chain.fragments.length,
+        },
+      );
       this.count(window, [out]);
       if (!this.host.isCurrent(t) || t.chains[g] !== chain) {
         out?.unref();

@@ -62,14 +62,7 @@ import { recover } from './recovery.js';
 import { approximateMedianRow, openTabletScanner, tabletSizes, tabletStat } from './tablet-reads.js';
 import { TabletRegistry } from './tablet-registry.js';
 import type { TabletStat } from './tablet-stat.js';
-import {
-  type FragmentLists,
-  type LoadedTablet,
-  type LoadTabletDefinition,
-  tabletFragmentLists,
-  TabletTransfer,
-  type UnloadedTablet,
-} from './tablet-transfer.js';
+import { type FragmentLists, type LoadedTablet, type LoadTabletDefinition, tabletFragmentLists, TabletTransfer, type UnloadedTablet } from './tablet-transfer.js';
 import { TxnSequencer } from './txn-sequencer.js';
 import { type FragmentSources, type FragmentWriteMode, writeTabletFragment } from './write-fragment.js';
 import { WritePath } from './write-path.js';
@@ -549,7 +542,11 @@ export class Engine {
       };
       await this.o.fs.writeFileAtomic(`${this.dir}/${MANIFEST_NAME}`, encodeManifest(m));
     });
-    if (this.publication.enabled) void saved.then(() => this.o.onManifestSaved?.(), () => {});
+    if (this.publication.enabled)
+      void saved.then(
+        () => this.o.onManifestSaved?.(),
+        () => {},
+      );
     return saved;
   }
 

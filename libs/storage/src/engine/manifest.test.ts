@@ -44,9 +44,18 @@ describe('manifest', () => {
       'tables/tb/t/rest/00000005.frag',
     ]);
     // The first version-4 layout (a bare list per tablet) still reads: nothing confirmed, identity from the tablet entry.
-    const early = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), publication: { logFloor: 2, published: { t: ['tables/tb/t/rest/00000005.frag'] } } }), 'M');
-    expect(early.publication?.published['t']).toEqual({ may: ['tables/tb/t/rest/00000005.frag'], confirmed: null, table: 'tb', lower: null, upper: Buffer.from('m').toString('base64') });
-        const v3 = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), version: 3, publication: undefined }), 'M');
+    const early = decodeManifest(
+      json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), publication: { logFloor: 2, published: { t: ['tables/tb/t/rest/00000005.frag'] } } }),
+      'M',
+    );
+    expect(early.publication?.published['t']).toEqual({
+      may: ['tables/tb/t/rest/00000005.frag'],
+      confirmed: null,
+      table: 'tb',
+      lower: null,
+      upper: Buffer.from('m').toString('base64'),
+    });
+    const v3 = decodeManifest(json({ ...JSON.parse(Buffer.from(encodeManifest(m)).toString()), version: 3, publication: undefined }), 'M');
     expect(v3.publication).toBeUndefined();
   });
 
@@ -56,7 +65,9 @@ describe('manifest', () => {
       version: 1,
       nextFragmentId: 5,
       logFloor: 2,
-      tablets: [{ id: 't', table: 'tb', lower: null, upper: null, purge: { maxHistory: 2 }, inMemory: true, fragments: ['tables/tb/t/00000001.frag', 'tables/tb/t/00000004.frag'] }],
+      tablets: [
+        { id: 't', table: 'tb', lower: null, upper: null, purge: { maxHistory: 2 }, inMemory: true, fragments: ['tables/tb/t/00000001.frag', 'tables/tb/t/00000004.frag'] },
+      ],
     };
     expect(decodeManifest(json(v1), 'M').tablets[0]).toEqual({
       id: 't',
@@ -72,12 +83,48 @@ describe('manifest', () => {
   it.each<[string, unknown, RegExp]>([
     ['not JSON', '{', /not valid JSON/],
     ['version 5', { format: 'kdi-manifest', version: 5, nextFragmentId: 1, logFloor: 0, tablets: [] }, /not a version 1, 2, 3 or 4/],
-    ['bad publication', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 'x', published: {} } }, /"publication" must be/],
-    ['bad published list', { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 0, published: { t: 'x' } } }, /publication of tablet t must be/],
+    [
+      'bad publication',
+      { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 'x', published: {} } },
+      /"publication" must be/,
+    ],
+    [
+      'bad published list',
+      { format: 'kdi-manifest', version: 4, nextFragmentId: 1, logFloor: 0, tablets: [], released: [], publication: { logFloor: 0, published: { t: 'x' } } },
+      /publication of tablet t must be/,
+    ],
     ['released not a list', { format: 'kdi-manifest', version: 3, nextFragmentId: 1, logFloor: 0, tablets: [], released: 'x' }, /"released" is not a list/],
-    ['bad groups', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], chains: {} }] }, /bad locality groups.*groups\[1\]\.families/],
-    ['chain of an unknown group', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] }, /chain for unknown group "b"/],
-    ['malformed legacy', { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: {}, legacy: [{}] }] }, /malformed legacy entry/],
+    [
+      'bad groups',
+      {
+        format: 'kdi-manifest',
+        version: 2,
+        nextFragmentId: 1,
+        logFloor: 0,
+        tablets: [
+          {
+            id: 't',
+            table: 'tb',
+            groups: [
+              { name: 'a', families: '*' },
+              { name: 'b', families: '*' },
+            ],
+            chains: {},
+          },
+        ],
+      },
+      /bad locality groups.*groups\[1\]\.families/,
+    ],
+    [
+      'chain of an unknown group',
+      { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: { b: [] } }] },
+      /chain for unknown group "b"/,
+    ],
+    [
+      'malformed legacy',
+      { format: 'kdi-manifest', version: 2, nextFragmentId: 1, logFloor: 0, tablets: [{ id: 't', table: 'tb', groups: [{ name: 'a', families: '*' }], chains: {}, legacy: [{}] }] },
+      /malformed legacy entry/,
+    ],
   ])('refuses %s as corruption naming the file', (_what, doc, message) => {
     let err: unknown;
     try {

@@ -183,7 +183,15 @@ function decodePublication(v: unknown, path: string, tablets: readonly ManifestT
       continue;
     }
     const e = raw as Partial<Record<keyof PublishedEntryJSON, unknown>> | null;
-    if (e === null || typeof e !== 'object' || !names(e.may) || !(e.confirmed === null || names(e.confirmed)) || typeof e.table !== 'string' || !bytes(e.lower) || !bytes(e.upper)) {
+    if (
+      e === null ||
+      typeof e !== 'object' ||
+      !names(e.may) ||
+      !(e.confirmed === null || names(e.confirmed)) ||
+      typeof e.table !== 'string' ||
+      !bytes(e.lower) ||
+      !bytes(e.upper)
+    ) {
       throw corruption(`manifest publication of tablet ${id} must be {may, confirmed, table, lower, upper}`, path);
     }
   }

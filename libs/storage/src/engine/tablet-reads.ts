@@ -18,14 +18,7 @@ import { statSources, type TabletStat } from './tablet-stat.js';
 const HIDDEN: PurgeTest = () => true;
 
 /** A scanner over `t` (of `table`) as it is now, holding its fragments; `scanTxn` is what its pages report. */
-export async function openTabletScanner(
-  t: Tablet,
-  table: Table,
-  spec: ScanSpec,
-  opts: ScanOptions,
-  nowMicros: number,
-  scanTxn: number,
-): Promise<EngineScanner> {
+export async function openTabletScanner(t: Tablet, table: Table, spec: ScanSpec, opts: ScanOptions, nowMicros: number, scanTxn: number): Promise<EngineScanner> {
   const compiled = compileScanSpec(spec);
   const held = scanFragments(t, t.routing.groupsForColumns(compiled.columns)).map((f) => f.ref());
   try {

@@ -15,20 +15,14 @@ export interface TabletStat {
 }
 
 /** `rows`: the predicate's row intervals already cut to the tablet's range. */
-export function statSources(
-  readers: readonly FragmentReader[],
-  memories: readonly MemoryFragment[],
-  rows: readonly Interval<Uint8Array>[],
-  c: CompiledScanSpec,
-): TabletStat {
+export function statSources(readers: readonly FragmentReader[], memories: readonly MemoryFragment[], rows: readonly Interval<Uint8Array>[], c: CompiledScanSpec): TabletStat {
   let cells = 0;
   let bytes = 0;
   for (const r of readers) {
     for (const iv of rows) {
       for (let b = iv.lower ? r.seekBlock(iv.lower.value) : 0; b < r.blockCount; b++) {
         const m = r.blockMeta(b);
-        const skip =
-          m.maxTimestamp < c.minTime || m.minTimestamp > c.maxTime || (c.familyMask !== undefined && (m.familyMask & c.familyMask) === 0n);
+        const skip = m.maxTimestamp < c.minTime || m.minTimestamp > c.maxTime || (c.familyMask !== undefined && (m.familyMask & c.familyMask) === 0n);
         if (!skip) {
           cells += m.cellCount;
           bytes += m.rawSize;

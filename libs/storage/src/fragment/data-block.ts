@@ -4,15 +4,7 @@
 // column and value are views of the block's bytes; equal rows and columns
 // share one view), one object per cell.
 import { readVarint, writeI64, writeVarint, type Cell, type VarintRead } from '@kdi/primitives';
-import {
-  FLAG_ERASURE,
-  FLAG_SAME_COLUMN,
-  FLAG_SAME_ROW,
-  FLAG_TS_FIXED,
-  KNOWN_FLAGS,
-  MAX_TS_DELTA,
-  TRAILER_SIZE,
-} from './fragment-format.js';
+import { FLAG_ERASURE, FLAG_SAME_COLUMN, FLAG_SAME_ROW, FLAG_TS_FIXED, KNOWN_FLAGS, MAX_TS_DELTA, TRAILER_SIZE } from './fragment-format.js';
 
 /**
  * A data block decoded once, as kept in the block cache: the decompressed
@@ -152,8 +144,7 @@ export class DataBlockBuilder {
     const value = c.value;
     const row = c.row;
     const column = c.column;
-    const need =
-      1 + (sr ? 0 : 5 + row.length) + (sc ? 0 : 5 + column.length) + 10 + (value === null ? 0 : 5 + value.length);
+    const need = 1 + (sr ? 0 : 5 + row.length) + (sc ? 0 : 5 + column.length) + 10 + (value === null ? 0 : 5 + value.length);
     if (this.pos + need + TRAILER_SIZE > this.buf.length) this.grow(need + TRAILER_SIZE);
     const b = this.buf;
     const flagsAt = this.pos;
@@ -279,8 +270,7 @@ export function decodeDataBlock(payload: Uint8Array, cellCount: number): Decoded
       ts += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
     } else {
       if (p + 8 > end) throw new MalformedBlockError(`cell ${i}: timestamp overruns the block`);
-      ts = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 4294967296 +
-        ((b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0);
+      ts = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 4294967296 + ((b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0);
       p += 8;
     }
     if (!Number.isSafeInteger(ts)) throw new MalformedBlockError(`cell ${i}: timestamp out of range`);

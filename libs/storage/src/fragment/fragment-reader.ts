@@ -18,14 +18,7 @@ import { closed, corruption, invalidArgument, StorageError } from '../errors.js'
 import type { FileSystem, ReadableFile } from '../fs/file-system.js';
 import { BloomFilter } from './bloom-filter.js';
 import { type DecodedBlock, decodeDataBlock, MalformedBlockError } from './data-block.js';
-import {
-  blockChecksumOk,
-  blockCodecId,
-  blockPayload,
-  decodeFooter,
-  FOOTER_SIZE,
-  type Footer,
-} from './fragment-format.js';
+import { blockChecksumOk, blockCodecId, blockPayload, decodeFooter, FOOTER_SIZE, type Footer } from './fragment-format.js';
 import type { FragmentInfo } from './fragment-info.js';
 import { type BlockMeta, decodeIndex } from './index-block.js';
 import { compareToSearchKey } from './key-search.js';
@@ -144,8 +137,7 @@ export class FragmentReader {
   /** Block `i`, decoded, through the cache when there is one. */
   readBlock(i: number): Promise<DecodedBlock> {
     if (this.isClosed) return Promise.reject(closed(`fragment ${this.path}`));
-    if (!(i >= 0 && i < this.blocks.length))
-      return Promise.reject(invalidArgument(`fragment ${this.path}: no block ${i} (it has ${this.blocks.length})`));
+    if (!(i >= 0 && i < this.blocks.length)) return Promise.reject(invalidArgument(`fragment ${this.path}: no block ${i} (it has ${this.blocks.length})`));
     const cache = this.cache;
     if (cache === undefined) return this.loadBlock(i);
     return cache.getOrLoad({ fileId: this.fileId, blockIndex: i }, this.priority, () => this.loadBlock(i));
@@ -185,8 +177,7 @@ export class FragmentReader {
   private async loadBlock(i: number): Promise<DecodedBlock> {
     const m = this.blocks[i]!;
     const stored = await this.file.read(m.offset, m.storedSize);
-    const bad = (why: string, cause?: unknown) =>
-      new StorageError('corruption', `fragment ${this.path}: block ${i}: ${why}`, this.path, { cause });
+    const bad = (why: string, cause?: unknown) => new StorageError('corruption', `fragment ${this.path}: block ${i}: ${why}`, this.path, { cause });
     if (stored.length !== m.storedSize) throw bad(`file ends inside the block (${stored.length} of ${m.storedSize} bytes)`);
     if (!blockChecksumOk(stored)) throw bad('checksum mismatch');
     const codecId = blockCodecId(stored);

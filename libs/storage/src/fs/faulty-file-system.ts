@@ -9,25 +9,23 @@
 import type { FileSystem, OpenWriteMode, ReadableFile, WritableFile } from './file-system.js';
 import { errnoError } from './fs-error.js';
 
-export type FaultOp =
-  | 'open'
-  | 'read'
-  | 'append'
-  | 'sync'
-  | 'truncate'
-  | 'close'
-  | 'rename'
-  | 'unlink'
-  | 'mkdir'
-  | 'rmdir'
-  | 'list'
-  | 'stat'
-  | 'readFile'
-  | 'writeFileAtomic';
+export type FaultOp = 'open' | 'read' | 'append' | 'sync' | 'truncate' | 'close' | 'rename' | 'unlink' | 'mkdir' | 'rmdir' | 'list' | 'stat' | 'readFile' | 'writeFileAtomic';
 
 export const FAULT_OPS: readonly FaultOp[] = [
-  'open', 'read', 'append', 'sync', 'truncate', 'close', 'rename',
-  'unlink', 'mkdir', 'rmdir', 'list', 'stat', 'readFile', 'writeFileAtomic',
+  'open',
+  'read',
+  'append',
+  'sync',
+  'truncate',
+  'close',
+  'rename',
+  'unlink',
+  'mkdir',
+  'rmdir',
+  'list',
+  'stat',
+  'readFile',
+  'writeFileAtomic',
 ];
 
 export interface FaultRule {
@@ -207,7 +205,12 @@ class FaultyReadableFile implements ReadableFile {
   }
 
   close(): Promise<void> {
-    return this.fs.run('close', [this.path], () => this.inner.close(), () => this.inner.close());
+    return this.fs.run(
+      'close',
+      [this.path],
+      () => this.inner.close(),
+      () => this.inner.close(),
+    );
   }
 }
 
@@ -226,11 +229,16 @@ class FaultyWritableFile implements WritableFile {
   }
 
   append(data: Uint8Array): Promise<void> {
-    return this.fs.run('append', [this.path], () => this.inner.append(data), async (rule) => {
-      if (rule.partial === undefined || rule.partial === false) return;
-      const n = rule.partial === true ? data.length >>> 1 : Math.min(Math.max(0, rule.partial), data.length);
-      if (n > 0) await this.inner.append(data.subarray(0, n));
-    });
+    return this.fs.run(
+      'append',
+      [this.path],
+      () => this.inner.append(data),
+      async (rule) => {
+        if (rule.partial === undefined || rule.partial === false) return;
+        const n = rule.partial === true ? data.length >>> 1 : Math.min(Math.max(0, rule.partial), data.length);
+        if (n > 0) await this.inner.append(data.subarray(0, n));
+      },
+    );
   }
 
   sync(): Promise<void> {
@@ -243,6 +251,11 @@ class FaultyWritableFile implements WritableFile {
 
   close(): Promise<void> {
     // A failed close still releases the handle, as close(2) does.
-    return this.fs.run('close', [this.path], () => this.inner.close(), () => this.inner.close());
+    return this.fs.run(
+      'close',
+      [this.path],
+      () => this.inner.close(),
+      () => this.inner.close(),
+    );
   }
 }

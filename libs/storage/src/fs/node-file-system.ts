@@ -175,7 +175,6 @@ class NodeReadableFile extends NodeOpenFile implements ReadableFile {
     }
     return plain(buf).subarray(0, got);
   }
-
 }
 
 class NodeWritableFile extends NodeOpenFile implements WritableFile {
@@ -214,17 +213,10 @@ class NodeWritableFile extends NodeOpenFile implements WritableFile {
     await call('truncate', this.path, () => fh.truncate(length));
     this.size = length;
   }
-
 }
 
 /** Writes all of `data` at `position`, looping over short writes; `progress.done` counts bytes written. */
-async function writeAll(
-  fh: FileHandle,
-  path: string,
-  data: Uint8Array,
-  position: number,
-  progress = { done: 0 },
-): Promise<void> {
+async function writeAll(fh: FileHandle, path: string, data: Uint8Array, position: number, progress = { done: 0 }): Promise<void> {
   while (progress.done < data.length) {
     const at = progress.done;
     const { bytesWritten } = await call('write', path, () => fh.write(data, at, data.length - at, position + at));

@@ -48,9 +48,7 @@ async function runSeed(seed: number): Promise<{ crashes: number; records: number
     expect(replayed.length, label).toBeGreaterThanOrEqual(log.length + acked);
     expect(replayed.length, label).toBeLessThanOrEqual(log.length + issued.length);
     const expected = [...log, ...issued].slice(0, replayed.length);
-    const differs = replayed.findIndex(
-      (r, i) => r.seq !== expected[i]!.seq || !Buffer.from(r.payload).equals(expected[i]!.payload),
-    );
+    const differs = replayed.findIndex((r, i) => r.seq !== expected[i]!.seq || !Buffer.from(r.payload).equals(expected[i]!.payload));
     expect(differs, `${label}: first record that differs from the model`).toBe(-1);
     log = replayed;
     if (round === rounds) break;

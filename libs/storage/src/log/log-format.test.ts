@@ -12,8 +12,7 @@ function encode(records: { segmentId: number; seq: number; payload: Uint8Array }
   return buf;
 }
 
-const parse = (buf: Uint8Array, off: number, segmentId: number) =>
-  parseRecord(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), off, buf.length, segmentId);
+const parse = (buf: Uint8Array, off: number, segmentId: number) => parseRecord(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), off, buf.length, segmentId);
 
 describe('log record format', () => {
   it('lays out len | crc | segment id | seq | payload, little-endian', () => {
@@ -31,22 +30,18 @@ describe('log record format', () => {
 
   it('parses what it encodes (property)', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
-        fc.integer({ min: 1, max: 2 ** 40 }),
-        (payloads, segmentId) => {
-          const buf = encode(payloads.map((payload, i) => ({ segmentId, seq: i + 1, payload })));
-          let off = 0;
-          for (const [i, payload] of payloads.entries()) {
-            const r = parse(buf, off, segmentId);
-            if (r.kind !== 'ok') throw new Error(`record ${i}: ${r.kind}`);
-            expect(r.seq).toBe(i + 1);
-            expect(buf.subarray(r.payloadStart, r.end)).toEqual(payload);
-            off = r.end;
-          }
-          expect(off).toBe(buf.length);
-        },
-      ),
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.integer({ min: 1, max: 2 ** 40 }), (payloads, segmentId) => {
+        const buf = encode(payloads.map((payload, i) => ({ segmentId, seq: i + 1, payload })));
+        let off = 0;
+        for (const [i, payload] of payloads.entries()) {
+          const r = parse(buf, off, segmentId);
+          if (r.kind !== 'ok') throw new Error(`record ${i}: ${r.kind}`);
+          expect(r.seq).toBe(i + 1);
+          expect(buf.subarray(r.payloadStart, r.end)).toEqual(payload);
+          off = r.end;
+        }
+        expect(off).toBe(buf.length);
+      }),
     );
   });
 

@@ -33,14 +33,7 @@ export function recordSize(payloadLength: number): number {
  * Writes one record at `offset` of `buf` (which must have room for
  * recordSize(payload.length) bytes); returns the offset after it.
  */
-export function encodeRecord(
-  buf: Uint8Array,
-  view: DataView,
-  offset: number,
-  segmentId: number,
-  seq: number,
-  payload: Uint8Array,
-): number {
+export function encodeRecord(buf: Uint8Array, view: DataView, offset: number, segmentId: number, seq: number, payload: Uint8Array): number {
   const end = offset + RECORD_HEADER_BYTES + payload.length;
   view.setUint32(offset, payload.length, true);
   writeU64(buf, offset + 8, segmentId);

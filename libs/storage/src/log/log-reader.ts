@@ -61,12 +61,7 @@ export interface ReplayResult {
  * Calls `onRecord` for every record in `dir`, oldest first, awaiting it when
  * it returns a promise. A missing directory is an empty log.
  */
-export async function replayLog(
-  fs: FileSystem,
-  dir: string,
-  onRecord: (record: LogRecord) => void | Promise<void>,
-  opts: ReplayOptions = {},
-): Promise<ReplayResult> {
+export async function replayLog(fs: FileSystem, dir: string, onRecord: (record: LogRecord) => void | Promise<void>, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const from = opts.fromSegmentId ?? 0;
   const ids = (await listSegments(fs, dir)).filter((id) => id >= from);
   const result: ReplayResult = { lastSegmentId: ids.at(-1) ?? 0, lastSeq: 0, truncatedBytes: 0, tornTailBytes: 0, records: 0 };

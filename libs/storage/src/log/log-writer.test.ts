@@ -56,9 +56,7 @@ describe.each(backends)('LogWriter on %s', (_name, make) => {
     const { fs, dir } = await make();
     const w = await LogWriter.open(fs, dir, { segmentBytes: 4096 });
     const n = 1500;
-    const positions = await Promise.all(
-      Array.from({ length: n }, (_, i) => w.append(payloadFor(i), { sync: i % 3 === 0 })),
-    );
+    const positions = await Promise.all(Array.from({ length: n }, (_, i) => w.append(payloadFor(i), { sync: i % 3 === 0 })));
     await w.close();
     expect(positions.map((p) => p.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     const segments = await listSegments(fs, dir);
@@ -68,9 +66,7 @@ describe.each(backends)('LogWriter on %s', (_name, make) => {
 
     const records = await readAll(fs, dir);
     expect(records.length).toBe(n);
-    const wrong = records.findIndex(
-      (r, i) => r.seq !== i + 1 || r.segmentId !== positions[i]!.segmentId || !Buffer.from(r.payload).equals(payloadFor(i)),
-    );
+    const wrong = records.findIndex((r, i) => r.seq !== i + 1 || r.segmentId !== positions[i]!.segmentId || !Buffer.from(r.payload).equals(payloadFor(i)));
     expect(wrong, 'first record that differs').toBe(-1);
 
     const last = segments.at(-1)!;

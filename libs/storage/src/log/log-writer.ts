@@ -374,8 +374,7 @@ export class LogWriter {
   }
 
   private fail(e: unknown, batch: Batch): void {
-    const error =
-      e instanceof StorageError ? e : new StorageError('io', `log write to ${this.dir} failed: ${String(e)}`, this.dir, { cause: e });
+    const error = e instanceof StorageError ? e : new StorageError('io', `log write to ${this.dir} failed: ${String(e)}`, this.dir, { cause: e });
     this.failure = error;
     // Waiters already resolved (written before a failed sync) ignore this.
     for (const w of batch.written) w.reject(error);

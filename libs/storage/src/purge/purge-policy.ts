@@ -43,7 +43,5 @@ export function purgeTest(p: PurgePolicy | undefined, nowMicros: number): PurgeT
   const cutoff = maxAgeMicros === undefined ? undefined : nowMicros - maxAgeMicros;
   if (maxAgeMicros === undefined) return (v) => v >= maxHistory!;
   if (maxHistory === undefined) return (_v, t) => t < cutoff!;
-  return p.combine === 'and'
-    ? (v, t) => v >= maxHistory && t < cutoff!
-    : (v, t) => v >= maxHistory || t < cutoff!;
+  return p.combine === 'and' ? (v, t) => v >= maxHistory && t < cutoff! : (v, t) => v >= maxHistory || t < cutoff!;
 }

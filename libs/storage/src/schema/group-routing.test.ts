@@ -15,7 +15,10 @@ const routing = new GroupRouting([
   { name: 'contents', families: ['contents', 'ünï'] },
   { name: 'rest', families: '*' },
 ]);
-const strict = new GroupRouting([{ name: 'a', families: ['a'] }, { name: 'b', families: ['b'] }]);
+const strict = new GroupRouting([
+  { name: 'a', families: ['a'] },
+  { name: 'b', families: ['b'] },
+]);
 
 describe('GroupRouting.groupOfColumn', () => {
   it('routes by the bytes before the first colon: named group, else the wildcard', () => {
@@ -62,7 +65,7 @@ describe('GroupRouting.groupsForColumns', () => {
 });
 
 describe('family filters', () => {
-  it('keep a named group\'s families, or everything but the named ones for the wildcard', () => {
+  it("keep a named group's families, or everything but the named ones for the wildcard", () => {
     const anchors = compileFamilyFilter(routing.familyFilter(0));
     const rest = compileFamilyFilter(routing.familyFilter(2));
     for (const [col, a, r] of [

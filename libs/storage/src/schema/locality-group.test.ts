@@ -14,8 +14,24 @@ describe('validateLocalityGroups', () => {
     ['65-character group name', one({ name: 'x'.repeat(65) }), 'groups[0].name', /1-64 characters/],
     ['group name ..', one({ name: '..' }), 'groups[0].name', /reserved/],
     ['group name .', one({ name: '.' }), 'groups[0].name', /reserved/],
-    ['duplicate names', [{ name: 'g', families: ['a'] }, { name: 'g', families: ['b'] }], 'groups[1].name', /already used by groups\[0\]/],
-    ['two wildcards', [{ name: 'a', families: '*' }, { name: 'b', families: '*' }], 'groups[1].families', /at most one group may have families "\*"/],
+    [
+      'duplicate names',
+      [
+        { name: 'g', families: ['a'] },
+        { name: 'g', families: ['b'] },
+      ],
+      'groups[1].name',
+      /already used by groups\[0\]/,
+    ],
+    [
+      'two wildcards',
+      [
+        { name: 'a', families: '*' },
+        { name: 'b', families: '*' },
+      ],
+      'groups[1].families',
+      /at most one group may have families "\*"/,
+    ],
     ['families not a list', one({ families: 'all' }), 'groups[0].families', /"\*" or a list/],
     ['no families', one({ families: [] }), 'groups[0].families', /at least one family/],
     ['1025 families', one({ families: Array.from({ length: 1025 }, (_, i) => `f${i}`) }), 'groups[0].families', /at most 1024/],
@@ -26,7 +42,15 @@ describe('validateLocalityGroups', () => {
     ['family with lone surrogate', one({ families: ['\udc00'] }), 'groups[0].families[0]', /lone surrogate/],
     ['family over 256 bytes', one({ families: ['é'.repeat(129)] }), 'groups[0].families[0]', /258 bytes.*limit is 256/],
     ['family not a string', one({ families: [7] }), 'groups[0].families[0]', /must be a string/],
-    ['family in two groups', [{ name: 'a', families: ['x'] }, { name: 'b', families: ['y', 'x'] }], 'groups[1].families[1]', /"x" is already in groups\[0\]/],
+    [
+      'family in two groups',
+      [
+        { name: 'a', families: ['x'] },
+        { name: 'b', families: ['y', 'x'] },
+      ],
+      'groups[1].families[1]',
+      /"x" is already in groups\[0\]/,
+    ],
     ['family twice in a group', one({ families: ['x', 'x'] }), 'groups[0].families[1]', /"x" is already in groups\[0\]/],
     ['compression zstd', one({ compression: 'zstd' }), 'groups[0].compression', /"none" or "lz4"/],
     ['blockSize 4095', one({ blockSize: 4095 }), 'groups[0].blockSize', /from 4096 to 4194304/],

@@ -92,10 +92,7 @@ export function validateLocalityGroups(groups: readonly LocalityGroupSpec[]): Gr
       });
     }
     if (g.compression !== undefined && g.compression !== 'none' && g.compression !== 'lz4') add(`${at}.compression`, 'compression must be "none" or "lz4"');
-    if (
-      g.blockSize !== undefined &&
-      (!Number.isSafeInteger(g.blockSize) || g.blockSize < MIN_GROUP_BLOCK_SIZE || g.blockSize > MAX_GROUP_BLOCK_SIZE)
-    ) {
+    if (g.blockSize !== undefined && (!Number.isSafeInteger(g.blockSize) || g.blockSize < MIN_GROUP_BLOCK_SIZE || g.blockSize > MAX_GROUP_BLOCK_SIZE)) {
       add(`${at}.blockSize`, `blockSize must be an integer from ${MIN_GROUP_BLOCK_SIZE} to ${MAX_GROUP_BLOCK_SIZE}, got ${g.blockSize}`);
     }
     if (g.inMemory !== undefined && typeof g.inMemory !== 'boolean') add(`${at}.inMemory`, 'inMemory must be true or false');

@@ -18,9 +18,7 @@ export interface NativeCrc32c {
 export const NATIVE_MIN_BYTES = 256;
 
 /** A block checksum function over a lazily loaded addon; tests pass a loader that fails. */
-export function createBlockCrc32c(
-  spec: Partial<AddonSpec<NativeCrc32c>> = {},
-): (data: Uint8Array, crc?: number, start?: number, end?: number) => number {
+export function createBlockCrc32c(spec: Partial<AddonSpec<NativeCrc32c>> = {}): (data: Uint8Array, crc?: number, start?: number, end?: number) => number {
   const addon = lazyAddon<NativeCrc32c>({ name: '@node-rs/crc32', fallback: 'the TypeScript CRC-32C', ...spec });
   return (data, crc = 0, start = 0, end = data.length) => {
     if (end - start < NATIVE_MIN_BYTES) return crc32c(data, crc, start, end);

@@ -99,9 +99,7 @@ async function benchValueSize(valueSize: number, plan: Plan, dirs: StoreDirs, re
     const settled = new Map<StoreKind, Promise<AnyStore>>();
     for (const k of KINDS) {
       const s = kept.get(k);
-      const p = s
-        ? s.store.settle().then(() => s.store)
-        : Promise.reject(new Error('skipped: no dataset to read because rand-write failed'));
+      const p = s ? s.store.settle().then(() => s.store) : Promise.reject(new Error('skipped: no dataset to read because rand-write failed'));
       p.catch(() => undefined); // surfaced by the read workloads
       settled.set(k, p);
     }

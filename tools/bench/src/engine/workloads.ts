@@ -104,9 +104,7 @@ export async function runScan(store: AnyStore, dataset: Dataset): Promise<number
     const seconds = nowSeconds() - start;
     const bytes = dataset.entries * dataset.entryBytes;
     if (totals.entries !== dataset.entries || totals.bytes !== bytes) {
-      throw new Error(
-        `${store.name}: full scan saw ${totals.entries} entries / ${totals.bytes} bytes, expected ${dataset.entries} / ${bytes}`,
-      );
+      throw new Error(`${store.name}: full scan saw ${totals.entries} entries / ${totals.bytes} bytes, expected ${dataset.entries} / ${bytes}`);
     }
     return seconds;
   });

@@ -162,11 +162,16 @@ async function scanAll(pool: Pool): Promise<{ cells: number; elapsed: number }> 
 async function redisPeer(dir: string, requests: number): Promise<number> {
   await mkdir(dir, { recursive: true });
   const port = await freePort();
-  const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], { stdio: 'ignore' });
+  const redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'], {
+    stdio: 'ignore',
+  });
   try {
     let up = false;
     for (let i = 0; i < 100 && !up; i++) {
-      up = await promisify(execFile)('redis-cli', ['-p', String(port), 'ping']).then(() => true, () => false);
+      up = await promisify(execFile)('redis-cli', ['-p', String(port), 'ping']).then(
+        () => true,
+        () => false,
+      );
       if (!up) await new Promise((r) => setTimeout(r, 100));
     }
     if (!up) throw new Error(`redis-server did not answer on port ${port}`);

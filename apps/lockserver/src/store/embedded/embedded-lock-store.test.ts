@@ -173,7 +173,10 @@ describe('EmbeddedLockStore on a manual clock', () => {
     await expectKdiError(store.acquire({ sessionId: s.sessionId, path: '/f', mode: 'shared', requestId: '' }), 'INVALID_ARGUMENT');
     await expectKdiError(store.createFile('/big', new Uint8Array(65)), 'INVALID_ARGUMENT');
     await expectKdiError(store.validateSequencer({ path: '../x', mode: 'shared', generation: 1 }), 'INVALID_ARGUMENT');
-    const e = await expectKdiError(EmbeddedLockStore.open({ dataDir: join(dataDir, 'other'), limits: { minTtlMs: 5_000, maxTtlMs: 1_000, eventRetention: 0 } }), 'INVALID_ARGUMENT');
+    const e = await expectKdiError(
+      EmbeddedLockStore.open({ dataDir: join(dataDir, 'other'), limits: { minTtlMs: 5_000, maxTtlMs: 1_000, eventRetention: 0 } }),
+      'INVALID_ARGUMENT',
+    );
     expect(e.message).toContain('minTtlMs');
     expect(e.message).toContain('eventRetention');
   });

@@ -96,9 +96,7 @@ export class FileTable {
       else entry.children = true;
       byName.set(name, entry);
     }
-    return [...byName.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, e]) => ({ name, path: `${prefix}${name}`, file: e.file, children: e.children }));
+    return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, e]) => ({ name, path: `${prefix}${name}`, file: e.file, children: e.children }));
   }
 
   /**

@@ -36,7 +36,13 @@ afterEach(async () => {
 
 describe('state file format', () => {
   it('round-trips the revision and binary file contents', () => {
-    const state = { revision: 42, files: [{ path: '/a/b', generation: 7, contents: Uint8Array.of(0, 255, 10) }, { path: '/e', generation: 42, contents: new Uint8Array() }] };
+    const state = {
+      revision: 42,
+      files: [
+        { path: '/a/b', generation: 7, contents: Uint8Array.of(0, 255, 10) },
+        { path: '/e', generation: 42, contents: new Uint8Array() },
+      ],
+    };
     const decoded = decodeState(encodeState(state), 'f');
     expect(decoded.revision).toBe(42);
     expect(decoded.files.map((f) => ({ ...f, contents: Array.from(f.contents) }))).toEqual(state.files.map((f) => ({ ...f, contents: Array.from(f.contents) })));

@@ -81,11 +81,10 @@ export function encodeState(state: PersistedState): Uint8Array {
 /** Parses a state file; throws DATA_CORRUPTION naming `file` when it is not a valid one. */
 export function decodeState(data: Uint8Array, file: string): PersistedState {
   const corrupt = (why: string, cause?: unknown): KdiError =>
-    new KdiError(
-      'DATA_CORRUPTION',
-      `the lock state file ${file} is corrupt (${why}); restore it from a backup, or move it away to start with no lock files`,
-      { details: { file }, cause },
-    );
+    new KdiError('DATA_CORRUPTION', `the lock state file ${file} is corrupt (${why}); restore it from a backup, or move it away to start with no lock files`, {
+      details: { file },
+      cause,
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(data).toString('utf8'));

@@ -49,9 +49,7 @@ export async function checkPersistence(redis: Redis): Promise<PersistenceFinding
       );
     }
   } else if (appendfsync !== 'always') {
-    warnings.push(
-      `Redis AOF uses appendfsync ${appendfsync ?? 'unknown'}: a crash can lose the last acknowledged lock changes; production needs appendfsync always`,
-    );
+    warnings.push(`Redis AOF uses appendfsync ${appendfsync ?? 'unknown'}: a crash can lose the last acknowledged lock changes; production needs appendfsync always`);
   }
   if (policy !== undefined && policy.startsWith('allkeys-')) {
     warnings.push(`Redis maxmemory-policy is ${policy}: eviction would silently drop lock state; production needs maxmemory-policy noeviction`);

@@ -10,7 +10,7 @@ describe('toStoreError', () => {
   });
 
   it('treats Redis that cannot serve now as UNAVAILABLE with nothing applied', () => {
-    for (const m of ['LOADING Redis is loading the dataset in memory', 'READONLY You can\'t write against a read only replica.', 'BUSY Redis is busy running a script']) {
+    for (const m of ['LOADING Redis is loading the dataset in memory', "READONLY You can't write against a read only replica.", 'BUSY Redis is busy running a script']) {
       const e = toStoreError(replyError(m), 'acquire');
       expect(e.code).toBe('UNAVAILABLE');
       expect(e.retryable).toBe(true);

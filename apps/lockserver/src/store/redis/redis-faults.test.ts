@@ -41,8 +41,7 @@ describe('RedisLockStore under Redis faults', () => {
   }
 
   /** Calls status() until Redis answers again after a restart. */
-  const reachable = (store: RedisLockStore) =>
-    until('Redis reachable again', async () => store.status().catch(() => undefined), 20_000);
+  const reachable = (store: RedisLockStore) => until('Redis reachable again', async () => store.status().catch(() => undefined), 20_000);
 
   it('kill -9 with appendfsync always loses no file, lock, session or generation', async () => {
     const { redis, store, open } = await setUp({ appendOnly: true });
@@ -161,7 +160,13 @@ describe('RedisLockStore under Redis faults', () => {
     // 30 s command timeout; the race only bounds a hang.
     const hang = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000).unref());
     for (const call of [store.getFile('/still-here'), store.acquire({ sessionId: s.sessionId, path: '/still-here', mode: 'exclusive', requestId: 'x' }), store.status()]) {
-      const outcome = await Promise.race([call.then(() => 'succeeded', (e: unknown) => e), hang]);
+      const outcome = await Promise.race([
+        call.then(
+          () => 'succeeded',
+          (e: unknown) => e,
+        ),
+        hang,
+      ]);
       expect(outcome).not.toBe('hung');
       expect(outcome).toMatchObject({ code: 'UNAVAILABLE', retryable: true });
       expect((outcome as Error).message).toContain('outcome is unknown');
@@ -189,9 +194,7 @@ describe('RedisLockStore under Redis faults', () => {
       process.kill(redis.pid, 'SIGCONT');
     }
     // The timed-out acquire did run once Redis resumed; retrying it gets that grant, not a second one.
-    const retried = await until('the retry', async () =>
-      store.acquire({ sessionId: s.sessionId, path: '/paused', mode: 'exclusive', requestId: 'once' }).catch(() => undefined),
-    );
+    const retried = await until('the retry', async () => store.acquire({ sessionId: s.sessionId, path: '/paused', mode: 'exclusive', requestId: 'once' }).catch(() => undefined));
     expect(retried.acquired).toBe(true);
     const events = (await store.readEvents(cursor, 100)).events.filter((ev) => ev.type === 'lock-acquired');
     expect(events).toHaveLength(1);

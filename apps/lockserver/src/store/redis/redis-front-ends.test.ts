@@ -35,9 +35,7 @@ describe('RedisLockStore: two front ends on one Redis', () => {
     expect((await a.status()).incarnation).toBe((await b.status()).incarnation);
     await a.createFile('/shared/x', enc(''));
     expect((await b.getFile('/shared/x')).value.path).toBe('/shared/x');
-    const contenders = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).openSession(LIMITS.maxTtlMs).then((s) => ({ s, store: i % 2 === 0 ? a : b }))),
-    );
+    const contenders = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b).openSession(LIMITS.maxTtlMs).then((s) => ({ s, store: i % 2 === 0 ? a : b }))));
     const outcomes = await Promise.all(contenders.map(({ s, store }, i) => store.acquire({ sessionId: s.sessionId, path: '/shared/x', mode: 'exclusive', requestId: `c${i}` })));
     const winners = outcomes.flatMap((o) => (o.acquired ? [o.sequencer] : []));
     expect(winners).toHaveLength(1);

@@ -34,9 +34,7 @@ describe('RedisLockStore.open', () => {
 
   it('warns when Redis has no persistence, and that a fresh store starts in safe mode', async () => {
     const warnings = await warningsOfOpen();
-    expect(aboutPersistence(warnings)).toEqual([
-      'Redis has no persistence: a restart loses every lock; production needs appendonly yes + appendfsync always',
-    ]);
+    expect(aboutPersistence(warnings)).toEqual(['Redis has no persistence: a restart loses every lock; production needs appendonly yes + appendfsync always']);
     expect(warnings.some((w) => w.startsWith('lock store in safe mode'))).toBe(true);
   });
 

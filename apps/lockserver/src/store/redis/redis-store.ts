@@ -20,17 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { KdiError, type Sequencer, type WatchEvent, WatchEventTypeSchema } from '@kdi/protocol';
 import { Redis } from 'ioredis';
-import type {
-  AcquireOutcome,
-  ChildEntry,
-  EventBatch,
-  LockStore,
-  LockStoreLimits,
-  Read,
-  SessionGrant,
-  StoreStatus,
-  StoredFile,
-} from '../lock-store.js';
+import type { AcquireOutcome, ChildEntry, EventBatch, LockStore, LockStoreLimits, Read, SessionGrant, StoreStatus, StoredFile } from '../lock-store.js';
 import { EventTail, TAIL_BLOCK_MS } from './event-tail.js';
 import * as check from './input-checks.js';
 import { checkPersistence } from './persistence-check.js';
@@ -298,13 +288,7 @@ export class RedisLockStore implements LockStore {
 
   private async run(script: LuaScript, args: readonly ScriptArg[]): Promise<ScriptReply> {
     if (this.closed) throw new KdiError('UNAVAILABLE', `the lock store is closed; ${script.name} was not sent`);
-    const common: ScriptArg[] = [
-      this.prefix,
-      randomBytes(12).toString('hex'),
-      this.seen,
-      this.limits.maxTtlMs + this.limits.lockDelayMs,
-      this.limits.eventRetention,
-    ];
+    const common: ScriptArg[] = [this.prefix, randomBytes(12).toString('hex'), this.seen, this.limits.maxTtlMs + this.limits.lockDelayMs, this.limits.eventRetention];
     let raw: unknown;
     try {
       raw = await runScript(this.redis, script, [...common, ...args]);
