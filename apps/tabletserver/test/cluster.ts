@@ -24,22 +24,30 @@ export interface ServerProc {
   output(): string;
 }
 
+export interface ServerProcessOptions {
+  readonly serverId: string;
+  readonly dataDir: string;
+  readonly lockUrl: string;
+  readonly env?: Record<string, string>;
+}
+
+/** A cluster member's environment: 1 s leases, warnings only; `opts.env` overrides. */
+function serverEnv(opts: ServerProcessOptions): Record<string, string> {
+  return {
+    KDI_TS_SERVER_ID: opts.serverId,
+    KDI_TS_DATA_DIR: opts.dataDir,
+    KDI_TS_PORT: '0',
+    KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
+    KDI_TS_LOCK_URL: opts.lockUrl,
+    KDI_TS_LEASE_TTL_MS: '1000',
+    KDI_TS_LOG_LEVEL: 'warn',
+    ...opts.env,
+  };
+}
+
 /** Starts a tablet server process joined to the lock server (the chassis' launcher); resolves once it listens. */
-export async function startServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): Promise<ServerProc> {
-  const p = await startServiceProcess({
-    main: MAIN,
-    name: `tablet server ${opts.serverId}`,
-    env: {
-      KDI_TS_SERVER_ID: opts.serverId,
-      KDI_TS_DATA_DIR: opts.dataDir,
-      KDI_TS_PORT: '0',
-      KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
-      KDI_TS_LOCK_URL: opts.lockUrl,
-      KDI_TS_LEASE_TTL_MS: '1000',
-      KDI_TS_LOG_LEVEL: 'warn',
-      ...opts.env,
-    },
-  });
+export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProc> {
+  const p = await startServiceProcess({ main: MAIN, name: `tablet server ${opts.serverId}`, env: serverEnv(opts) });
   return { serverId: opts.serverId, child: p.child, url: p.url, output: p.output };
 }
 
@@ -48,22 +56,9 @@ export async function startServerProcess(opts: { serverId: string; dataDir: stri
  * (one that cannot join the cluster never prints it; give it KDI_TS_PORT
  * to reach it). `output()` is its stderr and stdout so far.
  */
-export function spawnServerProcess(opts: { serverId: string; dataDir: string; lockUrl: string; env?: Record<string, string> }): {
-  child: ChildProcess;
-  output: () => string;
-} {
+export function spawnServerProcess(opts: ServerProcessOptions): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--conditions=kdi-source', '--import', 'tsx', MAIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      KDI_TS_SERVER_ID: opts.serverId,
-      KDI_TS_DATA_DIR: opts.dataDir,
-      KDI_TS_PORT: '0',
-      KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
-      KDI_TS_LOCK_URL: opts.lockUrl,
-      KDI_TS_LEASE_TTL_MS: '1000',
-      KDI_TS_LOG_LEVEL: 'warn',
-      ...opts.env,
-    },
+    env: { PATH: process.env.PATH ?? '', ...serverEnv(opts) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
