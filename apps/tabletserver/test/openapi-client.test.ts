@@ -72,7 +72,7 @@ describe('OpenAPI for generated clients', () => {
 
   it('types query parameters, declares the sequencer and cell-block headers, and makes empty admin bodies optional', () => {
     const next = doc['paths']['/v1/scanners/{scannerId}/next'].get;
-    expect(next.parameters.find((p: Json) => p.name === 'maxCells').schema).toMatchObject({ type: 'integer' });
+    expect(next.parameters.find((p: Json) => p.name === 'maxCells').schema).toMatchObject({ type: 'integer', minimum: 1 });
     const apply = doc['paths']['/v1/tables/{table}/apply'].post;
     expect(apply.parameters.find((p: Json) => p.name === 'waitForSync').schema).toMatchObject({ type: 'boolean' });
     for (const [path, method] of [

@@ -94,7 +94,7 @@ describe('server-side scanners', () => {
       ['POST', '/v1/scanners', { predicate: '' }, 400, 'INVALID_ARGUMENT', /body\.table/],
       ['GET', '/v1/scanners/xyz/next', undefined, 400, 'INVALID_ARGUMENT', /url\.scannerId: must be a scanner id/],
       ['GET', `/v1/scanners/${'0'.repeat(32)}/next`, undefined, 404, 'NOT_FOUND', /does not exist/],
-      ['GET', `/v1/scanners/${'0'.repeat(32)}/next?maxCells=0`, undefined, 400, 'INVALID_ARGUMENT', /query\.maxCells: must be at least 1/],
+      ['GET', `/v1/scanners/${'0'.repeat(32)}/next?maxCells=0`, undefined, 400, 'INVALID_ARGUMENT', /query\.maxCells: must be a whole number, at least 1/],
       ['GET', `/v1/scanners/${'0'.repeat(32)}/next?maxBytes=abc`, undefined, 400, 'INVALID_ARGUMENT', /query\.maxBytes: must be a whole number/],
       ['DELETE', `/v1/scanners/${'0'.repeat(32)}`, undefined, 404, 'NOT_FOUND', /does not exist/],
     ];

@@ -14,6 +14,7 @@ function doc(): Record<string, any> {
             { in: 'query', name: 'small', schema: { type: 'string', pattern: '^[0-9]{1,5}$', default: '7' } },
             { in: 'query', name: 'flag', schema: { type: 'string', enum: ['true', 'false'], default: 'false' } },
             { in: 'query', name: 'id', schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+            { in: 'query', name: 'page', schema: { type: 'string', pattern: '^(?!0+$)[0-9]{1,16}$' } },
           ],
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, nullable: true } } } },
           responses: {
@@ -36,6 +37,7 @@ describe('finishDocument', () => {
       { type: 'integer', minimum: 0, maximum: 99999, default: 7 },
       { type: 'boolean', default: false },
       { type: 'string', pattern: '^[0-9a-f]{32}$' },
+      { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     ]);
   });
 

@@ -74,7 +74,8 @@ function dropUnused(doc: Json): void {
   for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
 }
 
-const DIGITS = /^\^\[0-9\]\{1,(\d+)\}\$$/;
+/** `^[0-9]{1,N}$` (a whole number), or `^(?!0+$)[0-9]{1,N}$` (a positive one). */
+const DIGITS = /^\^(\(\?!0\+\$\))?\[0-9\]\{1,(\d+)\}\$$/;
 
 /** A query parameter's string schema as the integer / boolean it stands for. */
 function typedQuerySchema(s: Json): Json | undefined {
@@ -82,8 +83,9 @@ function typedQuerySchema(s: Json): Json | undefined {
   const { type: _t, pattern, enum: values, default: dflt, ...rest } = s;
   const digits = typeof pattern === 'string' ? DIGITS.exec(pattern) : null;
   if (digits !== null && values === undefined) {
-    const maximum = Math.min(10 ** Number(digits[1]) - 1, Number.MAX_SAFE_INTEGER);
-    return { ...rest, type: 'integer', minimum: 0, maximum, ...(dflt !== undefined && { default: Number(dflt) }) };
+    const maximum = Math.min(10 ** Number(digits[2]) - 1, Number.MAX_SAFE_INTEGER);
+    const minimum = digits[1] === undefined ? 0 : 1;
+    return { ...rest, type: 'integer', minimum, maximum, ...(dflt !== undefined && { default: Number(dflt) }) };
   }
   if (Array.isArray(values) && values.length === 2 && values.includes('true') && values.includes('false') && pattern === undefined) {
     return { ...rest, type: 'boolean', ...(dflt !== undefined && { default: dflt === 'true' }) };

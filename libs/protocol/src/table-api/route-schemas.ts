@@ -36,8 +36,16 @@ export const QueryIntSchema = z
   .transform(Number)
   .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
 
-/** A positive whole number in a query string (page sizes). */
-export const QueryPositiveIntSchema = QueryIntSchema.pipe(z.number().min(1, 'must be at least 1'));
+/**
+ * A positive whole number in a query string (page sizes). The pattern
+ * refuses 0 itself, so the OpenAPI document (which publishes query numbers
+ * as integers, read off the pattern) can say minimum 1.
+ */
+export const QueryPositiveIntSchema = z
+  .string()
+  .regex(/^(?!0+$)[0-9]{1,16}$/, 'must be a whole number, at least 1')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
 
 /** `true` or `false` in a query string, nothing else. */
 export const QueryBoolSchema = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
