@@ -36,6 +36,8 @@ export interface ServerReply {
 
 export class ServerPools {
   readonly #pools = new Map<string, Pool>();
+  /** Each base URL's pool and path prefix, parsed once. */
+  readonly #byUrl = new Map<string, { pool: Pool; prefix: string }>();
   readonly #token: string | undefined;
   #closed = false;
 
@@ -45,10 +47,9 @@ export class ServerPools {
 
   /** Sends one request to the server at `url` (its base URL); error replies throw. */
   async request(url: string, req: ServerRequest): Promise<ServerReply> {
-    const what = `${req.method} ${url}${req.path.split('?', 1)[0]}`;
-    if (this.#closed) throw new KdiError('FAILED_PRECONDITION', `the client is closed; ${what} was not sent`);
+    if (this.#closed) throw new KdiError('FAILED_PRECONDITION', `the client is closed; ${describe(url, req)} was not sent`);
     if (req.signal.aborted) throw req.signal.reason;
-    const { pool, prefix } = this.#pool(url);
+    const { pool, prefix } = this.#byUrl.get(url) ?? this.#pool(url);
     const headers: Record<string, string> = { ...req.headers };
     if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
     let res;
@@ -59,7 +60,7 @@ export class ServerPools {
     } catch (e) {
       if (req.signal.aborted) throw req.signal.reason;
       if (isKdiError(e)) throw e;
-      throw networkError(e, what, this.#closed);
+      throw networkError(e, describe(url, req), this.#closed);
     }
     if (res.statusCode >= 400) {
       const requestId = headerValue(res.headers[REQUEST_ID_HEADER]);
@@ -80,6 +81,7 @@ export class ServerPools {
     this.#closed = true;
     await Promise.all([...this.#pools.values()].map((p) => p.destroy()));
     this.#pools.clear();
+    this.#byUrl.clear();
   }
 
   #pool(url: string): { pool: Pool; prefix: string } {
@@ -102,8 +104,14 @@ export class ServerPools {
       });
       this.#pools.set(parsed.origin, pool);
     }
-    return { pool, prefix: parsed.pathname.replace(/\/+$/, '') };
+    const entry = { pool, prefix: parsed.pathname.replace(/\/+$/, '') };
+    this.#byUrl.set(url, entry);
+    return entry;
   }
+}
+
+function describe(url: string, req: ServerRequest): string {
+  return `${req.method} ${url}${req.path.split('?', 1)[0]}`;
 }
 
 export function headerValue(v: string | string[] | undefined): string | undefined {

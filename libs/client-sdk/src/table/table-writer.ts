@@ -39,6 +39,8 @@ export class TableWriter {
   #bytes = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Senders waiting for a batch slot; every settled batch wakes them all (each checks again). */
+  #slotWaiters: Array<() => void> = [];
   #error: unknown;
   #closed = false;
   readonly #maxBytes: number;
@@ -117,7 +119,8 @@ export class TableWriter {
   async #send(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    while (this.#inFlight.size >= this.#maxInFlight) await Promise.race(this.#inFlight);
+    // Not Promise.race(this.#inFlight): that adds a reaction to every batch in flight on each wait.
+    while (this.#inFlight.size >= this.#maxInFlight) await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
     this.#check();
     if (this.#buffer.length === 0) return;
     const batch = this.#buffer;
@@ -137,6 +140,11 @@ export class TableWriter {
       .finally(() => {
         scope.dispose();
         this.#inFlight.delete(p);
+        const waiters = this.#slotWaiters;
+        if (waiters.length > 0) {
+          this.#slotWaiters = [];
+          for (const wake of waiters) wake();
+        }
       });
     this.#inFlight.add(p);
   }

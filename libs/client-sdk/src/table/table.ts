@@ -63,7 +63,7 @@ export interface GetOptions extends CallOptions {
 
 interface Part {
   readonly range: TabletRange;
-  readonly cells: Cell[];
+  cells: readonly Cell[];
 }
 
 export class Table {
@@ -264,12 +264,15 @@ export class Table {
     let i = 0;
     while (i < cells.length) {
       const range = await this.ctx.locator.locate(this.name, cells[i]!.row, signal);
+      // The cells are in key order and a range is an interval: when it holds the last cell, it holds the rest.
       let j = i + 1;
-      while (j < cells.length && rangeContains(range, cells[j]!.row)) j++;
+      if (rangeContains(range, cells[cells.length - 1]!.row)) j = cells.length;
+      else while (j < cells.length && rangeContains(range, cells[j]!.row)) j++;
       const url = range.location.url;
       const part = byUrl.get(url);
-      if (part === undefined) byUrl.set(url, { range, cells: cells.slice(i, j) });
-      else part.cells.push(...cells.slice(i, j));
+      const run = i === 0 && j === cells.length ? cells : cells.slice(i, j);
+      if (part === undefined) byUrl.set(url, { range, cells: run });
+      else part.cells = part.cells.concat(run);
       i = j;
     }
     return [...byUrl.values()];
