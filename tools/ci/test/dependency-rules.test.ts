@@ -41,6 +41,20 @@ interface Rule {
   readonly allowed: readonly string[];
 }
 
+/** What every server app may import: the libs it runs on and the chassis' HTTP packages. */
+const SERVER_PACKAGES = [
+  '@kdi/primitives',
+  '@kdi/protocol',
+  '@kdi/client-sdk',
+  '@kdi/service-kit',
+  'fastify',
+  '@fastify/swagger',
+  '@fastify/swagger-ui',
+  'fastify-type-provider-zod',
+  'zod',
+  'pino',
+];
+
 const RULES: Rule[] = [
   { dir: 'libs/primitives/src', allowed: [] },
   { dir: 'libs/protocol/src', allowed: ['@kdi/primitives', 'zod'] },
@@ -53,35 +67,11 @@ const RULES: Rule[] = [
   },
   {
     dir: 'apps/lockserver/src',
-    allowed: [
-      '@kdi/primitives',
-      '@kdi/protocol',
-      '@kdi/client-sdk',
-      '@kdi/service-kit',
-      'fastify',
-      '@fastify/swagger',
-      '@fastify/swagger-ui',
-      'fastify-type-provider-zod',
-      'ioredis',
-      'zod',
-      'pino',
-    ],
+    allowed: [...SERVER_PACKAGES, 'ioredis'],
   },
   {
     dir: 'apps/tabletserver/src',
-    allowed: [
-      '@kdi/primitives',
-      '@kdi/protocol',
-      '@kdi/storage',
-      '@kdi/client-sdk',
-      '@kdi/service-kit',
-      'fastify',
-      '@fastify/swagger',
-      '@fastify/swagger-ui',
-      'fastify-type-provider-zod',
-      'zod',
-      'pino',
-    ],
+    allowed: [...SERVER_PACKAGES, '@kdi/storage'],
   },
 ];
 
