@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { LockClient, type LockSession } from '@kdi/client-sdk';
 import { startServiceProcess } from '@kdi/service-kit/testing';
 import { type Sequencer, META_TABLE, type TabletConfig } from '@kdi/protocol';
-import { MetaTableClient } from '../src/meta/meta-table.js';
-import { HttpMetaRows } from '../src/meta/remote-meta-rows.js';
-import { EMPTY_ROOT, readRoot, writeRoot } from '../src/meta/root-file.js';
+import { MetaTableClient } from '@kdi/client-sdk';
+import { HttpMetaRows } from '@kdi/client-sdk';
+import { EMPTY_ROOT, readRoot, writeRoot } from '@kdi/client-sdk';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 export const CLUSTER_SECRET = 'cluster-test-secret-0123456789';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { META_TABLE } from '@kdi/protocol';
-import { readRoot } from '../src/meta/root-file.js';
+import { readRoot } from '@kdi/client-sdk';
 import { FakeMaster, kill9, post, scanTable, spawnServerProcess, startServerProcess, type ServerProc } from './cluster.js';
 
 async function freePort(): Promise<number> {

@@ -19,7 +19,8 @@ import { KdiError, type TabletConfig } from '@kdi/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { MetaSync } from '../src/meta/meta-sync.js';
-import { LocalMetaTable, type MetaTable, type TabletWrite } from '../src/meta/meta-table.js';
+import { type MetaTable, type TabletWrite } from '@kdi/client-sdk';
+import { LocalMetaTable } from '../src/meta/local-meta-rows.js';
 import { TabletServer } from '../src/tablets/tablet-server.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');

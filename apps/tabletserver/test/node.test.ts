@@ -13,7 +13,7 @@ import { listeningUrl } from '@kdi/service-kit';
 import { LockClient } from '@kdi/client-sdk';
 import { FaultProxy, type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EMPTY_ROOT, readRoot, writeRoot } from '../src/meta/root-file.js';
+import { EMPTY_ROOT, readRoot, writeRoot } from '@kdi/client-sdk';
 import { META_TABLE } from '../src/tablets/tablet-meta.js';
 import { CLUSTER_SECRET, FakeMaster } from './cluster.js';
 import { cell, type StartOptions, TestServer } from './harness.js';

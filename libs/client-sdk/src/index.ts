@@ -14,3 +14,4 @@ export { SequencerChecker, checkSequencer, type SequencerCheckerOptions } from '
 export { contentsBytes, contentsText, type Contents } from './lock/contents.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './http/retry.js';
 export { TypedEmitter, type Listener } from './events/typed-emitter.js';
+export * from './meta/index.js';

@@ -13,3 +13,4 @@ export * from './schema/index.js';
 export { checkJsonUtf8, firstInvalidUtf8, jsonPathAt } from './json/json-utf8.js';
 export * from './table-api/index.js';
 export * from './meta/index.js';
+export * from './master-api/index.js';

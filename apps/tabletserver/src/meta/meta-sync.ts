@@ -5,7 +5,7 @@
 // engine/publication.ts). The META tablet's own config is the root
 // (/kdi/root, compare-and-set on its generation); every other config is a
 // META row written as a row transaction that checks `location:` names
-// this server with the tablet's assignment epoch (meta-table.ts). A write
+// this server with the tablet's assignment epoch (@kdi/client-sdk meta/meta-table.ts). A write
 // refused because the location moved means the master gave the tablet to
 // another server: this one stops serving it (fenced).
 //
@@ -20,14 +20,12 @@
 // write (not served here, META unreachable) are tried again on a timer;
 // until then the engine keeps their data (the log floor stays).
 
-import { type LockClient } from '@kdi/client-sdk';
+import { describeTablet, readRoot, writeRoot, type LockClient, type MetaTable, type RootConfig } from '@kdi/client-sdk';
 import { isKdiError, KdiError, META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from '@kdi/protocol';
 import type { FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import { assignedTablet, type AssignedTablet, type LoadPlan, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
 import { rangeCovers, rangesOverlap, sameBound, type RowRange } from '../tablets/row-range.js';
-import { describeTablet, type MetaTable } from './meta-table.js';
-import { readRoot, writeRoot, type RootConfig } from './root-file.js';
 
 /** Where a row is served, per META. */
 export interface LocationHint extends TabletLocation {

@@ -17,16 +17,15 @@
 // order: app, server (splits, META publishing, engine), membership, lock
 // client, worker threads.
 
-import { LockClient, SequencerChecker } from '@kdi/client-sdk';
+import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
 import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, type EngineOptions, type FileSystem } from '@kdi/storage';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../app.js';
 import type { TabletServerConfig } from '../config.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { MembershipLease, ServerMembership, type MembershipEvents } from '../membership/server-membership.js';
-import { MetaRouter } from '../meta/meta-router.js';
 import { MetaSync } from '../meta/meta-sync.js';
-import { LocalMetaRows, MetaTableClient } from '../meta/meta-table.js';
+import { LocalMetaRows } from '../meta/local-meta-rows.js';
 import { DataOperations } from '../tablets/data-operations.js';
 import { TabletServer, type TabletServerOptions } from '../tablets/tablet-server.js';
 

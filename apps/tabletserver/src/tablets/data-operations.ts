@@ -18,7 +18,7 @@
 // It owns the tablet map and the per-table schemas (tablet lifecycle
 // changes them) and the open flag, so the composition can build it first
 // and hand it both to what reads META's rows on this server
-// (meta/meta-table.ts LocalMetaRows) and to the TabletServer.
+// (meta/local-meta-rows.ts) and to the TabletServer.
 
 import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';

@@ -3,8 +3,8 @@
 // generation, so two servers (or a server and the master) can never both
 // believe they wrote the current root.
 
-import type { LockClient } from '@kdi/client-sdk';
 import { isKdiError, parseLogRef, type LogRef, type TabletLocation } from '@kdi/protocol';
+import type { LockClient } from '../lock/lock-client.js';
 
 export const ROOT_PATH = '/kdi/root';
 

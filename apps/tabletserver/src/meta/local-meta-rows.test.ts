@@ -5,7 +5,7 @@
 import { KdiError, META_TABLE, type TabletConfig } from '@kdi/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestServer } from '../../test/harness.js';
-import { LocalMetaTable } from './meta-table.js';
+import { LocalMetaTable } from './local-meta-rows.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 

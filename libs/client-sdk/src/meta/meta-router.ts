@@ -1,5 +1,6 @@
 // Where META is (DESIGN §7): on this server when it serves the META
-// tablet, else on the server the root (/kdi/root) names. Each call goes to
+// tablet (a tablet server passes its local rows), else on the server the
+// root (/kdi/root) names. Each call goes to
 // the right place; when that place does not answer or no longer serves
 // META (UNAVAILABLE, WRONG_TABLET), the root is read again and the call
 // retried, a bounded number of times with growing pauses — META moves
@@ -9,16 +10,21 @@
 // (commitMaxTxn), so one that did happen the first time is ABORTED the
 // second, and the config writer reads again (meta-table.ts).
 
-import type { LockClient } from '@kdi/client-sdk';
 import { isKdiError, KdiError, type Interval, type MetaCell } from '@kdi/protocol';
-import type { LocalMetaRows, MetaRows } from './meta-table.js';
-import { HttpMetaRows } from './remote-meta-rows.js';
+import type { LockClient } from '../lock/lock-client.js';
+import type { MetaRows } from './meta-table.js';
+import { HttpMetaRows } from './http-meta-rows.js';
 import { readRoot } from './root-file.js';
 
 const RETRYABLE = new Set(['UNAVAILABLE', 'WRONG_TABLET', 'DEADLINE_EXCEEDED']);
 
+/** META rows in this process, used while `serving` (a tablet server that serves META). */
+export interface LocalRows extends MetaRows {
+  readonly serving: boolean;
+}
+
 export interface MetaRouterOptions {
-  readonly local: LocalMetaRows;
+  readonly local?: LocalRows | undefined;
   readonly lockClient: LockClient;
   readonly clusterSecret: string;
   /** Attempts per call (default 6). */
@@ -41,7 +47,7 @@ export class MetaRouter implements MetaRows {
   }
 
   private async target(): Promise<MetaRows> {
-    if (this.o.local.serving) return this.o.local;
+    if (this.o.local?.serving === true) return this.o.local;
     if (this.remote) return this.remote;
     const root = await readRoot(this.o.lockClient);
     const loc = root?.config.location;

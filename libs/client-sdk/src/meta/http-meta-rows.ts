@@ -10,8 +10,8 @@
 // caller's row transaction settles (a retry against a fresh read either
 // finds its own write or the row as it was).
 
-import { TabletServerClient } from '@kdi/client-sdk';
 import { KdiError, META_TABLE, type Interval, type MetaCell } from '@kdi/protocol';
+import { TabletServerClient } from '../table/server-client.js';
 import type { MetaRows } from './meta-table.js';
 
 const PAGE_CELLS = 10_000;

@@ -1,0 +1,23 @@
+// The master's wire contract (DESIGN §9). Routes (master):
+//
+//   GET    /v1/master                       MasterStatusReply (active or standby)
+//   GET    /v1/tables                       ListTablesReply
+//   POST   /v1/tables                       CreateTableBody → 201 TableDescription
+//   GET    /v1/tables/{table}               TableDescription (?encoding)
+//   DELETE /v1/tables/{table}               DropTableReply
+//   PUT    /v1/tables/{table}/schema        TableSchema → SetSchemaReply
+//   GET    /v1/tables/{table}/tablets       TableTabletsReply (?encoding)
+//   GET    /v1/servers                      ListServersReply
+//   GET    /v1/events                       EventsReply (?limit, ?after)
+//   GET    /v1/meta/location                MetaLocationReply (how connect({ master }) bootstraps)
+//   POST   /v1/tables/{table}/apply|sync|scan|stat   the gateway: the Table API's shapes
+//   POST   /v1/cluster/heartbeat            HeartbeatBody → HeartbeatReply (cluster secret)
+//
+// Tablet-server routes the master calls (cluster secret; the master's
+// sequencer in x-kdi-sequencer): /v1/admin/tablets (load, unload, split),
+// POST /v1/admin/tables/{table}/schema (reload the schema from META),
+// POST /v1/admin/gc (delete fragment files no config names).
+
+export * from './master-api.js';
+export * from './gc.js';
+export * from './master-schemas.js';

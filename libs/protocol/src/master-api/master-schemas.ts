@@ -1,0 +1,15 @@
+// The master's named schemas: published under components.schemas of its
+// OpenAPI document (with the Table API's, for the gateway) and referenced
+// by `$ref`.
+
+import { z } from 'zod';
+import { ClusterEventSchema, DiskStatusSchema, MasterServerSchema, MasterTabletSchema, TableDescriptionSchema, TableSummarySchema } from './master-api.js';
+
+export const MASTER_API_SCHEMAS = z.registry<{ id?: string | undefined }>();
+
+MASTER_API_SCHEMAS.add(MasterTabletSchema, { id: 'MasterTablet' });
+MASTER_API_SCHEMAS.add(TableSummarySchema, { id: 'TableSummary' });
+MASTER_API_SCHEMAS.add(TableDescriptionSchema, { id: 'TableDescription' });
+MASTER_API_SCHEMAS.add(MasterServerSchema, { id: 'MasterServer' });
+MASTER_API_SCHEMAS.add(DiskStatusSchema, { id: 'DiskStatus' });
+MASTER_API_SCHEMAS.add(ClusterEventSchema, { id: 'ClusterEvent' });
