@@ -1,6 +1,6 @@
-import { LockClient } from '@kdi/client-sdk';
+import { LockClient } from '../lock/lock-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
+import { type RunningLockServer, startEmbeddedLockServer } from '../test-support/index.js';
 import { parseRoot, readRoot, ROOT_PATH, writeRoot } from './root-file.js';
 
 let server: RunningLockServer;
