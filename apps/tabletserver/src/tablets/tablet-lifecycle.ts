@@ -434,14 +434,17 @@ export class TabletLifecycle {
   async reloadSchema(table: string): Promise<number> {
     this.checkOpen();
     checkName('table', table);
-    const notHere = () =>
-      new KdiError('NOT_FOUND', `no tablet of table ${table} is on server ${this.serverId}, so there is no schema to reload here`, { details: { table } });
+    const notHere = () => new KdiError('NOT_FOUND', `no tablet of table ${table} is on server ${this.serverId}, so there is no schema to reload here`, { details: { table } });
     if (!this.map.hasTable(table)) throw notHere();
     const meta = this.o.meta;
     if (meta === undefined) {
-      throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service, so it has no META to read the schema from: load the tablets again with the schema`, {
-        details: { table },
-      });
+      throw new KdiError(
+        'FAILED_PRECONDITION',
+        `server ${this.serverId} runs without a lock service, so it has no META to read the schema from: load the tablets again with the schema`,
+        {
+          details: { table },
+        },
+      );
     }
     return meta.run(async () => {
       this.checkOpen();
@@ -453,7 +456,10 @@ export class TabletLifecycle {
         } catch (e) {
           const mapped = fromStorageError(e);
           if (mapped instanceof KdiError && mapped.code === 'INVALID_ARGUMENT') {
-            throw new KdiError('FAILED_PRECONDITION', `the schema of table ${table} in META is invalid here (the last valid one stays): ${mapped.message}`, { details: { table }, cause: e });
+            throw new KdiError('FAILED_PRECONDITION', `the schema of table ${table} in META is invalid here (the last valid one stays): ${mapped.message}`, {
+              details: { table },
+              cause: e,
+            });
           }
           throw mapped;
         }
