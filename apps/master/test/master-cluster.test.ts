@@ -2,10 +2,12 @@
 // servers and master processes. One cluster, the steps in order:
 // bootstrap assigns META; a pre-split table is created and served, written
 // and read through the SDK; DDL errors are 4xx with messages; a tablet
-// server killed with SIGKILL has its tablets served elsewhere with no
-// acknowledged write lost; a standby master takes over from a killed one;
+// server killed with SIGKILL whose disk is gone has its tablets reported
+// unavailable with the reason, and once the disk is back they are served
+// elsewhere with no acknowledged write lost; a standby master takes over from a killed one;
 // a dropped table's META rows are gone.
 
+import { rename } from 'node:fs/promises';
 import { connect, HttpMetaRows, LockClient, MetaTableClient, readRoot, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
 import type { ServiceProcess } from '@kdi/service-kit/testing';
@@ -115,6 +117,20 @@ describe('the master', () => {
     const victim = [...servers.keys()].find((id) => id !== metaServer)!;
     await servers.get(victim)!.kill();
     servers.delete(victim);
+    // Its disk "goes away": the survivor cannot read its log, so its tablets are unavailable, with the reason.
+    const victimDir = `${dir.path}/${victim}`;
+    await rename(victimDir, `${victimDir}-away`);
+    const unavailable = await waitFor('tablets unavailable', async () => {
+      const r = await call('GET', `${masterUrl}/v1/tables/people`);
+      const t = r.body.tablets.find((x: { state: string }) => x.state === 'unavailable');
+      return t;
+    });
+    expect(unavailable.reason).toContain(victimDir);
+    const unavailableEvents = await call('GET', `${masterUrl}/v1/events?limit=1000`);
+    expect(unavailableEvents.body.events.some((e: { kind: string; message: string }) => e.kind === 'tablet-unavailable' && e.message.includes(victimDir))).toBe(true);
+    expect((await call('GET', `${masterUrl}/v1/master`)).body.unavailableTablets).toBeGreaterThan(0);
+    // The disk is back (a shared mount remounted): the periodic retry loads them, replaying the log.
+    await rename(`${victimDir}-away`, victimDir);
     const d = await waitFor('tablets moved', async () => {
       const r = await call('GET', `${masterUrl}/v1/tables/people`);
       return r.body.tablets.every((t: { state: string; location?: { serverId: string } }) => t.state === 'serving' && t.location?.serverId === metaServer) ? r.body : undefined;
