@@ -7,6 +7,8 @@
 //    alone (every cell once, in order), estimated with stat, synced;
 //  - bad input is a typed 4xx (ErrorBody): a bad predicate, a mangled or
 //    foreign resume token, an unknown table;
+//  - a standby master continues a scan the active one began, from the
+//    token alone;
 //  - a client generated from the master's /openapi.json by
 //    @hey-api/openapi-ts, in a scratch directory, creates a table, applies
 //    through the gateway, scans with resume across tablets and reads a
@@ -156,6 +158,28 @@ describe('the gateway through the master URL', () => {
     const block = await fetch(`${base}/v1/tables/${TABLE}/apply`, { method: 'POST', headers: { 'content-type': 'application/x-kdi-cells' }, body: new Uint8Array(8) });
     expect(block.status).toBe(400);
     expect(((await block.json()) as Json)['error']).toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'content-type' } });
+  }, 60_000);
+});
+
+describe('the gateway on a standby master', () => {
+  it('continues a scan another master began, from its resume token', async () => {
+    const standby = await startMaster(lock.url);
+    try {
+      expect((await call('GET', `${standby.url}/v1/master`)).body.role).toBe('standby');
+      const first = await call('POST', `${base}/v1/tables/${TABLE}/scan`, { maxCells: 10 });
+      expect(first.status, JSON.stringify(first.body)).toBe(200);
+      const rows: string[] = first.body.cells.map((c: { row: string }) => c.row);
+      let resume: string | undefined = first.body.resume;
+      while (resume !== undefined) {
+        const r = await call('POST', `${standby.url}/v1/tables/${TABLE}/scan`, { maxCells: 50, resume });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        rows.push(...r.body.cells.map((c: { row: string }) => c.row));
+        resume = r.body.end ? undefined : r.body.resume;
+      }
+      expect(rows).toEqual(ROWS);
+    } finally {
+      await standby.stop();
+    }
   }, 60_000);
 });
 
