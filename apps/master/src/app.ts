@@ -16,6 +16,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import type { MasterConfig } from './config.js';
 import { adminTokenCheck, clusterSecretRequiredFor, routeSecurity } from './http/auth.js';
+import { GatewayClient } from './gateway/gateway-client.js';
+import { registerGatewayRoutes } from './gateway/register-gateway.js';
 import type { MasterApp } from './http/master-app.js';
 import type { Master } from './node/master.js';
 import { registerServerRoutes } from './routes/servers.js';
@@ -29,7 +31,7 @@ export interface MasterAppDeps {
   readonly master: Master;
   /** A pino-compatible logger; default: Fastify's pino at config.logLevel. */
   readonly logger?: FastifyBaseLogger | undefined;
-  /** The SDK client the gateway routes data calls through (connect({ master }) or { servers }); the gateway is absent without it. */
+  /** The SDK client the gateway routes data calls through; default: one bootstrapped from this master's own URL, made on first use. */
   readonly kdi?: KdiClient | undefined;
 }
 
@@ -85,8 +87,15 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
   registerTableRoutes(app, master, adminTokenCheck(config.adminToken));
 
   // ---- GATEWAY: the single place it is registered ---------------------------
-  // Helper "gateway" adds apps/master/src/gateway/register-gateway.ts:
-  //   if (deps.kdi !== undefined) registerGatewayRoutes(app, { kdi: deps.kdi, master });
+  // Data calls through the SDK: deps.kdi when given, else a client of this
+  // master's own URL made on first use (gateway/gateway-client.ts).
+  const given = deps.kdi;
+  if (given !== undefined) registerGatewayRoutes(app, { kdi: () => given });
+  else {
+    const client = new GatewayClient(() => master.url);
+    app.addHook('onClose', () => client.close());
+    registerGatewayRoutes(app, { kdi: client.get });
+  }
   // ----------------------------------------------------------------------------
 
   await app.ready();

@@ -1,9 +1,8 @@
 // POST /v1/tables/{table}/stat — approximate cells and bytes a predicate
 // touches, per tablet served here, from block indexes (DESIGN §4).
 
-import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema, StatBodySchema, StatReplySchema, PREDICATE_ROUTE_CONFIG } from '@kdi/protocol';
+import { ERROR_RESPONSES, NO_QUERY, TableParamsSchema, StatBodySchema, StatReplySchema, PREDICATE_ROUTE_CONFIG, readWirePredicate } from '@kdi/protocol';
 import type { TabletApp } from '../http/tablet-app.js';
-import { readPredicate } from '../scan/predicate-input.js';
 import type { RouteDeps } from './route-deps.js';
 
 export function registerStatRoute(app: TabletApp, { server }: RouteDeps): void {
@@ -25,7 +24,7 @@ export function registerStatRoute(app: TabletApp, { server }: RouteDeps): void {
       },
     },
     async (request) => {
-      const { predicate } = readPredicate(request.body.predicate, request.body.encoding, 'body.predicate');
+      const { predicate } = readWirePredicate(request.body.predicate, request.body.encoding, 'body.predicate');
       return server.stat(request.params.table, predicate);
     },
   );

@@ -8,10 +8,9 @@
 // maxPageBytes) are clamped to the caps, not refused — a page is "up to"
 // its limits, and the reply says whether more follows. Absent: the caps.
 
-import { normalizeIntervals, type CellEncoding, type Interval, type Predicate, type StructuredPredicate } from '@kdi/protocol';
+import { normalizeIntervals, readWirePredicate, type CellEncoding, type Interval, type Predicate, type StructuredPredicate } from '@kdi/protocol';
 import { checkName, type TabletServer } from '../tablets/tablet-server.js';
 import { wrongTablet } from '../tablets/write-check.js';
-import { readPredicate } from './predicate-input.js';
 import { decodeResumeToken, encodeResumeToken, predicateDigest } from './resume-token.js';
 import { nextStart, type ScanPosition } from './scan-position.js';
 import { ScannerRegistry } from './scanner-registry.js';
@@ -115,7 +114,7 @@ export class ScanService {
   private prepare(input: ScanInput): PreparedScan {
     this.server.checkOpen();
     checkName('table', input.table);
-    const { predicate, canonical } = readPredicate(input.predicate, input.encoding, 'body.predicate');
+    const { predicate, canonical } = readWirePredicate(input.predicate, input.encoding, 'body.predicate');
     const digest = predicateDigest(input.table, canonical);
     const position = input.resume === undefined ? undefined : decodeResumeToken(input.resume, digest, this.server.limits);
     const rows = predicate.rows === undefined ? undefined : normalizeIntervals(predicate.rows);

@@ -2,7 +2,7 @@
 // writer and read-modify-write. Exported from the package entry.
 
 export { connect, KdiClient, type ConnectOptions } from './kdi-client.js';
-export { Table, type ApplyResult, type GetOptions, type ScanOptions } from './table.js';
+export { Table, type ApplyResult, type GetOptions, type ScanOptions, type TablePage, type TablePageOptions } from './table.js';
 export { TableWriter, type WriterOptions } from './table-writer.js';
 export type { ReadModifyWriteOptions, RowMutator, RowRead } from './read-modify-write.js';
 export type { CallOptions as TableCallOptions } from './call-scope.js';

@@ -29,6 +29,13 @@ describe('ScanCursor', () => {
     expect(rowOf(c)).toBe('k\0');
   });
 
+  it('resumes between pages from a recorded row and token (a page token)', () => {
+    const c = ScanCursor.resumeAt(b('m'), 't7');
+    expect([rowOf(c), c.resume, c.done]).toEqual(['m', 't7', false]);
+    c.advance({ cells: [cell('n')], end: false, resume: 't8', nextRow: undefined });
+    expect([rowOf(c), c.resume]).toEqual(['n', 't8']);
+  });
+
   it('refuses a page that is neither the end nor resumable', () => {
     expect(() => new ScanCursor(b('')).advance({ cells: [], end: false, resume: undefined, nextRow: undefined })).toThrow(/resume token/);
   });

@@ -2,7 +2,9 @@
 // token of the last page (the server's stateless continuation: any server
 // now serving the range accepts it, so pages survive splits and moves with
 // no cell twice and none skipped) and the row used to find the server for
-// the next page. Pure; the table handle does the I/O.
+// the next page. Pure; the table handle does the I/O. Between pages the
+// state can leave the process as a page token (page-token.ts) and come back
+// with resumeAt.
 //
 //   next page's row = the page's nextRow (the scan continues in a tablet
 //   not served there), else the last row returned (the resume point is in
@@ -17,6 +19,13 @@ export class ScanCursor {
 
   constructor(firstRow: Uint8Array) {
     this.#locateRow = firstRow;
+  }
+
+  /** A cursor between pages, as a page token recorded it (page-token.ts): the next page is asked with `resume` of `locateRow`'s server. */
+  static resumeAt(locateRow: Uint8Array, resume: string): ScanCursor {
+    const c = new ScanCursor(locateRow);
+    c.#resume = resume;
+    return c;
   }
 
   /** The row whose tablet's server gets the next page. */

@@ -13,7 +13,8 @@
 //  - scan() returns every matching cell exactly once, in key order, across
 //    tablet boundaries, splits, moves and server restarts: it follows the
 //    server's resume tokens (a stateless continuation any server now
-//    serving the range accepts) and nextRow;
+//    serving the range accepts) and nextRow; scanPage() gives the same
+//    pages one call at a time, the cursor carried in an opaque token;
 //  - every call takes an AbortSignal and a deadline (timeoutMs; for scans,
 //    per page) and ends with CANCELLED or DEADLINE_EXCEEDED when they fire;
 //    every failure is a KdiError with code, retryable and requestId.
@@ -26,6 +27,7 @@ import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-inpu
 import { rangeContains, type TabletRange } from './location-cache.js';
 import type { Locator } from './locator.js';
 import { preparePredicate, type PredicateInput } from './predicate-input.js';
+import { decodePageToken, encodePageToken } from './page-token.js';
 import { ScanCursor } from './scan-cursor.js';
 import { forgetAfter, wrongTabletRow } from './routing.js';
 import type { ServerPools } from './server-pools.js';
@@ -59,6 +61,26 @@ export interface GetOptions extends CallOptions {
   readonly columns?: readonly Bytes[] | undefined;
   /** Versions per column (default 1: the newest). */
   readonly history?: number | undefined;
+}
+
+export interface TablePageOptions extends CallOptions {
+  /** The resume of the previous page (absent: the first page). */
+  readonly resume?: string | undefined;
+  /** Cells in the page at most (the server clamps to its cap). */
+  readonly maxCells?: number | undefined;
+  /** Bytes in the page, roughly (the server clamps to its cap). */
+  readonly maxBytes?: number | undefined;
+}
+
+export interface TablePage {
+  readonly cells: Cell[];
+  /** The scanTxn of the server that answered (txns of different servers are not comparable). */
+  readonly scanTxn: number;
+  readonly end: boolean;
+  /** The token of the next page (absent when end). */
+  readonly resume: string | undefined;
+  /** The server that answered. */
+  readonly url: string;
 }
 
 interface Part {
@@ -120,29 +142,57 @@ export class Table {
     const p = preparePredicate(predicate);
     const cursor = new ScanCursor(p.firstRow);
     while (!cursor.done) {
-      const page = await inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-        retryUntilDeadline(
-          scope,
-          this.ctx.backoff,
-          async () => {
-            const row = cursor.locateRow;
-            const range = await this.ctx.locator.locate(this.name, row, scope.signal);
-            const url = range.location.url;
-            try {
-              const req = { predicate: p.text, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
-              return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
-            } catch (e) {
-              forgetAfter(this.ctx.locator, e, this.name, row, url);
-              cursor.relocate(wrongTabletRow(e));
-              throw e;
-            }
-          },
-          this.#retry,
-        ),
-      );
+      const page = await this.fetchPage(p.text, cursor, opts);
       cursor.advance(page);
       yield page;
     }
+  }
+
+  /**
+   * One page of the scan, for callers that keep no state between pages
+   * (the master's gateway): `resume` is the previous page's token
+   * (page-token.ts; absent for the first page) and must come with the same
+   * predicate. Pages continue across tablet boundaries, splits and moves
+   * with no cell twice and none skipped, like scan(). A page holds the
+   * cells of one server's reply: it may be short, even empty, with
+   * end: false — pass its resume back.
+   */
+  async scanPage(predicate: PredicateInput | undefined, opts: TablePageOptions = {}): Promise<TablePage> {
+    const p = preparePredicate(predicate);
+    let cursor: ScanCursor;
+    if (opts.resume === undefined) cursor = new ScanCursor(p.firstRow);
+    else {
+      const t = decodePageToken(opts.resume, p.text);
+      cursor = ScanCursor.resumeAt(t.locateRow, t.serverResume);
+    }
+    const page = await this.fetchPage(p.text, cursor, { ...opts, pageCells: opts.maxCells, pageBytes: opts.maxBytes });
+    cursor.advance(page);
+    const resume = cursor.done ? undefined : encodePageToken(p.text, { serverResume: cursor.resume!, locateRow: cursor.locateRow });
+    return { cells: page.cells, scanTxn: page.scanTxn, end: cursor.done, resume, url: page.url };
+  }
+
+  /** The next page at `cursor` (not advanced): located, asked, re-routed and retried until the call's deadline. */
+  private fetchPage(predicate: string, cursor: ScanCursor, opts: ScanOptions): Promise<ScanPage & { readonly url: string }> {
+    return inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
+      retryUntilDeadline(
+        scope,
+        this.ctx.backoff,
+        async () => {
+          const row = cursor.locateRow;
+          const range = await this.ctx.locator.locate(this.name, row, scope.signal);
+          const url = range.location.url;
+          try {
+            const req = { predicate, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
+            return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
+          } catch (e) {
+            forgetAfter(this.ctx.locator, e, this.name, row, url);
+            cursor.relocate(wrongTabletRow(e));
+            throw e;
+          }
+        },
+        this.#retry,
+      ),
+    );
   }
 
   /** The newest cells of one row (optionally only some columns); [] when the row has none. */
@@ -159,6 +209,7 @@ export class Table {
         this.ctx.backoff,
         async () => {
           const tablets: TabletRange[] = await this.ctx.locator.tabletsOf(this.name, scope.signal);
+          if (tablets.length === 0) throw new KdiError('NOT_FOUND', `table ${this.name} has no tablets in META: does the table exist?`, { details: { table: this.name } });
           const urls = [...new Set(tablets.map((t) => t.location.url))];
           const parts = await Promise.all(
             urls.map(async (url) => {

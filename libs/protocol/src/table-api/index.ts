@@ -6,3 +6,4 @@ export * from './predicate-schema.js';
 export * from './route-schemas.js';
 export * from './cell-headers.js';
 export * from './api-schemas.js';
+export * from './wire-predicate.js';

@@ -4,29 +4,28 @@
 // with byte strings in the request's encoding. Both give a Predicate and
 // its canonical text, which resume tokens are bound to — so a token made
 // for the text form is accepted with the equivalent structure and back.
+// Shared by the tablet server and the master's gateway, so both read a
+// predicate field alike.
 
-import {
-  KdiError,
-  parsePredicate,
-  PredicateSyntaxError,
-  printPredicate,
-  toKdiError,
-  type CellEncoding,
-  type Interval,
-  type Predicate,
-  type StructuredPredicate,
-  type WireInterval,
-} from '@kdi/protocol';
-import { decodeWireBytes } from '../api/wire-bytes.js';
+import type { CellEncoding } from '../cells/json-schema.js';
+import { decodeWireBytes } from '../cells/wire-bytes.js';
+import { KdiError } from '../errors/kdi-error.js';
+import { toKdiError } from '../errors/to-kdi-error.js';
+import { parsePredicate } from '../predicate/parser.js';
+import type { Interval } from '@kdi/primitives';
+import type { Predicate } from '../predicate/predicate.js';
+import { printPredicate } from '../predicate/printer.js';
+import { PredicateSyntaxError } from '../predicate/syntax-error.js';
+import type { StructuredPredicate, WireInterval } from './predicate-schema.js';
 
-export interface PredicateInput {
+export interface WirePredicate {
   readonly predicate: Predicate;
   /** printPredicate(predicate): the same for the text and the structured form. */
   readonly canonical: string;
 }
 
 /** The predicate of a request; `field` names it in errors ("body.predicate"). */
-export function readPredicate(input: string | StructuredPredicate | undefined, encoding: CellEncoding, field = 'predicate'): PredicateInput {
+export function readWirePredicate(input: string | StructuredPredicate | undefined, encoding: CellEncoding, field = 'predicate'): WirePredicate {
   if (input === undefined) return { predicate: {}, canonical: '' };
   if (typeof input === 'string') {
     let predicate: Predicate;
