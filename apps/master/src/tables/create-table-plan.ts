@@ -5,7 +5,7 @@
 // (split[n-1], end). Every problem is INVALID_ARGUMENT naming the field.
 
 import { DEFAULT_LIMITS, KdiError, META_TABLE, type CellEncoding, type TabletConfig } from '@kdi/protocol';
-import { decodeWireBytes } from '../http/wire-bytes.js';
+import { decodeWireBytes } from '@kdi/protocol';
 
 export function checkUserTable(name: string, action: 'create' | 'drop' | 'change the schema of'): void {
   if (name === META_TABLE) {

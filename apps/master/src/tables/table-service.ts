@@ -30,7 +30,7 @@ import {
 } from '@kdi/protocol';
 import type { Assigner } from '../assignment/assigner.js';
 import { tabletKey } from '../assignment/assigner.js';
-import { allUtf8, encodeWireBytes } from '../http/wire-bytes.js';
+import { allUtf8, encodeWireBytes } from '@kdi/protocol';
 import { liveColumns, parseTableRow, readCatalog, type CatalogTable, type TableRow } from '../meta/catalog.js';
 import type { MasterContext } from '../node/master-context.js';
 import { checkUserTable, decodeSplits, tabletConfigsFor } from './create-table-plan.js';

@@ -3,6 +3,7 @@
 // standard padded base64. Decoding is strict (decodeBase64; text with an
 // unpaired surrogate is refused), so every byte string has one spelling.
 
+import { isUtf8 } from 'node:buffer';
 import { decodeBase64 } from './json-codec.js';
 import { KdiError } from '../errors/kdi-error.js';
 import type { CellEncoding } from './json-schema.js';
@@ -24,4 +25,25 @@ export function decodeWireBytes(text: string, encoding: CellEncoding, where: str
     throw new KdiError('INVALID_ARGUMENT', `${where} is ${bytes.length} bytes; the limit is ${limit}`, { details: { field: where, bytes: bytes.length, limit } });
   }
   return bytes;
+}
+
+/** Bytes → a JSON string in `encoding`; the caller has checked that utf8 is possible (see allUtf8). */
+export function encodeWireBytes(bytes: Uint8Array, encoding: CellEncoding): string {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.toString(encoding === 'base64' ? 'base64' : 'utf8');
+}
+
+/** True when every byte string is valid UTF-8 (so a utf8 response can carry them). */
+export function allUtf8(list: Iterable<Uint8Array | undefined>): boolean {
+  for (const b of list) if (b !== undefined && !isUtf8(b)) return false;
+  return true;
+}
+
+/**
+ * A row for error details: `{row, rowEncoding}` with the row as text when
+ * it is UTF-8, else base64 — errors have no request encoding to follow
+ * (binary requests have none), so they say which one they used.
+ */
+export function rowDetails(row: Uint8Array): { row: string; rowEncoding: CellEncoding } {
+  return isUtf8(row) ? { row: encodeWireBytes(row, 'utf8'), rowEncoding: 'utf8' } : { row: encodeWireBytes(row, 'base64'), rowEncoding: 'base64' };
 }
