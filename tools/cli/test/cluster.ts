@@ -101,7 +101,7 @@ async function waitForCluster(masterUrl: string, servers: number, output: () => 
   } finally {
     await kdi.close();
   }
-  throw new Error(`the cluster did not become ready (${last}):\n${output()}`);
+  throw new Error(`the cluster did not become ready (${last}); the processes wrote, last:\n${output().slice(-4000)}`);
 }
 
 /** Until every tablet of `table` is served (30 s); the tablets' states otherwise. */
