@@ -5,11 +5,12 @@
 // usage, 3 unreachable, 4 not found).
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KdiClient } from '@kdi/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, waitForTablets, type TestCluster } from './cluster.js';
 
@@ -50,14 +51,15 @@ async function kdiJson<T = any>(args: readonly string[]): Promise<T> {
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'kdi-cli-'));
   cluster = await startCluster(2);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   await cluster?.stop();
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe('kdi against a running cluster', () => {
+// Each test runs a dozen CLI processes; on a busy 2-core machine one takes a few seconds.
+describe('kdi against a running cluster', { timeout: 300_000 }, () => {
   it('servers: both tablet servers, live', async () => {
     const human = await kdi(['servers']);
     expect(human.code, human.stderr).toBe(0);
@@ -283,5 +285,39 @@ describe('kdi against a running cluster', () => {
     const r = await kdi(['servers', '--json'], {}, [BIN]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).servers).toHaveLength(2);
-  }, 300_000);
+  });
+
+  it("tablets: a dead server's tablets whose data is gone show as unavailable, with the reason", async () => {
+    const meta = (await (await fetch(`${cluster.masterUrl}/v1/meta/location`)).json()) as { location: { serverId: string } };
+    const { tablets } = await kdiJson<{ tablets: { location?: { serverId: string } }[] }>(['tablets', 'web']);
+    const victimId = tablets.map((t) => t.location?.serverId).find((id) => id !== undefined && id !== meta.location.serverId);
+    expect(victimId, 'a server holding a tablet of web but not META').toBeDefined();
+    const victim = cluster.servers.find((s) => s.listening['serverId'] === victimId)!;
+    // A fresh write in every tablet, so the victim's log holds data its tablets need.
+    for (const row of ['b', 'h', 'q']) expect((await kdi(['put', 'web', row, 'contents:', 'in the log'])).code).toBe(0);
+    await victim.kill();
+    await rename(cluster.dataDir(victimId!), `${cluster.dataDir(victimId!)}-away`);
+
+    const kdiClient = new KdiClient({ master: cluster.masterUrl, timeoutMs: 10_000 });
+    try {
+      for (let i = 0; i < 300; i++) {
+        if ((await kdiClient.admin.tablets('web')).tablets.some((t) => t.state === 'unavailable')) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    } finally {
+      await kdiClient.close();
+    }
+    const human = await kdi(['tablets', 'web']);
+    expect(human.code, human.stderr).toBe(0);
+    const line = human.stdout.split('\n').find((l) => l.includes('unavailable'));
+    expect(line, human.stdout).toBeDefined();
+    expect(line).toContain(cluster.dataDir(victimId!));
+    expect(line).toMatch(/^\d+\s+\S+.*\s+unavailable\s+/);
+    const reply = await kdiJson<{ tablets: { state: string; reason?: string }[] }>(['tablets', 'web']);
+    const unavailable = reply.tablets.filter((t) => t.state === 'unavailable');
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const t of unavailable) expect(t.reason).toContain(cluster.dataDir(victimId!));
+    const events = await kdi(['events']);
+    expect(events.stdout).toContain('tablet-unavailable');
+  });
 });

@@ -21,6 +21,8 @@ export interface TestCluster {
   readonly masterUrl: string;
   readonly master: ServiceProcess;
   readonly servers: readonly ServiceProcess[];
+  /** The data directory of tablet server `serverId`. */
+  dataDir(serverId: string): string;
   /** Everything the processes wrote, for a failing test's message. */
   output(): string;
   stop(): Promise<void>;
@@ -36,7 +38,7 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    lock = await startEmbeddedLockServer({ limits: { minTtlMs: 100, lockDelayMs: 500 } });
+    lock = await startEmbeddedLockServer();
     const master = await startServiceProcess({
       main: MASTER_MAIN,
       name: 'master',
@@ -46,6 +48,7 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
         KDI_MASTER_LOCK_URL: lock.url,
         KDI_MASTER_CLUSTER_SECRET: CLUSTER_SECRET,
         KDI_MASTER_LEASE_TTL_MS: '2000',
+        KDI_MASTER_GC_INTERVAL_MS: '0',
         KDI_MASTER_LOG_LEVEL: 'warn',
       },
     });
@@ -62,7 +65,9 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
             KDI_TS_PORT: '0',
             KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
             KDI_TS_LOCK_URL: lock!.url,
-            KDI_TS_LEASE_TTL_MS: '2000',
+            KDI_TS_LEASE_TTL_MS: '3000',
+            KDI_TS_SPLIT_CHECK_INTERVAL_MS: '0',
+            KDI_TS_WORKER_THREADS: '0',
             KDI_TS_LOG_LEVEL: 'warn',
           },
         }),
@@ -72,19 +77,19 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
     const masterUrl = master.url.replace(/\/+$/, '');
     const output = () => started.map((p) => p.output()).join('\n');
     await waitForCluster(masterUrl, serverCount, output);
-    return { masterUrl, master, servers, output, stop };
+    return { masterUrl, master, servers, dataDir: (id) => join(dir, id), output, stop };
   } catch (e) {
     await stop();
     throw e;
   }
 }
 
-/** Until the master is active, sees `servers` live servers and META has a location (60 s). */
+/** Until the master is active, sees `servers` live servers and META has a location (480 tries, 250 ms apart). */
 async function waitForCluster(masterUrl: string, servers: number, output: () => string): Promise<void> {
   const kdi = new KdiClient({ master: masterUrl, timeoutMs: 5_000 });
   let last = '';
   try {
-    for (let i = 0; i < 240; i++) {
+    for (let i = 0; i < 480; i++) {
       try {
         const status = await kdi.admin.masterStatus();
         const live = (await kdi.admin.servers()).filter((s) => s.state === 'live').length;
