@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KdiClient } from '@kdi/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, waitForTablets, type TestCluster } from './cluster.js';
+import { ADMIN_TOKEN, startCluster, waitForTablets, type TestCluster } from './cluster.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/kdi.mjs', import.meta.url));
@@ -26,13 +26,13 @@ interface Result {
 let cluster: TestCluster;
 let scratch: string;
 
-/** Runs `kdi ARGS` (the TypeScript entry through tsx) with KDI_MASTER set to the test cluster. */
+/** Runs `kdi ARGS` (the TypeScript entry through tsx) with KDI_MASTER and KDI_TOKEN set for the test cluster. */
 function kdi(args: readonly string[], env: Record<string, string> = {}, script: string[] = ['--conditions=kdi-source', '--import', 'tsx', CLI]): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...script, ...args],
-      { env: { PATH: process.env['PATH'] ?? '', KDI_MASTER: cluster?.masterUrl ?? '', ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
+      { env: { PATH: process.env['PATH'] ?? '', KDI_MASTER: cluster?.masterUrl ?? '', KDI_TOKEN: ADMIN_TOKEN, ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -97,6 +97,16 @@ describe('kdi against a running cluster', { timeout: 300_000 }, () => {
     const badName = await kdi(['tables', 'create', '../etc']);
     expect(badName.code).toBe(2);
     expect(badName.stderr).toContain('table name "../etc" is not valid');
+  });
+
+  it('--token or KDI_TOKEN: without the admin token a change is refused (exit 1, saying to pass one)', async () => {
+    const refused = await kdi(['tables', 'create', 'guarded'], { KDI_TOKEN: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('UNAUTHENTICATED');
+    expect(refused.stderr).toContain('--token TOKEN or KDI_TOKEN');
+    const withFlag = await kdi(['tables', 'create', 'guarded', '--token', ADMIN_TOKEN], { KDI_TOKEN: '' });
+    expect(withFlag.code, withFlag.stderr).toBe(0);
+    expect((await kdi(['tables', 'drop', 'guarded', '--yes'])).code).toBe(0);
   });
 
   it('tables ls: every table, human and --json', async () => {

@@ -1,5 +1,5 @@
 // A real KDI cluster for the CLI's end-to-end tests: an embedded lock
-// server, the master and tablet servers, each its own process on
+// server, the master (with an admin token) and tablet servers, each its own process on
 // 127.0.0.1 with a random port (tools may not import apps: the apps'
 // main.ts files are spawned by path through tsx). Ready when the master
 // is active, sees every server live and META is assigned. Stopped by PID.
@@ -16,6 +16,8 @@ const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const MASTER_MAIN = join(REPO, 'apps/master/src/main.ts');
 const SERVER_MAIN = join(REPO, 'apps/tabletserver/src/main.ts');
 const CLUSTER_SECRET = 'cli-e2e-cluster-secret-0123456789';
+/** The master's admin token (create, drop and set schema need it). */
+export const ADMIN_TOKEN = 'cli-e2e-admin-token-0123456789';
 
 export interface TestCluster {
   readonly masterUrl: string;
@@ -49,6 +51,7 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
         KDI_MASTER_CLUSTER_SECRET: CLUSTER_SECRET,
         KDI_MASTER_LEASE_TTL_MS: '2000',
         KDI_MASTER_GC_INTERVAL_MS: '0',
+        KDI_MASTER_ADMIN_TOKEN: ADMIN_TOKEN,
         KDI_MASTER_LOG_LEVEL: 'warn',
       },
     });
