@@ -61,13 +61,15 @@ export async function retryUntilDeadline<T>(
   retry: (e: unknown) => boolean = isRoutingRetry,
   random: () => number = Math.random,
 ): Promise<T> {
+  let last: unknown;
   for (let n = 0; ; n++) {
-    scope.check();
+    if (scope.signal.aborted) throw withLastFailure(scope.signal.reason, last);
     try {
       return await attempt(n);
     } catch (e) {
-      if (scope.signal.aborted) throw scope.signal.reason;
+      if (scope.signal.aborted) throw withLastFailure(scope.signal.reason, last);
       if (!retry(e)) throw e;
+      last = e;
       const after = isKdiError(e) ? (e.retryAfterMs ?? 0) : 0;
       // The first retry after a hinted WRONG_TABLET goes at once; later ones back off.
       const pause = n === 0 && hasLocationHint(e) ? 0 : Math.min(backoffMs(n, policy, random, after), scope.remainingMs());

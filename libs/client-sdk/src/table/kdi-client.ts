@@ -1,12 +1,13 @@
 // connect(): the table SDK's entry (DESIGN §12). A client bootstraps from
-// any tablet server it is given (each answers META's location from
-// /kdi/root, without the cluster secret; the master will be another
-// bootstrap URL later), reads tablet locations from META through the
-// Table API, caches them (bounded) and talks to the tablet servers
-// directly over keep-alive undici pools. The data path never needs the
-// master.
+// any cluster URL it is given — the master or a tablet server: each answers
+// META's location from /kdi/root (GET /v1/meta/location, without the
+// cluster secret) — reads tablet locations from META through the Table
+// API, caches them (bounded) and talks to the tablet servers directly over
+// keep-alive undici pools. The data path never needs the master; the
+// master's API for tables, tablets, servers and events is `kdi.admin`.
 //
-//   const kdi = await connect({ servers: ['http://127.0.0.1:7201'], token })
+//   const kdi = await connect({ master: 'http://127.0.0.1:7000', token })
+//   await kdi.admin.createTable('webtable', { splits: ['m'] })
 //   const t = kdi.table('webtable')
 //   await t.apply([{ row, column, timestamp, value }])
 //   for await (const cell of t.scan("row ~= 'com.cnn' and history = 1")) …
@@ -21,10 +22,13 @@ import { Locator } from './locator.js';
 import { ServerPools } from './server-pools.js';
 import { Table } from './table.js';
 import { KdiError } from '@kdi/protocol';
+import { AdminClient } from '../admin/admin-client.js';
 
 export interface ConnectOptions {
-  /** Base URLs of tablet servers to bootstrap from (any one that answers will do). */
-  readonly servers: readonly string[];
+  /** The master's base URL: a bootstrap URL like `servers`, and where `kdi.admin` sends its calls. */
+  readonly master?: string | undefined;
+  /** Base URLs of tablet servers to bootstrap from (any one that answers will do); `master`, `servers` or both. */
+  readonly servers?: readonly string[] | undefined;
   /** Sent as `Authorization: Bearer <token>` on every request. */
   readonly token?: string | undefined;
   /** Default deadline of each call, retries included (default 30 s). */
@@ -51,22 +55,32 @@ export class KdiClient {
   readonly #timeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #tables = new Map<string, Table>();
+  readonly #admin: AdminClient | undefined;
 
   constructor(o: ConnectOptions) {
-    if (o.servers.length === 0) throw new KdiError('INVALID_ARGUMENT', 'connect needs at least one server URL in servers');
-    for (const s of o.servers) {
-      try {
-        const u = new URL(s);
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
-      } catch {
-        throw new KdiError('INVALID_ARGUMENT', `servers: ${JSON.stringify(s)} is not an http(s) URL such as http://127.0.0.1:7201`);
-      }
-    }
+    const servers = o.servers ?? [];
+    for (const s of servers) checkUrl('servers', s, 'http://127.0.0.1:7201');
+    if (o.master !== undefined) checkUrl('master', o.master, 'http://127.0.0.1:7000');
+    const master = o.master?.replace(/\/+$/, '');
+    const bootstrap = master === undefined ? servers : [...servers, master];
+    if (bootstrap.length === 0) throw new KdiError('INVALID_ARGUMENT', "connect needs the master's URL in master (e.g. http://127.0.0.1:7000) or tablet server URLs in servers");
     this.#timeoutMs = o.timeoutMs ?? 30_000;
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
     this.#pools = new ServerPools({ token: o.token, connections: o.connectionsPerServer });
-    if (o.singleServer === true && o.servers.length !== 1) throw new KdiError('INVALID_ARGUMENT', 'singleServer needs exactly one server URL in servers');
-    this.#locator = new Locator(this.#pools, o.servers, new LocationCache(o.maxCachedTablets ?? 10_000), o.singleServer === true ? o.servers[0]!.replace(/\/+$/, '') : undefined);
+    if (o.singleServer === true && (servers.length !== 1 || master !== undefined))
+      throw new KdiError('INVALID_ARGUMENT', 'singleServer needs exactly one server URL in servers and no master');
+    this.#locator = new Locator(this.#pools, bootstrap, new LocationCache(o.maxCachedTablets ?? 10_000), o.singleServer === true ? servers[0]!.replace(/\/+$/, '') : undefined);
+    if (master !== undefined) this.#admin = new AdminClient({ pools: this.#pools, masterUrl: master, timeoutMs: this.#timeoutMs, backoff: this.#backoff });
+  }
+
+  /** The master's API (tables, tablets, servers, events); needs `master` in the connect options. */
+  get admin(): AdminClient {
+    if (this.#admin === undefined) {
+      throw new KdiError('INVALID_ARGUMENT', "kdi.admin talks to the master: pass its URL to connect, e.g. connect({ master: 'http://127.0.0.1:7000' })", {
+        details: { field: 'master' },
+      });
+    }
+    return this.#admin;
   }
 
   /** The handle of table `name` (no request is made). */
@@ -96,7 +110,17 @@ export class KdiClient {
   }
 }
 
-/** A client, once a bootstrap server has said where META is. */
+function checkUrl(field: string, url: string, example: string): void {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return;
+  } catch {
+    // reported below
+  }
+  throw new KdiError('INVALID_ARGUMENT', `${field}: ${JSON.stringify(url)} is not an http(s) URL such as ${example}`, { details: { field } });
+}
+
+/** A client, once a bootstrap URL has said where META is. */
 export async function connect(o: ConnectOptions): Promise<KdiClient> {
   const client = new KdiClient(o);
   try {

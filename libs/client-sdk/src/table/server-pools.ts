@@ -20,7 +20,7 @@ export interface PoolOptions {
 }
 
 export interface ServerRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path and query, starting with '/'. */
   readonly path: string;
   readonly headers?: Record<string, string>;

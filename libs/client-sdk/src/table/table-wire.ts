@@ -23,11 +23,12 @@ import {
 } from '@kdi/protocol';
 import { headerValue, type ServerPools, type ServerReply } from './server-pools.js';
 
-interface Schema<T> {
+export interface ReplySchema<T> {
   safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
-function parseReply<T>(reply: ServerReply, schema: Schema<T>, what: string): T {
+/** The reply's JSON body validated with `schema`; a body that breaks the contract is INTERNAL, naming the field. */
+export function parseReply<T>(reply: ServerReply, schema: ReplySchema<T>, what: string, contract = 'Table API'): T {
   let json: unknown;
   try {
     json = JSON.parse(reply.body.toString('utf8'));
@@ -37,7 +38,10 @@ function parseReply<T>(reply: ServerReply, schema: Schema<T>, what: string): T {
   const parsed = schema.safeParse(json);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new KdiError('INTERNAL', `${what} answered with a body that breaks the Table API contract: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`);
+  throw new KdiError(
+    'INTERNAL',
+    `${what} answered with a body that breaks the ${contract} contract: ${issue ? `${issue.path.join('.') || '(body)'}: ${issue.message}` : 'invalid'}`,
+  );
 }
 
 const tablePath = (table: string, op: string) => `/v1/tables/${encodeURIComponent(table)}/${op}`;

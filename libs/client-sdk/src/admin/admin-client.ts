@@ -1,0 +1,155 @@
+// The master's API for people and tools (DESIGN §9, §12): tables (list,
+// create with pre-split rows and a schema, drop, set schema, describe),
+// tablets, servers, recent events and the master's own status — the routes
+// of libs/protocol master-api. Reached as `kdi.admin` on a client
+// connected with `master`; the data calls of table handles never go
+// through here.
+//
+// Promises: every reply is validated with the contract's schemas; every
+// failure is a KdiError with the master's code (NOT_FOUND for an unknown
+// table, ALREADY_EXISTS for a duplicate, INVALID_ARGUMENT naming the bad
+// field) or UNAVAILABLE when the master cannot be reached (details.cause
+// ECONNREFUSED: the request was not sent); an AbortSignal and a deadline
+// on every call. Reads (list, describe, tablets, servers, events, status)
+// are retried on retryable errors until the deadline; changes are sent
+// once, because only the caller knows whether repeating one is safe
+// (a create whose answer was lost comes back ALREADY_EXISTS).
+
+import {
+  DropTableReplySchema,
+  EventsReplySchema,
+  ListServersReplySchema,
+  ListTablesReplySchema,
+  MasterStatusReplySchema,
+  SetSchemaReplySchema,
+  TableDescriptionSchema,
+  TableTabletsReplySchema,
+  type ClusterEvent,
+  type MasterServer,
+  type MasterStatusReply,
+  type TableDescription,
+  type TableSchemaInput,
+  type TableSummary,
+} from '@kdi/protocol';
+import { retryUntilDeadline, type BackoffPolicy } from '../table/backoff.js';
+import { inScope, type CallOptions } from '../table/call-scope.js';
+import type { Bytes } from '../table/cell-input.js';
+import type { ServerPools } from '../table/server-pools.js';
+import { checkTableName } from '../table/table-name.js';
+import { masterRequest, type MasterRequest } from './master-request.js';
+import { encodeSplitRows } from './split-rows.js';
+
+export interface CreateTableOptions extends CallOptions {
+  /** Locality groups (default: one wildcard group accepting every family). */
+  readonly schema?: TableSchemaInput | undefined;
+  /** Pre-split rows: tablet i holds rows up to and including splits[i] (any order; distinct, non-empty). */
+  readonly splits?: readonly Bytes[] | undefined;
+}
+
+export interface TabletsOptions extends CallOptions {
+  /** How tablet bounds are written in the reply: UTF-8 text (default) or base64. */
+  readonly encoding?: 'utf8' | 'base64' | undefined;
+}
+
+export interface EventsOptions extends CallOptions {
+  /** Most events, newest last (the master's default is 100). */
+  readonly limit?: number | undefined;
+  /** Only events with a larger seq. */
+  readonly after?: number | undefined;
+}
+
+export interface AdminContext {
+  readonly pools: ServerPools;
+  /** The master's base URL, without a trailing slash. */
+  readonly masterUrl: string;
+  readonly timeoutMs: number;
+  readonly backoff: BackoffPolicy;
+}
+
+export type SetSchemaResult = ReturnType<typeof SetSchemaReplySchema.parse>;
+export type DropTableResult = ReturnType<typeof DropTableReplySchema.parse>;
+export type TabletsResult = ReturnType<typeof TableTabletsReplySchema.parse>;
+
+const tablePath = (name: string) => `/v1/tables/${encodeURIComponent(checkedName(name))}`;
+
+function checkedName(name: string): string {
+  checkTableName(name);
+  return name;
+}
+
+export class AdminClient {
+  constructor(private readonly ctx: AdminContext) {}
+
+  /** The master's base URL. */
+  get masterUrl(): string {
+    return this.ctx.masterUrl;
+  }
+
+  /** Every table with its state, tablet count and bytes. */
+  async listTables(opts: CallOptions = {}): Promise<TableSummary[]> {
+    return (await this.#read('list tables', opts, (signal) => ({ method: 'GET', path: '/v1/tables', schema: ListTablesReplySchema, signal }))).tables;
+  }
+
+  /** Creates table `name` (ALREADY_EXISTS if it exists); its description, tablets in row order. */
+  async createTable(name: string, opts: CreateTableOptions = {}): Promise<TableDescription> {
+    checkTableName(name);
+    const split = opts.splits === undefined ? undefined : encodeSplitRows(opts.splits);
+    const body = {
+      name,
+      ...(opts.schema !== undefined && { schema: opts.schema }),
+      ...(split !== undefined && { splits: split.splits, encoding: split.encoding }),
+    };
+    return this.#once(`create table ${name}`, opts, (signal) => ({ method: 'POST', path: '/v1/tables', body, schema: TableDescriptionSchema, signal }));
+  }
+
+  /** Drops table `name`: its tablets are unloaded and its META rows deleted; its files after the GC grace period. */
+  async dropTable(name: string, opts: CallOptions = {}): Promise<DropTableResult> {
+    return this.#once(`drop table ${name}`, opts, (signal) => ({ method: 'DELETE', path: tablePath(name), schema: DropTableReplySchema, signal }));
+  }
+
+  /** Sets the table's schema (validated by the master) and pushes it to the servers serving the table. */
+  async setSchema(name: string, schema: TableSchemaInput, opts: CallOptions = {}): Promise<SetSchemaResult> {
+    return this.#once(`set schema of ${name}`, opts, (signal) => ({ method: 'PUT', path: `${tablePath(name)}/schema`, body: schema, schema: SetSchemaReplySchema, signal }));
+  }
+
+  /** The table, its schema and its tablets (ranges, locations, sizes, state). */
+  async describeTable(name: string, opts: TabletsOptions = {}): Promise<TableDescription> {
+    const q = opts.encoding === undefined ? '' : `?encoding=${opts.encoding}`;
+    return this.#read(`describe table ${name}`, opts, (signal) => ({ method: 'GET', path: tablePath(name) + q, schema: TableDescriptionSchema, signal }));
+  }
+
+  /** The table's tablets in row order, as the master sees them (unavailable ones with their reason). */
+  async tablets(name: string, opts: TabletsOptions = {}): Promise<TabletsResult> {
+    const q = opts.encoding === undefined ? '' : `?encoding=${opts.encoding}`;
+    return this.#read(`tablets of ${name}`, opts, (signal) => ({ method: 'GET', path: `${tablePath(name)}/tablets${q}`, schema: TableTabletsReplySchema, signal }));
+  }
+
+  /** The tablet servers the master knows, live and dead, with their load. */
+  async servers(opts: CallOptions = {}): Promise<MasterServer[]> {
+    return (await this.#read('list servers', opts, (signal) => ({ method: 'GET', path: '/v1/servers', schema: ListServersReplySchema, signal }))).servers;
+  }
+
+  /** Recent cluster events, oldest first. */
+  async events(opts: EventsOptions = {}): Promise<ClusterEvent[]> {
+    const q = new URLSearchParams();
+    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
+    if (opts.after !== undefined) q.set('after', String(opts.after));
+    const path = q.size === 0 ? '/v1/events' : `/v1/events?${q.toString()}`;
+    return (await this.#read('list events', opts, (signal) => ({ method: 'GET', path, schema: EventsReplySchema, signal }))).events;
+  }
+
+  /** This master: active or standby, and counts of tables, servers and tablets. */
+  async masterStatus(opts: CallOptions = {}): Promise<MasterStatusReply> {
+    return this.#read('master status', opts, (signal) => ({ method: 'GET', path: '/v1/master', schema: MasterStatusReplySchema, signal }));
+  }
+
+  #read<T>(what: string, opts: CallOptions, req: (signal: AbortSignal) => MasterRequest<T>): Promise<T> {
+    return inScope(what, opts, this.ctx.timeoutMs, (scope) =>
+      retryUntilDeadline(scope, this.ctx.backoff, () => masterRequest(this.ctx.pools, this.ctx.masterUrl, req(scope.signal))),
+    );
+  }
+
+  #once<T>(what: string, opts: CallOptions, req: (signal: AbortSignal) => MasterRequest<T>): Promise<T> {
+    return inScope(what, opts, this.ctx.timeoutMs, (scope) => masterRequest(this.ctx.pools, this.ctx.masterUrl, req(scope.signal)));
+  }
+}

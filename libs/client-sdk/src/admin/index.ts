@@ -1,0 +1,4 @@
+// The master's API client (DESIGN §9, §12), reached as `kdi.admin`.
+
+export { AdminClient, type CreateTableOptions, type DropTableResult, type EventsOptions, type SetSchemaResult, type TabletsOptions, type TabletsResult } from './admin-client.js';
+export { encodeSplitRows, type EncodedSplits } from './split-rows.js';

@@ -1,0 +1,131 @@
+// Human output: aligned tables, sizes and ranges a person reads at a
+// glance, and cell formats that keep every byte recoverable.
+
+import type { Cell } from '@kdi/protocol';
+import { describe, expect, it } from 'vitest';
+import { cellJson, displayBytes, jsonLine, tsvLine, tupleLine } from './cell-text.js';
+import { formatBytes, formatMicros, formatRange, formatRate } from './quantities.js';
+import { textTable } from './text-table.js';
+import { cellsView, createdView, droppedView, eventsView, schemaSetView, serversView, tablesView, tabletsView } from './views.js';
+
+const cell = (row: string | Uint8Array, column: string, timestamp: number, value: string | Uint8Array | null): Cell => ({
+  row: typeof row === 'string' ? Buffer.from(row) : row,
+  column: Buffer.from(column),
+  timestamp,
+  value: value === null ? null : typeof value === 'string' ? Buffer.from(value) : value,
+});
+
+describe('textTable', () => {
+  it('aligns columns, numbers to the right, with no trailing blanks', () => {
+    expect(
+      textTable(
+        ['NAME', 'N', 'NOTE'],
+        [
+          ['a', 1, ''],
+          ['bbbb', 100, 'x'],
+        ],
+      ),
+    ).toBe(['NAME    N  NOTE', 'a       1', 'bbbb  100  x'].join('\n'));
+    expect(textTable(['A', 'B'], [])).toBe('A  B');
+  });
+});
+
+describe('quantities', () => {
+  it('formats sizes, rates, ranges and times', () => {
+    expect([0, 999, 1024, 1536, 10 * 1024 * 1024, 200 * 1024 ** 3].map(formatBytes)).toEqual(['0 B', '999 B', '1 KiB', '1.5 KiB', '10 MiB', '200 GiB']);
+    expect([undefined, 0, 2.25, 12.6].map(formatRate)).toEqual(['-', '0', '2.3', '13']);
+    expect(formatRange(undefined, 'm')).toBe('(-inf, "m"]');
+    expect(formatRange('m', undefined)).toBe('("m", +inf)');
+    expect(formatRange(undefined, undefined)).toBe('(-inf, +inf)');
+    expect(formatMicros(1_733_550_000_123_456)).toBe('2024-12-07T05:40:00.123Z');
+  });
+});
+
+describe('cell formats', () => {
+  const text = cell('com.cnn', 'contents:', 7, 'a\tb "q"');
+  const binary = cell(new Uint8Array([0x72, 0xff, 0x5c]), 'c:', 8, new Uint8Array([0x00, 0x41]));
+
+  it('tuple: JSON-quoted text, b"..." for bytes that are not UTF-8', () => {
+    expect(tupleLine(text)).toBe('("com.cnn", "contents:", 7, "a\\tb \\"q\\"")');
+    expect(tupleLine(binary)).toBe('(b"r\\xff\\\\", "c:", 8, "\\u0000A")');
+    expect(tupleLine(cell('r', 'c', 1, null))).toBe('("r", "c", 1, null)');
+  });
+
+  it('tsv: one line per cell, separators escaped', () => {
+    expect(tsvLine(text)).toBe('com.cnn\tcontents:\t7\ta\\tb "q"');
+    expect(tsvLine(binary)).toBe('r\\xff\\\\\tc:\t8\t\\x00A');
+  });
+
+  it('json: UTF-8 text, or the whole cell in base64 when a field is not UTF-8', () => {
+    expect(JSON.parse(jsonLine(text))).toEqual({ row: 'com.cnn', column: 'contents:', timestamp: 7, value: 'a\tb "q"' });
+    expect(cellJson(binary)).toEqual({ row: 'cv9c', column: 'Yzo=', timestamp: 8, value: 'AEE=', encoding: 'base64' });
+  });
+
+  it('human columns show printable text as is', () => {
+    expect(displayBytes(Buffer.from('héllo'))).toBe('héllo');
+    expect(displayBytes(Buffer.from('two\nlines'))).toBe('"two\\nlines"');
+  });
+});
+
+describe('views', () => {
+  const location = { serverId: 'ts-1', url: 'http://127.0.0.1:7201', epoch: 2 };
+
+  it('lists tables, or says how to create one', () => {
+    expect(tablesView([{ name: 'web', state: 'active', tablets: 3, diskBytes: 2048 }])).toBe(['NAME  STATE   TABLETS   SIZE', 'web   active        3  2 KiB'].join('\n'));
+    expect(tablesView([])).toContain('kdi tables create NAME');
+  });
+
+  it('shows tablets with their range, server and why one is unavailable', () => {
+    const tablets = [
+      { table: 'web', tabletId: 't-1', upperInclusive: 'm', state: 'serving' as const, location, diskBytes: 100, readsPerSec: 1, writesPerSec: 0 },
+      { table: 'web', lowerExclusive: 'm', state: 'unavailable' as const, reason: "its data is only on dead server ts-2's disks" },
+    ];
+    const out = tabletsView(tablets).split('\n');
+    expect(out).toEqual([
+      '#  RANGE        STATE        SERVER  TABLET   SIZE  READS/S  WRITES/S  REASON',
+      '1  (-inf, "m"]  serving      ts-1    t-1     100 B        1         0',
+      `2  ("m", +inf)  unavailable  -       -           -        -         -  its data is only on dead server ts-2's disks`,
+    ]);
+    const created = createdView({ name: 'web', state: 'active', encoding: 'utf8', tablets }).split('\n');
+    expect(created[0]).toBe('created table web with 2 tablets');
+    expect(created.at(-1)).toBe(`tablet 2 ("m", +inf) is unavailable: its data is only on dead server ts-2's disks`);
+  });
+
+  it('summarizes drop and set schema in a sentence', () => {
+    expect(droppedView({ name: 'web', unloadedTablets: 1, filesDeletedAfter: '2026-12-07T06:00:00.000Z' })).toBe(
+      'dropped table web: 1 tablet unloaded; its files are deleted after 2026-12-07T06:00:00.000Z',
+    );
+    const set = schemaSetView({ name: 'web', schema: { groups: [{ name: 'g', families: '*' } as never] }, pushedTo: ['ts-1'], pending: ['ts-2'] });
+    expect(set.split('\n')).toEqual([
+      'schema of web set (1 locality group)',
+      'pushed to ts-1',
+      'not yet pushed to ts-2 (they did not answer; they read it when they next load a tablet of web)',
+    ]);
+  });
+
+  it('lists servers, events and cells', () => {
+    const server = {
+      serverId: 'ts-1',
+      url: 'http://127.0.0.1:7201',
+      state: 'live' as const,
+      tablets: 4,
+      diskBytes: 0,
+      readsPerSec: 0,
+      writesPerSec: 3,
+      disks: [],
+      lastHeartbeatAt: '2026-12-07T05:00:00.000Z',
+    };
+    expect(serversView([server]).split('\n')).toEqual([
+      'SERVER  URL                    STATE  TABLETS  SIZE  READS/S  WRITES/S  LAST HEARTBEAT',
+      'ts-1    http://127.0.0.1:7201  live         4   0 B        0         3  2026-12-07T05:00:00.000Z',
+    ]);
+    expect(serversView([])).toContain('npm start');
+    expect(eventsView([{ seq: 1, at: '2026-12-07T05:00:00.000Z', kind: 'table-created', message: 'created web' }]).split('\n')[1]).toBe(
+      '  1  2026-12-07T05:00:00.000Z  table-created  created web',
+    );
+    expect(cellsView([cell('r', 'contents:', 1_733_550_000_000_000, 'v')]).split('\n')).toEqual([
+      'COLUMN            TIMESTAMP  TIME                      VALUE',
+      'contents:  1733550000000000  2024-12-07T05:40:00.000Z  v',
+    ]);
+  });
+});
