@@ -1,0 +1,183 @@
+// The standalone cluster's lifecycle, in the order that keeps it correct:
+//
+//   start: lock server → (master, tablet servers ts-1 … ts-N, in parallel)
+//          → the master is ready (GET /readyz is 200 and GET
+//          /v1/meta/location names a server: META is assigned)
+//   stop:  tablet servers (in parallel) → master → lock server,
+//          each by PID with SIGTERM, waiting for every exit
+//
+// A server that exits while the cluster runs is reported with the last
+// lines of its log, and the rest are stopped in the same order. Nothing is
+// left running when start fails: what did start is stopped before the
+// error is thrown.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LaunchError } from './launch-error.mjs';
+import { startServiceProcess } from './service-process.mjs';
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 60_000;
+
+/** The apps the cluster runs (Nx project names), for the build. */
+export function clusterApps(options) {
+  return ['@kdi/lockserver', '@kdi/tabletserver', ...(options.master ? ['@kdi/master'] : [])];
+}
+
+/** The fixed ports the cluster will listen on, with what and which flag changes each. */
+export function portPlan(options) {
+  return [
+    ...(options.master ? [{ port: options.masterPort, what: 'the master', flag: '--port' }] : []),
+    { port: options.lockPort, what: 'the lock server', flag: '--lock-port' },
+    ...Array.from({ length: options.servers }, (_, i) => ({
+      port: options.tsPort === 0 ? 0 : options.tsPort + i,
+      what: `tablet server ts-${i + 1}`,
+      flag: '--ts-port',
+    })),
+  ];
+}
+
+/** Whether this checkout's tablet server takes a second data directory (KDI_TS_EXTRA_DATA_DIRS). */
+function tabletServerTakesExtraDisks(repoRoot) {
+  const config = join(repoRoot, 'apps/tabletserver/src/config.ts');
+  return existsSync(config) && readFileSync(config, 'utf8').includes("'KDI_TS_EXTRA_DATA_DIRS'");
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** @returns {Promise<{ status: number, body: any }>} */
+async function getJson(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
+export class StandaloneCluster {
+  /**
+   * @param {{ repoRoot: string, options: object, layout: object, secrets: { lockSecret: string, clusterSecret: string }, say: (line: string) => void }} deps
+   */
+  constructor(deps) {
+    this.repoRoot = deps.repoRoot;
+    this.options = deps.options;
+    this.layout = deps.layout;
+    this.secrets = deps.secrets;
+    this.say = deps.say;
+    this.lock = undefined;
+    this.master = undefined;
+    this.tabletServers = [];
+    this.stopping = false;
+    /** Tablet servers run with only their first disk when the tablet server does not take KDI_TS_EXTRA_DATA_DIRS yet. */
+    this.extraDisks = tabletServerTakesExtraDisks(deps.repoRoot);
+    this.unexpectedExit = new Promise((resolve) => (this.reportUnexpectedExit = resolve));
+  }
+
+  /** Every process started so far, in stop order. */
+  processes() {
+    return [...this.tabletServers, this.master, this.lock].filter((p) => p !== undefined);
+  }
+
+  spawn(name, app, env) {
+    const p = startServiceProcess({
+      name,
+      main: join(this.repoRoot, 'apps', app, 'dist', 'main.js'),
+      cwd: this.repoRoot,
+      env,
+      logFile: join(this.layout.logs, `${name}.log`),
+    });
+    void p.exited.then(({ code, signal }) => {
+      if (!this.stopping) this.reportUnexpectedExit({ process: p, code, signal });
+    });
+    return p;
+  }
+
+  /** Starts every server and waits until the master has assigned META. Throws a LaunchError (after stopping what started) on failure. */
+  async start() {
+    const { options, layout, secrets } = this;
+    try {
+      this.lock = this.spawn('lockserver', 'lockserver', {
+        KDI_LOCK_HOST: HOST,
+        KDI_LOCK_PORT: String(options.lockPort),
+        KDI_LOCK_BACKEND: 'embedded',
+        KDI_LOCK_DATA_DIR: layout.lock,
+        KDI_LOCK_CLUSTER_SECRET: secrets.lockSecret,
+      });
+      const lockUrl = await this.lock.started();
+      this.assertNotStopping();
+
+      if (options.master) {
+        this.master = this.spawn('master', 'master', {
+          KDI_MASTER_HOST: HOST,
+          KDI_MASTER_PORT: String(options.masterPort),
+          KDI_MASTER_LOCK_URL: lockUrl,
+          KDI_MASTER_LOCK_SECRET: secrets.lockSecret,
+          KDI_MASTER_CLUSTER_SECRET: secrets.clusterSecret,
+        });
+      }
+      this.tabletServers = layout.tabletServers.map((ts, i) =>
+        this.spawn(ts.id, 'tabletserver', {
+          KDI_TS_HOST: HOST,
+          KDI_TS_PORT: String(options.tsPort === 0 ? 0 : options.tsPort + i),
+          KDI_TS_SERVER_ID: ts.id,
+          KDI_TS_DATA_DIR: ts.disks[0],
+          ...(this.extraDisks && ts.disks.length > 1 && { KDI_TS_EXTRA_DATA_DIRS: ts.disks.slice(1).join(',') }),
+          KDI_TS_CLUSTER_SECRET: secrets.clusterSecret,
+          KDI_TS_LOCK_URL: lockUrl,
+          KDI_TS_LOCK_SECRET: secrets.lockSecret,
+        }),
+      );
+      await Promise.all([this.master, ...this.tabletServers].filter((p) => p !== undefined).map((p) => p.started()));
+      this.assertNotStopping();
+      if (this.master !== undefined) await this.waitForMeta();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  assertNotStopping() {
+    if (this.stopping) throw new LaunchError('stopped while starting', 130);
+  }
+
+  /** Polls the master until it is ready and META has a location (the cluster then serves reads and writes). */
+  async waitForMeta() {
+    const master = this.master;
+    if (master === undefined) return;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    let last = 'no answer yet';
+    for (;;) {
+      this.assertNotStopping();
+      const ready = await getJson(`${master.url}/readyz`);
+      if (ready.status === 200) {
+        const meta = await getJson(`${master.url}/v1/meta/location`);
+        if (meta.status === 200 && meta.body?.location !== undefined) return;
+        last = `GET /v1/meta/location: ${meta.status === 0 ? 'no answer' : `${meta.status} ${JSON.stringify(meta.body)}`}`;
+      } else {
+        last = `GET /readyz: ${ready.status === 0 ? 'no answer' : `${ready.status} ${JSON.stringify(ready.body)}`}`;
+      }
+      if (Date.now() > deadline) {
+        throw new LaunchError(
+          `the master did not assign META within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); its last log lines (${master.logFile}):\n${master.lastLines()}`,
+          1,
+        );
+      }
+      await sleep(200);
+    }
+  }
+
+  /** Stops tablet servers, then the master, then the lock server; each waited for. Safe to call twice. */
+  async stop() {
+    this.stopping = true;
+    await Promise.all(this.tabletServers.map((p) => p.stop()));
+    if (this.master !== undefined) await this.master.stop();
+    if (this.lock !== undefined) await this.lock.stop();
+  }
+
+  /** SIGKILL to every process at once (the second Ctrl-C). */
+  async kill() {
+    this.stopping = true;
+    await Promise.all(this.processes().map((p) => p.kill()));
+  }
+}
