@@ -1,0 +1,88 @@
+// The master's configuration: one zod schema, validated once at start
+// (STYLE: config is schema-validated once and flows down as arguments).
+// main.ts is the only reader of process.env; it calls loadConfig(env),
+// which maps the KDI_MASTER_* variables below onto the schema and fails
+// fast with EVERY bad setting named by its variable.
+//
+//   KDI_MASTER_HOST                   bind address (127.0.0.1)
+//   KDI_MASTER_PORT                   port; 0 = a random free port (7000)
+//   KDI_MASTER_URL                    the URL servers and clients reach this master at (default http://HOST:PORT as listening)
+//   KDI_MASTER_LOCK_URL               lock server URL — required
+//   KDI_MASTER_LOCK_SECRET            the lock server's cluster secret, when it has one
+//   KDI_MASTER_CLUSTER_SECRET         the tablet servers' cluster secret (their KDI_TS_CLUSTER_SECRET), ≥ 16 characters — required
+//   KDI_MASTER_LEASE_TTL_MS           lease asked of the lock service (10000)
+//   KDI_MASTER_HEARTBEAT_INTERVAL_MS  heartbeat interval told to the tablet servers (1000)
+//   KDI_MASTER_GC_GRACE_MS            a fragment file no config names is deleted once this old (600000)
+//   KDI_MASTER_GC_INTERVAL_MS         how often file GC runs (60000; 0 = never by timer)
+//   KDI_MASTER_ADMIN_TOKEN            when set, create/drop/schema need `Authorization: Bearer <it>`
+//   KDI_MASTER_LOG_LEVEL              fatal|error|warn|info|debug|trace|silent (info)
+//
+// An unknown KDI_MASTER_* variable is an error too: a typo would otherwise
+// be silently ignored.
+
+import { configLoader, ServiceConfigError, type EnvVariable } from '@kdi/service-kit';
+import { z } from 'zod';
+
+export const DEFAULT_MASTER_PORT = 7000;
+/** A secret shorter than this is refused: it would be guessable. */
+export const MIN_SECRET_LENGTH = 16;
+
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+
+export const MasterConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0, 65_535).default(DEFAULT_MASTER_PORT),
+  /** The advertised base URL (in /kdi/master and heartbeat replies); default: the listening URL. */
+  url: httpUrl().optional(),
+  lockUrl: httpUrl(),
+  lockSecret: z.string().min(1).optional(),
+  // Messages never echo the secrets.
+  clusterSecret: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`),
+  leaseTtlMs: int(1_000, 120_000).default(10_000),
+  heartbeatIntervalMs: int(100, 600_000).default(1_000),
+  gcGraceMs: int(0).default(600_000),
+  gcIntervalMs: int(0).default(60_000),
+  adminToken: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type MasterConfig = z.output<typeof MasterConfigSchema>;
+export type MasterConfigInput = z.input<typeof MasterConfigSchema>;
+
+/** Thrown by loadConfig/parseConfig; `problems` holds one line per bad setting. */
+export class ConfigError extends ServiceConfigError {
+  constructor(problems: readonly string[]) {
+    super('invalid master configuration', problems);
+  }
+}
+
+const ENV: readonly EnvVariable[] = [
+  { name: 'KDI_MASTER_HOST', path: ['host'] },
+  { name: 'KDI_MASTER_PORT', path: ['port'], number: true },
+  { name: 'KDI_MASTER_URL', path: ['url'] },
+  { name: 'KDI_MASTER_LOCK_URL', path: ['lockUrl'] },
+  { name: 'KDI_MASTER_LOCK_SECRET', path: ['lockSecret'] },
+  { name: 'KDI_MASTER_CLUSTER_SECRET', path: ['clusterSecret'] },
+  { name: 'KDI_MASTER_LEASE_TTL_MS', path: ['leaseTtlMs'], number: true },
+  { name: 'KDI_MASTER_HEARTBEAT_INTERVAL_MS', path: ['heartbeatIntervalMs'], number: true },
+  { name: 'KDI_MASTER_GC_GRACE_MS', path: ['gcGraceMs'], number: true },
+  { name: 'KDI_MASTER_GC_INTERVAL_MS', path: ['gcIntervalMs'], number: true },
+  { name: 'KDI_MASTER_ADMIN_TOKEN', path: ['adminToken'] },
+  { name: 'KDI_MASTER_LOG_LEVEL', path: ['logLevel'] },
+];
+
+/** The environment variables loadConfig reads, for documentation and tests. */
+export const MASTER_CONFIG_ENV_NAMES: readonly string[] = ENV.map((e) => e.name);
+
+const loader = configLoader({ schema: MasterConfigSchema, prefix: 'KDI_MASTER_', variables: ENV, error: ConfigError, onePerVariable: true });
+
+/** Validates a config object (tests, embedding code); throws ConfigError naming every bad setting by its path. */
+export function parseConfig(input: MasterConfigInput): MasterConfig {
+  return loader.parseConfig(input);
+}
+
+/** Builds the config from KDI_MASTER_* variables; throws ConfigError naming every bad variable. An empty variable counts as unset. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): MasterConfig {
+  return loader.loadConfig(env);
+}

@@ -1,0 +1,194 @@
+// The master (DESIGN §9) put together: election, server watch, heartbeats,
+// the assignment loop, table DDL, file GC and the event log, over one
+// LockClient and META access. start(url) runs after the HTTP server
+// listens (the URL goes into /kdi/master); the master stands by until it
+// wins the election, then bootstraps the root and META and keeps the
+// cluster assigned. A master that loses its lock-service session calls
+// `onLost` (main.ts exits with code 3: a supervisor restarts it as a
+// standby) and stops acting at once.
+//
+// Standbys answer GET /v1/master (role standby, naming the active master)
+// and refuse every other master route with UNAVAILABLE naming the active
+// master's URL: they proxy nothing.
+
+import { LockClient, MetaRouter, MetaTableClient } from '@kdi/client-sdk';
+import { KdiError, type ClusterEvent, type HeartbeatReply, type MasterServer, type MasterStatusReply } from '@kdi/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { Assigner } from '../assignment/assigner.js';
+import { tabletCounts } from '../assignment/assigner.js';
+import { AdminClient } from '../cluster/admin-client.js';
+import type { MasterConfig } from '../config.js';
+import { Election } from '../election/election.js';
+import { EventLog } from '../events/event-log.js';
+import { GcDriver } from '../gc/gc-driver.js';
+import { readCatalog } from '../meta/catalog.js';
+import { ServerRegistry, type ServerHeartbeat } from '../servers/server-registry.js';
+import { ServerWatch } from '../servers/server-watch.js';
+import { TableService } from '../tables/table-service.js';
+import type { MasterContext } from './master-context.js';
+
+/** How often the assignment loop runs without a kick. */
+export const RECONCILE_INTERVAL_MS = 2_000;
+
+export interface MasterDeps {
+  readonly logger: FastifyBaseLogger;
+  /** Called once when the session is lost; the caller must stop the process (main.ts exits 3). */
+  readonly onLost: (reason: string) => void;
+}
+
+interface Active {
+  readonly ctx: MasterContext;
+  readonly assigner: Assigner;
+  readonly tables: TableService;
+  readonly gc: GcDriver;
+  readonly watch: ServerWatch;
+}
+
+export class Master {
+  readonly events: EventLog;
+  readonly registry = new ServerRegistry();
+  readonly lock: LockClient;
+  #url: string | undefined;
+  #election: Election | undefined;
+  #active: Active | undefined;
+  #parts: Active | undefined;
+  #closed = false;
+
+  constructor(
+    readonly config: MasterConfig,
+    private readonly deps: MasterDeps,
+  ) {
+    const log = deps.logger;
+    this.events = new EventLog(undefined, (e: ClusterEvent) => log.info({ event: e }, `event ${e.kind}: ${e.message}`));
+    this.lock = new LockClient({ url: config.lockUrl, ...(config.lockSecret !== undefined && { secret: config.lockSecret }), ttlMs: config.leaseTtlMs });
+  }
+
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  get role(): 'active' | 'standby' {
+    return this.#active !== undefined && this.#election?.role === 'active' ? 'active' : 'standby';
+  }
+
+  /** Joins the election with this URL; resolves at once (standing by runs in the background). */
+  start(listeningUrl: string): void {
+    const url = this.config.url ?? listeningUrl;
+    this.#url = url;
+    const log = this.deps.logger;
+    const election = new Election(this.lock, {
+      url,
+      ttlMs: this.config.leaseTtlMs,
+      onLost: (reason) => {
+        this.#active = undefined;
+        this.stopParts();
+        log.fatal({ reason }, 'the master lost its lock-service session; it stops acting');
+        this.deps.onLost(reason);
+      },
+      log: (level, message) => log[level](message),
+    });
+    this.#election = election;
+    let kick = () => {};
+    const ctx: MasterContext = {
+      config: this.config,
+      url,
+      lock: this.lock,
+      election,
+      metaRows: new MetaRouter({ lockClient: this.lock, clusterSecret: this.config.clusterSecret }),
+      meta: undefined as unknown as MetaTableClient,
+      registry: this.registry,
+      admin: new AdminClient(this.config.clusterSecret, () => election.sequencer),
+      events: this.events,
+      log,
+      lockDelayMs: () => election.lockDelayMs ?? this.config.leaseTtlMs,
+      kick: () => kick(),
+    };
+    (ctx as { meta: MetaTableClient }).meta = new MetaTableClient(ctx.metaRows);
+    const assigner = new Assigner(ctx);
+    kick = () => void assigner.kick();
+    const parts: Active = { ctx, assigner, tables: new TableService(ctx, assigner), gc: new GcDriver(ctx), watch: new ServerWatch(ctx) };
+    this.#parts = parts;
+    election
+      .run()
+      .then(async (sequencer) => {
+        if (this.#closed) return;
+        this.events.add({ kind: 'master-elected', message: `${url} is the active master (sequencer generation ${sequencer.generation})` });
+        await parts.watch.refresh().catch((e: unknown) => log.warn({ err: e }, 'listing the server files failed'));
+        this.#active = parts;
+        void parts.watch.run();
+        parts.assigner.start(RECONCILE_INTERVAL_MS);
+        parts.gc.start(this.config.gcIntervalMs);
+      })
+      .catch((e: unknown) => {
+        if (this.#closed) return;
+        log.fatal({ err: e }, 'the master election failed');
+        this.deps.onLost(`the election failed: ${(e as Error).message}`);
+      });
+  }
+
+  /** The active parts, or UNAVAILABLE naming the active master. */
+  active(): Active {
+    if (this.#active !== undefined && this.#election?.role === 'active') return this.#active;
+    const other = this.#election?.activeUrl;
+    throw new KdiError('UNAVAILABLE', `this master (${this.#url ?? 'starting'}) is a standby; the active master is ${other ?? 'not elected yet'}`, {
+      retryAfterMs: 1000,
+      details: { role: 'standby', ...(other !== undefined && { activeMaster: other }) },
+    });
+  }
+
+  async status(): Promise<MasterStatusReply> {
+    const base = { url: this.#url ?? '', lockUrl: this.config.lockUrl };
+    const a = this.role === 'active' ? this.#active : undefined;
+    if (a === undefined) {
+      await this.#election?.readActiveUrl().catch(() => undefined);
+      return { ...base, role: 'standby', tables: 0, servers: 0, tablets: 0, unavailableTablets: 0 };
+    }
+    // META may be unreachable for a moment (being assigned): the role still answers.
+    const counts = await a.tables.counts().catch(() => ({ tables: 0, tablets: 0, unavailable: 0 }));
+    return {
+      ...base,
+      role: 'active',
+      ...(this.#election?.activeSince && { activeSince: this.#election.activeSince.toISOString() }),
+      tables: counts.tables,
+      servers: this.registry.liveLoads().length,
+      tablets: counts.tablets,
+      unavailableTablets: counts.unavailable,
+    };
+  }
+
+  /** The active master's URL as last seen (for standbys' replies). */
+  get activeUrl(): string | undefined {
+    return this.#election?.activeUrl;
+  }
+
+  heartbeat(hb: ServerHeartbeat): HeartbeatReply {
+    const a = this.active();
+    if (!this.registry.heartbeat(hb, new Date())) {
+      // Not (yet) seen in /kdi/servers: look again; the heartbeat counts from the next one.
+      void a.watch.refresh().catch(() => undefined);
+    }
+    return { masterUrl: this.#url!, intervalMs: this.config.heartbeatIntervalMs };
+  }
+
+  async servers(): Promise<MasterServer[]> {
+    const a = this.active();
+    const counts = tabletCounts(await readCatalog(a.ctx.metaRows));
+    return this.registry.list(counts);
+  }
+
+  private stopParts(): void {
+    const p = this.#parts;
+    p?.assigner.stop();
+    p?.gc.stop();
+    p?.watch.stop();
+  }
+
+  /** Stops acting and gives up the election (the lock and /kdi/master go at once). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#active = undefined;
+    this.stopParts();
+    await this.#election?.close();
+    await this.lock.close();
+  }
+}
