@@ -69,6 +69,15 @@ export function stalePackages(repoRoot, apps) {
   });
 }
 
+/** The Nx command-line script installed in the repository (its package.json "bin"), if any. */
+function nxScript(repoRoot) {
+  const pj = join(repoRoot, 'node_modules', 'nx', 'package.json');
+  if (!existsSync(pj)) return undefined;
+  const bin = JSON.parse(readFileSync(pj, 'utf8')).bin;
+  const script = join(repoRoot, 'node_modules', 'nx', typeof bin === 'string' ? bin : (bin?.nx ?? 'bin/nx.js'));
+  return existsSync(script) ? script : undefined;
+}
+
 /**
  * Builds `apps` with Nx when anything they need is stale. `say` prints
  * progress. Throws a LaunchError with the build's output when it fails.
@@ -76,8 +85,8 @@ export function stalePackages(repoRoot, apps) {
 export async function ensureBuilt(repoRoot, apps, say) {
   const stale = stalePackages(repoRoot, apps);
   if (stale.length === 0) return { built: false };
-  const nx = join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js');
-  if (!existsSync(nx)) throw new LaunchError(`the servers are not built and Nx is not installed: run \`npm ci\` in ${repoRoot} first`);
+  const nx = nxScript(repoRoot);
+  if (nx === undefined) throw new LaunchError(`the servers are not built and Nx is not installed: run \`npm ci\` in ${repoRoot} first`);
   say(`building ${stale.map((s) => s.name).join(', ')} (${stale[0]?.why}${stale.length > 1 ? ', …' : ''}); the first start takes about a minute`);
   const args = [nx, 'run-many', '-t', 'build', '-p', ...apps, '--output-style=static'];
   const output = [];

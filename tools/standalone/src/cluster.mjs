@@ -18,6 +18,15 @@ import { startServiceProcess } from './service-process.mjs';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 60_000;
+/**
+ * Lock-service limits for one machine. After an unclean stop (the launcher
+ * killed, a second Ctrl-C) the lock server refuses grants for maxTtlMs +
+ * lockDelayMs (safe mode); 15 s + 5 s keeps that below the 35 s a tablet
+ * server waits for its id, where the defaults (120 s + 10 s) would not. A
+ * clean stop leaves no session behind, so the next start has no safe mode.
+ */
+const LOCK_MAX_TTL_MS = 15_000;
+const LOCK_DELAY_MS = 5_000;
 
 /** The apps the cluster runs (Nx project names), for the build. */
 export function clusterApps(options) {
@@ -35,6 +44,20 @@ export function portPlan(options) {
       flag: '--ts-port',
     })),
   ];
+}
+
+/**
+ * Whether the lock server will start in safe mode: its state file exists
+ * and was not marked by a close that left no session behind.
+ */
+export function lockStoreStoppedUncleanly(lockDir) {
+  const file = join(lockDir, 'lock-state.json');
+  if (!existsSync(file)) return false;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))?.state?.stoppedIdle !== true;
+  } catch {
+    return true;
+  }
 }
 
 /** Whether this checkout's tablet server takes a second data directory (KDI_TS_EXTRA_DATA_DIRS). */
@@ -96,6 +119,9 @@ export class StandaloneCluster {
   /** Starts every server and waits until the master has assigned META. Throws a LaunchError (after stopping what started) on failure. */
   async start() {
     const { options, layout, secrets } = this;
+    if (lockStoreStoppedUncleanly(layout.lock)) {
+      this.say(`the last stop was not clean: the lock server grants no lock for up to ${(LOCK_MAX_TTL_MS + LOCK_DELAY_MS) / 1000} s (safe mode) and the servers wait for it`);
+    }
     try {
       this.lock = this.spawn('lockserver', 'lockserver', {
         KDI_LOCK_HOST: HOST,
@@ -103,6 +129,8 @@ export class StandaloneCluster {
         KDI_LOCK_BACKEND: 'embedded',
         KDI_LOCK_DATA_DIR: layout.lock,
         KDI_LOCK_CLUSTER_SECRET: secrets.lockSecret,
+        KDI_LOCK_MAX_TTL_MS: String(LOCK_MAX_TTL_MS),
+        KDI_LOCK_LOCK_DELAY_MS: String(LOCK_DELAY_MS),
       });
       const lockUrl = await this.lock.started();
       this.assertNotStopping();
