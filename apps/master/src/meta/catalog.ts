@@ -95,8 +95,11 @@ export function buildCatalog(cells: readonly MetaCell[], txn: number): Catalog {
   return { tables, txn, maxEpoch };
 }
 
+/** The smallest byte a table name (so a META row) starts with: '-' (names are [A-Za-z0-9._-]). */
+const FIRST_ROW = Buffer.from('-');
+
 /** Reads all of META. */
 export async function readCatalog(rows: MetaRows): Promise<Catalog> {
-  const { cells, txn } = await rows.scan({});
+  const { cells, txn } = await rows.scan({ lower: { value: FIRST_ROW, inclusive: true } });
   return buildCatalog(cells, txn);
 }

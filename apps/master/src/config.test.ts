@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_MASTER_PORT, loadConfig, MASTER_CONFIG_ENV_NAMES } from './config.js';
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const required = { KDI_MASTER_LOCK_URL: 'http://127.0.0.1:7100', KDI_MASTER_CLUSTER_SECRET: 'a-cluster-secret-of-length' };
+
+describe('loadConfig', () => {
+  it('gives the defaults with only the required variables', () => {
+    expect(loadConfig({ ...required, PATH: '/usr/bin' })).toEqual({
+      host: '127.0.0.1',
+      port: DEFAULT_MASTER_PORT,
+      lockUrl: 'http://127.0.0.1:7100',
+      clusterSecret: 'a-cluster-secret-of-length',
+      leaseTtlMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      gcGraceMs: 600_000,
+      gcIntervalMs: 60_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('maps every KDI_MASTER_* variable', () => {
+    const c = loadConfig({
+      ...required,
+      KDI_MASTER_HOST: '0.0.0.0',
+      KDI_MASTER_PORT: '0',
+      KDI_MASTER_URL: 'http://master.example:7000',
+      KDI_MASTER_LOCK_SECRET: 'lock-secret',
+      KDI_MASTER_LEASE_TTL_MS: '2000',
+      KDI_MASTER_HEARTBEAT_INTERVAL_MS: '500',
+      KDI_MASTER_GC_GRACE_MS: '1000',
+      KDI_MASTER_GC_INTERVAL_MS: '0',
+      KDI_MASTER_ADMIN_TOKEN: 'an-admin-token-0123',
+      KDI_MASTER_LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({
+      host: '0.0.0.0',
+      port: 0,
+      url: 'http://master.example:7000',
+      lockSecret: 'lock-secret',
+      leaseTtlMs: 2000,
+      gcIntervalMs: 0,
+      adminToken: 'an-admin-token-0123',
+    });
+    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(12);
+  });
+
+  it('names every bad or missing variable, and unknown ones, without echoing secrets', () => {
+    const problems = problemsOf(() => loadConfig({ KDI_MASTER_CLUSTER_SECRET: 'short', KDI_MASTER_PORT: 'x', KDI_MASTER_TYPO: '1' }));
+    const text = problems.join('\n');
+    expect(text).toMatch(/KDI_MASTER_LOCK_URL/);
+    expect(text).toMatch(/KDI_MASTER_CLUSTER_SECRET: must be at least 16 characters/);
+    expect(text).toMatch(/KDI_MASTER_PORT/);
+    expect(text).toMatch(/KDI_MASTER_TYPO/);
+    expect(text).not.toMatch(/short/);
+  });
+});
