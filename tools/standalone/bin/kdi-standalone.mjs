@@ -28,7 +28,7 @@ function shortPath(p) {
   return rel === '' ? '.' : rel.startsWith('..') ? p : `./${rel}`;
 }
 
-function printCluster(cluster, options, startedAt) {
+function printCluster(cluster, startedAt) {
   const { layout } = cluster;
   const rows = [];
   if (cluster.master !== undefined) {
@@ -41,7 +41,6 @@ function printCluster(cluster, options, startedAt) {
   const w1 = Math.max(...rows.map((r) => r[1].length));
   say(`KDI standalone cluster, data in ${shortPath(layout.root)} (logs in ${shortPath(layout.logs)})`);
   for (const [what, url, pid] of rows) say(`  ${what.padEnd(w0)}  ${url.padEnd(w1)}  ${pid}`.trimEnd());
-  if (!cluster.extraDisks && options.disks > 1) say('  (each tablet server uses its disk-1 only: this tablet server does not take KDI_TS_EXTRA_DATA_DIRS yet)');
   if (cluster.master === undefined) say('  (--no-master: nothing assigns tablets, so the cluster serves no table)');
   say(`ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; Ctrl-C stops the cluster`);
 }
@@ -110,7 +109,7 @@ async function main() {
       }
       throw e;
     }
-    printCluster(cluster, options, startedAt);
+    printCluster(cluster, startedAt);
 
     const outcome = await Promise.race([stopped, cluster.unexpectedExit]);
     if (outcome === 'stopped') {

@@ -1,8 +1,8 @@
 // The standalone cluster's lifecycle, in the order that keeps it correct:
 //
 //   start: lock server → (master, tablet servers ts-1 … ts-N, in parallel)
-//          → the master is ready (GET /readyz is 200 and GET
-//          /v1/meta/location names a server: META is assigned)
+//          → the master is ready (GET /readyz is 200, GET
+//          /v1/meta/location names a server, and META answers a scan there)
 //   stop:  tablet servers (in parallel) → master → lock server,
 //          each by PID with SIGTERM, waiting for every exit
 //
@@ -60,18 +60,20 @@ export function lockStoreStoppedUncleanly(lockDir) {
   }
 }
 
-/** Whether this checkout's tablet server takes a second data directory (KDI_TS_EXTRA_DATA_DIRS). */
-function tabletServerTakesExtraDisks(repoRoot) {
-  const config = join(repoRoot, 'apps/tabletserver/src/config.ts');
-  return existsSync(config) && readFileSync(config, 'utf8').includes("'KDI_TS_EXTRA_DATA_DIRS'");
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** @returns {Promise<{ status: number, body: any }>} */
-async function getJson(url) {
+/**
+ * GET `url`, or POST `body` as JSON to it.
+ * @param {string} url
+ * @param {unknown} [body]
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+async function getJson(url, body = undefined) {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(2_000),
+      ...(body !== undefined && { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
     return { status: res.status, body: await res.json().catch(() => undefined) };
   } catch {
     return { status: 0, body: undefined };
@@ -92,8 +94,6 @@ export class StandaloneCluster {
     this.master = undefined;
     this.tabletServers = [];
     this.stopping = false;
-    /** Tablet servers run with only their first disk when the tablet server does not take KDI_TS_EXTRA_DATA_DIRS yet. */
-    this.extraDisks = tabletServerTakesExtraDisks(deps.repoRoot);
     this.unexpectedExit = new Promise((resolve) => (this.reportUnexpectedExit = resolve));
   }
 
@@ -150,7 +150,7 @@ export class StandaloneCluster {
           KDI_TS_PORT: String(options.tsPort === 0 ? 0 : options.tsPort + i),
           KDI_TS_SERVER_ID: ts.id,
           KDI_TS_DATA_DIR: ts.disks[0],
-          ...(this.extraDisks && ts.disks.length > 1 && { KDI_TS_EXTRA_DATA_DIRS: ts.disks.slice(1).join(',') }),
+          ...(ts.disks.length > 1 && { KDI_TS_EXTRA_DATA_DIRS: ts.disks.slice(1).join(',') }),
           KDI_TS_CLUSTER_SECRET: secrets.clusterSecret,
           KDI_TS_LOCK_URL: lockUrl,
           KDI_TS_LOCK_SECRET: secrets.lockSecret,
@@ -169,30 +169,42 @@ export class StandaloneCluster {
     if (this.stopping) throw new LaunchError('stopped while starting', 130);
   }
 
-  /** Polls the master until it is ready and META has a location (the cluster then serves reads and writes). */
+  /**
+   * Polls until the cluster serves: the master is ready, it names META's
+   * location, and META answers a one-cell scan there (a location that
+   * names a server no longer at that URL is not ready).
+   */
   async waitForMeta() {
     const master = this.master;
     if (master === undefined) return;
     const deadline = Date.now() + READY_TIMEOUT_MS;
+    /** @type {string | undefined} */
     let last = 'no answer yet';
     for (;;) {
       this.assertNotStopping();
-      const ready = await getJson(`${master.url}/readyz`);
-      if (ready.status === 200) {
-        const meta = await getJson(`${master.url}/v1/meta/location`);
-        if (meta.status === 200 && meta.body?.location !== undefined) return;
-        last = `GET /v1/meta/location: ${meta.status === 0 ? 'no answer' : `${meta.status} ${JSON.stringify(meta.body)}`}`;
-      } else {
-        last = `GET /readyz: ${ready.status === 0 ? 'no answer' : `${ready.status} ${JSON.stringify(ready.body)}`}`;
-      }
+      last = await this.metaProblem(master.url);
+      if (last === undefined) return;
       if (Date.now() > deadline) {
         throw new LaunchError(
-          `the master did not assign META within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); its last log lines (${master.logFile}):\n${master.lastLines()}`,
+          `the cluster did not serve META within ${READY_TIMEOUT_MS / 1000} s (last: ${last}); the master's last log lines (${master.logFile}):\n${master.lastLines()}`,
           1,
         );
       }
       await sleep(200);
     }
+  }
+
+  /** Why META is not served yet, or undefined when it is. */
+  async metaProblem(masterUrl) {
+    const describe = (what, r) => `${what}: ${r.status === 0 ? 'no answer' : `${r.status} ${JSON.stringify(r.body)}`}`;
+    const ready = await getJson(`${masterUrl}/readyz`);
+    if (ready.status !== 200) return describe('GET /readyz', ready);
+    const meta = await getJson(`${masterUrl}/v1/meta/location`);
+    const location = meta.body?.location;
+    if (meta.status !== 200 || location === undefined) return describe('GET /v1/meta/location', meta);
+    const scan = await getJson(`${location.url}/v1/tables/META/scan`, { maxCells: 1 });
+    if (scan.status !== 200) return describe(`META at ${location.serverId} ${location.url}: POST /v1/tables/META/scan`, scan);
+    return undefined;
   }
 
   /** Stops tablet servers, then the master, then the lock server; each waited for. Safe to call twice. */

@@ -102,3 +102,22 @@ export function processesUsing(dataDir: string): number[] {
   }
   return pids;
 }
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** The first of `n` consecutive free ports (tablet servers get --ts-port P, P+1, …; a restart then finds them at the same URLs). */
+export async function freePortRange(n: number): Promise<number> {
+  for (;;) {
+    const first = await freePort();
+    if (first + n - 1 > 65_535) continue;
+    let ok = true;
+    for (let p = first + 1; ok && p < first + n; p++) ok = await canBind(p);
+    if (ok) return first;
+  }
+}
