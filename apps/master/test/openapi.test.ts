@@ -23,7 +23,7 @@ function contractRoutes(): string[] {
   const text = readFileSync(CONTRACT, 'utf8');
   const out: string[] = [];
   for (const m of text.matchAll(/^\/\/\s+(GET|POST|PUT|DELETE)\s+(\/v1\/\S+)/gm)) {
-    if (m[2]!.includes('|')) continue; // the gateway
+    if (m[2]!.includes('|') || m[2]!.startsWith('/v1/admin')) continue; // the gateway; the tablet servers' routes
     out.push(`${m[1]!.toLowerCase()} ${m[2]!}`);
   }
   return out;

@@ -73,6 +73,10 @@ const RULES: Rule[] = [
     dir: 'apps/tabletserver/src',
     allowed: [...SERVER_PACKAGES, '@kdi/storage'],
   },
+  {
+    dir: 'apps/master/src',
+    allowed: [...SERVER_PACKAGES],
+  },
 ];
 
 describe('dependency rules', () => {

@@ -2,7 +2,6 @@
 // POST /v1/cluster/heartbeat (a tablet server's status; cluster secret).
 
 import { ERROR_RESPONSES, HeartbeatBodySchema, HeartbeatReplySchema, ListServersReplySchema, NO_QUERY } from '@kdi/protocol';
-import { HEARTBEAT_PATH } from '../http/auth.js';
 import type { MasterApp } from '../http/master-app.js';
 import type { Master } from '../node/master.js';
 
@@ -22,7 +21,7 @@ export function registerServerRoutes(app: MasterApp, master: Master): void {
   );
 
   app.post(
-    HEARTBEAT_PATH,
+    '/v1/cluster/heartbeat',
     {
       schema: {
         operationId: 'heartbeat',
