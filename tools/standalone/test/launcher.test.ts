@@ -103,6 +103,24 @@ describe('lifecycle (lock server and tablet servers)', () => {
     expect(processesUsing(data)).toEqual([]);
   });
 
+  it('a second Ctrl-C kills every server at once (exit 130); the first one alone waits for them', async () => {
+    const data = join(scratch, 'second-ctrl-c');
+    const l = launch(args(data));
+    const servers = await l.ready();
+    const pids = [...servers.values()].flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+    const stuck = servers.get('tablet server ts-1')!.pid!;
+    process.kill(stuck, 'SIGSTOP'); // its graceful stop now never ends
+    l.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(isAlive(stuck)).toBe(true);
+    expect(l.child.exitCode).toBe(null);
+    const { code } = await l.interrupt();
+    expect(code).toBe(130);
+    expect(l.stderr()).toContain('SIGINT again: killing every server now');
+    for (const pid of pids) expect(isAlive(pid), `PID ${pid} still runs`).toBe(false);
+    expect(processesUsing(data)).toEqual([]);
+  });
+
   it('a data directory in use by a running launcher is refused', async () => {
     const data = join(scratch, 'in-use');
     const first = launch(args(data));
