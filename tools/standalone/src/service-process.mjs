@@ -9,13 +9,14 @@
 //    on the launcher's stderr as `[NAME] WARN message`;
 //  - stop() sends SIGTERM to its PID, waits for the exit and sends SIGKILL
 //    after the grace period; kill() sends SIGKILL; both by PID only.
-// The pipes also tie the servers to the launcher: if the launcher dies
-// without stopping them, their next log line fails and they exit.
+// If the launcher dies without stopping them, each server notices within a
+// second (parent-watch.mjs, preloaded) and stops itself with SIGTERM.
 
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { LaunchError } from './launch-error.mjs';
 
+const PARENT_WATCH = new URL('./parent-watch.mjs', import.meta.url).href;
 const LEVELS = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const TAIL_LINES = 25;
 
@@ -47,7 +48,7 @@ function levelOf(line) {
 export function startServiceProcess(spec) {
   const log = createWriteStream(spec.logFile, { flags: 'a' });
   log.write(`--- ${new Date().toISOString()} launcher PID ${process.pid} starts ${spec.name}\n`);
-  const child = spawn(process.execPath, [spec.main], {
+  const child = spawn(process.execPath, ['--import', PARENT_WATCH, spec.main], {
     cwd: spec.cwd,
     env: { PATH: process.env.PATH ?? '', ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -121,6 +121,18 @@ describe('lifecycle (lock server and tablet servers)', () => {
     expect(processesUsing(data)).toEqual([]);
   });
 
+  it('servers whose launcher was killed (SIGKILL) stop themselves', async () => {
+    const data = join(scratch, 'orphans');
+    const l = launch(args(data));
+    const servers = await l.ready();
+    const pids = [...servers.values()].flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+    l.child.kill('SIGKILL');
+    await l.exited;
+    const deadline = Date.now() + 60_000;
+    while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const pid of pids) expect(isAlive(pid), `PID ${pid} still runs`).toBe(false);
+  });
+
   it('a data directory in use by a running launcher is refused', async () => {
     const data = join(scratch, 'in-use');
     const first = launch(args(data));

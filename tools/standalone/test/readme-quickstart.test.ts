@@ -93,13 +93,16 @@ async function npmStart(cwd: string, args: readonly string[], timeoutMs: number)
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
+  const started: Started = {
     readyLine: /^ready in .*$/m.exec(out)![0],
     async stop() {
-      child.kill('SIGINT'); // npm forwards it to the launcher, as a terminal's Ctrl-C would
+      running.delete(started);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // npm forwards it to the launcher, as a terminal's Ctrl-C would
       return exited;
     },
   };
+  running.add(started);
+  return started;
 }
 
 function runBlock(cwd: string, block: Block, master: string): string {
@@ -116,7 +119,11 @@ function runBlock(cwd: string, block: Block, master: string): string {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'kdi-readme-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const running = new Set<Started>();
+afterAll(async () => {
+  for (const r of running) await r.stop();
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the README', () => {
   const blocks = markedBlocks(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
