@@ -159,6 +159,15 @@ describe('the master', () => {
     const created = await call('POST', `${masterUrl}/v1/tables`, { name: 'after-failover', splits: ['m'] });
     expect(created.status).toBe(201);
     await allServing(masterUrl, 'after-failover');
+    // A schema change is written to META and offered to the servers serving the table.
+    const schema = { groups: [{ name: 'default', families: '*' }] };
+    const set = await call('PUT', `${masterUrl}/v1/tables/after-failover/schema`, schema);
+    expect(set.status).toBe(200);
+    expect([...set.body.pushedTo, ...set.body.pending].length).toBeGreaterThan(0);
+    expect((await call('GET', `${masterUrl}/v1/tables/after-failover`)).body.schema.groups[0]).toMatchObject({ name: 'default', families: '*' });
+    const badSchema = await call('PUT', `${masterUrl}/v1/tables/after-failover/schema`, { groups: [] });
+    expect(badSchema.status).toBe(400);
+    expect(badSchema.body.error.message).toMatch(/groups/);
     const d = await call('GET', `${masterUrl}/v1/tables/people`);
     expect(d.body.tablets.every((t: { state: string }) => t.state === 'serving')).toBe(true);
   }, 120_000);

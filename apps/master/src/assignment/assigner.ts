@@ -195,6 +195,10 @@ export class Assigner {
     const epoch = ++this.#maxEpoch;
     const read = await this.ctx.meta.readTablet(t.table, t.upperInclusive);
     if (read.config === undefined) return; // dropped meanwhile
+    if (read.config.location?.epoch !== t.location?.epoch) {
+      this.ctx.kick(); // assigned meanwhile: decide again on a fresh read
+      return;
+    }
     const expect = read.config.location && { serverId: read.config.location.serverId, epoch: read.config.location.epoch };
     try {
       await this.ctx.meta.writeTablet({ ...read.config, location: { serverId: target.serverId, url, epoch }, state: 'loading' }, expect, read.txn);
