@@ -72,22 +72,32 @@ function copyRepository(to: string): void {
 }
 
 interface Started {
-  readonly stop: () => Promise<number | null>;
+  /** Ctrl-C; resolves with everything npm and the launcher printed (npm itself ends by the signal). */
+  readonly stop: () => Promise<string>;
   readonly readyLine: string;
 }
 
 /** `npm start -- ARGS` in `cwd`, resolved once it printed 'ready'. */
 async function npmStart(cwd: string, args: readonly string[], timeoutMs: number): Promise<Started> {
-  const child = spawn('npm', ['start', '--', ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, like a terminal's foreground job: Ctrl-C there signals the whole group (npm, its shell, the launcher).
+  const child = spawn('npm', ['start', '--', ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const ctrlC = () => process.kill(-child.pid!, 'SIGINT');
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // npm may end before the launcher (its shell goes with the Ctrl-C); the pipes close when the launcher is gone too.
+  const drained = Promise.all([new Promise((r) => child.stdout.once('close', r)), new Promise((r) => child.stderr.once('close', r))]);
   const deadline = Date.now() + timeoutMs;
   while (!/^ready in .*$/m.test(out)) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${out}`);
     if (Date.now() > deadline) {
-      child.kill('SIGINT');
+      ctrlC();
       await exited;
       throw new Error(`npm start was not ready in ${timeoutMs} ms:\n${out}`);
     }
@@ -97,12 +107,20 @@ async function npmStart(cwd: string, args: readonly string[], timeoutMs: number)
     readyLine: /^ready in .*$/m.exec(out)![0],
     async stop() {
       running.delete(started);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // npm forwards it to the launcher, as a terminal's Ctrl-C would
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) ctrlC();
+      await Promise.all([exited, drained]);
+      return out;
     },
   };
   running.add(started);
   return started;
+}
+
+/** Waits until no process runs with `data` in its environment (npm may exit before the launcher finished stopping the servers). */
+async function noneLeft(data: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (processesUsing(data).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  expect(processesUsing(data)).toEqual([]);
 }
 
 function runBlock(cwd: string, block: Block, master: string): string {
@@ -156,16 +174,16 @@ describe('the README', () => {
       const ran = spawnSync(process.execPath, [sdk.file!], { cwd: copy, encoding: 'utf8', timeout: 120_000 });
       expect(ran.status, ran.stdout + ran.stderr).toBe(0);
       expect(ran.stdout).toContain('org.kdi.www contents: <html>kdi</html>');
-      expect(await first.stop()).toBe(0);
-      expect(processesUsing(join(copy, 'data'))).toEqual([]);
+      expect(await first.stop()).toMatch(/^stopped$/m);
+      await noneLeft(join(copy, 'data'));
 
       const second = await npmStart(copy, args, 120_000);
       console.log(`second start in the copy: ${second.readyLine}`);
       const after = runBlock(copy, block('after-restart'), master);
       expect(after).toContain('CNN.com');
       expect(after).toContain('<html>cnn</html>');
-      expect(await second.stop()).toBe(0);
-      expect(processesUsing(join(copy, 'data'))).toEqual([]);
+      expect(await second.stop()).toMatch(/^stopped$/m);
+      await noneLeft(join(copy, 'data'));
     },
     900_000,
   );
