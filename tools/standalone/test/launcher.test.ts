@@ -200,7 +200,7 @@ describe.runIf(hasMaster)('the cluster through the master', () => {
   it('serves a write and a read, and after Ctrl-C and a second start serves them again', async () => {
     const data = join(scratch, 'cells');
     const port = await freePort();
-    // Fixed tablet server ports: a restart on new ports leaves the root naming META at an old URL, which the master does not repair yet.
+    // Fixed tablet server ports, as npm start uses by default (the README test restarts on new ones).
     const tsPort = await freePortRange(3);
     const args = ['--data', data, '--port', String(port), '--lock-port', '0', '--ts-port', String(tsPort), '--no-build'];
     const first = launch(args);
