@@ -64,8 +64,8 @@ export default tseslint.config(
   },
   {
     // The per-project vitest configs share the root vitest.shared.ts by a relative path: build configuration, not code.
-    // Files outside every project (root configs, tools/standalone) have no boundaries to check.
-    files: ['**/vitest.config.ts', '*.js', '*.ts', 'tools/standalone/**'],
+    // Files outside every project (the root configs) have no boundaries to check.
+    files: ['**/vitest.config.ts', '*.js', '*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   prettier,

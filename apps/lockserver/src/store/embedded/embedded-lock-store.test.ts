@@ -76,6 +76,35 @@ describe('EmbeddedLockStore on a manual clock', () => {
     expect((await (await open()).status()).safeModeRemainingMs).toBeGreaterThan(0);
   });
 
+  it('restarts without safe mode after a close that left no session and no lock-delay (every client stopped first)', async () => {
+    const first = await open();
+    const s = await first.openSession(5_000);
+    await first.createFile('/lock', bytes('kept'));
+    expect((await acquire(first, s.sessionId, '/lock')).acquired).toBe(true);
+    await first.closeSession(s.sessionId);
+    await first.close();
+
+    const second = await open();
+    expect((await second.status()).safeModeRemainingMs).toBe(0);
+    const t = await second.openSession(5_000);
+    expect((await acquire(second, t.sessionId, '/lock')).acquired).toBe(true);
+    expect(Buffer.from((await second.getFile('/lock')).value.contents).toString()).toBe('kept');
+    // The open rewrote the mark away: a crash now (no close) means safe mode next time.
+    const third = await open();
+    expect((await third.status()).safeModeRemainingMs).toBe(LIMITS.maxTtlMs + LIMITS.lockDelayMs);
+  });
+
+  it('keeps safe mode after a close while a lock is in its lock-delay (its holder may not know it expired)', async () => {
+    const first = await open();
+    const s = await first.openSession(1_000);
+    await first.createFile('/lock', new Uint8Array());
+    expect((await acquire(first, s.sessionId, '/lock')).acquired).toBe(true);
+    clock.advance(1_001);
+    await first.expireSessions();
+    await first.close();
+    expect((await (await open()).status()).safeModeRemainingMs).toBe(LIMITS.maxTtlMs + LIMITS.lockDelayMs);
+  });
+
   it('expires a session inside the next call once its deadline passes (no sweeper needed)', async () => {
     const store = await open();
     const s = await store.openSession(2_000);

@@ -10,7 +10,11 @@
 //    down across restarts, whatever the wall clock did;
 //  - when the directory held a state file (a restart), grants are refused
 //    for maxTtlMs + lockDelayMs: the previous process's sessions and locks
-//    are lost, and their holders may still believe they hold them;
+//    are lost, and their holders may still believe they hold them — unless
+//    that process closed with no live session and no lock in its
+//    lock-delay (close() then marks the file `stoppedIdle`): nobody can
+//    believe they hold anything, so the restart grants at once (standalone
+//    mode stops every client before the lock server);
 //  - the state file is rewritten at once with the new ceiling, so even a
 //    process that never changed a persistent file leaves a mark that makes
 //    the next one start in safe mode.
@@ -93,7 +97,7 @@ export class EmbeddedLockStore implements LockStore {
       ceiling,
       revisionReserve,
       files,
-      safeModeUntil: stored ? clock.monotonicMs() + limits.maxTtlMs + limits.lockDelayMs : 0,
+      safeModeUntil: stored !== undefined && stored.stoppedIdle !== true ? clock.monotonicMs() + limits.maxTtlMs + limits.lockDelayMs : 0,
       persist: (state) => writeStateFile(fs, dataDir, state),
     });
     const sweep = opts.sweepIntervalMs ?? Math.min(500, Math.max(10, Math.floor(limits.minTtlMs / 4)));
@@ -176,6 +180,11 @@ export class EmbeddedLockStore implements LockStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    try {
+      this.machine.persistIdleStop();
+    } catch {
+      // Not marked idle: the next open starts in safe mode, as after a crash.
+    }
     this.closed = true;
     clearInterval(this.sweeper);
     this.waiters.wakeAll();

@@ -103,6 +103,12 @@ export class FileTable {
    * The non-ephemeral files as they would be persisted, with `path`
    * replaced by `replacement` (or removed when it is null).
    */
+  /** Whether some file's lock is still refused to new holders after its holder's session expired. */
+  anyInLockDelay(now: number): boolean {
+    for (const entry of this.files.values()) if (entry.lockDelayUntil > now) return true;
+    return false;
+  }
+
   persistent(change?: { path: string; replacement: PersistedFile | null }): PersistedFile[] {
     const out: PersistedFile[] = [];
     for (const [path, e] of this.files) {

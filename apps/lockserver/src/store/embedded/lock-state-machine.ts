@@ -86,6 +86,19 @@ export class LockStateMachine {
     return this.sessions.size;
   }
 
+  /**
+   * At a clean close: when nobody can believe they hold a lock here (no
+   * live session, no lock in its lock-delay), records that in the state
+   * file so the next open may skip safe mode. Returns whether it did;
+   * throws StateWriteError when the write failed.
+   */
+  persistIdleStop(): boolean {
+    if (this.sessionCount > 0) return false;
+    if (this.files.anyInLockDelay(this.clock.monotonicMs())) return false;
+    this.persist({ revision: this.ceiling, files: this.files.persistent(), stoppedIdle: true });
+    return true;
+  }
+
   safeModeRemainingMs(): number {
     return Math.max(0, Math.ceil(this.safeModeUntil - this.clock.monotonicMs()));
   }

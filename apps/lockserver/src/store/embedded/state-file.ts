@@ -7,7 +7,9 @@
 //   { "format": "kdi-lock-state", "version": 1,
 //     "sha256": <hex SHA-256 of JSON.stringify(state)>,
 //     "state": { "revision": <a ceiling: no revision above it was handed out>,
-//                "files": [ { "path", "generation", "contents": <base64> }, … ] } }
+//                "files": [ { "path", "generation", "contents": <base64> }, … ],
+//                "stoppedIdle": true   (only when written by a close that left
+//                                       no session and no lock-delay behind) } }
 // The checksum catches a torn or bit-flipped file that still parses.
 //
 // Writes are atomic: the whole file goes to `lock-state.json.tmp`, is
@@ -35,6 +37,12 @@ export interface PersistedFile {
 export interface PersistedState {
   readonly revision: number;
   readonly files: readonly PersistedFile[];
+  /**
+   * Written by a close with no live session and no lock in its lock-delay:
+   * nobody can believe they hold a lock of this store, so the next open
+   * needs no safe mode. Every open rewrites the file without it.
+   */
+  readonly stoppedIdle?: boolean;
 }
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'contents must be base64');
@@ -47,6 +55,7 @@ const StateSchema = z.strictObject({
       contents: Base64,
     }),
   ),
+  stoppedIdle: z.literal(true).optional(),
 });
 const EnvelopeSchema = z.strictObject({
   format: z.literal(FORMAT),
@@ -72,6 +81,7 @@ export function encodeState(state: PersistedState): Uint8Array {
   const body = {
     revision: state.revision,
     files: state.files.map((f) => ({ path: f.path, generation: f.generation, contents: Buffer.from(f.contents).toString('base64') })),
+    ...(state.stoppedIdle === true && { stoppedIdle: true as const }),
   };
   const json = JSON.stringify(body);
   const sha256 = createHash('sha256').update(json).digest('hex');
@@ -106,7 +116,7 @@ export function decodeState(data: Uint8Array, file: string): PersistedState {
     if (f.generation > state.data.revision) throw corrupt(`file ${f.path} has generation ${f.generation} above the revision ${state.data.revision}`);
     return { path: f.path, generation: f.generation, contents: new Uint8Array(Buffer.from(f.contents, 'base64')) };
   });
-  return { revision: state.data.revision, files };
+  return { revision: state.data.revision, files, ...(state.data.stoppedIdle === true && { stoppedIdle: true }) };
 }
 
 /** Reads `<dataDir>/lock-state.json`: undefined when there is none (a new data directory). */
