@@ -306,7 +306,7 @@ describe.each(hosts)('tablet transfer on the %s filesystem', (_name, makeHost) =
 
     // Bad requests: every one names what to fix.
     const bads: [Parameters<Engine['loadTablet']>[0], RegExp][] = [
-      [{ id: 'a2', table: T, lowerExclusive: M, fragments: { nosuch: [] } }, /group "nosuch", which is not one of its groups/],
+      [{ id: 'a2', table: T, lowerExclusive: M, fragments: { nosuch: 'x' as unknown as string[] } }, /fragments\["nosuch"\] must be a list of paths/],
       [{ id: 'a2', table: T, lowerExclusive: M, replayLogs: ['relative/log'] }, /replayLogs\[0\] must be an absolute/],
       [{ id: 'a2', table: T, lowerExclusive: M, replayLogs: [`${h.root}/no/such/log`] }, /log directory .* does not exist/],
       [{ id: 'a2', table: T, lowerExclusive: M, fragments: { default: ['../A/x.frag'] } }, /give it as an absolute path/],
@@ -385,6 +385,35 @@ describe.each(hosts)('tablet transfer on the %s filesystem', (_name, makeHost) =
     expect(loaded.fragments).toEqual(handed);
     expect(await scanAll(engC, 't')).toEqual(show(model.sorted()));
     await engC.compactAll(); // repartitions the legacy fragment into the groups
+    expect(engC.tabletFragments('t')[LEGACY_FRAGMENTS]).toBeUndefined();
+    expect(await scanAll(engC, 't')).toEqual(show(model.sorted()));
+  });
+  it('fragments of a group the schema no longer has load as legacy (the schema changed while the tablet was elsewhere)', async () => {
+    const h = await makeHost();
+    const engB = await openEngine(h, 'B');
+    await engB.createTablet({ id: 't', table: T });
+    const model = new TableModel();
+    const cells = [cell('r1', 'f:a', 1, 'in-default'), cell('r2', 'g:b', 1, 'also')];
+    await engB.apply(T, cells);
+    model.apply(cells);
+    await engB.serialize();
+    const newer = [cell('r1', 'f:a', 1, 'newer-in-default')];
+    await engB.apply(T, newer);
+    model.apply(newer);
+    await engB.serialize();
+    const { fragments: handed } = await engB.unloadTablet('t');
+    expect(Object.keys(handed)).toEqual(['default']);
+
+    // The master set a new schema meanwhile: no group is called "default" any more.
+    const groups = [
+      { name: 'text', families: ['f'] },
+      { name: 'rest', families: '*' as const },
+    ];
+    const engC = await openEngine(h, 'C');
+    const loaded = await engC.loadTablet({ id: 't', table: T, groups, fragments: handed });
+    expect(loaded.fragments[LEGACY_FRAGMENTS]).toEqual(handed['default']);
+    expect(await scanAll(engC, 't')).toEqual(show(model.sorted()));
+    await engC.compactAll();
     expect(engC.tabletFragments('t')[LEGACY_FRAGMENTS]).toBeUndefined();
     expect(await scanAll(engC, 't')).toEqual(show(model.sorted()));
   });

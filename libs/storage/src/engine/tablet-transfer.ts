@@ -170,12 +170,13 @@ export class TabletTransfer {
     if (typeof lists !== 'object' || lists === null || Array.isArray(lists)) throw invalidArgument(`tablet ${id}: fragments must map group names to lists of paths`);
     const chains: string[][] = p.groups.map(() => []);
     let legacy: string[] = [];
+    // Lists of groups the schema no longer has (it changed while the tablet
+    // was elsewhere, DESIGN §6): read as legacy fragments — newer than the
+    // legacy list they came after — and repartitioned by compaction.
+    const formerGroups: string[][] = [];
     const seen = new Set<string>();
     for (const [key, names] of Object.entries(lists)) {
       const at = p.groups.findIndex((g) => g.name === key);
-      if (at < 0 && key !== LEGACY_FRAGMENTS) {
-        throw invalidArgument(`tablet ${id}: fragments name group ${JSON.stringify(key)}, which is not one of its groups (${p.groups.map((g) => g.name).join(', ')})`);
-      }
       if (!Array.isArray(names)) throw invalidArgument(`tablet ${id}: fragments[${JSON.stringify(key)}] must be a list of paths`);
       const canonical = names.map((n) => this.host.store.canonical(n));
       for (const n of canonical) {
@@ -183,9 +184,10 @@ export class TabletTransfer {
         seen.add(n);
       }
       if (at >= 0) chains[at] = canonical;
-      else legacy = canonical.reverse();
+      else if (key === LEGACY_FRAGMENTS) legacy = canonical.reverse();
+      else formerGroups.push(canonical.reverse());
     }
-    return { chains, legacy };
+    return { chains, legacy: [...formerGroups.flat(), ...legacy] };
   }
 
   private async open(p: PreparedTablet, name: string, inMemory: boolean): Promise<DiskFragment> {
