@@ -23,6 +23,10 @@ import { contentBodyTransform, finishTabletDocument } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerApplyRoute } from './routes/apply.js';
+import { registerGcRoute } from './routes/gc.js';
+import { registerSchemaReloadRoute } from './routes/schema-reload.js';
+import { DiskUsage } from './stats/disk-usage.js';
+import { dataDirectories } from './disks/data-directories.js';
 import { registerMetaLocationRoute } from './routes/meta-location.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { registerScanRoute } from './routes/scan.js';
@@ -50,6 +54,8 @@ export interface TabletAppDeps {
   readonly leaseRemainingMs?: () => number | undefined;
   /** Monotonic milliseconds for scanner expiry; default performance.now. */
   readonly now?: () => number;
+  /** The data directories' usage (shared with the heartbeats); default one over the config's directories. */
+  readonly disks?: DiskUsage;
 }
 
 /**
@@ -109,17 +115,18 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   });
   app.addHook('onClose', async () => scans.close());
 
+  const disks = deps.disks ?? new DiskUsage(dataDirectories(config));
   metrics = new TabletServerMetrics(chassis.metrics.registry, {
     server,
     scans,
     cache: deps.cache,
-    disks: [config.dataDir],
+    disks,
     leaseRemainingMs: deps.leaseRemainingMs,
   });
   const sink = metrics;
   server.engine.onLogSync((sample) => sink.logSynced(sample));
   app.addHook('onClose', async () => server.engine.onLogSync(undefined));
-  const routeDeps: RouteDeps = { server, scans, metrics, masterSequencers: deps.masterSequencers };
+  const routeDeps: RouteDeps = { server, scans, metrics, disks, masterSequencers: deps.masterSequencers };
 
   registerApplyRoute(app, routeDeps);
   registerSyncRoute(app, routeDeps);
@@ -129,6 +136,8 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerMetaLocationRoute(app, routeDeps);
   registerScannerRoutes(app, routeDeps, config.scan.scannerIdleMs);
   registerAdminRoutes(app, routeDeps);
+  registerSchemaReloadRoute(app, routeDeps);
+  registerGcRoute(app, routeDeps);
 
   await app.ready();
   return app;

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       port: DEFAULT_TABLET_SERVER_PORT,
       serverId: 'ts-1',
       dataDir: '/var/lib/kdi-ts',
+      extraDataDirs: [],
       clusterSecret: 'a-cluster-secret-of-length',
       memoryBudgetBytes: 64 << 20,
       blockCacheBytes: 64 << 20,
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
       KDI_TS_LOCK_SECRET: 'lock-secret',
       KDI_TS_LEASE_TTL_MS: '5000',
       KDI_TS_LOG_LEVEL: 'warn',
+      KDI_TS_EXTRA_DATA_DIRS: '/disk1/kdi, /disk2/kdi',
     };
     expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
     expect(loadConfig(values)).toEqual({
@@ -66,6 +68,7 @@ describe('loadConfig', () => {
       port: 0,
       serverId: 'ts-1',
       dataDir: '/var/lib/kdi-ts',
+      extraDataDirs: ['/disk1/kdi', '/disk2/kdi'],
       clusterSecret: 'a-cluster-secret-of-length',
       memoryBudgetBytes: 1 << 20,
       blockCacheBytes: 0,
@@ -80,6 +83,20 @@ describe('loadConfig', () => {
       leaseTtlMs: 5000,
       logLevel: 'warn',
     });
+  });
+
+  it('refuses extra data directories that are empty, repeated, the data directory or inside another', () => {
+    const problem = (dirs: string) => problemsOf(() => loadConfig({ ...REQUIRED, KDI_TS_EXTRA_DATA_DIRS: dirs }));
+    expect(problem('/d1,,/d2')).toEqual(['KDI_TS_EXTRA_DATA_DIRS: entry 2 is empty: give comma-separated directory paths']);
+    const separate = 'every data directory must be a separate directory';
+    expect(problem('/d1,/d1/')).toEqual([`KDI_TS_EXTRA_DATA_DIRS: "/d1/" is the same as, inside or around extra data directory "/d1": ${separate}`]);
+    expect(problem('/var/lib/kdi-ts/sub')).toEqual([
+      `KDI_TS_EXTRA_DATA_DIRS: "/var/lib/kdi-ts/sub" is the same as, inside or around the data directory "/var/lib/kdi-ts": ${separate}`,
+    ]);
+    expect(problem('/var/lib')).toEqual([`KDI_TS_EXTRA_DATA_DIRS: "/var/lib" is the same as, inside or around the data directory "/var/lib/kdi-ts": ${separate}`]);
+    expect(problemsOf(() => parseConfig({ serverId: 'a', dataDir: 'd', clusterSecret: 'a-cluster-secret-of-length', extraDataDirs: ['./d'] }))[0]).toMatch(
+      /^extraDataDirs: "\.\/d" is the same as/,
+    );
   });
 
   it('treats an empty variable as unset', () => {

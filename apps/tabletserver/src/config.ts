@@ -8,6 +8,8 @@
 //   KDI_TS_PORT                     port; 0 = a random free port (7200)
 //   KDI_TS_SERVER_ID                this server's id, [A-Za-z0-9._-]{1,128}, not '.' or '..' — required
 //   KDI_TS_DATA_DIR                 the storage engine's directory — required
+//   KDI_TS_EXTRA_DATA_DIRS          more data directories (disks), comma-separated; created if missing, each a writable
+//                                   directory distinct from KDI_TS_DATA_DIR and the others (reported as disks; data placement: issue 11)
 //   KDI_TS_CLUSTER_SECRET           needed as `Authorization: Bearer <it>` on /v1/admin/* — required
 //   KDI_TS_MEMORY_BUDGET_BYTES      memory fragments are serialized past this (64 MiB)
 //   KDI_TS_BLOCK_CACHE_BYTES        shared block cache (64 MiB; 0 = no cache)
@@ -31,6 +33,7 @@
 
 import { DEFAULT_LIMITS, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
 import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 
 export const DEFAULT_TABLET_SERVER_PORT = 7200;
@@ -68,6 +71,8 @@ const TabletServerConfigShape = z.strictObject({
   port: int(0, 65_535).default(DEFAULT_TABLET_SERVER_PORT),
   serverId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`),
   dataDir: z.string().min(1),
+  /** More data directories (disks) beside dataDir: given as a list, or as the comma-separated text of KDI_TS_EXTRA_DATA_DIRS. */
+  extraDataDirs: z.preprocess((v) => (typeof v === 'string' ? splitDirList(v) : v), z.array(z.string())).default([]),
   // Messages never echo the secret.
   clusterSecret: z.string().min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`),
   memoryBudgetBytes: int(64 * 1024).default(64 * MiB),
@@ -105,6 +110,44 @@ function crossFieldIssues(input: unknown): ConfigIssue[] {
       message: `maxRowBytes ${row} + maxColumnBytes ${column} exceeds ${MAX_KEY_BYTES_IN_TOKENS}: resume tokens carry a row and a column in an HTTP header`,
     });
   }
+  issues.push(...extraDataDirIssues(c['dataDir'], c['extraDataDirs']));
+  return issues;
+}
+
+function splitDirList(text: string): string[] {
+  return text.split(',').map((d) => d.trim());
+}
+
+/** True when `inner` is `outer` or lies below it. */
+function within(outer: string, inner: string): boolean {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The extra data directories, as paths: none empty, none the same as or
+ * inside (or around) the data directory or another one — each is one
+ * disk, and the file GC and disk usage walk each one once.
+ */
+function extraDataDirIssues(dataDir: unknown, extra: unknown): ConfigIssue[] {
+  const list = typeof extra === 'string' ? splitDirList(extra) : extra;
+  if (!Array.isArray(list)) return [];
+  const path = ['extraDataDirs'];
+  const issues: ConfigIssue[] = [];
+  const seen: { dir: string; name: string }[] = [];
+  if (typeof dataDir === 'string' && dataDir !== '') seen.push({ dir: resolve(dataDir), name: `the data directory ${JSON.stringify(dataDir)}` });
+  list.forEach((d: unknown, i) => {
+    if (typeof d !== 'string' || d === '') {
+      issues.push({ path, message: `entry ${i + 1} is empty: give comma-separated directory paths` });
+      return;
+    }
+    const dir = resolve(d);
+    const clash = seen.find((s) => within(s.dir, dir) || within(dir, s.dir));
+    if (clash !== undefined) {
+      issues.push({ path, message: `${JSON.stringify(d)} is the same as, inside or around ${clash.name}: every data directory must be a separate directory` });
+    }
+    seen.push({ dir, name: `extra data directory ${JSON.stringify(d)}` });
+  });
   return issues;
 }
 
@@ -128,6 +171,7 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_PORT', path: ['port'], number: true },
   { name: 'KDI_TS_SERVER_ID', path: ['serverId'] },
   { name: 'KDI_TS_DATA_DIR', path: ['dataDir'] },
+  { name: 'KDI_TS_EXTRA_DATA_DIRS', path: ['extraDataDirs'] },
   { name: 'KDI_TS_CLUSTER_SECRET', path: ['clusterSecret'] },
   { name: 'KDI_TS_MEMORY_BUDGET_BYTES', path: ['memoryBudgetBytes'], number: true },
   { name: 'KDI_TS_BLOCK_CACHE_BYTES', path: ['blockCacheBytes'], number: true },

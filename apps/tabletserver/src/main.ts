@@ -21,12 +21,18 @@
 import { runService } from '@kdi/service-kit';
 import { NodeFileSystem } from '@kdi/storage';
 import { loadConfig } from './config.js';
+import { prepareDataDirectories } from './disks/data-directories.js';
 import { createTabletNode } from './node/tablet-node.js';
 
 runService(
   {
     name: 'tablet server',
-    loadConfig,
+    // A data directory that cannot be used is bad configuration too: named, exit 2.
+    loadConfig: (env) => {
+      const config = loadConfig(env);
+      prepareDataDirectories(config);
+      return config;
+    },
     start: async (config, { logger }) => {
       const node = await createTabletNode(config, {
         fs: new NodeFileSystem(),

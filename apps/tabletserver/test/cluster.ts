@@ -110,10 +110,14 @@ export class FakeMaster {
     this.lock = new LockClient({ url: lockUrl, ttlMs: 5000 });
   }
 
-  /** Becomes master: the exclusive lock on /kdi/master (waits for a previous holder to let go). */
-  async start(): Promise<this> {
+  /**
+   * Becomes master: the exclusive lock on /kdi/master (waits for a previous
+   * holder to let go). `url` goes into the file, where tablet servers look
+   * for the master's heartbeat receiver; by default no URL.
+   */
+  async start(url = 'fake'): Promise<this> {
     this.session = await this.lock.openSession({ ttlMs: 5000 });
-    await this.session.createFile('/kdi/master', { ephemeral: true, contents: 'fake' }).catch(() => undefined);
+    await this.session.createFile('/kdi/master', { ephemeral: true, contents: url }).catch(() => undefined);
     const got = await this.session.acquire('/kdi/master', { mode: 'exclusive', waitMs: 10_000 });
     if (!got.acquired) throw new Error(`could not become master: ${got.reason}`);
     this.sequencer = got.sequencer;

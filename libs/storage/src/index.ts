@@ -41,6 +41,7 @@ export {
   type UnloadedTablet,
 } from './engine/engine.js';
 export type { CompactionStats } from './engine/compactor.js';
+export { isFragmentFileName, listFragmentFiles } from './engine/fragment-files.js';
 export { DEFAULT_GROUP_NAME, defaultGroups, type GroupProblem, type LocalityGroupSpec, validateLocalityGroups } from './schema/locality-group.js';
 export { FragmentWorkerPool } from './workers/fragment-worker-pool.js';
 export type { FragmentBuildTask, FragmentBuildResult } from './workers/fragment-build.js';

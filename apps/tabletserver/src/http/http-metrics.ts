@@ -9,15 +9,16 @@
 //    durable (the group commit's batch size) — one observation per sync;
 //  - compaction: chains waiting for it, compactions run, bytes read and
 //    written;
-//  - per data directory: free and total bytes of its filesystem;
+//  - per data directory: free and total bytes of its filesystem, bytes of
+//    the files under it (stats/disk-usage.ts);
 //  - in a cluster: the time left of the server's lease on the lock service.
 // The engine reports plain numbers and callbacks (it knows no metrics
 // library); they become metrics here.
 
-import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, type MetricsRegistry } from '@kdi/service-kit';
 import type { BlockCache, LogSyncSample } from '@kdi/storage';
 import type { ScanService } from '../scan/scan-service.js';
+import type { DiskUsage } from '../stats/disk-usage.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
 
 const SYNC_SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -28,8 +29,8 @@ export interface TabletMetricsSources {
   readonly server: TabletServer;
   readonly scans: ScanService;
   readonly cache?: BlockCache | undefined;
-  /** The server's data directories (one per disk). */
-  readonly disks: readonly string[];
+  /** The server's data directories (one per disk) and their usage. */
+  readonly disks: DiskUsage;
   /** In a cluster: ms left of the lease (0 once lost); undefined before the server joined. */
   readonly leaseRemainingMs?: (() => number | undefined) | undefined;
 }
@@ -54,6 +55,7 @@ export class TabletServerMetrics {
   private readonly compactionWritten: Gauge;
   private readonly diskFree: Gauge<'dir'>;
   private readonly diskTotal: Gauge<'dir'>;
+  private readonly diskKdi: Gauge<'dir'>;
   private readonly leaseRemaining: Gauge | undefined;
 
   constructor(
@@ -92,6 +94,7 @@ export class TabletServerMetrics {
     this.compactionWritten = gauge('tabletserver_compaction_written_bytes', 'Fragment file bytes compactions wrote since the engine opened.');
     this.diskFree = new Gauge({ name: 'tabletserver_disk_free_bytes', help: 'Bytes free (for this user) on the filesystem of a data directory.', labelNames: ['dir'], registers });
     this.diskTotal = new Gauge({ name: 'tabletserver_disk_total_bytes', help: 'Size of the filesystem of a data directory.', labelNames: ['dir'], registers });
+    this.diskKdi = new Gauge({ name: 'tabletserver_disk_kdi_bytes', help: 'Bytes of the files under a data directory.', labelNames: ['dir'], registers });
     this.leaseRemaining =
       sources.leaseRemainingMs === undefined ? undefined : gauge('tabletserver_lease_remaining_seconds', 'Time left of the server lease on the lock service (0 once lost).');
   }
@@ -135,16 +138,12 @@ export class TabletServerMetrics {
     this.compactionWritten.set(compaction.bytesWritten);
     const lease = this.sources.leaseRemainingMs?.();
     if (this.leaseRemaining !== undefined && lease !== undefined) this.leaseRemaining.set(lease / 1000);
-    await Promise.all(
-      this.sources.disks.map(async (dir) => {
-        try {
-          const fs = await statfs(dir);
-          this.diskFree.set({ dir }, fs.bavail * fs.bsize);
-          this.diskTotal.set({ dir }, fs.blocks * fs.bsize);
-        } catch {
-          // A directory that cannot be read reports nothing rather than a false number.
-        }
-      }),
-    );
+    for (const d of await this.sources.disks.statuses()) {
+      // A filesystem that could not be read (capacity 0) reports no space rather than a false number.
+      if (d.capacityBytes === 0) continue;
+      this.diskFree.set({ dir: d.path }, d.freeBytes);
+      this.diskTotal.set({ dir: d.path }, d.capacityBytes);
+      this.diskKdi.set({ dir: d.path }, d.kdiBytes);
+    }
   }
 }

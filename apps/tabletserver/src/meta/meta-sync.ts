@@ -21,7 +21,7 @@
 // until then the engine keeps their data (the log floor stays).
 
 import { describeTablet, readRoot, writeRoot, type LockClient, type MetaTable, type RootConfig } from '@kdi/client-sdk';
-import { isKdiError, KdiError, META_TABLE, type LogRef, type TabletConfig, type TabletLocation } from '@kdi/protocol';
+import { isKdiError, KdiError, META_TABLE, type LogRef, type TableSchema, type TabletConfig, type TabletLocation } from '@kdi/protocol';
 import type { FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import { assignedTablet, type AssignedTablet, type LoadPlan, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
@@ -106,6 +106,11 @@ export class MetaSync implements TabletMeta {
     this.checkAssignment(`tablet ${describeTablet(config)}`, config.location, epoch);
     const schema = await this.o.meta.readTableSchema(table);
     return { lowerExclusive: config.lowerExclusive, upperInclusive: config.upperInclusive, fragments: config.fragments, logs: config.logs, schema };
+  }
+
+  /** The table's schema as META holds it now (DESIGN §6: the master pushes a reload after setting it). */
+  readTableSchema(table: string): Promise<TableSchema | undefined> {
+    return this.o.meta.readTableSchema(table);
   }
 
   private checkAssignment(what: string, loc: TabletLocation | undefined, epoch: number): void {

@@ -13,9 +13,16 @@
 //   → the HTTP app.
 // The node listens nowhere: the caller listens, then calls join(url),
 // which gives META the URL and takes /kdi/servers/<id>; until then the
-// node is not ready and loads nothing (MembershipLease). close() runs in
-// order: app, server (splits, META publishing, engine), membership, lock
-// client, worker threads.
+// node is not ready and loads nothing (MembershipLease). Once joined, it
+// finds the master through /kdi/master (master/master-finder.ts) and sends
+// it heartbeats (master/heartbeat-sender.ts): periodically, and at once
+// after a load, an unload or a split. close() runs in order: heartbeats
+// and the master finder, app, server (splits, META publishing, engine),
+// membership, lock client, worker threads.
+//
+// The data directories (KDI_TS_DATA_DIR and KDI_TS_EXTRA_DATA_DIRS) are
+// checked before the engine opens (disks/data-directories.ts); all of them
+// are reported as disks.
 
 import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
 import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, type EngineOptions, type FileSystem } from '@kdi/storage';
@@ -23,7 +30,12 @@ import { pino, type Logger } from 'pino';
 import { buildApp } from '../app.js';
 import type { TabletServerConfig } from '../config.js';
 import type { TabletApp } from '../http/tablet-app.js';
+import { prepareDataDirectories } from '../disks/data-directories.js';
+import { heartbeatBody } from '../master/heartbeat-status.js';
+import { HeartbeatSender } from '../master/heartbeat-sender.js';
+import { MasterFinder } from '../master/master-finder.js';
 import { MembershipLease, ServerMembership, type MembershipEvents } from '../membership/server-membership.js';
+import { DiskUsage } from '../stats/disk-usage.js';
 import { MetaSync } from '../meta/meta-sync.js';
 import { LocalMetaRows } from '../meta/local-meta-rows.js';
 import { DataOperations } from '../tablets/data-operations.js';
@@ -47,6 +59,8 @@ export interface TabletNodePorts {
   readonly server?: Partial<TabletServerOptions>;
   /** How often the META publisher retries on its timer (default 2000 ms; tests: long, so only manifest changes publish). */
   readonly metaRetryIntervalMs?: number;
+  /** How long a data directory's bytes are reused before it is walked again (default 5000 ms). */
+  readonly kdiBytesMaxAgeMs?: number;
 }
 
 export interface TabletNode {
@@ -60,6 +74,10 @@ export interface TabletNode {
   readonly meta: MetaSync | undefined;
   /** Whether the node holds /kdi/servers/<id> (always live for a single server). */
   readonly lease: MembershipLease;
+  /** In a cluster, once joined: the heartbeats to the master. */
+  readonly heartbeats: HeartbeatSender | undefined;
+  /** The data directories (absolute; the engine's first) and their usage. */
+  readonly disks: DiskUsage;
   /**
    * Once the app listens at `url`: in a cluster, META learns the URL and the
    * node takes /kdi/servers/<id> (waiting up to 3 lease TTLs + 5 s for a
@@ -72,6 +90,11 @@ export interface TabletNode {
 
 export async function createTabletNode(config: TabletServerConfig, ports: TabletNodePorts): Promise<TabletNode> {
   const logger = ports.logger ?? pino({ level: config.logLevel }, pino.destination({ dest: 2, sync: false }));
+  const startedAt = new Date().toISOString();
+  const disks = new DiskUsage(prepareDataDirectories(config), {
+    ...(ports.kdiBytesMaxAgeMs !== undefined && { kdiBytesMaxAgeMs: ports.kdiBytesMaxAgeMs }),
+    onError: (dir, e) => logger.warn({ err: e, dir }, 'cannot measure a data directory'),
+  });
   const cache = config.blockCacheBytes > 0 ? new BlockCache({ capacityBytes: config.blockCacheBytes }) : undefined;
   const workers = config.workerThreads > 0 ? new FragmentWorkerPool(config.workerThreads) : undefined;
   const lockUrl = config.lockUrl;
@@ -133,10 +156,13 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
     ...(masterSequencers && { masterSequencers }),
     ...(lockClient && { leaseRemainingMs: () => lease.membership?.leaseRemainingMs() }),
     ...(ports.now && { now: ports.now }),
+    disks,
   });
   const onLeaseLost = ports.onLeaseLost ?? ((reason: MembershipEvents['lost']['reason']) => logger.error({ reason }, 'lost the server lease; its tablets may be served elsewhere'));
 
   let closing: Promise<void> | undefined;
+  let finder: MasterFinder | undefined;
+  let heartbeats: HeartbeatSender | undefined;
   return {
     config,
     app,
@@ -145,6 +171,10 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
     lockClient,
     meta,
     lease,
+    disks,
+    get heartbeats() {
+      return heartbeats;
+    },
     async join(url: string): Promise<void> {
       if (lockClient === undefined) return;
       if (lease.membership !== undefined) throw new Error(`tablet server ${config.serverId} has already joined its cluster`);
@@ -153,15 +183,46 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
       // ends; wait that long (plus slack) for the id to come free.
       const membership = await ServerMembership.join(
         lockClient,
-        { serverId: config.serverId, url, disks: [config.dataDir] },
+        { serverId: config.serverId, url, disks: [...disks.dirs] },
         { ttlMs: config.leaseTtlMs, waitForIdMs: 3 * config.leaseTtlMs + 5_000, onWaiting: (e) => lease.noteWaiting(e) },
       );
       // Our tablets may be served elsewhere now (DESIGN §8).
       membership.on('lost', ({ reason }) => onLeaseLost(reason));
       lease.membership = membership;
+      if (closing !== undefined) return;
+      const masterLog = logger.child({ component: 'master' });
+      finder = new MasterFinder({ lockClient, logger: masterLog });
+      const sender = new HeartbeatSender({
+        master: finder,
+        clusterSecret: config.clusterSecret,
+        logger: masterLog,
+        onPeriodic: () => server.rates.roll(),
+        body: (reason) =>
+          heartbeatBody(
+            {
+              serverId: config.serverId,
+              url,
+              startedAt,
+              tablets: () => server.tablets(),
+              rates: (id) => server.rates.rates(id),
+              disks: () => disks.statuses(),
+              memoryFragmentBytes: () => engine.memoryBytes(),
+              memoryBudgetBytes: config.memoryBudgetBytes,
+              leaseRemainingMs: () => lease.membership?.leaseRemainingMs(),
+            },
+            reason,
+          ),
+      });
+      // The master's view changes at once: a load, an unload, a split.
+      server.onTabletsChanged((c) => sender.sendNow(c.kind));
+      heartbeats = sender;
+      finder.start();
+      sender.start();
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        await heartbeats?.stop();
+        await finder?.stop();
         await app.close();
         await server.close();
         await lease.membership?.leave();

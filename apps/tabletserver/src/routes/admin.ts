@@ -25,7 +25,7 @@ import { decodeWireBytes, encodeWireBytes } from '../api/wire-bytes.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { RouteDeps } from './route-deps.js';
 
-export function registerAdminRoutes(app: TabletApp, { server, scans, masterSequencers }: RouteDeps): void {
+export function registerAdminRoutes(app: TabletApp, { server, scans, disks, masterSequencers }: RouteDeps): void {
   const limits = server.limits;
   // Calls that move tablets need the current master's sequencer in a cluster.
   const fromMaster = masterSequencerCheck(masterSequencers);
@@ -171,7 +171,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
       schema: {
         operationId: 'getStatus',
         tags: ['admin'],
-        summary: 'Server status: tablets, memory, disk, back-pressure',
+        summary: 'Server status: tablets, memory, disks, back-pressure',
         querystring: StatusQuerySchema,
         response: { 200: StatusReplySchema, ...ERROR_RESPONSES },
       },
@@ -193,6 +193,7 @@ export function registerAdminRoutes(app: TabletApp, { server, scans, masterSeque
           reason: d.reason,
           detail: d.detail,
         })),
+        disks: await disks.statuses(),
       };
     },
   );

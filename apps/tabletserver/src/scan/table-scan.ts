@@ -58,6 +58,8 @@ export interface TableScanHost {
   readonly map: TabletMap;
   /** The latest txn visible to scans. */
   readonly currentTxn: number;
+  /** Counts reads per tablet for the heartbeats' request rates. */
+  readonly rates?: { recordReads(tabletId: string, reads: number): void };
   checkOpen(): void;
   wrongTabletContext(): { serverId: string };
 }
@@ -126,6 +128,8 @@ export async function readTablePage(server: TableScanHost, req: TablePageRequest
       throw fromStorageError(e);
     }
     scanTxn = scanTxn === undefined ? part.scanTxn : Math.min(scanTxn, part.scanTxn);
+    // A part that found nothing was still a read of the tablet.
+    server.rates?.recordReads(entry.id, Math.max(1, part.cells.length));
     for (const c of part.cells) {
       cells.push(c);
       bytes += cellSize(c);

@@ -24,6 +24,7 @@ import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicat
 import type { Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
+import { RequestRates } from '../stats/request-rates.js';
 import { checkName } from './names.js';
 import { fromStorageError } from './storage-errors.js';
 import { TabletMap } from './tablet-map.js';
@@ -32,7 +33,7 @@ import type { TabletServerOptions, TabletStatView } from './tablet-types.js';
 import { checkWrite, wrongTablet } from './write-check.js';
 
 /** What the data path needs of the server's options. */
-export type DataOperationsOptions = Pick<TabletServerOptions, 'serverId' | 'limits' | 'backPressureWaitMs' | 'lease'>;
+export type DataOperationsOptions = Pick<TabletServerOptions, 'serverId' | 'limits' | 'backPressureWaitMs' | 'lease' | 'now'>;
 
 export class DataOperations {
   readonly serverId: string;
@@ -45,6 +46,8 @@ export class DataOperations {
   /** Applies handed to the engine and not yet settled, per table (unload waits for them). */
   private readonly writes = new Map<string, Set<Promise<unknown>>>();
   private busyRejections = 0;
+  /** Cells written and read per tablet, for the heartbeats' request rates. */
+  readonly rates: RequestRates;
 
   constructor(
     readonly engine: Engine,
@@ -52,6 +55,7 @@ export class DataOperations {
   ) {
     this.serverId = o.serverId;
     this.limits = o.limits;
+    this.rates = new RequestRates(o.now);
   }
 
   get isOpen(): boolean {
@@ -75,7 +79,7 @@ export class DataOperations {
     this.checkOpen();
     this.checkLease('no write was applied');
     checkName('table', table);
-    checkWrite({ map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) }, table, cells);
+    const touched = checkWrite({ map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) }, table, cells);
     // Handed to the engine in the same step as the checks: the engine
     // routes the rows synchronously before its first await.
     const pending = this.engine.apply(table, cells, {
@@ -91,6 +95,7 @@ export class DataOperations {
       // The lease may have run out while the write was logged: then it is
       // not acknowledged (it may or may not survive; the client retries elsewhere).
       this.checkLease('the write may or may not have been applied');
+      for (const [tablet, n] of touched) this.rates.recordWrites(tablet.id, n);
       return txn;
     } catch (e) {
       if (e instanceof KdiError) throw e;

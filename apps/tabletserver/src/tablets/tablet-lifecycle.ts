@@ -21,7 +21,7 @@
 //    gave, and serves only after its config names this server's log.
 
 import { KdiError } from '@kdi/protocol';
-import type { Engine } from '@kdi/storage';
+import { defaultGroups, type Engine } from '@kdi/storage';
 import type { DataOperations } from './data-operations.js';
 import { checkName, randomTabletId } from './names.js';
 import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange } from './row-range.js';
@@ -29,12 +29,13 @@ import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from '@kdi/protocol';
-import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletView } from './tablet-types.js';
+import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletView } from './tablet-types.js';
 
 export class TabletLifecycle {
   readonly serverId: string;
   private readonly log: ServerLogger;
   private readonly tabletRemovedListeners: Array<(entry: TabletEntry) => void> = [];
+  private readonly changeListeners: Array<(change: TabletChange) => void> = [];
   /** Tablets the master gave to another server (abandoned here), with why: the engine keeps them dormant. */
   private readonly fenced = new Map<string, string>();
 
@@ -107,6 +108,7 @@ export class TabletLifecycle {
     this.fenced.delete(entry.id);
     entry.state = 'serving';
     this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet loaded');
+    this.changed({ kind: 'load', tabletId: entry.id });
     return this.view(entry);
   }
 
@@ -184,6 +186,7 @@ export class TabletLifecycle {
       this.fenced.delete(id);
       entry.state = 'serving';
       this.log.info({ tabletId: id, table: req.table, epoch: req.epoch, adopted: adopt !== undefined, replayedLogs: plan.logs, logFrom }, 'tablet loaded from META');
+      this.changed({ kind: 'load', tabletId: id });
       return this.view(entry);
     });
   }
@@ -263,6 +266,7 @@ export class TabletLifecycle {
     this.fenced.set(id, reason);
     for (const listener of this.tabletRemovedListeners) listener(entry);
     this.log.error({ tabletId: id, table: entry.table, reason }, 'tablet fenced: no longer served here');
+    this.changed({ kind: 'unload', tabletId: id });
   }
 
   async unloadTablet(id: string): Promise<void> {
@@ -289,6 +293,7 @@ export class TabletLifecycle {
       throw fromStorageError(e);
     }
     this.log.info({ tabletId: id, table: entry.table }, 'tablet unloaded');
+    this.changed({ kind: 'unload', tabletId: id });
   }
 
   /** Cluster unload: stop writes, serialize, stop reads, write the config without `log:` (DESIGN §7). */
@@ -306,6 +311,7 @@ export class TabletLifecycle {
       this.map.remove(entry.id);
       if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
       for (const listener of this.tabletRemovedListeners) listener(entry);
+      this.changed({ kind: 'unload', tabletId: entry.id });
       try {
         await meta.writeUnloaded(entry.id, assigned, lists);
         await this.engine.forgetPublished(entry.id);
@@ -325,6 +331,21 @@ export class TabletLifecycle {
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */
   onTabletRemoved(listener: (entry: TabletEntry) => void): void {
     this.tabletRemovedListeners.push(listener);
+  }
+
+  /** Called after every load, unload (fencing included) and split, once the map shows it. */
+  onTabletsChanged(listener: (change: TabletChange) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(change: TabletChange): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch (e) {
+        this.log.error({ err: e, change }, 'a tablet change listener failed');
+      }
+    }
   }
 
   /**
@@ -399,7 +420,55 @@ export class TabletLifecycle {
       throw fromStorageError(e);
     }
     this.log.info({ tabletId: id, low: lowId, high: highId }, 'tablet split');
+    this.changed({ kind: 'split', parent: id, low: lowId, high: highId });
     return { parent: id, row: at, low: this.view(low), high: this.view(high) };
+  }
+
+  /**
+   * Reads the table's schema from META again and applies it to the table's
+   * tablets here (DESIGN §6: the master pushes a reload after setting a
+   * schema); resolves with how many tablets of the table this server
+   * holds. NOT_FOUND when it holds none; FAILED_PRECONDITION without META
+   * or when META's schema is invalid — then the last valid schema stays.
+   */
+  async reloadSchema(table: string): Promise<number> {
+    this.checkOpen();
+    checkName('table', table);
+    const notHere = () => new KdiError('NOT_FOUND', `no tablet of table ${table} is on server ${this.serverId}, so there is no schema to reload here`, { details: { table } });
+    if (!this.map.hasTable(table)) throw notHere();
+    const meta = this.o.meta;
+    if (meta === undefined) {
+      throw new KdiError(
+        'FAILED_PRECONDITION',
+        `server ${this.serverId} runs without a lock service, so it has no META to read the schema from: load the tablets again with the schema`,
+        {
+          details: { table },
+        },
+      );
+    }
+    return meta.run(async () => {
+      this.checkOpen();
+      const schema = await meta.readTableSchema(table);
+      if (!this.map.hasTable(table)) throw notHere();
+      if (JSON.stringify(schema) !== JSON.stringify(this.schemas.get(table)) && this.engine.tabletIds().some((id) => this.engine.tabletRange(id).table === table)) {
+        try {
+          await this.engine.setTableSchema(table, schema?.groups ?? defaultGroups());
+        } catch (e) {
+          const mapped = fromStorageError(e);
+          if (mapped instanceof KdiError && mapped.code === 'INVALID_ARGUMENT') {
+            throw new KdiError('FAILED_PRECONDITION', `the schema of table ${table} in META is invalid here (the last valid one stays): ${mapped.message}`, {
+              details: { table },
+              cause: e,
+            });
+          }
+          throw mapped;
+        }
+      }
+      if (schema === undefined) this.schemas.delete(table);
+      else this.schemas.set(table, schema);
+      this.log.info({ table, tablets: this.map.tabletsOf(table).length }, 'table schema reloaded from META');
+      return this.map.tabletsOf(table).length;
+    });
   }
 
   /** Compacts a tablet's chain (all of it with `full`, else the picker's choice). */

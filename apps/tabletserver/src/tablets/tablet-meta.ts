@@ -75,6 +75,8 @@ export interface TabletMeta {
   writeSplit(parent: AssignedTablet, row: Uint8Array, lists: FragmentLists): Promise<void>;
   /** Did a split write whose answer was lost commit? */
   splitCommitted(parent: AssignedTablet, row: Uint8Array): Promise<boolean>;
+  /** The table's schema in META now (undefined: none, every family accepted); FAILED_PRECONDITION when what META holds is invalid. */
+  readTableSchema(table: string): Promise<TableSchema | undefined>;
   /** Where META says `row` of `table` is served; undefined when it names no server. */
   locate(table: string, row: Uint8Array): Promise<RowLocation | undefined>;
   /** Starts publishing for `host`. */

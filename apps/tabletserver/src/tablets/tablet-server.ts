@@ -20,9 +20,20 @@ import { SplitMonitor } from './split-monitor.js';
 import { TabletLifecycle } from './tablet-lifecycle.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
-import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+import type { RequestRates } from '../stats/request-rates.js';
+import type {
+  DormantTabletView,
+  LoadFromMetaRequest,
+  LoadTabletRequest,
+  ServerLogger,
+  SplitResult,
+  TabletChange,
+  TabletServerOptions,
+  TabletStatView,
+  TabletView,
+} from './tablet-types.js';
 
-export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
 export { checkName } from './names.js';
 
 const silentLogger: ServerLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -62,6 +73,20 @@ export class TabletServer {
     });
     this.splits.start();
     o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.lifecycle.abandon(id, reason) });
+    // The load moves with the tablet: each half of a split takes half of its counts.
+    this.lifecycle.onTabletsChanged((c) => {
+      if (c.kind === 'split') this.data.rates.split(c.parent, c.low, c.high);
+    });
+  }
+
+  /** Cells written and read per tablet (the heartbeats' request rates). */
+  get rates(): RequestRates {
+    return this.data.rates;
+  }
+
+  /** Called after every load, unload (fencing included) and split. */
+  onTabletsChanged(listener: (change: TabletChange) => void): void {
+    this.lifecycle.onTabletsChanged(listener);
   }
 
   /** In a cluster: META access; undefined for a server whose tablets are loaded with their bounds. */
@@ -111,6 +136,11 @@ export class TabletServer {
    */
   splitTablet(id: string, row?: Uint8Array, ids?: { low?: string | undefined; high?: string | undefined }): Promise<SplitResult> {
     return this.lifecycle.splitTablet(id, row, ids);
+  }
+
+  /** Reads the table's schema from META again and applies it to its tablets here; resolves with how many there are. */
+  reloadSchema(table: string): Promise<number> {
+    return this.lifecycle.reloadSchema(table);
   }
 
   /** Compacts a tablet's chain (all of it with `full`, else the picker's choice). */

@@ -26,6 +26,8 @@ export interface TabletServerOptions {
   /** How often tablets are checked for a split; 0 = only by checkSplits(). */
   readonly splitCheckIntervalMs: number;
   readonly onSplit?: (split: SplitResult) => void;
+  /** Monotonic milliseconds (request-rate windows); default performance.now. */
+  readonly now?: () => number;
   /**
    * The server's lease (its /kdi/servers/<id> lock, see
    * membership/server-membership.ts). While it is not live the server
@@ -101,3 +103,9 @@ export interface SplitResult {
   readonly low: TabletView;
   readonly high: TabletView;
 }
+
+/** A change of which tablets this server serves (heartbeats report it at once; request rates follow splits). */
+export type TabletChange =
+  | { readonly kind: 'load'; readonly tabletId: string }
+  | { readonly kind: 'unload'; readonly tabletId: string }
+  | { readonly kind: 'split'; readonly parent: string; readonly low: string; readonly high: string };

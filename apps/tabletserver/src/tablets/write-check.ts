@@ -17,26 +17,30 @@ export interface WriteCheckContext {
   readonly schema: TableSchema | undefined;
 }
 
-/** Throws the first problem of the batch; returns the tablets it touches. */
-export function checkWrite(ctx: WriteCheckContext, table: string, cells: readonly Cell[]): Set<TabletEntry> {
+/** Throws the first problem of the batch; returns the tablets it touches, each with its number of cells. */
+export function checkWrite(ctx: WriteCheckContext, table: string, cells: readonly Cell[]): Map<TabletEntry, number> {
   if (cells.length === 0) {
     throw new KdiError('INVALID_ARGUMENT', 'cells is empty: an apply needs at least one cell', { details: { field: 'cells' } });
   }
   validateCells(cells, ctx.limits);
-  const touched = new Set<TabletEntry>();
+  const touched = new Map<TabletEntry, number>();
   let tablet: TabletEntry | undefined;
+  let run = 0;
   for (let i = 0; i < cells.length; i++) {
     const cell = cells[i]!;
     // Batches are usually sorted or clustered: try the last tablet first.
     if (tablet === undefined || !rangeContains(tablet, cell.row)) {
+      if (tablet !== undefined) touched.set(tablet, (touched.get(tablet) ?? 0) + run);
       tablet = ctx.map.containing(table, cell.row);
       if (tablet === undefined || tablet.state !== 'serving') throw wrongTablet(ctx, table, cell.row, tablet, `cells[${i}].row`);
-      touched.add(tablet);
+      run = 0;
     }
+    run++;
     if (ctx.schema !== undefined && groupForFamily(ctx.schema, columnFamily(cell.column)) === undefined) {
       throw unknownFamily(ctx.schema, table, cell.column, i);
     }
   }
+  if (tablet !== undefined) touched.set(tablet, (touched.get(tablet) ?? 0) + run);
   return touched;
 }
 

@@ -13,6 +13,9 @@ import { CellEncodingSchema } from '../cells/index.js';
 import { TableSchemaSchema } from '../schema/index.js';
 import { QueryPositiveIntSchema, TableNameSchema, TabletIdSchema } from '../table-api/route-schemas.js';
 import { TabletLocationSchema } from '../table-api/table-api.js';
+import { DiskStatusSchema } from './disk-status.js';
+
+export { DiskStatusSchema };
 
 const encodingIn = CellEncodingSchema.default('utf8');
 const bytes = z.int().nonnegative();
@@ -20,15 +23,6 @@ const rate = z.number().nonnegative().describe('Per second, averaged over the la
 const isoTime = z.string().describe('ISO-8601 time');
 
 // ---- heartbeats (tablet server → master; cluster secret) -------------------
-
-export const DiskStatusSchema = z
-  .strictObject({
-    path: z.string().describe("The data directory (one 'disk')"),
-    capacityBytes: bytes.describe('Size of the filesystem holding it'),
-    freeBytes: bytes.describe('Bytes free on that filesystem (for unprivileged users)'),
-    kdiBytes: bytes.describe('Bytes of KDI files in the directory'),
-  })
-  .describe("One of a tablet server's data directories");
 
 export const TabletStatusSchema = z
   .strictObject({

@@ -13,6 +13,7 @@ import { CellEncodingSchema, JsonCellsSchema } from '../cells/index.js';
 import { TableSchemaSchema } from '../schema/index.js';
 import { QueryBoolSchema, QueryIntSchema, QueryPositiveIntSchema, TableNameSchema, TabletIdSchema } from './route-schemas.js';
 import { PredicateFieldSchema } from './predicate-schema.js';
+import { DiskStatusSchema } from '../master-api/disk-status.js';
 
 const txn = z.int().nonnegative();
 const encodingIn = CellEncodingSchema.default('utf8');
@@ -255,4 +256,8 @@ export const StatusReplySchema = z.strictObject({
       }),
     )
     .describe('Tablets the storage engine holds that this server does not serve; a load overlapping one is FAILED_PRECONDITION'),
+  disks: z
+    .array(DiskStatusSchema)
+    .optional()
+    .describe('Every data directory of the server (KDI_TS_DATA_DIR first, then KDI_TS_EXTRA_DATA_DIRS): filesystem size and free bytes, bytes of KDI files'),
 });

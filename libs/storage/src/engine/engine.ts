@@ -332,6 +332,16 @@ export class Engine {
     return this.publication.tablets();
   }
 
+  /**
+   * Is the fragment file at absolute `path` in use here: held open by a
+   * chain, a legacy list or a running scan, being built, or kept because a
+   * tablet config in META may name it (publication)? The tablet server's
+   * file GC deletes only files for which this is false.
+   */
+  isFragmentInUse(path: string): boolean {
+    return this.store.inUse(path, (name) => this.publication.isPublished(name));
+  }
+
   /** A registered tablet that is not unloading (splits and drops of an unloading tablet are refused). */
   private usableTablet(id: string): Tablet {
     const t = this.registry.get(id);

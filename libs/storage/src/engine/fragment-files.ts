@@ -94,3 +94,11 @@ export async function listFragmentFiles(fs: FileSystem, dir: string): Promise<st
   }
   return out;
 }
+
+/** A fragment file's name relative to an engine directory, in either layout (temp files excluded). */
+const FRAGMENT_FILE = /^tables\/(?!\.{1,2}\/)[A-Za-z0-9._-]{1,128}\/(?!\.{1,2}\/)[A-Za-z0-9._-]{1,128}\/(?:(?!\.{1,2}\/)[A-Za-z0-9._-]{1,128}\/)?[0-9]{8,}\.frag$/;
+
+/** True when `name` (relative to an engine directory) is a complete fragment file — never a temp file, the log or the manifest. */
+export function isFragmentFileName(name: string): boolean {
+  return FRAGMENT_FILE.test(name);
+}

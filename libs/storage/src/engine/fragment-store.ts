@@ -43,6 +43,8 @@ export class FragmentStore {
   private readonly released = new Set<string>();
   /** Owned files nothing holds, kept because META may name them (closed). */
   private readonly held = new Set<string>();
+  /** Files being built (newFragment until the build opened them or failed): named nowhere yet, but not garbage. */
+  private readonly writing = new Set<string>();
   /** Id of the next fragment file written here (kept in the manifest, never reused). */
   nextFragmentId = 1;
 
@@ -89,7 +91,30 @@ export class FragmentStore {
   /** A new fragment file for one (tablet, group): its canonical name and path. */
   newFragment(table: string, tablet: string, group: string): { name: string; path: string } {
     const name = fragmentName(table, tablet, group, this.nextFragmentId++);
+    this.writing.add(name);
     return { name, path: this.pathOf(name) };
+  }
+
+  /** The build of `name` (from newFragment) is over: the file is open (held by a chain) or was never made. */
+  finishedWriting(name: string): void {
+    this.writing.delete(name);
+  }
+
+  /**
+   * Is the file at absolute `path` in use here: open (a chain, a legacy
+   * list or a running scan holds it), being built, or held because META
+   * may name it? Anything else under the engine directory is the master's
+   * GC's to judge (DESIGN §5 GC).
+   */
+  inUse(path: string, isPublished: (name: string) => boolean): boolean {
+    if (this.byPath.has(path)) return true;
+    let name: string;
+    try {
+      name = this.canonical(path);
+    } catch {
+      return false;
+    }
+    return this.held.has(name) || this.writing.has(name) || isPublished(name);
   }
 
   /**

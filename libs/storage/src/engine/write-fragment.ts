@@ -55,58 +55,63 @@ export async function writeTabletFragment(
 ): Promise<DiskFragment | undefined> {
   const spec = tablet.routing.groups[group]!;
   const { name, path } = ctx.store.newFragment(tablet.def.table, tablet.def.id, spec.name);
-  const tmp = `${path}.tmp`;
-  await ctx.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
-  const { lowerExclusive, upperInclusive } = tablet.range;
-  const nowMicros = ctx.clock.wallMicros();
-  const codec = spec.compression === undefined ? (ctx.codec ?? null) : spec.compression === 'lz4' ? lz4Codec : null;
-  const blockSize = spec.blockSize ?? ctx.blockSize;
-  // One wildcard group holds every family: nothing to filter.
-  const familyFilter = tablet.routing.single ? undefined : tablet.routing.familyFilter(group);
-  const keep = familyFilter ? compileFamilyFilter(familyFilter) : undefined;
-  let cellsOut: number;
-  if (ctx.workers) {
-    let memory: Uint8Array | undefined;
-    if (src.memory) {
-      const cells = [...src.memory.cellsInRange(lowerExclusive, upperInclusive)];
-      memory = encodeLogBatch('', keep ? cells.filter((c) => keep(c.column)) : cells);
-    }
-    ({ cellsOut } = await ctx.workers.run({
-      output: tmp,
-      memory,
-      disks: src.disks.map((f) => f.path),
-      lowerExclusive,
-      upperInclusive,
-      dropErasures: how.dropErasures,
-      familyFilter,
-      purge: spec.purge,
-      nowMicros,
-      purgeByVersion: how.purgeByVersion,
-      blockSize,
-      codecId: codec?.id ?? null,
-    }));
-  } else {
-    const writer = await FragmentWriter.create(ctx.fs, tmp, { ...(blockSize ? { blockSize } : {}), codec });
-    try {
-      const cursors: Cursor[] = src.memory ? [new MemoryCursor(src.memory)] : [];
-      for (const f of src.disks) cursors.push(await DiskCursor.open(f.reader, undefined));
-      ({ cellsOut } = await mergeIntoWriter({
-        cursors,
-        range: tablet.range,
+  try {
+    const tmp = `${path}.tmp`;
+    await ctx.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
+    const { lowerExclusive, upperInclusive } = tablet.range;
+    const nowMicros = ctx.clock.wallMicros();
+    const codec = spec.compression === undefined ? (ctx.codec ?? null) : spec.compression === 'lz4' ? lz4Codec : null;
+    const blockSize = spec.blockSize ?? ctx.blockSize;
+    // One wildcard group holds every family: nothing to filter.
+    const familyFilter = tablet.routing.single ? undefined : tablet.routing.familyFilter(group);
+    const keep = familyFilter ? compileFamilyFilter(familyFilter) : undefined;
+    let cellsOut: number;
+    if (ctx.workers) {
+      let memory: Uint8Array | undefined;
+      if (src.memory) {
+        const cells = [...src.memory.cellsInRange(lowerExclusive, upperInclusive)];
+        memory = encodeLogBatch('', keep ? cells.filter((c) => keep(c.column)) : cells);
+      }
+      ({ cellsOut } = await ctx.workers.run({
+        output: tmp,
+        memory,
+        disks: src.disks.map((f) => f.path),
+        lowerExclusive,
+        upperInclusive,
         dropErasures: how.dropErasures,
-        purge: purgeTest(spec.purge, nowMicros),
+        familyFilter,
+        purge: spec.purge,
+        nowMicros,
         purgeByVersion: how.purgeByVersion,
-        keep,
-        writer,
+        blockSize,
+        codecId: codec?.id ?? null,
       }));
-      if (cellsOut === 0) await writer.abort();
-      else await writer.finish();
-    } catch (e) {
-      await writer.abort().catch(() => {});
-      throw e;
+    } else {
+      const writer = await FragmentWriter.create(ctx.fs, tmp, { ...(blockSize ? { blockSize } : {}), codec });
+      try {
+        const cursors: Cursor[] = src.memory ? [new MemoryCursor(src.memory)] : [];
+        for (const f of src.disks) cursors.push(await DiskCursor.open(f.reader, undefined));
+        ({ cellsOut } = await mergeIntoWriter({
+          cursors,
+          range: tablet.range,
+          dropErasures: how.dropErasures,
+          purge: purgeTest(spec.purge, nowMicros),
+          purgeByVersion: how.purgeByVersion,
+          keep,
+          writer,
+        }));
+        if (cellsOut === 0) await writer.abort();
+        else await writer.finish();
+      } catch (e) {
+        await writer.abort().catch(() => {});
+        throw e;
+      }
     }
+    if (cellsOut === 0) return undefined;
+    await ctx.fs.rename(tmp, path);
+    return (await ctx.store.open(name, spec.inMemory === true)).ref();
+  } finally {
+    // Open (held by the caller's reference) or never made: either way no longer "being built".
+    ctx.store.finishedWriting(name);
   }
-  if (cellsOut === 0) return undefined;
-  await ctx.fs.rename(tmp, path);
-  return (await ctx.store.open(name, spec.inMemory === true)).ref();
 }

@@ -1,0 +1,104 @@
+// Bytes per data directory (DESIGN §9 heartbeats, §11 disk-capacity): for
+// each of the server's data directories, the size and free bytes of the
+// filesystem holding it (statfs) and the bytes of the files under it (the
+// log, the manifest, fragment files — everything KDI keeps there).
+//
+// Promises: statuses() never throws — a directory that cannot be read
+// reports what could be measured (0 for the rest) and the problem goes to
+// the logger; the walk for kdiBytes, the costly part, runs at most once
+// per `kdiBytesMaxAgeMs` per directory (heartbeats come every second),
+// never follows symbolic links and counts each file once.
+
+import { lstat, readdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DiskStatus } from '@kdi/protocol';
+
+export interface FilesystemSpace {
+  readonly blocks: number;
+  readonly bsize: number;
+  /** Blocks free for unprivileged users. */
+  readonly bavail: number;
+}
+
+/** The capacity and free bytes a statfs result describes. */
+export function diskSpace(s: FilesystemSpace): { capacityBytes: number; freeBytes: number } {
+  return { capacityBytes: Math.max(0, s.blocks * s.bsize), freeBytes: Math.max(0, s.bavail * s.bsize) };
+}
+
+/** Bytes of the regular files under `dir` (not following symbolic links); files that vanish during the walk count 0. */
+export async function bytesUnder(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await bytesUnder(path);
+    else if (entry.isFile()) {
+      try {
+        total += (await lstat(path)).size;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+  }
+  return total;
+}
+
+export interface DiskUsageOptions {
+  /** A directory's kdiBytes is walked again only when older than this (default 5000 ms). */
+  readonly kdiBytesMaxAgeMs?: number;
+  /** Monotonic milliseconds; default performance.now. */
+  readonly now?: () => number;
+  readonly onError?: (dir: string, error: unknown) => void;
+}
+
+export class DiskUsage {
+  private readonly walked = new Map<string, { atMs: number; bytes: number }>();
+  private readonly walking = new Map<string, Promise<number>>();
+
+  constructor(
+    /** The data directories, absolute. */
+    readonly dirs: readonly string[],
+    private readonly o: DiskUsageOptions = {},
+  ) {}
+
+  async statuses(): Promise<DiskStatus[]> {
+    return Promise.all(this.dirs.map((dir) => this.status(dir)));
+  }
+
+  private async status(path: string): Promise<DiskStatus> {
+    let space = { capacityBytes: 0, freeBytes: 0 };
+    try {
+      space = diskSpace(await statfs(path));
+    } catch (e) {
+      this.o.onError?.(path, e);
+    }
+    return { path, ...space, kdiBytes: await this.kdiBytes(path) };
+  }
+
+  private async kdiBytes(dir: string): Promise<number> {
+    const now = this.o.now ?? (() => performance.now());
+    const known = this.walked.get(dir);
+    if (known !== undefined && now() - known.atMs < (this.o.kdiBytesMaxAgeMs ?? 5_000)) return known.bytes;
+    let walk = this.walking.get(dir);
+    if (walk === undefined) {
+      walk = bytesUnder(dir)
+        .then((bytes) => {
+          this.walked.set(dir, { atMs: now(), bytes });
+          return bytes;
+        })
+        .catch((e: unknown) => {
+          this.o.onError?.(dir, e);
+          return known?.bytes ?? 0;
+        })
+        .finally(() => this.walking.delete(dir));
+      this.walking.set(dir, walk);
+    }
+    return walk;
+  }
+}
