@@ -263,14 +263,12 @@ async function stopProcess(p: ServiceProcess): Promise<void> {
 
 export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCluster> {
   const dir = await mkdtemp(join(tmpdir(), `kdi-faults-${o.backend}-`));
-  const started: ServiceProcess[] = [];
   let lock: LockService | undefined;
   const servers = new Map<string, TabletServerHandle>();
   const masters: ServiceProcess[] = [];
   const close = async () => {
     for (const m of masters) await stopProcess(m);
     for (const s of servers.values()) await stopProcess(s.process);
-    for (const p of started) await stopProcess(p);
     await lock?.close();
     await rm(dir, { recursive: true, force: true });
   };
@@ -278,7 +276,12 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
     lock = await startLockService(o.backend, dir);
     const lockUrl = lock.url;
     const ids = Array.from({ length: o.tabletServers ?? 3 }, (_, i) => `ts${i + 1}`);
-    await Promise.all(
+    // The master starts beside the tablet servers: it waits for them itself.
+    const masterStarted = startFaultMaster(lockUrl, o.masterEnv).then((m) => {
+      masters.push(m);
+      return m;
+    });
+    const serversStarted = Promise.all(
       ids.map(async (id) => {
         const dataDir = join(dir, id);
         await mkdir(dataDir, { recursive: true });
@@ -286,8 +289,11 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
         servers.set(id, { id, dataDir, process: p, url: p.url });
       }),
     );
-    const first = await startFaultMaster(lockUrl, o.masterEnv);
-    masters.push(first);
+    // Both settle before anything is judged, so close() finds every process started.
+    const [m, t] = await Promise.allSettled([masterStarted, serversStarted]);
+    if (m.status === 'rejected') throw m.reason;
+    if (t.status === 'rejected') throw t.reason;
+    const first = m.value;
     await waitFor(
       'the master active with META served and every tablet server live',
       async () => {
