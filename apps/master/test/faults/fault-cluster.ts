@@ -139,6 +139,7 @@ export async function startLockService(backend: LockBackend, dir: string): Promi
     proc = await startServiceProcess({
       main: LOCK_SERVER_MAIN,
       name: `lock server (${backend})`,
+      startTimeoutMs: START_TIMEOUT_MS,
       env: {
         KDI_LOCK_HOST: '127.0.0.1',
         KDI_LOCK_PORT: '0',
@@ -187,10 +188,14 @@ export interface TabletServerHandle {
   readonly url: string;
 }
 
+/** Process starts may take long on a busy machine (tsx compiles on each start). */
+const START_TIMEOUT_MS = 150_000;
+
 export function startFaultTabletServer(id: string, dataDir: string, lockUrl: string): Promise<ServiceProcess> {
   return startServiceProcess({
     main: TABLET_SERVER_MAIN,
     name: `tablet server ${id}`,
+    startTimeoutMs: START_TIMEOUT_MS,
     env: {
       KDI_TS_SERVER_ID: id,
       KDI_TS_DATA_DIR: dataDir,
@@ -209,6 +214,7 @@ export function startFaultMaster(lockUrl: string, env: Record<string, string> = 
   return startServiceProcess({
     main: MASTER_MAIN,
     name: 'master',
+    startTimeoutMs: START_TIMEOUT_MS,
     env: {
       KDI_MASTER_PORT: '0',
       KDI_MASTER_LOCK_URL: lockUrl,
@@ -285,7 +291,11 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
       ids.map(async (id) => {
         const dataDir = join(dir, id);
         await mkdir(dataDir, { recursive: true });
-        const p = await startFaultTabletServer(id, dataDir, lockUrl);
+        // On a starved machine a 2 s lease can run out while the server joins (it then exits): one more try.
+        const p = await startFaultTabletServer(id, dataDir, lockUrl).catch((e: unknown) => {
+          if (!String(e).includes('exited')) throw e;
+          return startFaultTabletServer(id, dataDir, lockUrl);
+        });
         servers.set(id, { id, dataDir, process: p, url: p.url });
       }),
     );

@@ -34,7 +34,7 @@ describe.each(BACKENDS)('kill -9 of the master, lock server on %s', (backend) =>
 
   beforeAll(async () => {
     cluster = await startFaultCluster({ backend });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     for (const c of clients) await c.close();
@@ -48,7 +48,7 @@ describe.each(BACKENDS)('kill -9 of the master, lock server on %s', (backend) =>
 
     expect((await call('POST', `${first!.url}/v1/tables`, { name: 'before', splits: ['before-00500'] })).status).toBe(201);
     await allServing(first!.url, 'before', 120_000);
-    const kdi = await connect({ servers: [first!.url], timeoutMs: 60_000 });
+    const kdi = await connect({ servers: [first!.url], timeoutMs: 120_000 });
     clients.push(kdi);
     const a1 = cells('before', 1_000);
     await write(kdi.table('before'), a1);
@@ -81,7 +81,7 @@ describe.each(BACKENDS)('kill -9 of the master, lock server on %s', (backend) =>
     expectExactly(await readAll(kdi.table('before')), a1, a2);
 
     // A client that bootstraps now (from the tablet servers: there is no master to ask) reads and writes too.
-    const fresh = await connect({ servers: cluster.serverUrls(), timeoutMs: 60_000 });
+    const fresh = await connect({ servers: cluster.serverUrls(), timeoutMs: 120_000 });
     clients.push(fresh);
     const b3 = cells('after-fresh', 200);
     await write(fresh.table('after'), b3);

@@ -21,7 +21,7 @@ describe.each(BACKENDS)('kill -9 of a tablet server under write load, lock serve
 
   beforeAll(async () => {
     cluster = await startFaultCluster({ backend });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await load?.stop();
@@ -38,7 +38,7 @@ describe.each(BACKENDS)('kill -9 of a tablet server under write load, lock serve
     expect(victimId).toBeDefined();
     const moved = before.filter((t) => t.location?.serverId === victimId);
 
-    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 60_000 });
+    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 120_000 });
     const table = kdi.table('load');
     load = startLoadWriters(table);
     await waitFor('writes acknowledged before the kill', async () => (load!.acked.size >= 1_500 ? true : undefined), 120_000);

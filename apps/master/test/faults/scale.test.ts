@@ -19,7 +19,7 @@ describe.each(BACKENDS)('scale, lock server on %s', (backend) => {
 
   beforeAll(async () => {
     cluster = await startFaultCluster({ backend });
-  }, 120_000);
+  }, 400_000);
 
   afterAll(async () => {
     await kdi?.close();
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('scale, lock server on %s', (backend) => {
     expect(new Set(d.tablets.map((t: { location: { serverId: string } }) => t.location.serverId))).toEqual(new Set(['ts1', 'ts2', 'ts3']));
 
     // Bootstrap from the master (it serves META's location); data goes to the tablet servers.
-    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 60_000 });
+    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 120_000 });
     const table = kdi.table('scale');
     const writer = table.writer({ maxBytes: 256 * 1024, maxInFlight: 4 });
     for (let i = 0; i < CELLS; i++) await writer.add({ row: row(i), column: 'f:c', value: `value-${i}` });

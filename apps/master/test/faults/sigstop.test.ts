@@ -31,7 +31,7 @@ describe.each(BACKENDS)('SIGSTOP of a tablet server past its lease, lock server 
 
   beforeAll(async () => {
     cluster = await startFaultCluster({ backend });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await kdi?.close();
@@ -69,7 +69,7 @@ describe.each(BACKENDS)('SIGSTOP of a tablet server past its lease, lock server 
     // Well past its lease: whatever its clock says when it runs again, the lease is over.
     const pastLease = TIMINGS.tabletLeaseMs + TIMINGS.lockDelayMs - (performance.now() - stoppedAt);
     if (pastLease > 0) await sleep(pastLease);
-    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 60_000 });
+    kdi = await connect({ servers: [cluster.masterUrl], timeoutMs: 120_000 });
     const table = kdi.table('stop');
     const acknowledgedElsewhere = held.map((t) => ({ row: rowIn(t, 'new-owner'), column: 'f:c', value: 'acknowledged by the new owner' }));
     await table.apply(acknowledgedElsewhere);
