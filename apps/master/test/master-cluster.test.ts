@@ -2,10 +2,13 @@
 // servers and master processes. One cluster, the steps in order:
 // bootstrap assigns META; a pre-split table is created and served, written
 // and read through the SDK; DDL errors are 4xx with messages; a tablet
-// server killed with SIGKILL has its tablets served elsewhere with no
-// acknowledged write lost; a standby master takes over from a killed one;
-// a dropped table's META rows are gone.
+// server killed with SIGKILL whose disk is gone has its tablets reported
+// unavailable with the reason, and once the disk is back they are served
+// elsewhere with no acknowledged write lost; a standby master takes over from a killed one;
+// a dropped table's META rows are gone; a restarted cluster serves every
+// cell again.
 
+import { rename } from 'node:fs/promises';
 import { connect, HttpMetaRows, LockClient, MetaTableClient, readRoot, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
 import type { ServiceProcess } from '@kdi/service-kit/testing';
@@ -115,6 +118,20 @@ describe('the master', () => {
     const victim = [...servers.keys()].find((id) => id !== metaServer)!;
     await servers.get(victim)!.kill();
     servers.delete(victim);
+    // Its disk "goes away": the survivor cannot read its log, so its tablets are unavailable, with the reason.
+    const victimDir = `${dir.path}/${victim}`;
+    await rename(victimDir, `${victimDir}-away`);
+    const unavailable = await waitFor('tablets unavailable', async () => {
+      const r = await call('GET', `${masterUrl}/v1/tables/people`);
+      const t = r.body.tablets.find((x: { state: string }) => x.state === 'unavailable');
+      return t;
+    });
+    expect(unavailable.reason).toContain(victimDir);
+    const unavailableEvents = await call('GET', `${masterUrl}/v1/events?limit=1000`);
+    expect(unavailableEvents.body.events.some((e: { kind: string; message: string }) => e.kind === 'tablet-unavailable' && e.message.includes(victimDir))).toBe(true);
+    expect((await call('GET', `${masterUrl}/v1/master`)).body.unavailableTablets).toBeGreaterThan(0);
+    // The disk is back (a shared mount remounted): the periodic retry loads them, replaying the log.
+    await rename(`${victimDir}-away`, victimDir);
     const d = await waitFor('tablets moved', async () => {
       const r = await call('GET', `${masterUrl}/v1/tables/people`);
       return r.body.tablets.every((t: { state: string; location?: { serverId: string } }) => t.state === 'serving' && t.location?.serverId === metaServer) ? r.body : undefined;
@@ -142,6 +159,15 @@ describe('the master', () => {
     const created = await call('POST', `${masterUrl}/v1/tables`, { name: 'after-failover', splits: ['m'] });
     expect(created.status).toBe(201);
     await allServing(masterUrl, 'after-failover');
+    // A schema change is written to META and offered to the servers serving the table.
+    const schema = { groups: [{ name: 'default', families: '*' }] };
+    const set = await call('PUT', `${masterUrl}/v1/tables/after-failover/schema`, schema);
+    expect(set.status).toBe(200);
+    expect([...set.body.pushedTo, ...set.body.pending].length).toBeGreaterThan(0);
+    expect((await call('GET', `${masterUrl}/v1/tables/after-failover`)).body.schema.groups[0]).toMatchObject({ name: 'default', families: '*' });
+    const badSchema = await call('PUT', `${masterUrl}/v1/tables/after-failover/schema`, { groups: [] });
+    expect(badSchema.status).toBe(400);
+    expect(badSchema.body.error.message).toMatch(/groups/);
     const d = await call('GET', `${masterUrl}/v1/tables/people`);
     expect(d.body.tablets.every((t: { state: string }) => t.state === 'serving')).toBe(true);
   }, 120_000);
@@ -158,4 +184,35 @@ describe('the master', () => {
     const list = await call('GET', `${masterUrl}/v1/tables`);
     expect(list.body.tables.map((t: { name: string }) => t.name)).toEqual(['after-failover']);
   }, 60_000);
+
+  it('serves every cell again after the whole cluster restarts', async () => {
+    const table = kdi!.table('after-failover');
+    const keys = ['a1', 'k2', 'm', 'n3', 'z4'];
+    await table.apply(keys.map((row) => ({ row, column: 'c:x', value: `v-${row}` })));
+    await kdi!.close();
+    kdi = undefined;
+    // Stop everything (clean stops), then start the same servers (same ids and directories) and a new master.
+    await standby!.stop();
+    standby = undefined;
+    const ids = [...servers.keys()];
+    for (const id of ids) await servers.get(id)!.stop();
+    for (const id of ids) servers.set(id, await startTabletServer(id, `${dir.path}/${id}`, lock.url));
+    master = await startMaster(lock.url);
+    masterUrl = master.url;
+    await waitFor('META on a live server', async () => {
+      const loc = (await call('GET', `${masterUrl}/v1/meta/location`)).body.location;
+      return loc !== undefined && [...servers.values()].some((s) => s.url === loc.url) ? loc : undefined;
+    });
+    const d = await waitFor('tablets on the new processes', async () => {
+      const r = await call('GET', `${masterUrl}/v1/tables/after-failover`);
+      if (r.status !== 200) return undefined;
+      const urls = new Set([...servers.values()].map((s) => s.url));
+      return r.body.tablets.every((t: { state: string; location?: { url: string } }) => t.state === 'serving' && urls.has(t.location?.url ?? '')) ? r.body : undefined;
+    });
+    expect(d.tablets).toHaveLength(2);
+    kdi = await connect({ servers: [...servers.values()].map((s) => s.url) });
+    const got = new Map<string, string>();
+    for await (const c of kdi.table('after-failover').scan()) got.set(Buffer.from(c.row).toString(), Buffer.from(c.value!).toString());
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(keys.map((k) => [k, `v-${k}`])));
+  }, 120_000);
 });

@@ -51,6 +51,10 @@ export class Assigner {
   /** Tablet ids by `${tabletKey}\u0000${epoch}`: the id each load used. */
   readonly ids = new Map<string, string>();
   #maxEpoch = 0;
+  /** Per server that came back as a new process: tablets located there with an epoch up to this are not served by it. */
+  readonly #staleUpTo = new Map<string, number>();
+  /** Tablets being assigned right now (by tabletKey). */
+  readonly #inFlight = new Set<string>();
   #running: Promise<void> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
@@ -100,16 +104,36 @@ export class Assigner {
     if (!(await this.ensureMeta())) return;
     const catalog = await readCatalog(this.ctx.metaRows);
     this.#maxEpoch = Math.max(this.#maxEpoch, catalog.maxEpoch);
+    for (const id of this.ctx.registry.takeRestarts()) this.#staleUpTo.set(id, this.#maxEpoch);
     const counts = tabletCounts(catalog);
     const todo: TabletConfig[] = [];
     const holdings = new Map<string, Promise<Set<string> | undefined>>();
+    // A server seen joining (a new process, or first seen by this master) holds only what it was given since:
+    // tablets META places there that it does not hold are assigned again (e.g. after a restart of the whole cluster).
+    const verify = new Set<string>();
+    for (const id of this.ctx.registry.takeUnverified()) {
+      const url = this.ctx.registry.url(id)!;
+      const held = this.heldBy(url);
+      holdings.set(id, held);
+      if ((await held) === undefined) this.ctx.registry.unverified(id);
+      else verify.add(id);
+    }
     for (const table of catalog.tables.values()) {
       if (table.row === undefined || table.row.state !== 'active') continue;
       for (const t of table.tablets) {
-        if (await this.needsAssignment(t, holdings)) todo.push(t);
+        if (this.#inFlight.has(tabletKey(t.table, t.upperInclusive))) continue;
+        if ((await this.notHeld(t, verify, holdings)) || (await this.needsAssignment(t, holdings))) todo.push(t);
       }
     }
     await Promise.all(todo.map((t) => this.assign(t, counts)));
+  }
+
+  /** True when `t` is located on a server being verified that does not hold it. */
+  private async notHeld(t: TabletConfig, verify: ReadonlySet<string>, holdings: Map<string, Promise<Set<string> | undefined>>): Promise<boolean> {
+    const loc = t.location;
+    if (loc === undefined || !verify.has(loc.serverId) || this.notes.has(tabletKey(t.table, t.upperInclusive))) return false;
+    const held = await holdings.get(loc.serverId);
+    return held !== undefined && !held.has(tabletKey(t.table, t.upperInclusive));
   }
 
   private async needsAssignment(t: TabletConfig, holdings: Map<string, Promise<Set<string> | undefined>>): Promise<boolean> {
@@ -123,10 +147,11 @@ export class Assigner {
       return note === undefined || note.retryAt <= this.now();
     }
     if (note !== undefined) return note.retryAt <= this.now();
+    if (loc.epoch <= (this.#staleUpTo.get(loc.serverId) ?? 0)) return true; // assigned to the server's previous process
     if (t.state !== 'loading' || this.idOf(t.table, t.upperInclusive, loc.epoch) !== undefined) return false;
     // Loading on a live server, but not by a load of ours: does that server hold it?
     let held = holdings.get(loc.serverId);
-    if (held === undefined) holdings.set(loc.serverId, (held = this.heldBy(loc.url)));
+    if (held === undefined) holdings.set(loc.serverId, (held = this.heldBy(registry.url(loc.serverId) ?? loc.url)));
     const set = await held;
     return set !== undefined && !set.has(key);
   }
@@ -149,6 +174,15 @@ export class Assigner {
 
   private async assign(t: TabletConfig, counts: Map<string, number>): Promise<void> {
     const key = tabletKey(t.table, t.upperInclusive);
+    this.#inFlight.add(key);
+    try {
+      await this.assignNow(t, key, counts);
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  private async assignNow(t: TabletConfig, key: string, counts: Map<string, number>): Promise<void> {
     const note = this.notes.get(key);
     const prefer = note?.preferServer;
     const target = leastLoaded(this.candidates(counts, prefer));
@@ -161,6 +195,10 @@ export class Assigner {
     const epoch = ++this.#maxEpoch;
     const read = await this.ctx.meta.readTablet(t.table, t.upperInclusive);
     if (read.config === undefined) return; // dropped meanwhile
+    if (read.config.location?.epoch !== t.location?.epoch) {
+      this.ctx.kick(); // assigned meanwhile: decide again on a fresh read
+      return;
+    }
     const expect = read.config.location && { serverId: read.config.location.serverId, epoch: read.config.location.epoch };
     try {
       await this.ctx.meta.writeTablet({ ...read.config, location: { serverId: target.serverId, url, epoch }, state: 'loading' }, expect, read.txn);
@@ -242,11 +280,13 @@ export class Assigner {
     if (loc !== undefined) this.#maxEpoch = Math.max(this.#maxEpoch, loc.epoch);
     const note = this.notes.get(META_KEY);
     if (loc !== undefined && registry.isLive(loc.serverId)) {
-      if (note === undefined) {
+      if (note !== undefined) {
+        if (note.retryAt > this.now()) return false;
+      } else if (!registry.isRestarted(loc.serverId) && registry.url(loc.serverId) === loc.url) {
         if (this.ids.has(`${META_KEY}\u0000${loc.epoch}`)) return true;
         const held = await this.heldBy(loc.url);
         if (held === undefined || held.has(META_KEY)) return true;
-      } else if (note.retryAt > this.now()) return false;
+      } // else a new process (restarted, or at another URL): it does not serve META; assign it again (below)
     } else if (loc !== undefined && !registry.deadLongEnough(loc.serverId, this.ctx.lockDelayMs())) {
       return false;
     }

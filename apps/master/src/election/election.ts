@@ -82,7 +82,7 @@ export class Election {
 
   /** Opens the session and waits (as a standby) until this master is active; resolves with the sequencer. */
   async run(): Promise<Sequencer> {
-    const session = await this.lock.openSession({ ttlMs: this.o.ttlMs });
+    const session = await this.openSession();
     this.#session = session;
     const lost = (reason: string) => {
       if (this.#lost) return;
@@ -112,6 +112,21 @@ export class Election {
         announced = true;
       }
       await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  /** Opens the session, waiting (with growing pauses) while the lock service does not answer. */
+  private async openSession(): Promise<LockSession> {
+    let pause = 200;
+    for (;;) {
+      try {
+        return await this.lock.openSession({ ttlMs: this.o.ttlMs });
+      } catch (e) {
+        if (!(isKdiError(e) && e.retryable) || this.o.signal?.aborted) throw e;
+        this.o.log('warn', `the lock service does not answer (${e.message}); trying again`);
+        await new Promise((r) => setTimeout(r, pause));
+        pause = Math.min(pause * 2, 5_000);
+      }
     }
   }
 

@@ -161,8 +161,12 @@ export class Master {
     return this.#election?.activeUrl;
   }
 
-  heartbeat(hb: ServerHeartbeat): HeartbeatReply {
+  heartbeat(hb: ServerHeartbeat & { readonly reason?: string }): HeartbeatReply {
     const a = this.active();
+    if (hb.reason === 'split') {
+      // META already holds the halves (the server wrote them): describe shows them; the event says it happened.
+      this.events.add({ kind: 'tablet-split', message: `server ${hb.serverId} split a tablet; it now holds ${hb.tablets.length} tablet(s)`, serverId: hb.serverId });
+    }
     if (!this.registry.heartbeat(hb, new Date())) {
       // Not (yet) seen in /kdi/servers: look again; the heartbeat counts from the next one.
       void a.watch.refresh().catch(() => undefined);

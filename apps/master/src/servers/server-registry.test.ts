@@ -46,6 +46,19 @@ describe('ServerRegistry', () => {
       ]).joined,
     ).toEqual([{ serverId: 'b', url: 'http://b2' }]);
     expect(r.url('b')).toBe('http://b2');
+    expect(r.isRestarted('b')).toBe(true);
+    expect(r.takeRestarts()).toEqual(['b']);
+    expect(r.takeRestarts()).toEqual([]);
+  });
+
+  it('sees a restart between two listings by the file generation', () => {
+    const r = new ServerRegistry(() => 0);
+    r.observeFiles([{ serverId: 'a', url: 'http://a', generation: 1 }]);
+    expect(r.observeFiles([{ serverId: 'a', url: 'http://a', generation: 1 }]).joined).toEqual([]);
+    expect(r.takeRestarts()).toEqual([]);
+    expect(r.observeFiles([{ serverId: 'a', url: 'http://a', generation: 2 }]).joined).toHaveLength(1);
+    expect(r.takeRestarts()).toEqual(['a']);
+    expect(r.isLive('a')).toBe(true);
   });
 
   it('keeps heartbeats of live servers only, and finds a tablet by its bounds', () => {

@@ -17,6 +17,8 @@ export interface ServerFile {
   readonly serverId: string;
   readonly url: string;
   readonly disks?: readonly string[] | undefined;
+  /** The lock-service file's generation: a new one is a new process (a restart). */
+  readonly generation?: number | undefined;
 }
 
 /** A heartbeat as the route parsed it. */
@@ -34,6 +36,7 @@ export interface ServerHeartbeat {
 interface ServerRecord {
   serverId: string;
   url: string;
+  generation: number | undefined;
   live: boolean;
   /** Monotonic ms when the master saw the file gone (or first asked about an unknown id). */
   deadSince: number | undefined;
@@ -50,6 +53,10 @@ export interface ServerLoad {
 
 export class ServerRegistry {
   readonly #servers = new Map<string, ServerRecord>();
+  /** Servers that came back (a new process) since the last takeRestarts(). */
+  readonly #restarted = new Set<string>();
+  /** Servers that joined (first seen, or back) whose holdings the assigner has not checked yet. */
+  readonly #unverified = new Set<string>();
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -61,14 +68,25 @@ export class ServerRegistry {
     for (const f of files) {
       const r = this.#servers.get(f.serverId);
       if (r === undefined) {
-        this.#servers.set(f.serverId, { serverId: f.serverId, url: f.url, live: true, deadSince: undefined, heartbeat: undefined, lastHeartbeatAt: undefined });
+        this.#servers.set(f.serverId, {
+          serverId: f.serverId,
+          url: f.url,
+          generation: f.generation,
+          live: true,
+          deadSince: undefined,
+          heartbeat: undefined,
+          lastHeartbeatAt: undefined,
+        });
         joined.push(f);
-      } else if (!r.live || r.url !== f.url) {
-        // Back (or restarted elsewhere): its old heartbeat no longer describes it.
-        Object.assign(r, { url: f.url, live: true, deadSince: undefined, heartbeat: undefined, lastHeartbeatAt: undefined });
+      } else if (!r.live || r.url !== f.url || (f.generation !== undefined && r.generation !== undefined && f.generation !== r.generation)) {
+        // A new process under that id (back after dying, or restarted between two listings): it serves
+        // none of the tablets assigned to the old one, and its old heartbeat no longer describes it.
+        if (r.url !== '') this.#restarted.add(f.serverId);
+        Object.assign(r, { url: f.url, generation: f.generation, live: true, deadSince: undefined, heartbeat: undefined, lastHeartbeatAt: undefined });
         joined.push(f);
       }
     }
+    for (const f of joined) this.#unverified.add(f.serverId);
     for (const r of this.#servers.values()) {
       if (r.live && !present.has(r.serverId)) {
         r.live = false;
@@ -77,6 +95,29 @@ export class ServerRegistry {
       }
     }
     return { joined, died };
+  }
+
+  /** Joined servers whose holdings are not checked yet (each reported once; give back with `unverified` when the check failed). */
+  takeUnverified(): string[] {
+    const out = [...this.#unverified].filter((id) => this.isLive(id));
+    this.#unverified.clear();
+    return out;
+  }
+
+  unverified(serverId: string): void {
+    this.#unverified.add(serverId);
+  }
+
+  /** True when the server came back as a new process and takeRestarts() has not reported it yet. */
+  isRestarted(serverId: string): boolean {
+    return this.#restarted.has(serverId);
+  }
+
+  /** Servers that came back as a new process since the last call (their old tablets must be assigned again). */
+  takeRestarts(): string[] {
+    const out = [...this.#restarted];
+    this.#restarted.clear();
+    return out;
   }
 
   /** Stores a heartbeat; false when the server holds no file (yet): it is then not live. */
@@ -97,7 +138,7 @@ export class ServerRegistry {
   deadLongEnough(serverId: string, lockDelayMs: number): boolean {
     let r = this.#servers.get(serverId);
     if (r === undefined) {
-      r = { serverId, url: '', live: false, deadSince: this.now(), heartbeat: undefined, lastHeartbeatAt: undefined };
+      r = { serverId, url: '', generation: undefined, live: false, deadSince: this.now(), heartbeat: undefined, lastHeartbeatAt: undefined };
       this.#servers.set(serverId, r);
     }
     if (r.live) return false;

@@ -38,7 +38,7 @@ export class ServerWatch {
         this.ctx.log.warn({ path }, 'server file is not {serverId, url}: ignored');
         continue;
       }
-      files.push(parsed);
+      files.push({ ...parsed, generation: file.generation });
     }
     const { joined, died } = registry.observeFiles(files);
     for (const f of joined) events.add({ kind: 'server-joined', message: `server ${f.serverId} joined at ${f.url}`, serverId: f.serverId });
