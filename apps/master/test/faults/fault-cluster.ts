@@ -307,14 +307,18 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
     await waitFor(
       'the master active with META served and every tablet server live',
       async () => {
+        // Each "not yet" is thrown with what is missing: the timeout names the last one.
         const st = await call('GET', `${first.url}/v1/master`);
-        if (st.body?.role !== 'active') return undefined;
+        if (st.body?.role !== 'active') throw new Error(`master role ${st.body?.role}`);
         const loc = await call('GET', `${first.url}/v1/meta/location`);
-        if (loc.body?.location === undefined) return undefined;
+        if (loc.body?.location === undefined) throw new Error('META not assigned');
         const srv = await call('GET', `${first.url}/v1/servers`);
-        return srv.status === 200 && srv.body.servers.filter((s: { state: string }) => s.state === 'live').length === ids.length ? true : undefined;
+        const live = srv.status === 200 ? srv.body.servers.filter((s: { state: string }) => s.state === 'live').map((s: { serverId: string }) => s.serverId) : [];
+        const exited = [...servers.values()].filter((s) => ended(s.process)).map((s) => `${s.id}: ${s.process.output().slice(-500)}`);
+        if (live.length !== ids.length) throw new Error(`live servers ${JSON.stringify(live)} (${srv.status}); exited: ${exited.join('; ') || 'none'}`);
+        return true;
       },
-      150_000,
+      START_TIMEOUT_MS,
     );
     const cluster: FaultCluster = {
       backend: o.backend,
