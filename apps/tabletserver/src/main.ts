@@ -10,6 +10,11 @@
 // there; the engine then keeps log segments and fragment files until META
 // no longer needs them (publication).
 //
+// Once joined, it finds the master through /kdi/master and sends it
+// heartbeats. The data directories (KDI_TS_DATA_DIR, KDI_TS_EXTRA_DATA_DIRS)
+// are checked before anything starts: one that cannot be used is bad
+// configuration.
+//
 // The lifecycle is the chassis' runService: bad configuration on stderr
 // with exit code 2, logs on stderr, one listening line on stdout
 // ({"event":"listening","url":"http://HOST:PORT","serverId":...}, after

@@ -23,6 +23,8 @@ const ROUTES = [
   ['post', '/v1/admin/tablets/{tabletId}/split'],
   ['post', '/v1/admin/tablets/{tabletId}/compact'],
   ['post', '/v1/admin/serialize'],
+  ['post', '/v1/admin/tables/{table}/schema'],
+  ['post', '/v1/admin/gc'],
   ['get', '/v1/admin/status'],
   ['get', '/healthz'],
   ['get', '/readyz'],
