@@ -312,11 +312,18 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
         // restarted, as its supervisor would (docs/operations.md).
         if (ended(first)) {
           const exit = first.child.exitCode ?? first.child.signalCode;
-          if (exit !== 3 || restarts >= 2) throw new Error(`the master exited (${exit}): ${first.output().slice(-800)}`);
+          if (exit !== 3 || restarts >= 6) throw new Error(`the master exited (${exit}): ${first.output().slice(-800)}`);
           restarts++;
           masters.splice(masters.indexOf(first), 1);
           first = await startFaultMaster(lockUrl, o.masterEnv);
           masters.push(first);
+        }
+        // Likewise a tablet server that lost its lease while joining (exit 3) is restarted.
+        for (const s of servers.values()) {
+          if (!ended(s.process) || s.process.child.exitCode !== 3 || restarts >= 6) continue;
+          restarts++;
+          const p = await startFaultTabletServer(s.id, s.dataDir, lockUrl);
+          servers.set(s.id, { ...s, process: p, url: p.url });
         }
         // Each "not yet" is thrown with what is missing: the timeout names the last one.
         const st = await call('GET', `${first.url}/v1/master`);
