@@ -89,6 +89,12 @@ describe('the gateway through the master URL', () => {
     const { rows, pages } = await scanAll(TABLE, { maxCells: 7 });
     expect(rows).toEqual(ROWS);
     expect(pages).toBeGreaterThanOrEqual(Math.ceil(N / 7));
+    // Full pages across tablet boundaries: every page but the last holds maxCells cells.
+    expect(pages).toBe(Math.ceil(N / 7));
+    // Without maxCells a small table spanning 4 tablets on 2 servers comes back in one page.
+    const whole = await call('POST', `${base}/v1/tables/${TABLE}/scan`, {});
+    expect(whole.body.end).toBe(true);
+    expect(whole.body.cells.map((c: { row: string }) => c.row)).toEqual(ROWS);
 
     // A bounded scan, the predicate as a structure with base64 bounds: the same rows as the text form.
     const text = await scanAll(TABLE, { predicate: "'e' <= row < 'h'", maxCells: 5 });

@@ -54,8 +54,10 @@ import {
   SyncReplySchema,
   TableParamsSchema,
   type CellEncoding,
+  type Predicate,
 } from '@kdi/protocol';
-import type { KdiClient } from '@kdi/client-sdk';
+import { cellSize, type Cell } from '@kdi/primitives';
+import type { KdiClient, Table } from '@kdi/client-sdk';
 import type { MasterApp } from '../http/master-app.js';
 
 export interface GatewayDeps {
@@ -64,6 +66,11 @@ export interface GatewayDeps {
 }
 
 const TAGS = ['gateway'];
+/** A gateway page without maxCells / maxBytes holds up to this much (the tablet servers clamp each hop to their own caps). */
+export const GATEWAY_PAGE_CELLS = 1000;
+export const GATEWAY_PAGE_BYTES = 4 * 1024 * 1024;
+/** Server pages one gateway page may gather (a page ends early at this many tablet hops). */
+const MAX_HOPS = 32;
 const ROUTED = 'Routed by the master to the tablet servers that serve the rows (through the SDK), with the tablet server’s request and reply shapes. ';
 
 export function registerGatewayRoutes(app: MasterApp, { kdi }: GatewayDeps): void {
@@ -126,10 +133,11 @@ export function registerGatewayRoutes(app: MasterApp, { kdi }: GatewayDeps): voi
         summary: 'Read one page of a scan over the whole table',
         description:
           ROUTED +
-          'A page holds up to maxCells cells and about maxBytes bytes of one server’s reply (it may be short, even empty, with end=false). ' +
+          `A page holds up to maxCells cells (default ${GATEWAY_PAGE_CELLS}) and about maxBytes bytes (default 4 MiB), gathered across tablets and servers; ` +
+          `it may be short (a page stops after ${MAX_HOPS} tablet hops), even empty, with end=false. ` +
           'end=false: pass `resume` back with the same predicate for the next page, to this or any master; pages continue across tablets, servers, ' +
           'splits and moves with no cell twice or missed. A resume token that is not one, or belongs to another predicate, is INVALID_ARGUMENT (400). ' +
-          'nextRow is never set; scanTxn is the answering server’s. JSON only.',
+          'nextRow is never set; scanTxn is that of the last server the page read from. JSON only.',
         params: TableParamsSchema,
         querystring: NO_QUERY,
         body: ScanBodySchema,
@@ -139,7 +147,7 @@ export function registerGatewayRoutes(app: MasterApp, { kdi }: GatewayDeps): voi
     async (request) => {
       const b = request.body;
       const { predicate } = readWirePredicate(b.predicate, b.encoding, 'body.predicate');
-      const page = await kdi().table(request.params.table).scanPage(predicate, { resume: b.resume, maxCells: b.maxCells, maxBytes: b.maxBytes });
+      const page = await fillPage(kdi().table(request.params.table), predicate, b);
       const encoding: CellEncoding = b.encoding === 'utf8' && needsBase64(page.cells) ? 'base64' : b.encoding;
       return {
         cells: encodeJsonCells(page.cells, encoding),
@@ -175,4 +183,31 @@ export function registerGatewayRoutes(app: MasterApp, { kdi }: GatewayDeps): voi
       return { cells: s.cells, bytes: s.bytes, tablets: s.tablets.map((t) => ({ tabletId: t.tabletId, cells: t.cells, bytes: t.bytes })) };
     },
   );
+}
+
+/**
+ * One gateway page: server pages read one after another (each resuming
+ * from the previous one's token) until the page holds maxCells cells or
+ * about maxBytes bytes, the scan ends, or MAX_HOPS server pages were read
+ * — so a small table answers in one page even when it spans tablets.
+ */
+async function fillPage(
+  table: Table,
+  predicate: Predicate,
+  b: { readonly resume?: string | undefined; readonly maxCells?: number | undefined; readonly maxBytes?: number | undefined },
+): Promise<{ cells: Cell[]; scanTxn: number; end: boolean; resume?: string | undefined }> {
+  const maxCells = b.maxCells ?? GATEWAY_PAGE_CELLS;
+  const maxBytes = b.maxBytes ?? GATEWAY_PAGE_BYTES;
+  const cells: Cell[] = [];
+  let bytes = 0;
+  let resume = b.resume;
+  for (let hop = 1; ; hop++) {
+    const page = await table.scanPage(predicate, { resume, maxCells: maxCells - cells.length, maxBytes: Math.max(1, maxBytes - bytes) });
+    for (const c of page.cells) {
+      cells.push(c);
+      bytes += cellSize(c);
+    }
+    resume = page.resume;
+    if (page.end || cells.length >= maxCells || bytes >= maxBytes || hop >= MAX_HOPS) return { cells, scanTxn: page.scanTxn, end: page.end, resume };
+  }
 }
