@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-export function projectConfig(projectDir: string, overrides: { testTimeout?: number } = {}) {
+export function projectConfig(projectDir: string, overrides: { testTimeout?: number; globalSetup?: string } = {}) {
   return defineConfig({
     resolve: { conditions: ['kdi-source'] },
     ssr: { resolve: { conditions: ['kdi-source'] } },
@@ -18,6 +18,7 @@ export function projectConfig(projectDir: string, overrides: { testTimeout?: num
       maxWorkers: 2,
       testTimeout: overrides.testTimeout ?? 60_000,
       hookTimeout: 60_000,
+      ...(overrides.globalSetup !== undefined && { globalSetup: [overrides.globalSetup] }),
       reporters: ['default', ['json', { outputFile: `${root}.reports/${basename(projectDir)}.json` }]],
     },
   });
