@@ -6,10 +6,13 @@
 //   stop:  tablet servers (in parallel) → master → lock server,
 //          each by PID with SIGTERM, waiting for every exit
 //
-// A server that exits while the cluster runs is reported with the last
-// lines of its log, and the rest are stopped in the same order. Nothing is
-// left running when start fails: what did start is stopped before the
-// error is thrown.
+// A master or tablet server that exits 3 lost its lock-service lease (the
+// machine slept, or was starved) and asks to be restarted: the launcher
+// does what a supervisor would and starts it again with the same settings
+// (at most RESTARTS_PER_MINUTE times a minute each). Any other exit while
+// the cluster runs is reported with the last lines of its log, and the
+// rest are stopped in the same order. Nothing is left running when start
+// fails: what did start is stopped before the error is thrown.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +30,9 @@ const READY_TIMEOUT_MS = 60_000;
  */
 const LOCK_MAX_TTL_MS = 15_000;
 const LOCK_DELAY_MS = 5_000;
+/** The exit code of a server that lost its lock-service lease (runService: restart it). */
+const LEASE_LOST_EXIT = 3;
+const RESTARTS_PER_MINUTE = 5;
 
 /** The apps the cluster runs (Nx project names), for the build. */
 export function clusterApps(options) {
@@ -102,7 +108,7 @@ export class StandaloneCluster {
     return [...this.tabletServers, this.master, this.lock].filter((p) => p !== undefined);
   }
 
-  spawn(name, app, env) {
+  spawn(name, app, env, restarts = []) {
     const p = startServiceProcess({
       name,
       main: join(this.repoRoot, 'apps', app, 'dist', 'main.js'),
@@ -111,9 +117,23 @@ export class StandaloneCluster {
       logFile: join(this.layout.logs, `${name}.log`),
     });
     void p.exited.then(({ code, signal }) => {
-      if (!this.stopping) this.reportUnexpectedExit({ process: p, code, signal });
+      if (this.stopping) return;
+      const recent = restarts.filter((t) => Date.now() - t < 60_000);
+      if (app !== 'lockserver' && code === LEASE_LOST_EXIT && recent.length < RESTARTS_PER_MINUTE) {
+        this.say(`${name} lost its lock-service lease (exit ${LEASE_LOST_EXIT}); starting it again`);
+        this.replace(p, this.spawn(name, app, env, [...recent, Date.now()]));
+        return;
+      }
+      this.reportUnexpectedExit({ process: p, code, signal });
     });
     return p;
+  }
+
+  /** Puts the restarted process `next` where `previous` was (stop order and ports unchanged). */
+  replace(previous, next) {
+    if (this.master === previous) this.master = next;
+    this.tabletServers = this.tabletServers.map((p) => (p === previous ? next : p));
+    void next.started().catch(() => undefined); // an exit before listening is reported through exited
   }
 
   /** Starts every server and waits until the master has assigned META. Throws a LaunchError (after stopping what started) on failure. */

@@ -103,6 +103,30 @@ describe('lifecycle (lock server and tablet servers)', () => {
     expect(processesUsing(data)).toEqual([]);
   });
 
+  it('a tablet server that lost its lease (exit 3, e.g. the machine slept) is started again, as a supervisor would', async () => {
+    const data = join(scratch, 'lease-lost');
+    const l = launch(args(data));
+    const servers = await l.ready();
+    const sleeper = servers.get('tablet server ts-2')!.pid!;
+    // Past its 10 s lease: once continued it finds the lease gone and exits 3.
+    process.kill(sleeper, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 13_000));
+    process.kill(sleeper, 'SIGCONT');
+    const deadline = Date.now() + 60_000;
+    while (!(l.stdout() + l.stderr()).includes('ts-2 lost its lock-service lease (exit 3); starting it again') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(l.stdout() + l.stderr()).toContain('ts-2 lost its lock-service lease (exit 3); starting it again');
+    expect(isAlive(sleeper)).toBe(false);
+    expect(l.child.exitCode).toBe(null);
+    // The new ts-2 runs on the same data directory.
+    while (processesUsing(join(data, 'ts-2')).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(processesUsing(join(data, 'ts-2')).length).toBeGreaterThan(0);
+    const { code } = await l.interrupt();
+    expect(code).toBe(0);
+    expect(processesUsing(data)).toEqual([]);
+  });
+
   it('a second Ctrl-C kills every server at once (exit 130); the first one alone waits for them', async () => {
     const data = join(scratch, 'second-ctrl-c');
     const l = launch(args(data));
