@@ -146,7 +146,8 @@ describe('META and the root across servers', () => {
       JSON.parse(await readFile(join(dataDir, 'MANIFEST'), 'utf8')) as { tablets: { id: string }[]; publication: { published: Record<string, unknown> } };
     let held = await manifest();
     expect(held.tablets.map((t) => t.id)).toEqual(['t-a']);
-    for (let i = 0; i < 100 && held.tablets.length > 0; i++) {
+    // Letting go is two manifest saves (unload from the engine, then forget the publication): wait for both.
+    for (let i = 0; i < 100 && (held.tablets.length > 0 || Object.keys(held.publication.published).length > 0); i++) {
       await new Promise((r) => setTimeout(r, 100));
       held = await manifest();
     }
