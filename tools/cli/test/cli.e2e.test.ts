@@ -1,11 +1,14 @@
 // Every kdi command against a running cluster — an embedded lock server,
-// the master and two tablet servers, each a real process — run as a
-// process the way a person runs it, human and --json output, checking
-// what it prints and its exit status (0 ok, 1 the cluster's error, 2
-// usage, 3 unreachable, 4 not found).
+// the master and two tablet servers, each a real process — human and
+// --json output, checking what it prints and its exit status (0 ok, 1 the
+// cluster's error, 2 usage, 3 unreachable, 4 not found). Commands run
+// through run() in this process — main.ts is run() plus process.argv,
+// the environment and stdout — so the suite does not start a node process
+// per command; a few runs go through real processes: bin/kdi.mjs (build
+// and exit status) and main.ts (process wiring), see kdiProcess.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { KdiClient } from '@kdi/client-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startCluster, waitForTablets, type TestCluster } from './cluster.js';
+import type { CliIo } from '../src/io.js';
+import { run } from '../src/run.js';
 
 const CLI = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const MAIN_TS = ['--conditions=kdi-source', '--import', 'tsx', CLI];
 const BIN = fileURLToPath(new URL('../bin/kdi.mjs', import.meta.url));
 
 interface Result {
@@ -26,8 +32,25 @@ interface Result {
 let cluster: TestCluster;
 let scratch: string;
 
-/** Runs `kdi ARGS` (the TypeScript entry through tsx) with KDI_MASTER and KDI_TOKEN set for the test cluster. */
-function kdi(args: readonly string[], env: Record<string, string> = {}, script: string[] = ['--conditions=kdi-source', '--import', 'tsx', CLI]): Promise<Result> {
+/** Runs `kdi ARGS` through run() with KDI_MASTER and KDI_TOKEN set for the test cluster (an `env` entry overrides them); `script`: as a process instead. */
+async function kdi(args: readonly string[], env: Record<string, string> = {}, script?: string[]): Promise<Result> {
+  if (script !== undefined) return kdiProcess(args, env, script);
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    out: async (text) => void (stdout += text),
+    err: (text) => void (stderr += text),
+    readFile: (path) => readFile(path, 'utf8'),
+    confirm: undefined, // no terminal, as under execFile
+    nowMicros: () => Date.now() * 1000,
+  };
+  const vars = { KDI_MASTER: cluster?.masterUrl ?? '', KDI_TOKEN: ADMIN_TOKEN, ...env };
+  const code = await run(args, { KDI_MASTER: vars.KDI_MASTER || undefined, KDI_TOKEN: vars.KDI_TOKEN || undefined }, io);
+  return { code, stdout, stderr };
+}
+
+/** Runs `kdi ARGS` as a process: `script` is bin/kdi.mjs, or main.ts through tsx (MAIN_TS). */
+function kdiProcess(args: readonly string[], env: Record<string, string>, script: string[]): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -275,7 +298,7 @@ describe('kdi against a running cluster', { timeout: 300_000 }, () => {
   it('usage errors are exit 2 with the help to read; help is exit 0', async () => {
     const help = await kdi(['tables', 'create', '--help']);
     expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, 'Usage: kdi tables create TABLE [--split ROW ...] [--schema FILE|JSON]']);
-    const wrong = await kdi(['put', 'web', 'row']);
+    const wrong = await kdi(['put', 'web', 'row'], {}, MAIN_TS); // the process's exit status
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe('kdi: put needs COLUMN VALUE\nRun `kdi help put` for usage.\n');
   });
@@ -285,7 +308,7 @@ describe('kdi against a running cluster', { timeout: 300_000 }, () => {
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
     await new Promise((r) => s.close(r));
-    const r = await kdi(['tables', 'ls'], { KDI_MASTER: `http://127.0.0.1:${port}` });
+    const r = await kdi(['tables', 'ls'], { KDI_MASTER: `http://127.0.0.1:${port}` }, MAIN_TS);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`cannot reach the KDI master at http://127.0.0.1:${port}`);
     expect(r.stderr).toContain('Start it with npm start');
