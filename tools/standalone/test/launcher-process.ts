@@ -29,10 +29,10 @@ export interface LauncherProcess {
   interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runLauncher(args: readonly string[], opts: { cwd?: string; script?: string } = {}): LauncherProcess {
+export function runLauncher(args: readonly string[], opts: { cwd?: string; script?: string; env?: Record<string, string> } = {}): LauncherProcess {
   const child = spawn(process.execPath, [opts.script ?? launcherScript, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
