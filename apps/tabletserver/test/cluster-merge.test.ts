@@ -14,6 +14,8 @@
 //  - the server killed after the merge with data only in its log: another
 //    server loads the merged row from META (its fragment lists and the
 //    dead server's log) and has everything;
+//  - a crash after META took the merge, before the engine made it: the
+//    restarted server loads the merged row from its own files and log;
 //  - bad requests are 4xx naming what is wrong.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -157,6 +159,63 @@ describe('merging adjacent tablets across processes', () => {
     await kill9(b);
     ok(await master.assign(m, 't', 't-m'));
     expectExactly(await scanTable(m.url, 't'), acked);
+  });
+
+  it('a crash after META took the merge but before the engine made it: the restarted server loads the merged row from its own files and log', async () => {
+    const master = await becomeMaster();
+    const m = await start('ts-meta');
+    const bDir = await dataDir('ts-b');
+    let b = await start('ts-b', bDir);
+    ok(await master.assignMeta(m));
+    ok(await master.assign(b, 't', 't-1'));
+    const acked = new Map<string, string>();
+    await apply(
+      b.url,
+      't',
+      acked,
+      rowsOf('k', 60).map((row) => ({ row, value: `${row}:1` })),
+    );
+    ok(await post(`${b.url}/v1/admin/serialize`, {}, true), 200);
+    ok(await master.admin('POST', `${b.url}/v1/admin/tablets/t-1/split`, { row: 'k-0030', lowTabletId: 'lo', highTabletId: 'hi' }), 200);
+    await apply(b.url, 't', acked, [
+      { row: 'k-0001', value: 'disk' },
+      { row: 'k-0059', value: 'disk' },
+    ]);
+    ok(await post(`${b.url}/v1/admin/serialize`, {}, true), 200);
+    // b's merge compacts both halves first (prepareMerge: no file shared since the split), then writes META.
+    for (const id of ['lo', 'hi']) ok(await post(`${b.url}/v1/admin/tablets/${id}/compact`, { full: true }, true), 200);
+    const meta = await master.meta();
+    // Until the publisher wrote the compacted lists, META may still name the parent's fragment for a half.
+    const published = async () => {
+      const rows = await meta.listTablets('t');
+      return rows.length === 2 && rows.every((c) => Object.values(c.fragments).flat().length === 1) ? rows : undefined;
+    };
+    for (let i = 0; i < 100 && (await published()) === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    // What b's merge writes (tablets/tablet-merge.ts), written here by hand, and then b dies before its engine merges.
+    await apply(b.url, 't', acked, [
+      { row: 'k-0002', value: 'log-only' },
+      { row: 'k-0058', value: 'log-only' },
+    ]);
+    const [low, high] = (await published())!;
+    const lists: Record<string, string[]> = {};
+    for (const c of [low!, high!]) for (const [g, l] of Object.entries(c.fragments)) lists[g] = [...(lists[g] ?? []), ...l];
+    const fromSegment = Math.min(low!.logs[0]!.fromSegment, high!.logs[0]!.fromSegment);
+    await meta.writeTablets([
+      { config: low!, expect: { serverId: 'ts-b', epoch: low!.location!.epoch }, erase: true },
+      {
+        config: { ...high!, lowerExclusive: undefined, fragments: lists, logs: [{ dir: high!.logs[0]!.dir, fromSegment }] },
+        expect: { serverId: 'ts-b', epoch: high!.location!.epoch },
+      },
+    ]);
+    await kill9(b);
+    b = await start('ts-b', bDir);
+    ok(await master.assign(b, 't', 'merged'));
+    expectExactly(await scanTable(b.url, 't'), acked);
+    // The two tablets the engine kept are gone from it; one tablet serves the whole table.
+    const status = await fetch(`${b.url}/v1/admin/status`, { headers: { authorization: `Bearer ${CLUSTER_SECRET}` } });
+    const body = (await status.json()) as { tablets: { tabletId: string }[]; dormantTablets: unknown[] };
+    expect(body.tablets.map((t) => t.tabletId)).toEqual(['merged']);
+    expect(body.dormantTablets).toEqual([]);
   });
 
   it('refuses bad merges with a 4xx naming what is wrong, and changes nothing', async () => {
