@@ -127,6 +127,55 @@ describe('Engine.mergeTablets', () => {
     expect(await scanAll(engine, 't2')).toEqual(show(cells.filter((c) => Buffer.from(c.row).toString() !== 'r0040')));
   });
 
+  it('merges tablets with several locality groups and legacy fragments from a schema change; the union scans the same before and after repartitioning', async () => {
+    const { engine, fs } = await open();
+    const before = [
+      { name: 'ac', families: ['anchor', 'contents'] },
+      { name: 'rest', families: '*' as const },
+    ];
+    await engine.createTablet({ id: 'lo', table: T, upperInclusive: b('m'), groups: before });
+    await engine.createTablet({ id: 'hi', table: T, lowerExclusive: b('m'), groups: before });
+    const model = new TableModel();
+    const r = rng(3);
+    for (let round = 0; round < 3; round++) {
+      const batch: Cell[] = [];
+      for (let i = 0; i < 60; i++) {
+        const row = String.fromCharCode(97 + Math.floor(r() * 26)) + String(Math.floor(r() * 10));
+        const family = ['anchor', 'contents', 'other'][Math.floor(r() * 3)]!;
+        batch.push(r() < 0.1 ? erase(row, `${family}:q`, 1) : cell(row, `${family}:q`, 1, `${row}.${round}`));
+      }
+      await engine.apply(T, batch);
+      model.apply(batch);
+      await engine.serialize();
+    }
+    // 'ac' splits into two groups: its chains retire to legacy on both tablets.
+    await engine.setTableSchema(T, [
+      { name: 'anchors', families: ['anchor'] },
+      { name: 'contents', families: ['contents'] },
+      { name: 'rest', families: '*' },
+    ]);
+    expect(engine.tabletSizes('lo').legacy.fragments).toBeGreaterThan(0);
+    expect(engine.tabletSizes('hi').legacy.fragments).toBeGreaterThan(0);
+    const legacyBefore = engine.tabletSizes('lo').legacy.fragments + engine.tabletSizes('hi').legacy.fragments;
+    const last = [cell('a0', 'anchor:q', 2, 'new'), cell('z9', 'contents:q', 2, 'new')];
+    await engine.apply(T, last);
+    model.apply(last);
+    await engine.serialize();
+
+    await engine.mergeTablets('lo', 'hi', 'm');
+    expect(engine.tabletSizes('m').legacy.fragments).toBe(legacyBefore);
+    expect(await scanAll(engine, 'm')).toEqual(show(model.sorted()));
+    expect(show((await engine.scan('m', { columns: [{ lower: { value: b('anchor:'), inclusive: true }, upper: { value: b('anchor;'), inclusive: false } }] })).cells)).toEqual(
+      show(model.sorted().filter((c) => Buffer.from(c.column).toString().startsWith('anchor:'))),
+    );
+    await engine.compactTablet('m', { full: true });
+    expect(engine.tabletSizes('m').legacy.fragments).toBe(0);
+    expect(await scanAll(engine, 'm')).toEqual(show(model.sorted()));
+    fs.crash();
+    const { engine: again } = await open(fs);
+    expect(await scanAll(again, 'm')).toEqual(show(model.sorted()));
+  });
+
   it('the merge survives a restart (manifest), and the log replays into the merged tablet', async () => {
     const { engine, fs } = await open();
     await engine.createTablet({ id: 'a', table: T, upperInclusive: b('m') });
