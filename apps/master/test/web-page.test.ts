@@ -28,6 +28,10 @@ const CHROMIUM = [process.env['KDI_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/ch
 const SKIP_REASON = 'no Chromium installed (looked for $KDI_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser): install it with `apt-get install -y chromium`';
 if (CHROMIUM === undefined) console.warn(`web-page.test.ts: the browser tests are SKIPPED: ${SKIP_REASON}`);
 
+// Functions passed to the page run there (its Content-Security-Policy forbids eval, so no string
+// predicates, and they are sent as source: no closures); this project's types have no DOM, so they
+// reach the page's globals as `(globalThis as any)`.
+
 let lock: RunningLockServer;
 const servers = new Map<string, ServiceProcess>();
 let master: ServiceProcess;
@@ -99,7 +103,7 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
   /** Waits for a refresh that started after this call. */
   async function nextRefreshes(n = 2): Promise<void> {
     const start = await refreshes();
-    await page.waitForFunction(`Number(document.body.dataset.refreshes ?? '0') >= ${start + n}`, undefined, { timeout: 30_000 });
+    await page.waitForFunction((want) => Number((globalThis as any).document.body.dataset.refreshes ?? '0') >= want, start + n, { timeout: 30_000 });
   }
 
   it('shows the servers, their disks, the table and its tablets as the API reports them', async () => {
@@ -114,8 +118,8 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
     });
 
     await page.goto(`${masterUrl}/?refresh=0.5`);
-    await page.waitForFunction(`Number(document.body.dataset.refreshes ?? '0') >= 1`, undefined, { timeout: 30_000 });
-    await page.evaluate('window.kdiLoadedOnce = 1'); // gone if the page reloads
+    await page.waitForFunction(() => Number((globalThis as any).document.body.dataset.refreshes ?? '0') >= 1, undefined, { timeout: 30_000 });
+    await page.evaluate(() => ((globalThis as any).kdiLoadedOnce = 1)); // gone if the page reloads
 
     // Servers: the ids, and each one's tablet count equal to the master's (from heartbeats), retried over refreshes.
     await waitFor(
@@ -178,12 +182,14 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
     await allServing(masterUrl, 'orders');
     const orders = page.locator('#tables details[data-table="orders"]');
     await orders.waitFor({ timeout: 30_000 });
-    await page.waitForFunction(`document.querySelectorAll('#tables details[data-table="orders"] tr.tablet.serving').length === 2`, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#tables details[data-table="orders"] tr.tablet.serving').length === 2, undefined, {
+      timeout: 30_000,
+    });
     expect(await orders.locator('summary [data-field="tablets"]').textContent()).toBe('2');
     expect(await orders.locator('tr.tablet td.range').allTextContents()).toEqual(["(−∞, '\\xff\\x00']", "('\\xff\\x00', +∞]"]);
     await nextRefreshes();
     expect(await page.textContent('#master [data-field="tables"]')).toBe('2');
-    expect(await page.evaluate('window.kdiLoadedOnce')).toBe(1); // the same document: no reload
+    expect(await page.evaluate(() => (globalThis as any).kdiLoadedOnce)).toBe(1); // the same document: no reload
     expect(problems).toEqual([]);
 
     const path = process.env['KDI_WEB_SCREENSHOT'] ?? join(tmpdir(), `kdi-master-page-${process.pid}.png`);

@@ -148,11 +148,19 @@ function serverName(v) {
   return undefined;
 }
 
+/** A figure as a person reads it: `…Bytes` as a size, `…Ms` as a duration, fractions to 3 places. @param {string} k @param {unknown} v */
+export function figure(k, v) {
+  if (typeof v !== 'number') return String(v);
+  if (/bytes$/i.test(k)) return formatBytes(v);
+  if (/Ms$/.test(k)) return formatMs(v);
+  return Number.isInteger(v) ? String(v) : v.toFixed(3).replace(/\.?0+$/, '');
+}
+
 /** "name: value" chips for plain fields (numbers, strings, booleans). @param {Record<string, unknown>} o @param {(k: string) => boolean} keep */
 function chips(o, keep) {
   return Object.entries(o)
     .filter(([k, v]) => keep(k) && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean'))
-    .map(([k, v]) => html`<span class="chip">${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3).replace(/0+$/, '') : String(v)}</span>`);
+    .map(([k, v]) => html`<span class="chip" title="${String(v)}">${k}: ${figure(k, v)}</span>`);
 }
 
 /** @param {Record<string, unknown>} d @param {number} now */

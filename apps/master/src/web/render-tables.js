@@ -34,12 +34,12 @@ export function rangeText(t, encoding) {
   return `(${lo}, ${hi}]`;
 }
 
-/** "3 serving, 1 unavailable" @param {MasterTablet[]} tablets */
+/** "3 serving 1 unavailable", each state a badge @param {MasterTablet[]} tablets */
 function stateCounts(tablets) {
   /** @type {Map<string, number>} */
   const counts = new Map();
   for (const t of tablets) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
-  return [...counts].map(([state, n], i) => html`${i > 0 ? ', ' : ''}${n} ${stateBadge(state)}`);
+  return [...counts].map(([state, n]) => html`<span class="count">${n} ${stateBadge(state)}</span>`);
 }
 
 /** @param {MasterTablet} t @param {string} encoding */

@@ -10,7 +10,7 @@ import { bar, formatBytes, formatMs, formatRate, formatTime } from './format.js'
 import { escapeHtml, html, raw, SafeHtml, safeHref, showBytes } from './html.js';
 import { renderEvents } from './render-events.js';
 import { renderMaster, renderStandby } from './render-header.js';
-import { renderDecisions, renderMigrations, type MigrationStatus } from './render-moves.js';
+import { figure, renderDecisions, renderMigrations, type MigrationStatus } from './render-moves.js';
 import { renderDisks, renderServers } from './render-servers.js';
 import { MAX_TABLETS_SHOWN, rangeText, renderTables } from './render-tables.js';
 
@@ -172,7 +172,7 @@ describe('tables and tablets', () => {
   it('shows each table with its tablets: ranges, ids, locations, states, sizes and unavailable reasons', () => {
     const out = String(renderTables([summary], described, new Map()));
     const t = text(out);
-    expect(t).toContain('people 2 tablets 2.00 KiB 1 serving , 1 unavailable');
+    expect(t).toContain('people 2 tablets 2.00 KiB 1 serving 1 unavailable');
     expect(t).toContain("(−∞, 'g'] people-0001 ts1 epoch 3 serving 2.00 KiB 1 0");
     expect(t).toContain(`('g', +∞] people-0002 – unavailable its log is on ts9's disk ${EVIL}`);
     expect(out).not.toContain('<img');
@@ -286,6 +286,16 @@ describe('moves (GET /v1/migrations, MigrationStatus of docs/migration.md)', () 
 });
 
 describe('balancer decisions (GET /v1/balancer/decisions)', () => {
+  it('shows figures as a person reads them: sizes, durations, short fractions', () => {
+    expect([figure('fromBytes', 3 * 2 ** 20), figure('stallMs', 1500), figure('skew', 0.5), figure('moves', 3), figure('why', 'x')]).toEqual([
+      '3.00 MiB',
+      '1.5 s',
+      '0.5',
+      '3',
+      'x',
+    ]);
+  });
+
   it('says "not available on this master" when the route is absent', () => {
     expect(text(renderDecisions({ status: 'absent' }, NOW) ?? '')).toBe('Not available on this master (it has no GET /v1/balancer/decisions ).');
   });
@@ -311,7 +321,7 @@ describe('balancer decisions (GET /v1/balancer/decisions)', () => {
     const t = text(out);
     expect(t.indexOf('no-move')).toBeLessThan(t.indexOf('people-0001'));
     expect(t).toContain(`no-move dry run balanced ${EVIL} threshold: 0.2`);
-    expect(t).toContain('move people-0001 people ts1 → ts2 bytes skew 0.62 > 0.2 fromBytes: 900 toBytes: 100 skew: 0.625 committed m-0');
+    expect(t).toContain('move people-0001 people ts1 → ts2 bytes skew 0.62 > 0.2 fromBytes: 900 B toBytes: 100 B skew: 0.625 committed m-0');
     expect(out).not.toContain('<img');
     expect(t).not.toContain('ignored');
     expect(text(renderDecisions({ status: 'ok', data: { decisions: [] } }, NOW) ?? '')).toContain('no decision yet');
