@@ -7,7 +7,9 @@
 // including split rows that look like markup and bytes that are not
 // UTF-8 —, ids and locations), the events; the migration and balancer
 // sections either render or say "not available on this master". Then a
-// second table is created and appears without a reload. A screenshot of
+// second table is created and appears without a reload; a standby's page
+// says it is one and links the active master; when the master stops, the
+// page keeps its last figures and says so. A screenshot of
 // the page is written to a PNG whose path is printed (KDI_WEB_SCREENSHOT
 // sets it) so a person can look.
 //
@@ -35,6 +37,7 @@ if (CHROMIUM === undefined) console.warn(`web-page.test.ts: the browser tests ar
 let lock: RunningLockServer;
 const servers = new Map<string, ServiceProcess>();
 let master: ServiceProcess;
+let standby: ServiceProcess | undefined;
 let masterUrl: string;
 let dir: { path: string; remove: () => Promise<void> };
 
@@ -48,6 +51,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await standby?.stop();
   await master?.stop();
   for (const s of servers.values()) await s.stop();
   await lock?.close();
@@ -197,4 +201,26 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
     console.log(`web-page.test.ts: screenshot of the master's page written to ${path}`);
     expect(existsSync(path)).toBe(true);
   }, 120_000);
+
+  it("a standby master's page says it is a standby and links the active master", async () => {
+    standby = await startMaster(lock.url);
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${standby.url}/`);
+      await other.waitForFunction(() => Number((globalThis as any).document.body.dataset.refreshes ?? '0') >= 1, undefined, { timeout: 30_000 });
+      expect(await other.textContent('#master [data-field="role"]')).toBe('standby');
+      expect(await other.textContent('#tables')).toContain('This master is a standby');
+      expect(await other.getAttribute('#tables a', 'href')).toBe(`${masterUrl}/`);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('keeps the last figures on screen when the master stops answering, and says so', async () => {
+    await master.stop();
+    await page.waitForFunction(() => ((globalThis as any).document.getElementById('master')?.textContent ?? '').includes('unreachable'), undefined, { timeout: 30_000 });
+    expect(await page.textContent('#refresh-status')).toMatch(/showing the figures of .* UTC; retrying/);
+    expect(await page.locator('#tables details[data-table="people"] tr.tablet').count()).toBe(4);
+    expect(await page.locator('#servers tr[data-server-id]').count()).toBe(2);
+  }, 60_000);
 });

@@ -6,9 +6,10 @@
 // their markup in the page. Nothing else builds markup, and the render
 // functions escape every value they are given.
 //
-// Promises: a refresh that fails (master down, a reply not JSON) keeps the
-// last figures on screen and says so in the header; the next one is
-// scheduled all the same. A 404 from the migration or balancer routes means
+// Promises: a refresh that finds the master unreachable keeps the last
+// figures on screen and says since when they are (the header says why);
+// the next one is scheduled all the same. A route that answers an error
+// shows that error in its own section. A 404 from the migration or balancer routes means
 // "not available on this master" (a master older than them). Refreshes are
 // sequential (the next starts `refreshMs` after the last ended), paused
 // while the tab is hidden or the person presses "pause". `?refresh=SECONDS`
@@ -34,6 +35,8 @@ const EVENTS_SHOWN = 50;
 const folded = new Map();
 let paused = false;
 let refreshes = 0;
+/** When the sections were last drawn from the master's replies. */
+let lastPainted;
 let timer;
 
 const $ = (id) => document.getElementById(id);
@@ -44,7 +47,7 @@ async function getJson(path) {
   try {
     res = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
   } catch (e) {
-    return { status: 'error', message: `the master did not answer (${e instanceof Error ? e.message : String(e)})` };
+    return { status: 'error', unreachable: true, message: `the master did not answer (${e instanceof Error ? e.message : String(e)})` };
   }
   let body;
   try {
@@ -119,11 +122,19 @@ async function refresh() {
   try {
     const snapshot = await load();
     const now = Date.now();
-    paint(snapshot, now);
+    if (snapshot.master.unreachable === true) {
+      // The master is down or the network is: keep the last figures, say since when they are.
+      put('master', renderMaster(snapshot.master, now));
+      status.textContent = lastPainted === undefined ? 'no figures yet' : `showing the figures of ${formatTime(new Date(lastPainted).toISOString(), now)} UTC; retrying`;
+      status.classList.add('error');
+    } else {
+      paint(snapshot, now);
+      lastPainted = now;
+      status.textContent = `updated ${formatTime(new Date(now).toISOString(), now)} UTC, every ${refreshMs / 1000} s`;
+      status.classList.remove('error');
+    }
     refreshes++;
     document.body.dataset.refreshes = String(refreshes);
-    status.textContent = `updated ${formatTime(new Date(now).toISOString(), now)} UTC, every ${refreshMs / 1000} s`;
-    status.classList.remove('error');
   } catch (e) {
     status.textContent = `refresh failed (${e instanceof Error ? e.message : String(e)}); showing the last figures`;
     status.classList.add('error');
