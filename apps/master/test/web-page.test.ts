@@ -171,6 +171,7 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
     // The header's counts; events; the newer sections render or say they are not available.
     expect(await page.textContent('#master [data-field="role"]')).toBe('active');
     expect(await page.textContent('#master [data-field="tables"]')).toBe('1');
+    expect(await page.textContent('#master [data-field="meta"]')).toBe((await call('GET', `${masterUrl}/v1/meta/location`)).body.location.serverId);
     expect(await page.textContent('#events')).toContain('table-created');
     for (const id of ['moves', 'decisions']) {
       const shown = (await page.textContent(`#${id}`)) ?? '';

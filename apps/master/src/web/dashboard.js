@@ -1,5 +1,6 @@
 // The web page's I/O (the master serves it at /; DESIGN §9, docs/master.md
 // "Web page"): every refresh reads the master's JSON API — GET /v1/master,
+// /v1/meta/location,
 // /v1/servers, /v1/tables and /v1/tables/{table} for each table,
 // /v1/events, /v1/migrations, /v1/balancer/decisions — in parallel, then
 // hands the replies to the pure render functions (render-*.js) and puts
@@ -62,8 +63,9 @@ async function getJson(path) {
 }
 
 async function load() {
-  const [master, servers, tables, events, migrations, decisions] = await Promise.all([
+  const [master, meta, servers, tables, events, migrations, decisions] = await Promise.all([
     getJson('/v1/master'),
+    getJson('/v1/meta/location'),
     getJson('/v1/servers'),
     getJson('/v1/tables'),
     getJson(`/v1/events?limit=${EVENTS_SHOWN}`),
@@ -79,7 +81,7 @@ async function load() {
       else if (r.status === 'error') described.set(t.name, r);
     });
   }
-  return { master, servers, tables, events, migrations, decisions, described };
+  return { master, meta, servers, tables, events, migrations, decisions, described };
 }
 
 /** Markup for a section whose source failed. */
@@ -97,7 +99,12 @@ function put(id, markup) {
 
 function paint(s, now) {
   const standbyOf = [s.servers, s.tables].find((r) => r.status === 'error' && typeof r.details?.activeMaster === 'string')?.details.activeMaster;
-  put('master', s.master.status === 'ok' ? renderMaster(s.master, now) : renderMaster({ status: 'error', message: s.master.message ?? 'no reply' }, now));
+  put(
+    'master',
+    s.master.status === 'ok'
+      ? renderMaster(s.master, now, s.meta.status === 'ok' ? s.meta.data : undefined)
+      : renderMaster({ status: 'error', message: s.master.message ?? 'no reply' }, now),
+  );
   if (s.master.status === 'ok' && s.master.data.role === 'standby') {
     const note = renderStandby(standbyOf ?? '');
     for (const id of ['servers', 'disks', 'tables', 'moves', 'decisions', 'events']) put(id, note);

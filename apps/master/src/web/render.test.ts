@@ -362,6 +362,9 @@ describe('events and header', () => {
       ),
     );
     expect(t).toContain('active http://127.0.0.1:7000 since 13:00:00 (1 h 0 min ago) 3 servers 2 tables 9 tablets 1 unavailable');
+    const status = { status: 'ok' as const, data: { url: 'u', role: 'active' as const, lockUrl: 'l', tables: 0, servers: 0, tablets: 0, unavailableTablets: 0 } };
+    expect(text(renderMaster(status, NOW, { table: 'META', location: { serverId: 'ts2', url: 'http://x', epoch: 1 } }))).toContain('META on ts2');
+    expect(text(renderMaster(status, NOW, { table: 'META' }))).toContain('META not assigned');
     const down = String(renderMaster({ status: 'error', message: 'fetch failed', activeMaster: 'javascript:alert(1)' }, NOW));
     expect(down).not.toContain('href');
     expect(String(renderStandby('http://127.0.0.1:7001'))).toContain('<a href="http://127.0.0.1:7001/">http://127.0.0.1:7001</a>');
