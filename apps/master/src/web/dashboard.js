@@ -19,7 +19,8 @@
 
 import { renderDisks, renderServers } from './render-servers.js';
 import { renderTables } from './render-tables.js';
-import { renderDecisions, renderMigrations } from './render-moves.js';
+import { renderMigrations } from './render-migrations.js';
+import { renderDecisions } from './render-decisions.js';
 import { renderEvents } from './render-events.js';
 import { renderMaster, renderStandby } from './render-header.js';
 import { html } from './html.js';

@@ -29,14 +29,15 @@ export function formatRate(n) {
   return n >= 10 ? n.toFixed(0) : n.toFixed(1).replace(/\.0$/, '');
 }
 
-/** 850 → "850 ms", 2500 → "2.5 s", 150000 → "2 min 30 s". @param {number | undefined} ms */
+/** 850 → "850 ms", 2500 → "2.5 s", 150000 → "2 min 30 s", 60000 → "1 min". @param {number | undefined} ms */
 export function formatMs(ms) {
   if (ms === undefined || !Number.isFinite(ms)) return '–';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
   const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+  if (s < 3600) return s % 60 === 0 ? `${s / 60} min` : `${Math.floor(s / 60)} min ${s % 60} s`;
+  const min = Math.floor((s % 3600) / 60);
+  return min === 0 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 3600)} h ${min} min`;
 }
 
 /** How long ago an ISO time was, relative to `now`: "4 s ago". @param {string | undefined} iso @param {number} now */

@@ -16,6 +16,12 @@ const KIND_CLASS = /** @type {Record<string, string>} */ ({
   'tablet-loaded': 'ok',
   'table-created': 'ok',
   'table-dropped': 'warn',
+  'migration-started': 'info',
+  'migration-committed': 'ok',
+  'migration-aborted': 'bad',
+  'balancer-run': 'info',
+  'server-draining': 'warn',
+  'server-drain-ended': 'ok',
 });
 
 /** @param {ClusterEvent[]} events @param {number} now @param {number} shown */

@@ -11,7 +11,7 @@ import { html } from './html.js';
 /** @typedef {import('@kdi/protocol').MasterServer} MasterServer */
 /** @typedef {import('@kdi/protocol').DiskStatus} DiskStatus */
 
-/** A lease with less than this share of its usual length left is shown as a warning. */
+/** A lease with less than this left is shown as a warning. */
 const LEASE_WARN_MS = 1000;
 
 /** @param {MasterServer} s @param {number} now @param {number} staleAfterMs */
@@ -21,6 +21,13 @@ function liveness(s, now, staleAfterMs) {
   if (Number.isNaN(last)) return html`<span class="badge warn" title="no heartbeat received yet">live, no heartbeat</span>`;
   if (now - last > staleAfterMs) return html`<span class="badge warn" title="the last heartbeat is old">live, stale</span>`;
   return html`<span class="badge ok">live</span>`;
+}
+
+/** Being drained (a field of masters that drain servers): it gets no new tablets and its tablets are moved off. @param {MasterServer} s */
+function draining(s) {
+  return /** @type {{ draining?: unknown }} */ (s).draining === true
+    ? html` <span class="badge warn" title="it gets no new tablets; its tablets are being moved off">draining</span>`
+    : '';
 }
 
 /** @param {MasterServer} s */
@@ -54,7 +61,7 @@ export function renderServers(servers, now, staleAfterMs) {
         <div class="sub">${s.url}</div>
       </td>
       <td>
-        ${liveness(s, now, staleAfterMs)}
+        ${liveness(s, now, staleAfterMs)}${draining(s)}
         <div class="sub" title="${s.lastHeartbeatAt ?? ''}">heartbeat ${formatAge(s.lastHeartbeatAt, now)}</div>
       </td>
       <td class="num">${lease(s)}</td>

@@ -1,8 +1,11 @@
 // The web page's pure render functions on sample data (no browser): what
 // each section shows, that every user-controlled value is escaped (table
 // names, row keys of any bytes, messages), and that the migration and
-// balancer sections render the shapes of docs/migration.md — or say "not
-// available on this master" when the master answers 404 for them.
+// balancer sections render the shapes of docs/migration.md (a tablet
+// server's MigrationStatus) and of the master's records (MasterMigration,
+// BalancerDecision: libs/protocol master-api migrations.ts and balancer.ts
+// of the branch adding them) — or say "not available on this master" when
+// the master answers 404 for them.
 
 import type { ClusterEvent, MasterServer, MasterTablet, TableDescription, TableSummary } from '@kdi/protocol';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +13,8 @@ import { bar, formatBytes, formatMs, formatRate, formatTime } from './format.js'
 import { escapeHtml, html, raw, SafeHtml, safeHref, showBytes } from './html.js';
 import { renderEvents } from './render-events.js';
 import { renderMaster, renderStandby } from './render-header.js';
-import { figure, renderDecisions, renderMigrations, type MigrationStatus } from './render-moves.js';
+import { figure, renderDecisions } from './render-decisions.js';
+import { migrationView, renderMigrations, type MasterMigration, type MigrationStatus } from './render-migrations.js';
 import { renderDisks, renderServers } from './render-servers.js';
 import { MAX_TABLETS_SHOWN, rangeText, renderTables } from './render-tables.js';
 
@@ -91,7 +95,14 @@ describe('html and formats', () => {
   it('formats sizes, rates, durations and UTC times', () => {
     expect([formatBytes(0), formatBytes(1536), formatBytes(5 * 2 ** 30), formatBytes(undefined)]).toEqual(['0 B', '1.50 KiB', '5.00 GiB', '–']);
     expect([formatRate(0), formatRate(1), formatRate(3.25), formatRate(41.2), formatRate(1234), formatRate(56_000)]).toEqual(['0', '1', '3.3', '41', '1.2k', '56k']);
-    expect([formatMs(850), formatMs(2500), formatMs(150_000)]).toEqual(['850 ms', '2.5 s', '2 min 30 s']);
+    expect([formatMs(850), formatMs(2500), formatMs(150_000), formatMs(60_000), formatMs(3_600_000), formatMs(3_720_000)]).toEqual([
+      '850 ms',
+      '2.5 s',
+      '2 min 30 s',
+      '1 min',
+      '1 h',
+      '1 h 2 min',
+    ]);
     expect(formatTime('2026-12-07T13:59:01.000Z', NOW)).toBe('13:59:01');
     expect(formatTime('2026-12-06T13:59:01.000Z', NOW)).toBe('2026-12-06 13:59:01');
   });
@@ -278,6 +289,44 @@ describe('moves (GET /v1/migrations, MigrationStatus of docs/migration.md)', () 
     expect(t.indexOf('people-0001')).toBeLessThan(t.indexOf('people-0003')); // most recently ended first
   });
 
+  it("reads the master's records of moves: source, target, reason, state and the source's progress", () => {
+    const record = (over: Partial<MasterMigration>): MasterMigration => ({
+      migrationId: 'mv-1',
+      tabletId: 'people-0002',
+      table: 'people',
+      lowerExclusive: 'g',
+      upperInclusive: 'n',
+      encoding: 'utf8',
+      source: { serverId: 'ts1', url: 'http://a' },
+      target: { serverId: 'ts3', url: 'http://b' },
+      reason: 'balance',
+      state: 'running',
+      requestedAt: '2026-12-07T14:00:00.000Z',
+      progress: migration({ migrationId: 'mv-1', step: 'catch-up', bytesCopied: 90, bytesTotal: 100, filesCopied: 3, filesTotal: 3 }),
+      ...over,
+    });
+    const data = {
+      migrations: [
+        record({}),
+        record({ migrationId: 'mv-0', state: 'failed', error: 'the source refused: tablet not serving here', progress: undefined, endedAt: '2026-12-07T14:00:01.000Z' }),
+        record({ migrationId: 'mv-2', tabletId: 'x', state: 'running', progress: undefined }),
+      ],
+    };
+    const out = String(renderMigrations({ status: 'ok', data }, NOW));
+    const t = text(out);
+    expect(t).toContain("In progress (2) tablet from → to step / outcome copied time steps people-0002 people ('g', 'n'] ts1 → ts3 balance catch-up 90 B / 100 B, 3/3 files 10 s");
+    expect(out).toContain('data-w="90.00"');
+    expect(t).toContain("x people ('g', 'n'] ts1 → ts3 balance requested no progress reported yet");
+    expect(t).toContain("people-0002 people ('g', 'n'] ts1 → ts3 balance failed the source refused: tablet not serving here no progress reported yet 1.0 s");
+    expect(migrationView(record({ state: 'committed', endedAt: '2026-12-07T14:00:05.000Z' }))).toMatchObject({
+      running: false,
+      state: 'committed',
+      from: 'ts1',
+      to: 'ts3',
+      step: 'catch-up',
+    });
+  });
+
   it('says so when nothing moves', () => {
     const t = text(renderMigrations({ status: 'ok', data: { migrations: [] } }, NOW) ?? '');
     expect(t).toContain('No tablet is moving.');
@@ -326,6 +375,73 @@ describe('balancer decisions (GET /v1/balancer/decisions)', () => {
     expect(t).not.toContain('ignored');
     expect(text(renderDecisions({ status: 'ok', data: { decisions: [] } }, NOW) ?? '')).toContain('no decision yet');
   });
+
+  it("shows the balancer's runs: trigger, skew before → after, each planned move with its reason and explanation, merges, notes; quiet runs folded", () => {
+    const skew = (bytes: number, rate: number) => ({ bytes, rate });
+    const run = (over: Record<string, unknown>) => ({
+      decisionId: 'd',
+      at: '2026-12-07T13:00:00.000Z',
+      trigger: 'periodic',
+      dryRun: false,
+      servers: [],
+      running: 0,
+      skewBefore: skew(0, 0),
+      skewAfter: skew(0, 0),
+      balanced: true,
+      moves: [],
+      merges: [],
+      notes: ['no skew above its threshold'],
+      ...over,
+    });
+    const data = {
+      decisions: [
+        run({ decisionId: 'd3', at: '2026-12-07T14:00:05.000Z', notes: [`balanced ${EVIL}`] }),
+        run({ decisionId: 'd2', at: '2026-12-07T14:00:00.000Z' }),
+        run({
+          decisionId: 'd1',
+          at: '2026-12-07T13:59:00.000Z',
+          trigger: 'manual',
+          dryRun: true,
+          running: 1,
+          skewBefore: skew(800 * 2 ** 20, 40),
+          skewAfter: skew(100 * 2 ** 20, 12),
+          balanced: false,
+          moves: [
+            {
+              tabletId: 'people-0001',
+              table: 'people',
+              from: 'ts1',
+              to: 'ts2',
+              reason: 'bytes-skew',
+              diskBytes: 350 * 2 ** 20,
+              requestsPerSec: 14,
+              skewBefore: skew(800 * 2 ** 20, 40),
+              skewAfter: skew(100 * 2 ** 20, 12),
+              explanation: 'ts1 holds 800 MiB more than ts2; moving this 350 MiB tablet leaves 100 MiB',
+              error: 'the source refused <b>',
+            },
+          ],
+          merges: [{ table: 'logs', tabletIds: ['logs-1', 'logs-2'], diskBytes: 10, requestsPerSec: 0, explanation: '2 adjacent cold tablets' }],
+          notes: ['at most 2 moves at once: 1 running'],
+        }),
+        run({ decisionId: 'd0', at: '2026-12-07T13:58:00.000Z' }),
+      ],
+      settings: { intervalMs: 60_000, bytesSkewThreshold: 2 ** 30, rateSkewThreshold: 100, maxConcurrentMoves: 2 },
+    };
+    const out = String(renderDecisions({ status: 'ok', data }, NOW));
+    const t = text(out);
+    expect(t).toContain('The balancer runs every 1 min, moves when the bytes skew passes 1.00 GiB, or the rate skew 100/s, at most 2 moves at once.');
+    expect(t).toContain(`14:00:05 5.0 s ago periodic 0 running bytes 0 B rate 0/s balanced no move balanced ${EVIL}`);
+    expect(t).toContain(
+      '13:59:00 1 min 10 s ago manual dry run 1 running bytes 800 MiB → 100 MiB rate 40/s → 12/s unbalanced 1 move people-0001 people ts1 → ts2 bytes-skew ' +
+        'ts1 holds 800 MiB more than ts2; moving this 350 MiB tablet leaves 100 MiB size 350 MiB rate 14/s skew after: 100 MiB, 12/s not started: the source refused <b> ' +
+        'merge candidate logs logs-1 + logs-2 2 adjacent cold tablets at most 2 moves at once: 1 running',
+    );
+    expect(out).not.toContain('<img');
+    expect(out).toContain('not started: the source refused &lt;b&gt;');
+    expect(out).not.toContain('data-decision-id="d2"'); // a quiet run that is not the newest
+    expect(t).toContain('2 earlier runs that planned nothing not shown.');
+  });
 });
 
 describe('events and header', () => {
@@ -361,7 +477,7 @@ describe('events and header', () => {
         NOW,
       ),
     );
-    expect(t).toContain('active http://127.0.0.1:7000 since 13:00:00 (1 h 0 min ago) 3 servers 2 tables 9 tablets 1 unavailable');
+    expect(t).toContain('active http://127.0.0.1:7000 since 13:00:00 (1 h ago) 3 servers 2 tables 9 tablets 1 unavailable');
     const status = { status: 'ok' as const, data: { url: 'u', role: 'active' as const, lockUrl: 'l', tables: 0, servers: 0, tablets: 0, unavailableTablets: 0 } };
     expect(text(renderMaster(status, NOW, { table: 'META', location: { serverId: 'ts2', url: 'http://x', epoch: 1 } }))).toContain('META on ts2');
     expect(text(renderMaster(status, NOW, { table: 'META' }))).toContain('META not assigned');
