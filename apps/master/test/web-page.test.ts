@@ -168,6 +168,15 @@ describe.skipIf(CHROMIUM === undefined)(`the web page in headless Chromium${CHRO
     expect(rows.every((r) => r.cells[3]!.startsWith('serving'))).toBe(true);
     expect(await page.locator('#tables b').count()).toBe(0);
 
+    // A table the person folds stays folded across refreshes, and unfolds again.
+    await table.locator('summary').click();
+    await nextRefreshes();
+    expect(await table.getAttribute('open')).toBeNull();
+    await table.locator('summary').click();
+    await nextRefreshes();
+    expect(await table.getAttribute('open')).toBe('');
+    expect(await table.locator('tr.tablet').count()).toBe(4);
+
     // The header's counts; events; the newer sections render or say they are not available.
     expect(await page.textContent('#master [data-field="role"]')).toBe('active');
     expect(await page.textContent('#master [data-field="tables"]')).toBe('1');

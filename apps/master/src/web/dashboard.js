@@ -14,11 +14,13 @@
 // "not available on this master" (a master older than them). Refreshes are
 // sequential (the next starts `refreshMs` after the last ended), paused
 // while the tab is hidden or the person presses "pause". `?refresh=SECONDS`
-// sets the interval (default 2, at least 0.5). body[data-refreshes] counts
-// completed refreshes (the browser test waits on it).
+// sets the interval (default 2, at least 0.5). With many tables only the
+// unfolded ones' tablets are read; unfolding one reads it at once.
+// body[data-refreshes] counts completed refreshes (the browser test waits
+// on it).
 
 import { renderDisks, renderServers } from './render-servers.js';
-import { renderTables } from './render-tables.js';
+import { renderTables, tablesToDescribe } from './render-tables.js';
 import { renderMigrations } from './render-migrations.js';
 import { renderDecisions } from './render-decisions.js';
 import { renderEvents } from './render-events.js';
@@ -39,6 +41,8 @@ let paused = false;
 let refreshes = 0;
 /** When the sections were last drawn from the master's replies. */
 let lastPainted;
+/** Tables drawn without their tablets (folded, with many tables: render-tables.js tablesToDescribe). */
+let undescribed = new Set();
 let timer;
 
 const $ = (id) => document.getElementById(id);
@@ -75,8 +79,9 @@ async function load() {
   ]);
   const described = new Map();
   if (tables.status === 'ok') {
-    const replies = await Promise.all(tables.data.tables.map((t) => getJson(`/v1/tables/${encodeURIComponent(t.name)}`)));
-    tables.data.tables.forEach((t, i) => {
+    const wanted = tablesToDescribe(tables.data.tables, folded);
+    const replies = await Promise.all(wanted.map((t) => getJson(`/v1/tables/${encodeURIComponent(t.name)}`)));
+    wanted.forEach((t, i) => {
       const r = replies[i];
       if (r.status === 'ok') described.set(t.name, r);
       else if (r.status === 'error') described.set(t.name, r);
@@ -119,13 +124,23 @@ function paint(s, now) {
     put('disks', failed(s.servers));
   }
   put('tables', s.tables.status === 'ok' ? renderTables(s.tables.data.tables, s.described, folded) : failed(s.tables));
+  undescribed = new Set(s.tables.status === 'ok' ? s.tables.data.tables.map((t) => t.name).filter((n) => !s.described.has(n)) : []);
   put('moves', renderMigrations(s.migrations, now));
   put('decisions', renderDecisions(s.decisions, now));
   put('events', s.events.status === 'ok' ? renderEvents(s.events.data.events, now, EVENTS_SHOWN) : failed(s.events));
 }
 
+/** Refreshes never overlap: one asked for while another runs happens right after it. */
+let running = false;
+let again = false;
+
 async function refresh() {
   clearTimeout(timer);
+  if (running) {
+    again = true;
+    return;
+  }
+  running = true;
   const status = $('refresh-status');
   try {
     const snapshot = await load();
@@ -146,8 +161,13 @@ async function refresh() {
   } catch (e) {
     status.textContent = `refresh failed (${e instanceof Error ? e.message : String(e)}); showing the last figures`;
     status.classList.add('error');
+  } finally {
+    running = false;
   }
-  schedule();
+  if (again) {
+    again = false;
+    void refresh();
+  } else schedule();
 }
 
 function schedule() {
@@ -159,7 +179,10 @@ $('tables').addEventListener(
   'toggle',
   (e) => {
     const d = e.target;
-    if (d instanceof HTMLDetailsElement && d.dataset.table !== undefined) folded.set(d.dataset.table, d.open);
+    if (!(d instanceof HTMLDetailsElement) || d.dataset.table === undefined) return;
+    folded.set(d.dataset.table, d.open);
+    // Unfolding a table whose tablets this refresh did not read: read them now.
+    if (d.open && undescribed.has(d.dataset.table)) void refresh();
   },
   true,
 );

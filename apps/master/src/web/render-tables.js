@@ -7,7 +7,10 @@
 // Ranges are shown as (lower, upper] — the API's lowerExclusive and
 // upperInclusive — through showBytes, so a key of any bytes is readable
 // and can never become markup. A table with more than MAX_TABLETS_SHOWN
-// tablets shows the first ones and says how many are left out.
+// tablets shows the first ones and says how many are left out. With more
+// than DESCRIBE_ALL_UP_TO tables, a refresh reads the tablets of the
+// unfolded tables only (tablesToDescribe), so the page costs the master
+// a bounded number of reads.
 
 import { formatBytes, formatRate } from './format.js';
 import { html, showBytes } from './html.js';
@@ -61,6 +64,19 @@ function tabletRow(t, encoding) {
  * @typedef {{ status: 'ok', data: TableDescription } | { status: 'error', message: string }} DescribeResult
  */
 
+/** Whether a table's tablets are shown: the person's choice, else open when it is small. @param {TableSummary} t @param {Map<string, boolean>} folded */
+export function isOpen(t, folded) {
+  return folded.get(t.name) ?? t.tablets <= OPEN_BY_DEFAULT_UP_TO;
+}
+
+/** With more tables than this, only the unfolded ones are described on each refresh. */
+export const DESCRIBE_ALL_UP_TO = 100;
+
+/** The tables whose tablets a refresh reads (GET /v1/tables/{table}). @param {TableSummary[]} tables @param {Map<string, boolean>} folded */
+export function tablesToDescribe(tables, folded) {
+  return tables.length <= DESCRIBE_ALL_UP_TO ? tables : tables.filter((t) => isOpen(t, folded));
+}
+
 /**
  * @param {TableSummary[]} tables the list, in the master's order
  * @param {Map<string, DescribeResult>} described each table's description (a table dropped meanwhile may be missing)
@@ -71,9 +87,9 @@ export function renderTables(tables, described, folded) {
   const sorted = [...tables].sort((a, b) => a.name.localeCompare(b.name));
   return html`${sorted.map((t) => {
     const d = described.get(t.name);
-    const open = folded.get(t.name) ?? t.tablets <= OPEN_BY_DEFAULT_UP_TO;
+    const open = isOpen(t, folded);
     let body;
-    if (d === undefined) body = html`<p class="muted">(not described yet)</p>`;
+    if (d === undefined) body = html`<p class="muted">(its tablets are read when it is unfolded)</p>`;
     else if (d.status === 'error') body = html`<p class="error">Could not describe it: ${d.message}</p>`;
     else {
       const shown = d.data.tablets.slice(0, MAX_TABLETS_SHOWN);

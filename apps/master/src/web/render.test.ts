@@ -16,7 +16,7 @@ import { renderMaster, renderStandby } from './render-header.js';
 import { figure, renderDecisions } from './render-decisions.js';
 import { migrationView, renderMigrations, type MasterMigration, type MigrationStatus } from './render-migrations.js';
 import { renderDisks, renderServers } from './render-servers.js';
-import { MAX_TABLETS_SHOWN, rangeText, renderTables } from './render-tables.js';
+import { DESCRIBE_ALL_UP_TO, MAX_TABLETS_SHOWN, rangeText, renderTables, tablesToDescribe } from './render-tables.js';
 
 const NOW = Date.parse('2026-12-07T14:00:10.000Z');
 const EVIL = `<img src=x onerror="alert('x')">&`;
@@ -200,6 +200,17 @@ describe('tables and tablets', () => {
   it('keeps the fold a person chose, and folds big tables by default', () => {
     expect(String(renderTables([summary], described, new Map([['people', false]])))).toMatch(/data-table="people" >/);
     expect(String(renderTables([{ ...summary, tablets: 500 }], new Map(), new Map()))).not.toContain(' open>');
+  });
+
+  it('reads the tablets of every table, or with many tables of the unfolded ones only', () => {
+    const few = [summary, { ...summary, name: 'big', tablets: 500 }];
+    expect(tablesToDescribe(few, new Map()).map((t) => t.name)).toEqual(['people', 'big']);
+    const many = Array.from({ length: DESCRIBE_ALL_UP_TO + 1 }, (_, i) => ({ ...summary, name: `t${i}`, tablets: i === 0 ? 500 : 2 }));
+    const chosen = tablesToDescribe(many, new Map([['t1', false]])).map((t) => t.name);
+    expect(chosen).toHaveLength(DESCRIBE_ALL_UP_TO - 1); // t0 is big (folded by default), t1 folded by the person
+    expect(chosen).not.toContain('t0');
+    expect(chosen).not.toContain('t1');
+    expect(text(renderTables(many.slice(0, 1), new Map(), new Map()))).toContain('its tablets are read when it is unfolded');
   });
 
   it('shows at most MAX_TABLETS_SHOWN tablets and says how many more there are', () => {
