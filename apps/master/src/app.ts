@@ -5,7 +5,8 @@
 // the caller, which starts it once the app listens (its URL goes into
 // /kdi/master) and closes it after the app.
 //
-// Routes: the master API (routes/status.ts, servers.ts, tables.ts) and —
+// Routes: the master API (routes/status.ts, servers.ts, tables.ts), the
+// web page at / (routes/web.ts, files in src/web) and —
 // registered in ONE place below — the gateway (/v1/tables/{t}/apply|sync|
 // scan|stat), which routes data calls through the SDK (deps.kdi).
 
@@ -23,6 +24,7 @@ import type { Master } from './node/master.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTableRoutes } from './routes/tables.js';
+import { registerWebRoutes } from './routes/web.js';
 
 export const MASTER_VERSION = '0.1.0';
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -85,6 +87,7 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
   registerStatusRoutes(app, master);
   registerServerRoutes(app, master);
   registerTableRoutes(app, master, adminTokenCheck(config.adminToken));
+  registerWebRoutes(app);
 
   // ---- GATEWAY: the single place it is registered ---------------------------
   // Data calls through the SDK: deps.kdi when given, else a client of this

@@ -23,7 +23,7 @@ export interface LauncherProcess {
   readonly stdout: () => string;
   readonly stderr: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the servers listed before 'ready' (master, OpenAPI docs, lock server, tablet server ts-K). */
+  /** Resolves with the servers listed before 'ready' (master, web page, OpenAPI docs, lock server, tablet server ts-K). */
   ready(timeoutMs?: number): Promise<Map<string, PrintedServer>>;
   /** SIGINT (a Ctrl-C) and wait for the exit. */
   interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

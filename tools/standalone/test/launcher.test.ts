@@ -245,6 +245,12 @@ describe.runIf(hasMaster)('the cluster through the master', () => {
     const master = servers.get('master')!.url;
     expect(master).toBe(`http://127.0.0.1:${port}`);
     expect(servers.get('OpenAPI docs')!.url).toBe(`${master}/docs`);
+    // The master's web page, served from its built tree (dist/web: the build copies the page's files).
+    expect(servers.get('web page')!.url).toBe(`${master}/`);
+    const page = await fetch(`${master}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/web/dashboard.js');
+    expect((await fetch(`${master}/web/render-tables.js`)).status).toBe(200);
 
     const created = await json(`${master}/v1/tables`, { method: 'POST', body: { name: 'webtable', splits: ['m'] } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
