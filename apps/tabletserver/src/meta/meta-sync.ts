@@ -183,6 +183,18 @@ export class MetaSync implements TabletMeta {
     }
   }
 
+  /** A migration's commit: conditioned on `location:` naming the source with its epoch (tablets/tablet-meta.ts). */
+  async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void> {
+    if (t.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration`);
+    await this.o.meta.writeTablets([{ config: this.config(t, lists, true), expect: { serverId: source.serverId, epoch: source.epoch } }]);
+  }
+
+  async assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<LocationHint | undefined> {
+    if (table === META_TABLE) return (await readRoot(this.o.lockClient))?.config.location;
+    const { config } = await this.o.meta.readTablet(table, upperInclusive);
+    return config?.location && { ...config.location, ...(config.state !== undefined && { state: config.state }) };
+  }
+
   /** Did the split of `parent` at `row` reach META (its lower row names this assignment)? For a write whose answer was lost. */
   async splitCommitted(parent: AssignedTablet, row: Uint8Array): Promise<boolean> {
     const { config } = await this.o.meta.readTablet(parent.table, row);

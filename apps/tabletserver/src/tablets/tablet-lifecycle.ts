@@ -29,7 +29,17 @@ import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from '@kdi/protocol';
-import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletView } from './tablet-types.js';
+import type {
+  DormantTabletView,
+  LoadFromMetaRequest,
+  MigratedTabletRequest,
+  LoadTabletRequest,
+  ServerLogger,
+  SplitResult,
+  TabletChange,
+  TabletServerOptions,
+  TabletView,
+} from './tablet-types.js';
 
 export class TabletLifecycle {
   readonly serverId: string;
@@ -325,6 +335,120 @@ export class TabletLifecycle {
         });
       }
       this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet unloaded; config written without log');
+    });
+  }
+
+  // ---- migration (DESIGN §10, migration/) ------------------------------------
+
+  /**
+   * Source, after the target committed: stop serving the tablet (reads
+   * and writes get WRONG_TABLET, with META's new location as the hint) and
+   * drop it from the engine — META names the target's copies now, so this
+   * server's files and log are needed by no config. Writes waiting on the
+   * freeze find the tablet gone.
+   */
+  async handOver(id: string, to: string): Promise<void> {
+    const entry = this.map.remove(id);
+    if (entry === undefined) return;
+    if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
+    for (const listener of this.tabletRemovedListeners) listener(entry);
+    this.changed({ kind: 'unload', tabletId: id });
+    if (this.engine.tabletIds().includes(id)) {
+      try {
+        await this.engine.dropTablet(id);
+      } catch (e) {
+        throw fromStorageError(e);
+      }
+    }
+    this.log.info({ tabletId: id, table: entry.table, to }, 'tablet handed over to its new server');
+  }
+
+  /**
+   * Target's commit (DESIGN §10): adopts the received files (renamed into
+   * the engine, loaded: indexes, blooms, in-memory groups), warms the
+   * block cache with the source's hot blocks, applies the source's memory
+   * cells through this server's log (durable; the config names the log
+   * from a segment started before them), then writes the config — location
+   * = this server with the new epoch, these fragments, this log — as a row
+   * transaction conditioned on `location:` naming the source with its
+   * epoch, and serves. When the write fails, META is read: committed after
+   * all → serve; not committed → the tablet leaves the engine (its files
+   * deleted) and the error is thrown; META unreadable → the tablet stays
+   * dormant (META may name it) and UNAVAILABLE is thrown.
+   */
+  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+    this.checkOpen();
+    this.checkMember();
+    const meta = this.o.meta;
+    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service: it takes no migrations`);
+    return meta.run(async () => {
+      this.checkOpen();
+      this.checkMember();
+      const range = { lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive };
+      if (this.map.get(req.tabletId) !== undefined)
+        throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already on server ${this.serverId}`, { details: { tabletId: req.tabletId } });
+      const clash = this.map.tabletsOf(req.table).find((e) => rangesOverlap(e, range));
+      if (clash !== undefined) {
+        throw new KdiError('FAILED_PRECONDITION', `tablet ${req.tabletId} overlaps tablet ${clash.id} of table ${req.table}, which this server serves`, {
+          details: { tabletId: req.tabletId, overlaps: clash.id },
+        });
+      }
+      const schema = await meta.readTableSchema(req.table);
+      // Copies kept from an earlier tenure here are stale: they leave the engine (files kept) first.
+      const stale = this.dormant(req.table).filter((id) => rangesOverlap(this.engine.tabletRange(id), range));
+      for (const id of stale) await this.engine.unloadTablet(id);
+      const logFrom = await this.engine.startLogSegment();
+      const entry: TabletEntry = { id: req.tabletId, table: req.table, ...range, state: 'loading', epoch: req.newEpoch, logFrom };
+      this.map.add(entry);
+      let adopted = false;
+      try {
+        const loaded = await this.engine.adoptTablet({ id: req.tabletId, table: req.table, ...range, ...(schema && { groups: schema.groups }), files: req.files });
+        adopted = true;
+        // Received path → adopted path, position by position within each list.
+        const renamed = new Map<string, string>();
+        for (const [key, paths] of Object.entries(req.files)) paths.forEach((p, i) => loaded.fragments[key]?.[i] !== undefined && renamed.set(p, loaded.fragments[key]![i]!));
+        const warm = req.hotBlocks.flatMap((h) => (renamed.has(h.path) ? [{ path: renamed.get(h.path)!, block: h.block }] : []));
+        const warmed = await this.engine.warmBlocks(req.tabletId, warm);
+        if (req.memory.length > 0) await this.engine.apply(req.table, req.memory, { sync: true });
+        await req.beforeMetaWrite?.();
+        const lists = await this.engine.beginPublish(req.tabletId);
+        try {
+          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom }, lists, req.source);
+        } catch (e) {
+          const now = await meta.assignment(req.table, req.upperInclusive).catch(() => undefined);
+          if (now === undefined) {
+            // Cannot tell: META may name this server's copy. Keep it (dormant), serve nothing.
+            this.map.remove(req.tabletId);
+            this.fenced.set(req.tabletId, `the outcome of migration ${req.migrationId} is unknown (META unreadable)`);
+            throw new KdiError('UNAVAILABLE', `tablet ${req.tabletId}: the outcome of its META write is unknown (${(e as Error).message}); the copy is kept here`, {
+              retryAfterMs: 1000,
+              cause: e,
+            });
+          }
+          if (now.serverId !== this.serverId || now.epoch !== req.newEpoch) throw e;
+          this.log.warn({ err: e, tabletId: req.tabletId }, 'migration commit reached META although its write failed; serving');
+        }
+        await this.engine.endPublish(req.tabletId, lists);
+        for (const s of stale) {
+          const published = this.engine.publishedTablets().find((p) => p.id === s);
+          if (published && rangeCovers(range, published)) await this.engine.forgetPublished(s);
+        }
+        if (schema !== undefined) this.schemas.set(req.table, schema);
+        this.fenced.delete(req.tabletId);
+        entry.state = 'serving';
+        this.log.info(
+          { tabletId: req.tabletId, table: req.table, epoch: req.newEpoch, from: req.source.serverId, memoryCells: req.memory.length, warmedBlocks: warmed },
+          'tablet received by migration',
+        );
+        this.changed({ kind: 'load', tabletId: req.tabletId });
+        return this.view(entry);
+      } catch (e) {
+        if (this.map.get(req.tabletId) === entry) {
+          this.map.remove(req.tabletId);
+          if (adopted && this.engine.tabletIds().includes(req.tabletId)) await this.engine.dropTablet(req.tabletId).catch(() => undefined);
+        }
+        throw fromStorageError(e);
+      }
     });
   }
 

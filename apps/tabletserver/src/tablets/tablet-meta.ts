@@ -71,6 +71,14 @@ export interface TabletMeta {
   writeServing(t: AssignedTablet, lists: FragmentLists): Promise<void>;
   /** The tablet left this server cleanly: its fragments, no log. */
   writeUnloaded(id: string, t: AssignedTablet, lists: FragmentLists): Promise<void>;
+  /**
+   * A migration's commit (DESIGN §10): the tablet is served here with these
+   * fragments and this server's log, written only if `location:` still
+   * names `source` with its epoch (FAILED_PRECONDITION otherwise).
+   */
+  writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void>;
+  /** The server and epoch `location:` names for the tablet of `table` ending at `upperInclusive` (undefined: none). */
+  assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<RowLocation | undefined>;
   /** The split of `parent` at `row`: both halves' configs, the parent's lists. */
   writeSplit(parent: AssignedTablet, row: Uint8Array, lists: FragmentLists): Promise<void>;
   /** Did a split write whose answer was lost commit? */

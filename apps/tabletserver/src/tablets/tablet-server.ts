@@ -25,6 +25,7 @@ import type {
   DormantTabletView,
   LoadFromMetaRequest,
   LoadTabletRequest,
+  MigratedTabletRequest,
   ServerLogger,
   SplitResult,
   TabletChange,
@@ -123,6 +124,16 @@ export class TabletServer {
   /** Stops serving a tablet: writes refused, admitted applies finish, memory serialized, reads stopped. */
   unloadTablet(id: string): Promise<void> {
     return this.lifecycle.unloadTablet(id);
+  }
+
+  /** Migration source: the target committed; stop serving the tablet and drop it (tablet-lifecycle.ts). */
+  handOver(id: string, to: string): Promise<void> {
+    return this.lifecycle.handOver(id, to);
+  }
+
+  /** Migration target: adopt, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
+  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+    return this.lifecycle.receiveMigrated(req);
   }
 
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */
