@@ -143,6 +143,7 @@ export class MigrationSource {
     let freeze: WriteFreeze | undefined;
     let stallStart = 0;
     let committed = false;
+    let unsettled = false;
     const step = (s: MigrationStep, crash: CrashPoint) => {
       this.check(req.migrationId);
       rec.enter(s);
@@ -177,6 +178,8 @@ export class MigrationSource {
       return bytes;
     };
     try {
+      // After the 202 went out.
+      await new Promise((r) => setImmediate(r));
       step('prepare', 'prepare');
       const encoding = 'base64' as const;
       await peer.prepare(req.migrationId, {
@@ -223,7 +226,14 @@ export class MigrationSource {
         committed = true;
       } catch (e) {
         logger.warn({ err: e, migrationId: req.migrationId, tabletId: id }, 'migration commit failed or its answer was lost; settling the outcome');
-        committed = await this.settle(req, peer, meta, rec, tablet.epoch);
+        const settled = await this.settle(req, peer, meta, rec, tablet.epoch);
+        if (settled === 'unsettled') {
+          unsettled = true;
+          // Shutting down with the outcome unknown: the tablet stays frozen (its writes time out) until the process ends.
+          freeze = undefined;
+          throw new KdiError('UNAVAILABLE', 'the server shut down before the outcome of the commit was known', { cause: e });
+        }
+        committed = settled;
         if (!committed) throw e;
       }
       this.d.crash('done');
@@ -239,6 +249,8 @@ export class MigrationSource {
     } catch (e) {
       if (committed) {
         rec.end('committed', (e as Error).message);
+      } else if (unsettled) {
+        rec.end(undefined, (e as Error).message);
       } else {
         freeze?.thaw();
         freeze = undefined;
@@ -255,9 +267,10 @@ export class MigrationSource {
   }
 
   /** The unknown-outcome rule: ask the target, else read META; until one answers. True when committed. */
-  private async settle(req: MigrateRequest, peer: PeerClient, meta: TabletMeta, rec: MigrationRecord, epoch: number): Promise<boolean> {
+  private async settle(req: MigrateRequest, peer: PeerClient, meta: TabletMeta, rec: MigrationRecord, epoch: number): Promise<boolean | 'unsettled'> {
     const entry = this.d.server.map.get(req.tabletId);
     for (let attempt = 0; ; attempt++) {
+      if (this.closed) return 'unsettled';
       try {
         const status = await peer.abort(req.migrationId);
         if (status?.outcome === 'committed') return true;
