@@ -238,9 +238,10 @@ export class MigrationSource {
       }
       this.d.crash('done');
       rec.enter('done');
-      await server.handOver(id, req.target.serverId).catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
-      // Writes that waited here are released (to WRONG_TABLET → the target) only now.
+      // handOver's synchronous part removes the tablet and ends the freeze: the writes that waited
+      // here go on (to WRONG_TABLET → the target) from this moment.
       rec.writeStallMs = performance.now() - stallStart;
+      await server.handOver(id, req.target.serverId).catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
       rec.end('committed');
       logger.info(
         { migrationId: req.migrationId, tabletId: id, to: req.target.serverId, writeStallMs: rec.writeStallMs, bytes: rec.bytesCopied, files: rec.filesCopied },

@@ -393,7 +393,11 @@ export class TabletLifecycle {
           details: { tabletId: req.tabletId, overlaps: clash.id },
         });
       }
+      const t0 = performance.now();
+      const ms: Record<string, number> = {};
+      const lap = (what: string) => (ms[what] = Math.round((performance.now() - t0) * 10) / 10);
       const schema = await meta.readTableSchema(req.table);
+      lap('schema');
       // Copies kept from an earlier tenure here are stale: they leave the engine (files kept) first.
       const stale = this.dormant(req.table).filter((id) => rangesOverlap(this.engine.tabletRange(id), range));
       for (const id of stale) await this.engine.unloadTablet(id);
@@ -404,12 +408,15 @@ export class TabletLifecycle {
       try {
         const loaded = await this.engine.adoptTablet({ id: req.tabletId, table: req.table, ...range, ...(schema && { groups: schema.groups }), files: req.files });
         adopted = true;
+        lap('adopt');
         // Received path → adopted path, position by position within each list.
         const renamed = new Map<string, string>();
         for (const [key, paths] of Object.entries(req.files)) paths.forEach((p, i) => loaded.fragments[key]?.[i] !== undefined && renamed.set(p, loaded.fragments[key]![i]!));
         const warm = req.hotBlocks.flatMap((h) => (renamed.has(h.path) ? [{ path: renamed.get(h.path)!, block: h.block }] : []));
         const warmed = await this.engine.warmBlocks(req.tabletId, warm);
+        lap('warm');
         if (req.memory.length > 0) await this.engine.apply(req.table, req.memory, { sync: true });
+        lap('memory');
         await req.beforeMetaWrite?.();
         const lists = await this.engine.beginPublish(req.tabletId);
         try {
@@ -428,6 +435,7 @@ export class TabletLifecycle {
           if (now.serverId !== this.serverId || now.epoch !== req.newEpoch) throw e;
           this.log.warn({ err: e, tabletId: req.tabletId }, 'migration commit reached META although its write failed; serving');
         }
+        lap('meta');
         await this.engine.endPublish(req.tabletId, lists);
         for (const s of stale) {
           const published = this.engine.publishedTablets().find((p) => p.id === s);
@@ -437,7 +445,7 @@ export class TabletLifecycle {
         this.fenced.delete(req.tabletId);
         entry.state = 'serving';
         this.log.info(
-          { tabletId: req.tabletId, table: req.table, epoch: req.newEpoch, from: req.source.serverId, memoryCells: req.memory.length, warmedBlocks: warmed },
+          { tabletId: req.tabletId, table: req.table, epoch: req.newEpoch, from: req.source.serverId, memoryCells: req.memory.length, warmedBlocks: warmed, msSinceCommitStart: lap('serving') && ms },
           'tablet received by migration',
         );
         this.changed({ kind: 'load', tabletId: req.tabletId });

@@ -15,7 +15,8 @@ import { describeMove, waitMigration } from './migration-kit.js';
 let cluster: SdkCluster;
 beforeAll(async () => {
   // A small memory budget: serializations (and compactions) happen during the moves.
-  cluster = await SdkCluster.start(3, { KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024) });
+  // Info logs: the target's log line of each commit names its phases' times (printed below).
+  cluster = await SdkCluster.start(3, { KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024), KDI_TS_LOG_LEVEL: 'info' });
   await cluster.createTable('t', [
     { id: 't0', upper: 'm', server: 1 },
     { id: 't1', lower: 'm', server: 2 },
@@ -117,6 +118,14 @@ it('moves tablets back and forth under concurrent writers and scanners: nothing 
     [
       `migration under load: ${moves.length} moves, ${acked.size} cells acknowledged, ${unknown.size} unknown, ${scansDone} full scans (${pagesRead} pages)`,
       ...lines.map((l) => `  ${l}`),
+      'target commit phases (ms since the commit call reached the target):',
+      ...cluster.servers.flatMap((srv) =>
+        srv
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('tablet received by migration'))
+          .map((l) => `  ${srv.serverId} ${(JSON.parse(l) as { tabletId: string }).tabletId}: ${JSON.stringify((JSON.parse(l) as { msSinceCommitStart: unknown }).msSinceCommitStart)}`),
+      ),
     ].join('\n'),
   );
   expect(
