@@ -243,6 +243,59 @@ describe.each(hosts)('tablet migration in the engine on the %s filesystem', (_na
     expect(await scanShown(again, 's2')).toEqual(moved);
   });
 
+  it('a staged adopt (preload) takes the final lists at commit: held files reused, new ones adopted, replaced ones deleted', async () => {
+    const h = await makeHost();
+    const src = await openEngine(h, 'S');
+    await src.createTablet({ id: 's1', table: T, upperInclusive: M });
+    await src.createTablet({ id: 's2', table: T, lowerExclusive: M });
+    const model = await fill(src, 4);
+    const tmp = `${h.root}/D/migrations/m3.tmp`;
+    await h.fs.mkdir(tmp);
+    const sent = new Map<string, string>();
+    const send = async (pin: TabletPin) => {
+      for (const f of pin.files) {
+        if (sent.has(f.path)) continue;
+        const to = `${tmp}/f${sent.size}.frag`;
+        await h.fs.writeFileAtomic(to, await readAll(pin, f.path));
+        sent.set(f.path, to);
+      }
+    };
+    const pin1 = src.pinTablet('s2');
+    await send(pin1);
+    const dst = await openEngine(h, 'D', { autoCompact: true });
+    const staged = await dst.adoptTablet({ id: 's2', table: T, lowerExclusive: M, staged: true, files: { default: pin1.lists.default!.map((p) => sent.get(p)!) } });
+    const adoptedOf = new Map(pin1.lists.default!.map((p, i) => [p, staged.fragments.default![i]!]));
+    // Meanwhile at the source: a compaction of the first two files, a serialization, writes left in memory.
+    await src.compactTablet('s2', { full: true });
+    const more = [
+      cell('s9', 'f:0', 5, 'late'),
+      erase(
+        show(model.sorted())
+          .find((l) => l > 'n')!
+          .split(' ')[0]!,
+        'f:0',
+        0,
+      ),
+    ];
+    await src.apply(T, more);
+    model.apply(more);
+    await src.serialize();
+    const pin2 = src.pinTablet('s2');
+    await send(pin2);
+    // The final lists: held (adopted) paths where D has them, received paths for the rest.
+    const final = { default: pin2.lists.default!.map((p) => adoptedOf.get(p) ?? sent.get(p)!) };
+    const lists = await dst.readoptTablet('s2', final);
+    dst.releaseAdopted('s2');
+    expect(lists.default!.length).toBe(pin2.lists.default!.length);
+    for (const p of lists.default!) expect(p.startsWith(`${h.root}/D/tables/${T}/s2/`)).toBe(true);
+    expect(await scanShown(dst, 's2')).toEqual(await scanShown(src, 's2'));
+    await dst.idle();
+    // Adopted files the final lists dropped are deleted (this engine owns them).
+    for (const p of staged.fragments.default!) expect(await h.fs.exists(p)).toBe(lists.default!.includes(p));
+    await expect(failure(dst.readoptTablet('s2', final))).resolves.toMatchObject({ kind: 'invalid-argument' }); // released: not staged any more
+    for (const p of [pin1, pin2]) p.release();
+  });
+
   it('an adopt that fails (a damaged file) leaves no tablet and none of the received files', async () => {
     const h = await makeHost();
     const src = await openEngine(h, 'S');

@@ -68,7 +68,7 @@ import { type FragmentSources, type FragmentWriteMode, writeTabletFragment } fro
 import { WritePath } from './write-path.js';
 import { newFreezeState, thawTablet, type WriteFreeze } from './write-freeze.js';
 import { TabletPin } from './tablet-pin.js';
-import { adoptTablet, type AdoptTabletDefinition, type HotBlock, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
+import { adoptTablet, type AdoptTabletDefinition, type HotBlock, readoptTablet, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
 
 export type { ApplyOptions, DiskSizes, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
 export type { TabletDefinition } from './tablet.js';
@@ -134,7 +134,8 @@ export class Engine {
         },
         picker: o.picker ?? DEFAULT_PICKER_OPTIONS,
         // Unloading tablets are about to leave: not worth compacting.
-        tablets: () => [...registry.tablets.values()].filter((t) => !t.unloading),
+        // (Tablets a migration staged wait for their final lists.)
+        tablets: () => [...registry.tablets.values()].filter((t) => !t.unloading && !t.holdCompaction),
         getTablet: (id) => registry.get(id),
         isCurrent: (t) => registry.isCurrent(t),
         checkOpen: () => this.checkOpen(),
@@ -344,6 +345,25 @@ export class Engine {
   adoptTablet(def: AdoptTabletDefinition): Promise<LoadedTablet> {
     this.checkOpen();
     return adoptTablet({ fs: this.o.fs, store: this.store, transfer: this.transfer, registry: this.registry }, def);
+  }
+
+  /**
+   * A tablet adopted with `staged` takes its final lists (tablet-migration.ts
+   * readoptTablet): files it holds are kept, newly received ones renamed
+   * and opened, the others let go. Resolves with the lists.
+   */
+  readoptTablet(id: string, files: Readonly<Record<string, readonly string[]>>): Promise<FragmentLists> {
+    this.checkOpen();
+    return readoptTablet({ fs: this.o.fs, store: this.store, registry: this.registry, saveManifest: () => this.saveManifest() }, id, files);
+  }
+
+  /** A staged tablet is the engine's like any other from now on (compacted as needed). */
+  releaseAdopted(id: string): void {
+    this.checkOpen();
+    const t = this.registry.get(id);
+    if (!t.holdCompaction) return;
+    t.holdCompaction = false;
+    if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
   }
 
   /** Splits a tablet at `row` into (lower, row] and (row, upper]; both share the fragments. */

@@ -33,7 +33,8 @@ import type { FileSystem } from '../fs/file-system.js';
 import type { FragmentStore } from './fragment-store.js';
 import { isForeignFragment } from './fragment-files.js';
 import type { TabletRegistry } from './tablet-registry.js';
-import { LEGACY_FRAGMENTS, type LoadedTablet, type TabletTransfer } from './tablet-transfer.js';
+import type { DiskFragment } from './disk-fragment.js';
+import { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, tabletFragmentLists, type TabletTransfer } from './tablet-transfer.js';
 import { allFragments, type TabletDefinition } from './tablet.js';
 
 /** A block of a fragment: the fragment's absolute path and the block's index. */
@@ -49,6 +50,12 @@ export interface AdoptTabletDefinition extends TabletDefinition {
    * the engine directory (outside tables/), e.g. a migration's temp dir.
    */
   readonly files: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A migration's preload: the tablet is not compacted until
+   * releaseAdopted, so readoptTablet can give it the final lists (reusing
+   * the files it holds) at commit.
+   */
+  readonly staged?: boolean | undefined;
 }
 
 /** A directory name for a fragment list's key (LEGACY_FRAGMENTS is no valid path segment). */
@@ -92,39 +99,116 @@ export async function warmTabletBlocks(registry: TabletRegistry, id: string, blo
   return n;
 }
 
+/** Renames one received file into the engine's naming for (tablet, key); its new canonical name (still marked being written). */
+async function renameReceived(fs: FileSystem, store: FragmentStore, def: TabletDefinition, key: string, source: string, made: string[]): Promise<string> {
+  const { name, path } = store.newFragment(def.table, def.id, key === LEGACY_FRAGMENTS ? LEGACY_DIR : key);
+  made.push(name);
+  await fs.mkdir(dirname(path));
+  await fs.rename(store.pathOf(source), path);
+  return name;
+}
+
+/** Canonical received paths per key: inside the engine directory, outside tables/ (else 'invalid-argument'). */
+function receivedSources(store: FragmentStore, id: string, files: Readonly<Record<string, readonly string[]>>, allowAdopted: ReadonlySet<string> = new Set()): [string, string][] {
+  if (typeof files !== 'object' || files === null || Array.isArray(files)) throw invalidArgument(`tablet ${id}: files must map group names to lists of paths`);
+  const out: [string, string][] = [];
+  for (const [key, paths] of Object.entries(files)) {
+    if (!Array.isArray(paths)) throw invalidArgument(`tablet ${id}: files[${JSON.stringify(key)}] must be a list of paths`);
+    for (const p of paths) {
+      const canonical = store.canonical(p);
+      if (!allowAdopted.has(canonical) && (isForeignFragment(canonical) || canonical.startsWith('tables/'))) {
+        throw invalidArgument(`tablet ${id}: received file ${JSON.stringify(p)} must lie inside the engine directory ${store.dir}, outside tables/`);
+      }
+      out.push([key, canonical]);
+    }
+  }
+  return out;
+}
+
+/**
+ * A tablet adopted with `staged` (its compactions held) takes new lists:
+ * each entry is a file it already holds (its absolute path from the
+ * lists adopt or an earlier readopt returned) or a newly received one
+ * (renamed and opened as adopt does). Files it held and the new lists do
+ * not name are let go (deleted: this engine owns them). Chains are
+ * swapped in one synchronous step. Resolves with the new lists.
+ */
+export async function readoptTablet(
+  ctx: { fs: FileSystem; store: FragmentStore; registry: TabletRegistry; saveManifest: () => Promise<void> },
+  id: string,
+  files: Readonly<Record<string, readonly string[]>>,
+): Promise<FragmentLists> {
+  const { fs, store, registry } = ctx;
+  const t = registry.get(id);
+  if (!t.holdCompaction) throw invalidArgument(`tablet ${id} was not adopted with staged: its fragments are the engine's to manage`);
+  const held = new Map(allFragments(t).map((f) => [f.name, f]));
+  const sources = receivedSources(store, id, files, new Set(held.keys()));
+  const seen = new Set<string>();
+  for (const [, source] of sources) {
+    if (seen.has(source)) throw invalidArgument(`tablet ${id}: file ${JSON.stringify(source)} is listed twice`);
+    seen.add(source);
+  }
+  const made: string[] = [];
+  const opened: DiskFragment[] = [];
+  const picked: [string, DiskFragment][] = [];
+  try {
+    for (const [key, source] of sources) {
+      const have = held.get(source);
+      if (have !== undefined) {
+        picked.push([key, have.ref()]);
+        continue;
+      }
+      const at = t.routing.groups.findIndex((g) => g.name === key);
+      const name = await renameReceived(fs, store, t.def, key, source, made);
+      const f = (await store.open(name, at >= 0 && t.routing.groups[at]!.inMemory === true)).ref();
+      opened.push(f);
+      picked.push([key, f]);
+    }
+  } catch (e) {
+    for (const [, f] of picked) f.unref();
+    for (const name of made) if (!opened.some((f) => f.name === name)) await fs.unlink(store.pathOf(name)).catch(() => undefined);
+    throw e;
+  } finally {
+    for (const name of made) store.finishedWriting(name);
+  }
+  if (!registry.isCurrent(t)) {
+    for (const [, f] of picked) f.unref();
+    throw invalidArgument(`tablet ${id} left the engine while its files were adopted`);
+  }
+  // One synchronous swap, as checkLists orders them: groups' chains oldest first; legacy newest first, former groups before ~legacy.
+  const chains: DiskFragment[][] = t.routing.groups.map(() => []);
+  const former = new Map<string, DiskFragment[]>();
+  const legacy: DiskFragment[] = [];
+  for (const [key, f] of picked) {
+    const at = t.routing.groups.findIndex((g) => g.name === key);
+    if (at >= 0) chains[at]!.push(f);
+    else if (key === LEGACY_FRAGMENTS) legacy.push(f);
+    else (former.get(key) ?? former.set(key, []).get(key)!).push(f);
+  }
+  const old = allFragments(t);
+  t.chains.forEach((c, i) => (c.fragments = chains[i]!));
+  t.legacy = [...[...former.values()].flatMap((l) => l.reverse()), ...legacy.reverse()];
+  for (const f of old) f.unref();
+  await ctx.saveManifest();
+  return tabletFragmentLists(store, t);
+}
+
 /** Renames received files into the engine's fragment naming and loads the tablet from them (see the header). */
 export async function adoptTablet(
   ctx: { fs: FileSystem; store: FragmentStore; transfer: TabletTransfer; registry: TabletRegistry },
   input: AdoptTabletDefinition,
 ): Promise<LoadedTablet> {
   const { fs, store, transfer, registry } = ctx;
-  const { files, ...def } = input;
+  const { files, staged, ...def } = input;
   registry.prepare(def); // every problem with the definition before a file moves
-  if (typeof files !== 'object' || files === null || Array.isArray(files)) throw invalidArgument(`tablet ${def.id}: files must map group names to lists of paths`);
-  const sources: [string, string][] = [];
-  for (const [key, paths] of Object.entries(files)) {
-    if (!Array.isArray(paths)) throw invalidArgument(`tablet ${def.id}: files[${JSON.stringify(key)}] must be a list of paths`);
-    for (const p of paths) {
-      const canonical = store.canonical(p);
-      if (isForeignFragment(canonical) || canonical.startsWith('tables/')) {
-        throw invalidArgument(`tablet ${def.id}: received file ${JSON.stringify(p)} must lie inside the engine directory ${store.dir}, outside tables/`);
-      }
-      sources.push([key, canonical]);
-    }
-  }
+  const sources = receivedSources(store, def.id, files);
   const lists: Record<string, string[]> = {};
   const made: string[] = [];
   let loading = false;
   try {
-    for (const [key, source] of sources) {
-      const { name, path } = store.newFragment(def.table, def.id, key === LEGACY_FRAGMENTS ? LEGACY_DIR : key);
-      made.push(name);
-      await fs.mkdir(dirname(path));
-      await fs.rename(store.pathOf(source), path);
-      (lists[key] ??= []).push(name);
-    }
+    for (const [key, source] of sources) (lists[key] ??= []).push(await renameReceived(fs, store, def, key, source, made));
     loading = true;
-    return await transfer.load({ ...def, fragments: lists }, { owned: true });
+    return await transfer.load({ ...def, fragments: lists }, { owned: true, holdCompaction: staged === true });
   } catch (e) {
     // After load started, it deleted what it had not opened, and what it opened goes when let go.
     if (!loading) for (const name of made) await fs.unlink(store.pathOf(name)).catch(() => undefined);

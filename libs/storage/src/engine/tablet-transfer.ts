@@ -107,7 +107,7 @@ export class TabletTransfer {
    * received files, renamed into its directory): they are not released,
    * and a failed load deletes them.
    */
-  async load(input: LoadTabletDefinition, opts: { owned?: boolean } = {}): Promise<LoadedTablet> {
+  async load(input: LoadTabletDefinition, opts: { owned?: boolean; holdCompaction?: boolean } = {}): Promise<LoadedTablet> {
     const { host } = this;
     host.checkOpen();
     const { fragments: lists, replayLogs, ...def } = input;
@@ -116,6 +116,7 @@ export class TabletTransfer {
     const logs = checkLogs(p.def.id, replayLogs ?? []);
     host.registry.reserve(p);
     const tablet = newTablet(p.def, p.range, p.groups, 0);
+    tablet.holdCompaction = opts.holdCompaction === true;
     let registered = false;
     const opened = new Set<string>();
     try {

@@ -64,6 +64,8 @@ export interface Tablet {
   unloading: boolean;
   /** Set by freezeWrites (write-freeze.ts): applies to its rows wait until it ends. */
   writeFreeze: WriteFreezeState | undefined;
+  /** A migration's staged adopt (tablet-migration.ts): not compacted until released. */
+  holdCompaction: boolean;
 }
 
 export interface Table {
@@ -91,6 +93,7 @@ export function newTablet(def: TabletDefinition, range: RowRange, groups: readon
     successors: undefined,
     unloading: false,
     writeFreeze: undefined,
+    holdCompaction: false,
   };
 }
 
