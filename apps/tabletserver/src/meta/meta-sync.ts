@@ -276,7 +276,7 @@ export class MetaSync implements TabletMeta {
       }
     }
     for (const p of host.engine.publishedTablets()) {
-      if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
+      if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id) || host.isIncoming(p.id)) continue;
       // Every config META holds for rows of this tablet (a split may have cut it up in META only).
       let rows: { logs: readonly LogRef[]; location: TabletLocation | undefined; range: RowRange }[];
       if (p.table === META_TABLE) {

@@ -1,6 +1,8 @@
 // The source's driver of a tablet migration (DESIGN §10, docs/migration.md):
-// prepare → copy → catch-up → freeze → commit → done, in the background
-// after the master's POST .../migrate.
+// prepare → copy → catch-up (ending with the target's preload: it loads
+// the tablet from the files so far, not served, and warms its cache) →
+// freeze → commit → done, in the background after the master's POST
+// .../migrate.
 //
 // Promises:
 //  - until the target has committed, the tablet serves here: every
@@ -24,7 +26,7 @@
 //    requests for its rows get WRONG_TABLET with META's new location.
 
 import { encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
-import type { Engine, TabletPin, WriteFreeze } from '@kdi/storage';
+import type { Engine, FragmentLists, HotBlock, TabletPin, WriteFreeze } from '@kdi/storage';
 import { crc32c } from '@kdi/primitives';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
@@ -198,12 +200,17 @@ export class MigrationSource {
 
       step('catch-up', 'catch-up');
       let last = Number.POSITIVE_INFINITY;
+      let latest = pins.at(-1)!;
       for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
         await engine.serialize();
-        const bytes = await sendAll(pin());
+        latest = pin();
+        const bytes = await sendAll(latest);
         if (bytes === 0 || bytes >= last) break;
         last = bytes;
       }
+      // The target loads the tablet from these files and warms its cache now, outside the stall.
+      this.check(req.migrationId);
+      await peer.preload(req.migrationId, { fragments: wireLists(latest.lists, sent), hotBlocks: wireBlocks(engine.hotBlocks(id), sent) });
 
       step('freeze', 'freeze');
       stallStart = performance.now();
@@ -214,12 +221,7 @@ export class MigrationSource {
       await sendAll(final);
 
       step('commit', 'commit');
-      const fragments = Object.fromEntries(Object.entries(final.lists).map(([group, paths]) => [group, paths.map((p) => sent.get(p)!)]));
-      const body = {
-        fragments,
-        memory: Buffer.from(encodeCellBlock(memory)).toString('base64'),
-        hotBlocks: hot.flatMap((h) => (sent.has(h.path) ? [{ name: sent.get(h.path)!, block: h.block }] : [])),
-      };
+      const body = { fragments: wireLists(final.lists, sent), memory: Buffer.from(encodeCellBlock(memory)).toString('base64'), hotBlocks: wireBlocks(hot, sent) };
       // From here the outcome is the target's (and META's): no abort.
       try {
         await peer.commit(req.migrationId, body);
@@ -301,3 +303,13 @@ export class MigrationSource {
 }
 
 export { PeerError };
+
+/** Fragment lists with each file as the name it was sent under. */
+function wireLists(lists: FragmentLists, sent: ReadonlyMap<string, string>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(lists).map(([group, paths]) => [group, paths.map((p) => sent.get(p)!)]));
+}
+
+/** Hot blocks of sent files, by the names they were sent under. */
+function wireBlocks(hot: readonly HotBlock[], sent: ReadonlyMap<string, string>): { name: string; block: number }[] {
+  return hot.flatMap((h) => (sent.has(h.path) ? [{ name: sent.get(h.path)!, block: h.block }] : []));
+}

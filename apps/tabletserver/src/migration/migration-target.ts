@@ -1,8 +1,11 @@
 // The target's receiver of a tablet migration (DESIGN §10,
 // docs/migration.md): prepare makes `<data dir>/migrations/<id>.tmp/`,
-// each file is streamed into it (fsynced, its CRC-32C checked), commit
-// hands the files, the memory cells and the hot blocks to the tablet
-// server (TabletServer.receiveMigrated: adopt, warm, apply, META, serve).
+// each file is streamed into it (fsynced, its CRC-32C checked), preload
+// (before the source freezes) adopts the files received so far into the
+// engine — the tablet loaded but not served, its cache warmed — and
+// commit hands the final lists, the memory cells and the hot blocks to
+// the tablet server (TabletServer.receiveMigrated: final lists, warm,
+// apply, META, serve).
 //
 // Promises:
 //  - the temp directory lies inside the engine's directory (the commit
@@ -61,6 +64,11 @@ export interface CommitRequest {
   readonly hotBlocks: readonly { readonly name: string; readonly block: number }[];
 }
 
+export interface PreloadRequest {
+  readonly fragments: Readonly<Record<string, readonly string[]>>;
+  readonly hotBlocks: readonly { readonly name: string; readonly block: number }[];
+}
+
 interface Incoming {
   readonly req: PrepareRequest;
   readonly rec: MigrationRecord;
@@ -72,6 +80,10 @@ interface Incoming {
   committing: Promise<unknown> | undefined;
   /** Files being written now. */
   writing: number;
+  /** After preload: received name → the adopted file's path (the engine holds the tablet, compactions held). */
+  preloaded: Map<string, string> | undefined;
+  /** Set while the preload runs: DELETE waits for it, then aborts. */
+  preloading: Promise<unknown> | undefined;
 }
 
 export class MigrationTarget {
@@ -101,7 +113,11 @@ export class MigrationTarget {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    for (const inc of [...this.incoming.values()]) if (inc.committing === undefined) await this.drop(inc, 'the server is shutting down');
+    for (const inc of [...this.incoming.values()]) {
+      if (inc.committing !== undefined) continue;
+      await inc.preloading?.catch(() => undefined);
+      await this.drop(inc, 'the server is shutting down');
+    }
   }
 
   async prepare(req: PrepareRequest): Promise<MigrationRecord> {
@@ -126,7 +142,17 @@ export class MigrationTarget {
     this.d.crash('target-prepare');
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    this.incoming.set(req.migrationId, { req, rec, dir, files: new Map(), lastCall: performance.now(), committing: undefined, writing: 0 });
+    this.incoming.set(req.migrationId, {
+      req,
+      rec,
+      dir,
+      files: new Map(),
+      lastCall: performance.now(),
+      committing: undefined,
+      writing: 0,
+      preloaded: undefined,
+      preloading: undefined,
+    });
     book.add(rec);
     return rec;
   }
@@ -180,36 +206,85 @@ export class MigrationTarget {
     if (inc.files.size === 1) this.d.crash('target-copy');
   }
 
+  /**
+   * Preload (before the source freezes): the files received so far, as the
+   * source's lists name them now, are adopted into the engine (the tablet
+   * loaded, not served, its compactions held) and its hot blocks warmed.
+   */
+  async preload(migrationId: string, body: PreloadRequest): Promise<MigrationRecord> {
+    const inc = this.open(migrationId);
+    if (inc.committing !== undefined || inc.preloading !== undefined || inc.preloaded !== undefined)
+      throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} is already preloaded`);
+    if (inc.writing > 0) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still receives a file`);
+    const files = this.received(inc, body.fragments);
+    const { req } = inc;
+    const preloading = Promise.resolve().then(() =>
+      this.d.server.preloadMigrated({
+        tabletId: req.tabletId,
+        table: req.table,
+        lowerExclusive: req.lowerExclusive,
+        upperInclusive: req.upperInclusive,
+        files,
+        hotBlocks: body.hotBlocks.flatMap((h) => (inc.files.has(h.name) ? [{ path: join(inc.dir, h.name), block: h.block }] : [])),
+      }),
+    );
+    inc.preloading = preloading;
+    try {
+      const adopted = await preloading;
+      inc.preloaded = new Map([...inc.files.keys()].flatMap((name) => (adopted.has(join(inc.dir, name)) ? [[name, adopted.get(join(inc.dir, name))!]] : [])));
+    } finally {
+      inc.preloading = undefined;
+      inc.lastCall = performance.now();
+    }
+    if (this.incoming.get(migrationId) !== inc) {
+      // Aborted while it ran.
+      await this.d.server.dropStaged(req.tabletId);
+      throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was aborted during its preload`);
+    }
+    return inc.rec;
+  }
+
+  /** Paths of received files by list key; INVALID_ARGUMENT for a name not received. With `preloaded`, adopted files by their adopted path. */
+  private received(inc: Incoming, fragments: Readonly<Record<string, readonly string[]>>, preloaded?: Map<string, string>): Record<string, string[]> {
+    const files: Record<string, string[]> = {};
+    for (const [group, names] of Object.entries(fragments)) {
+      files[group] = names.map((n) => {
+        const adopted = preloaded?.get(n);
+        if (adopted !== undefined) return adopted;
+        if (!inc.files.has(n) || preloaded?.has(n)) {
+          throw new KdiError('INVALID_ARGUMENT', `fragments[${JSON.stringify(group)}] names ${n}, which migration ${inc.req.migrationId} has not received`, {
+            details: { field: 'fragments' },
+          });
+        }
+        return join(inc.dir, n);
+      });
+    }
+    return files;
+  }
+
   async commit(migrationId: string, body: CommitRequest): Promise<{ location: { serverId: string; url: string; epoch: number }; epoch: number }> {
     const inc = this.open(migrationId);
     if (inc.committing !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} is already committing`);
     if (inc.writing > 0) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still receives a file`);
-    const files: Record<string, string[]> = {};
-    for (const [group, names] of Object.entries(body.fragments)) {
-      files[group] = names.map((n) => {
-        if (!inc.files.has(n))
-          throw new KdiError('INVALID_ARGUMENT', `fragments[${JSON.stringify(group)}] names ${n}, which migration ${migrationId} has not received`, {
-            details: { field: 'fragments' },
-          });
-        return join(inc.dir, n);
-      });
-    }
+    if (inc.preloaded === undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was not preloaded: preload before commit`);
+    const preloaded = inc.preloaded;
+    const files = this.received(inc, body.fragments, preloaded);
     let memory;
     try {
       memory = decodeCellBlock(Buffer.from(body.memory, 'base64'));
     } catch (e) {
       throw new KdiError('INVALID_ARGUMENT', `memory is not a base64 cell block: ${(e as Error).message}`, { details: { field: 'memory' } });
     }
-    const hotBlocks = body.hotBlocks.flatMap((h) => (inc.files.has(h.name) ? [{ path: join(inc.dir, h.name), block: h.block }] : []));
+    const hotBlocks = body.hotBlocks.flatMap((h) => {
+      const path = preloaded.get(h.name) ?? (inc.files.has(h.name) ? join(inc.dir, h.name) : undefined);
+      return path === undefined ? [] : [{ path, block: h.block }];
+    });
     inc.rec.enter('commit');
     const { req, rec } = inc;
     const committing = Promise.resolve().then(() =>
       this.d.server.receiveMigrated({
         migrationId,
         tabletId: req.tabletId,
-        table: req.table,
-        lowerExclusive: req.lowerExclusive,
-        upperInclusive: req.upperInclusive,
         source: { serverId: req.source.serverId, epoch: req.epoch },
         newEpoch: req.newEpoch,
         files,
@@ -244,6 +319,7 @@ export class MigrationTarget {
       await inc.committing.catch(() => undefined);
       return inc.rec.status();
     }
+    await inc.preloading?.catch(() => undefined);
     await this.drop(inc, 'aborted by DELETE');
     return inc.rec.status();
   }
@@ -269,6 +345,8 @@ export class MigrationTarget {
 
   private async forget(inc: Incoming): Promise<void> {
     if (this.incoming.get(inc.req.migrationId) === inc) this.incoming.delete(inc.req.migrationId);
+    // A preloaded tablet that did not commit leaves the engine (a no-op after a commit, or when its outcome is unknown).
+    if (inc.preloaded !== undefined && inc.rec.outcome === 'aborted') await this.d.server.dropStaged(inc.req.tabletId);
     this.d.book.finished(inc.rec);
     // Files the commit did not adopt (replaced before the freeze) go with the directory.
     await rm(inc.dir, { recursive: true, force: true }).catch((e: unknown) => this.d.logger.warn({ err: e, dir: inc.dir }, 'removing a migration temp directory failed'));
@@ -277,7 +355,7 @@ export class MigrationTarget {
   private async sweep(): Promise<void> {
     const now = performance.now();
     for (const inc of [...this.incoming.values()]) {
-      if (inc.committing !== undefined || inc.writing > 0 || now - inc.lastCall < this.d.idleMs) continue;
+      if (inc.committing !== undefined || inc.preloading !== undefined || inc.writing > 0 || now - inc.lastCall < this.d.idleMs) continue;
       this.d.logger.warn({ migrationId: inc.req.migrationId, tabletId: inc.req.tabletId }, 'migration idle too long: aborted, temp files removed');
       await this.drop(inc, `no call for ${this.d.idleMs} ms`);
     }

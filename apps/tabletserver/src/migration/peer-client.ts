@@ -45,6 +45,10 @@ export class PeerClient {
     await this.send('PUT', path, Readable.from(data), { 'content-type': 'application/octet-stream', 'content-length': String(bytes), [CRC32C_HEADER]: String(crc) }, 204);
   }
 
+  preload(migrationId: string, body: unknown): Promise<unknown> {
+    return this.call('POST', `/v1/admin/migrations/${encodeURIComponent(migrationId)}/preload`, body, 200);
+  }
+
   commit(migrationId: string, body: unknown): Promise<unknown> {
     return this.call('POST', `/v1/admin/migrations/${encodeURIComponent(migrationId)}/commit`, body, 200);
   }

@@ -18,6 +18,7 @@ import {
   NO_CONTENT,
   NO_QUERY,
   KdiError,
+  PreloadMigrationBodySchema,
   PrepareMigrationBodySchema,
   TabletParamsSchema,
 } from '@kdi/protocol';
@@ -169,6 +170,26 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
   );
 
   app.post(
+    '/v1/admin/migrations/:migrationId/preload',
+    {
+      schema: {
+        operationId: 'preloadMigration',
+        tags: ['admin', 'migration'],
+        summary: 'Target: load the tablet from the files received so far, not served yet (called by the source before it freezes)',
+        description:
+          'Moves the files the lists name into the engine and loads the tablet (indexes, blooms, in-memory groups) without serving it, its compactions held, ' +
+          'and warms the block cache with the hot blocks; the commit then only takes what changed since. Needs the master’s sequencer.',
+        params: MigrationParamsSchema,
+        querystring: NO_QUERY,
+        body: PreloadMigrationBodySchema,
+        response: { 200: MigrationStatusSchema, ...ERROR_RESPONSES },
+      },
+      preHandler,
+    },
+    async (request) => (await migrations.target.preload(request.params.migrationId, request.body)).status(),
+  );
+
+  app.post(
     '/v1/admin/migrations/:migrationId/commit',
     {
       schema: {
@@ -176,7 +197,7 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
         tags: ['admin', 'migration'],
         summary: 'Target: take over the tablet (called by the source)',
         description:
-          'Moves the received files into the engine, loads the tablet, warms the block cache with the hot blocks, applies the memory cells through this server’s ' +
+          'After preload: the tablet takes the final lists (files received since moved into the engine), warms the block cache with the hot blocks, applies the memory cells through this server’s ' +
           'log, writes the config to META conditioned on location: naming the source with its epoch, and serves. UNAVAILABLE when the META write’s outcome is unknown. ' +
           'Needs the master’s sequencer.',
         params: MigrationParamsSchema,

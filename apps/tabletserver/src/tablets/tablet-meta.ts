@@ -49,6 +49,8 @@ export interface PublishHost {
   readonly map: TabletMap;
   /** The master moved the tablet elsewhere: stop serving it. */
   abandon(id: string, reason: string): void;
+  /** A migration preloaded the tablet here (not served yet): not a tablet that left. */
+  isIncoming(id: string): boolean;
 }
 
 /** Where META says a row is served (a WRONG_TABLET reply's location hint). */

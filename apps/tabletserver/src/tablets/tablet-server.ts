@@ -26,6 +26,7 @@ import type {
   LoadFromMetaRequest,
   LoadTabletRequest,
   MigratedTabletRequest,
+  PreloadTabletRequest,
   ServerLogger,
   SplitResult,
   TabletChange,
@@ -73,7 +74,7 @@ export class TabletServer {
       onSplit: o.onSplit,
     });
     this.splits.start();
-    o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.lifecycle.abandon(id, reason) });
+    o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.lifecycle.abandon(id, reason), isIncoming: (id) => this.lifecycle.isIncoming(id) });
     // The load moves with the tablet: each half of a split takes half of its counts.
     this.lifecycle.onTabletsChanged((c) => {
       if (c.kind === 'split') this.data.rates.split(c.parent, c.low, c.high);
@@ -131,7 +132,17 @@ export class TabletServer {
     return this.lifecycle.handOver(id, to);
   }
 
-  /** Migration target: adopt, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
+  /** Migration target: adopt what was received so far (compactions held), warm the cache (tablet-lifecycle.ts). */
+  preloadMigrated(req: PreloadTabletRequest): Promise<Map<string, string>> {
+    return this.lifecycle.preloadMigrated(req);
+  }
+
+  /** Migration target: a preloaded tablet whose migration ended uncommitted leaves the engine. */
+  dropStaged(id: string): Promise<void> {
+    return this.lifecycle.dropStaged(id);
+  }
+
+  /** Migration target: final lists, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
   receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
     return this.lifecycle.receiveMigrated(req);
   }

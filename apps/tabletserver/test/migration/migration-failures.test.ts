@@ -226,10 +226,13 @@ it('the target’s routes: a wrong checksum is refused and the file dropped; DEL
   expect((await put('not-a-number')).body.error.message).toMatch(/x-kdi-crc32c must be/);
   expect((await put(crc32c(bytes))).status).toBe(204);
   expect(await readdir(join(target.dataDir, 'migrations', 'm1.tmp'))).toEqual(['a.frag']);
-  // A commit naming a file never received is refused before anything moves.
-  expect((await call('POST', '/v1/admin/migrations/m1/commit', { fragments: { default: ['b.frag'] }, memory: '', hotBlocks: [] })).body).toMatchObject({
+  // A preload naming a file never received is refused before anything moves; a commit needs the preload first.
+  expect((await call('POST', '/v1/admin/migrations/m1/preload', { fragments: { default: ['b.frag'] }, hotBlocks: [] })).body).toMatchObject({
     error: { code: 'INVALID_ARGUMENT' },
   });
+  expect((await call('POST', '/v1/admin/migrations/m1/commit', { fragments: { default: ['a.frag'] }, memory: '', hotBlocks: [] })).body.error.message).toMatch(
+    /preload before commit/,
+  );
 
   const del = await call('DELETE', '/v1/admin/migrations/m1');
   expect(del).toMatchObject({ status: 200, body: { migrationId: 'm1', role: 'target', outcome: 'aborted' } });

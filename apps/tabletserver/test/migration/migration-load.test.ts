@@ -124,7 +124,10 @@ it('moves tablets back and forth under concurrent writers and scanners: nothing 
           .output()
           .split('\n')
           .filter((l) => l.includes('tablet received by migration'))
-          .map((l) => `  ${srv.serverId} ${(JSON.parse(l) as { tabletId: string }).tabletId}: ${JSON.stringify((JSON.parse(l) as { msSinceCommitStart: unknown }).msSinceCommitStart)}`),
+          .map(
+            (l) =>
+              `  ${srv.serverId} ${(JSON.parse(l) as { tabletId: string }).tabletId}: ${JSON.stringify((JSON.parse(l) as { msSinceCommitStart: unknown }).msSinceCommitStart)}`,
+          ),
       ),
     ].join('\n'),
   );

@@ -72,9 +72,18 @@ export const PrepareMigrationBodySchema = z
   })
   .describe('Prepare to receive a tablet');
 
+export const PreloadMigrationBodySchema = z
+  .strictObject({
+    fragments: z
+      .record(z.string(), z.array(MigrationFileNameSchema))
+      .describe('Per locality group (or ~legacy), received files, oldest first: the tablet’s lists at the source now'),
+    hotBlocks: z.array(z.strictObject({ name: MigrationFileNameSchema, block: z.int().nonnegative() })).describe('Blocks hot in the source’s cache, to warm'),
+  })
+  .describe('Load the tablet from the files received so far (not served) and warm the cache, before the source freezes');
+
 export const CommitMigrationBodySchema = z
   .strictObject({
-    fragments: z.record(z.string(), z.array(MigrationFileNameSchema)).describe('Per locality group (or ~legacy), the received files, oldest first'),
+    fragments: z.record(z.string(), z.array(MigrationFileNameSchema)).describe('Per locality group (or ~legacy), the final lists: received files, oldest first'),
     memory: z.string().describe('The tablet’s cells still in memory at the source: a cell block (application/x-kdi-cells) in base64'),
     hotBlocks: z.array(z.strictObject({ name: MigrationFileNameSchema, block: z.int().nonnegative() })).describe('Blocks hot in the source’s cache, to warm'),
   })
