@@ -84,6 +84,8 @@ export function newMigrations(config: TabletServerConfig, server: TabletServer, 
     freezeMs: config.migrationFreezeMs,
     idleMs: config.migrationIdleMs,
     crashAt: config.migrationCrashAt,
+    pauseAt: config.migrationPauseAt,
+    pauseMs: config.migrationPauseMs,
     logger: logger ?? silent,
   });
 }

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       migrationFreezeMs: 2_000,
       migrationIdleMs: 60_000,
+      migrationPauseMs: 3_000,
     });
   });
 
@@ -66,6 +67,8 @@ describe('loadConfig', () => {
       KDI_TS_MIGRATION_FREEZE_MS: '500',
       KDI_TS_MIGRATION_IDLE_MS: '1500',
       KDI_TS_MIGRATION_CRASH_AT: 'target-copy',
+      KDI_TS_MIGRATION_PAUSE_AT: 'target-commit',
+      KDI_TS_MIGRATION_PAUSE_MS: '250',
     };
     expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
     expect(loadConfig(values)).toEqual({
@@ -90,6 +93,8 @@ describe('loadConfig', () => {
       migrationFreezeMs: 500,
       migrationIdleMs: 1500,
       migrationCrashAt: 'target-copy',
+      migrationPauseAt: 'target-commit',
+      migrationPauseMs: 250,
     });
   });
 

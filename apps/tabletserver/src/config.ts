@@ -30,6 +30,7 @@
 //   KDI_TS_MIGRATION_FREEZE_MS      during a migration's freeze, how long a write to the tablet waits before UNAVAILABLE (2000)
 //   KDI_TS_MIGRATION_IDLE_MS        a received migration with no call for this long is aborted, its temp files removed (60000)
 //   KDI_TS_MIGRATION_CRASH_AT       TEST-ONLY: kill this process (SIGKILL) when a migration reaches this point (migration/crash-point.ts)
+//   KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS  TEST-ONLY: wait there that long (3000) instead
 //
 // An unknown KDI_TS_* variable is an error too: a typo would otherwise be
 // silently ignored.
@@ -99,6 +100,9 @@ const TabletServerConfigShape = z.strictObject({
   migrationIdleMs: int(100).default(60_000),
   /** TEST-ONLY crash point (migration/crash-point.ts). */
   migrationCrashAt: z.enum(CRASH_POINTS).optional(),
+  /** TEST-ONLY pause point and its length (migration/crash-point.ts). */
+  migrationPauseAt: z.enum(CRASH_POINTS).optional(),
+  migrationPauseMs: int(0, 600_000).default(3_000),
 });
 
 /**
@@ -202,6 +206,8 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_MIGRATION_FREEZE_MS', path: ['migrationFreezeMs'], number: true },
   { name: 'KDI_TS_MIGRATION_IDLE_MS', path: ['migrationIdleMs'], number: true },
   { name: 'KDI_TS_MIGRATION_CRASH_AT', path: ['migrationCrashAt'] },
+  { name: 'KDI_TS_MIGRATION_PAUSE_AT', path: ['migrationPauseAt'] },
+  { name: 'KDI_TS_MIGRATION_PAUSE_MS', path: ['migrationPauseMs'], number: true },
 ];
 
 /** The environment variables loadConfig reads, for documentation and tests. */

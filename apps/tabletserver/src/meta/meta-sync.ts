@@ -146,7 +146,7 @@ export class MetaSync implements TabletMeta {
       location: { serverId: this.o.serverId, url: this.location(), epoch: t.epoch },
       logs: serving ? [{ dir: this.o.logDir, fromSegment: t.logFrom }] : [],
       fragments: lists,
-      state: serving ? 'serving' : undefined,
+      state: serving ? (t.migrating === true ? 'migrating' : 'serving') : undefined,
     };
   }
 
@@ -186,7 +186,10 @@ export class MetaSync implements TabletMeta {
   /** A migration's commit: conditioned on `location:` naming the source with its epoch (tablets/tablet-meta.ts). */
   async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void> {
     if (t.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration`);
-    await this.o.meta.writeTablets([{ config: this.config(t, lists, true), expect: { serverId: source.serverId, epoch: source.epoch } }]);
+    // Only while the source still says `migrating`: a source that gave up on this commit fenced it by writing `serving`.
+    await this.o.meta.writeTablets([
+      { config: this.config({ ...t, migrating: false }, lists, true), expect: { serverId: source.serverId, epoch: source.epoch, state: 'migrating' } },
+    ]);
   }
 
   async assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<LocationHint | undefined> {

@@ -7,6 +7,10 @@
 // before the hand-over) and the target's (target-prepare, target-copy
 // after the first file is written, target-commit before the META write,
 // target-committed after it, before the answer).
+// KDI_TS_MIGRATION_PAUSE_AT=<point> (with KDI_TS_MIGRATION_PAUSE_MS, default
+// 3000) makes the migration wait there instead — at target-commit only,
+// for the test of the source's fence (a commit whose META write comes
+// late must not land after the source gave up on it).
 
 export const CRASH_POINTS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done', 'target-prepare', 'target-copy', 'target-commit', 'target-committed'] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
@@ -19,5 +23,14 @@ export function crashPoints(configured: string | undefined, log: { error(obj: ob
     process.kill(process.pid, 'SIGKILL');
     // Nothing may run after the point: block until the signal lands.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10_000);
+  };
+}
+
+/** A function that waits `ms` at `point` when it is the configured pause point (test-only). */
+export function pausePoints(configured: string | undefined, ms: number, log: { error(obj: object, msg: string): void }): (point: CrashPoint) => Promise<void> {
+  return async (point) => {
+    if (configured !== point) return;
+    log.error({ point, ms }, 'KDI_TS_MIGRATION_PAUSE_AT reached: pausing this migration (test-only)');
+    await new Promise((r) => setTimeout(r, ms));
   };
 }

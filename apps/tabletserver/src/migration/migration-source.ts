@@ -15,13 +15,15 @@
 //    each is sent once, with the CRC-32C of its bytes;
 //  - at freeze, with no write to the tablet in flight, the final fragment
 //    lists, the memory cells and the hot blocks are taken in one step;
+//  - from prepare on, META says `state: migrating` for the tablet (the
+//    target's commit is conditioned on it);
 //  - commit: the target's 200 means committed; any other end of the call
 //    is an unknown outcome, settled by asking the target (its DELETE waits
-//    for a commit in progress and answers committed or aborted; after
-//    `aborted` it never commits) and, when it cannot say (killed,
-//    restarted), by reading `location:` in META — the target with the new
-//    epoch: committed; anything else: not. Writes stay frozen (bounded,
-//    retryable) until it is settled;
+//    for a commit in progress and answers its outcome) and, when it cannot
+//    say, by the fence: writing the config back to `serving` (conditioned
+//    on this server and epoch) succeeds only if no commit landed, and then
+//    none can; refused, META names the winner. Writes stay frozen
+//    (bounded, retryable) until it is settled;
 //  - committed: the tablet leaves this server (TabletServer.handOver);
 //    requests for its rows get WRONG_TABLET with META's new location.
 
@@ -146,6 +148,8 @@ export class MigrationSource {
     let stallStart = 0;
     let committed = false;
     let unsettled = false;
+    /** The settle step already wrote `serving` back (the fence). */
+    let fenced = false;
     const step = (s: MigrationStep, crash: CrashPoint) => {
       this.check(req.migrationId);
       rec.enter(s);
@@ -183,6 +187,8 @@ export class MigrationSource {
       // After the 202 went out.
       await new Promise((r) => setImmediate(r));
       step('prepare', 'prepare');
+      // META says the tablet is moving: the target's commit requires it, and writing `serving` back fences that commit.
+      await server.markMigrating(id, true);
       const encoding = 'base64' as const;
       await peer.prepare(req.migrationId, {
         tabletId: id,
@@ -229,6 +235,7 @@ export class MigrationSource {
       } catch (e) {
         logger.warn({ err: e, migrationId: req.migrationId, tabletId: id }, 'migration commit failed or its answer was lost; settling the outcome');
         const settled = await this.settle(req, peer, meta, rec, tablet.epoch);
+        fenced = settled === false;
         if (settled === 'unsettled') {
           unsettled = true;
           // Shutting down with the outcome unknown: the tablet stays frozen (its writes time out) until the process ends.
@@ -255,6 +262,12 @@ export class MigrationSource {
       } else if (unsettled) {
         rec.end(undefined, (e as Error).message);
       } else {
+        if (!fenced) {
+          // Back to `serving` in META (a commit cannot land any more) before writes go on; best effort before a commit was sent.
+          await server
+            .markMigrating(id, false)
+            .catch((err: unknown) => logger.warn({ err, tabletId: id }, 'writing the tablet config back to serving failed; the publisher retries'));
+        }
         freeze?.thaw();
         freeze = undefined;
         rec.end('aborted', (e as Error).message);
@@ -269,7 +282,14 @@ export class MigrationSource {
     }
   }
 
-  /** The unknown-outcome rule: ask the target, else read META; until one answers. True when committed. */
+  /**
+   * The unknown-outcome rule: ask the target; when it cannot say, fence —
+   * write the tablet's config back to `serving` (conditioned on
+   * `location:` naming this server with its epoch). That write succeeding
+   * means no commit landed and none can (the target's requires
+   * `migrating`); refused because the location moved, META says who won.
+   * Repeated until one answers. True when committed.
+   */
   private async settle(req: MigrateRequest, peer: PeerClient, meta: TabletMeta, rec: MigrationRecord, epoch: number): Promise<boolean | 'unsettled'> {
     const entry = this.d.server.map.get(req.tabletId);
     for (let attempt = 0; ; attempt++) {
@@ -277,18 +297,24 @@ export class MigrationSource {
       try {
         const status = await peer.abort(req.migrationId);
         if (status?.outcome === 'committed') return true;
-        if (status?.outcome === 'aborted') return false;
       } catch {
-        // Unreachable: META decides.
+        // Unreachable: the fence decides.
+      }
+      try {
+        await this.d.server.markMigrating(req.tabletId, false);
+        return false;
+      } catch (e) {
+        if (!(e instanceof KdiError && e.code === 'FAILED_PRECONDITION')) {
+          if (attempt % 20 === 0) this.d.logger.warn({ err: e, migrationId: req.migrationId }, 'cannot write META to settle a migration; retrying (writes stay frozen)');
+          await new Promise((r) => setTimeout(r, SETTLE_RETRY_MS));
+          continue;
+        }
       }
       try {
         const loc = await meta.assignment(rec.table, entry?.upperInclusive);
         if (loc?.serverId === req.target.serverId && loc.epoch === req.newEpoch) return true;
-        if (loc !== undefined) {
-          if (!(loc.serverId === this.d.server.serverId && loc.epoch === epoch))
-            this.d.logger.warn({ tabletId: req.tabletId, location: loc }, 'META names neither side of the migration');
-          return false;
-        }
+        this.d.logger.warn({ tabletId: req.tabletId, location: loc, epoch }, 'META names neither side of the migration');
+        return false;
       } catch (e) {
         if (attempt % 20 === 0) this.d.logger.warn({ err: e, migrationId: req.migrationId }, 'cannot read META to settle a migration; retrying (writes stay frozen)');
       }

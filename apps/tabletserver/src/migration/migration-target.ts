@@ -43,6 +43,8 @@ export interface MigrationTargetDeps {
   readonly idleMs: number;
   readonly selfUrl: () => string | undefined;
   readonly crash: (point: CrashPoint) => void;
+  /** Test-only pause (crash-point.ts). */
+  readonly pause: (point: CrashPoint) => Promise<void>;
   readonly logger: ServerLogger;
 }
 
@@ -290,7 +292,10 @@ export class MigrationTarget {
         files,
         memory,
         hotBlocks,
-        beforeMetaWrite: () => this.d.crash('target-commit'),
+        beforeMetaWrite: async () => {
+          this.d.crash('target-commit');
+          await this.d.pause('target-commit');
+        },
       }),
     );
     inc.committing = committing;

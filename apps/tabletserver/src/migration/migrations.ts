@@ -6,7 +6,7 @@
 
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
-import { crashPoints } from './crash-point.js';
+import { crashPoints, pausePoints } from './crash-point.js';
 import { MigrationBook } from './migration-book.js';
 import { MigrationSource } from './migration-source.js';
 import { MigrationTarget } from './migration-target.js';
@@ -22,6 +22,9 @@ export interface MigrationsOptions {
   readonly idleMs: number;
   /** KDI_TS_MIGRATION_CRASH_AT (test-only, crash-point.ts). */
   readonly crashAt?: string | undefined;
+  /** KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS (test-only, crash-point.ts). */
+  readonly pauseAt?: string | undefined;
+  readonly pauseMs?: number | undefined;
   readonly logger: ServerLogger & { error(obj: object, msg: string): void };
 }
 
@@ -35,7 +38,8 @@ export class Migrations {
     const crash = crashPoints(o.crashAt, o.logger);
     const selfUrl = () => this.url;
     this.source = new MigrationSource({ server: o.server, book: this.book, clusterSecret: o.clusterSecret, freezeMs: o.freezeMs, selfUrl, crash, logger: o.logger });
-    this.target = new MigrationTarget({ server: o.server, book: this.book, dataDir: o.dataDir, idleMs: o.idleMs, selfUrl, crash, logger: o.logger });
+    const pause = pausePoints(o.pauseAt, o.pauseMs ?? 3000, o.logger);
+    this.target = new MigrationTarget({ server: o.server, book: this.book, dataDir: o.dataDir, idleMs: o.idleMs, selfUrl, crash, pause, logger: o.logger });
   }
 
   /** This server's URL (once it listens and joins). */

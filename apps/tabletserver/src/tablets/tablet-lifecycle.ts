@@ -419,6 +419,28 @@ export class TabletLifecycle {
     });
   }
 
+  /**
+   * Source of a migration: marks the serving tablet as moving (or not) and
+   * writes its config now — `state: migrating` while it moves, which the
+   * target's commit requires; writing `serving` back fences a commit that
+   * has not landed (the target's write then fails its condition).
+   * FAILED_PRECONDITION when `location:` no longer names this server.
+   */
+  async markMigrating(id: string, migrating: boolean): Promise<void> {
+    const meta = this.o.meta;
+    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service: no migrations`);
+    await meta.run(async () => {
+      const entry = this.map.get(id);
+      if (entry === undefined || entry.state !== 'serving') throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is not serving here`, { details: { tabletId: id } });
+      entry.migrating = migrating;
+      const assigned = assignedTablet(entry);
+      if (assigned === undefined) return;
+      const lists = await this.engine.beginPublish(id);
+      await meta.writeServing(assigned, lists);
+      await this.engine.endPublish(id, lists);
+    });
+  }
+
   /** Is `id` a tablet a migration preloaded here, not committed yet? */
   isIncoming(id: string): boolean {
     return this.staged.has(id);

@@ -36,6 +36,8 @@ export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upp
   readonly epoch: number;
   /** First segment of this server's log to replay for it (its tenure's start). */
   readonly logFrom: number;
+  /** Being moved by a migration: its config says `state: migrating`. */
+  readonly migrating?: boolean | undefined;
 };
 
 /** The entry as META knows it, or undefined for a tablet loaded with its bounds (no assignment). */

@@ -132,6 +132,11 @@ export class TabletServer {
     return this.lifecycle.handOver(id, to);
   }
 
+  /** Migration source: `state: migrating` in META while the tablet moves (the target's commit requires it); false fences the commit. */
+  markMigrating(id: string, migrating: boolean): Promise<void> {
+    return this.lifecycle.markMigrating(id, migrating);
+  }
+
   /** Migration target: adopt what was received so far (compactions held), warm the cache (tablet-lifecycle.ts). */
   preloadMigrated(req: PreloadTabletRequest): Promise<Map<string, string>> {
     return this.lifecycle.preloadMigrated(req);

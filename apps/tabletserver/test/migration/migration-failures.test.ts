@@ -272,3 +272,70 @@ it('the migrate route refuses what cannot move, naming why', async () => {
   expect(status.outcome).toBe('committed');
   expect((await migrate('rf0', { migrationId: 'twice', target: to, epoch: epoch + 60 })).body.error.code).toBe('NOT_FOUND'); // it moved
 }, 120_000);
+
+/**
+ * An HTTP proxy to `to` that cuts the source off the target once the
+ * commit is on its way: the commit still reaches the target, but the
+ * source's connection is closed 300 ms later and every later request
+ * (the source's DELETE) is refused.
+ */
+async function cuttingProxy(to: string): Promise<{ url: string; server: Server }> {
+  const target = new URL(to);
+  let cut = false;
+  const server = createServer((req, res) => {
+    if (cut) {
+      req.socket.destroy();
+      return;
+    }
+    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      if (res.destroyed) return r.resume();
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+    if (req.method === 'POST' && req.url?.endsWith('/commit')) {
+      setTimeout(() => {
+        cut = true;
+        req.socket.destroy();
+      }, 300);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+it('the fence: a commit whose META write comes after the source gave up on it (answer lost, target unreachable) does not land; the source serves on', async () => {
+  const source = await start('fs5');
+  // The target waits 3 s before its META write: long after the source settled.
+  const target = await start('fd5', { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: '3000' });
+  const want = await loadedTablet(source, 'fe', 'fe0', 10);
+  const proxy = await cuttingProxy(target.url);
+  try {
+    ok(await master.migrate(source, { ...target, url: proxy.url }, 'fe0', 'fence'), 202);
+    const status = await waitMigration(source, 'fence');
+    console.log(`fenced commit: ${describeMove(status)}`);
+    expect(status.outcome).toBe('aborted');
+    // The source serves, and takes writes again at once.
+    ok(await post(`${source.url}/v1/tables/fe/apply`, { cells: [{ row: 'after', column: 'f:q', timestamp: 1, value: 'fence' }] }), 200);
+    want.set('after|f:q', 'fence');
+    // The target's late META write is refused by the fence; its preloaded copy leaves.
+    const deadline = Date.now() + 15_000;
+    let theirs;
+    while (Date.now() < deadline) {
+      theirs = (await migrations(target)).find((m) => m.migrationId === 'fence');
+      if (theirs?.endedAt !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(theirs).toMatchObject({ role: 'target', outcome: 'aborted' });
+    expect(theirs?.error).toMatch(/not migrating/);
+    expect((await master.config('fe'))?.location?.serverId).toBe('fs5');
+    expect((await master.config('fe'))?.state).toBe('serving');
+    expect((await servedTablets(source)).map((t) => t.tabletId)).toEqual(['fe0']);
+    expect((await servedTablets(target)).filter((t) => t.table === 'fe')).toEqual([]);
+    expect(await scanTable(source.url, 'fe')).toEqual(want);
+    expect(await tempDirs(target.dataDir)).toEqual([]);
+  } finally {
+    proxy.server.close();
+  }
+}, 120_000);
