@@ -18,7 +18,13 @@
 //    a correct description of the data either way);
 //  - in a cluster (o.meta), a tablet is loaded from its config in META
 //    only when `location:` names this server with the epoch the master
-//    gave, and serves only after its config names this server's log.
+//    gave, and serves only after its config names this server's log;
+//  - migration (DESIGN §10, migration/): at the target a preloaded tablet
+//    is in the engine but not in the map (never served, not dormant)
+//    until its commit's META write — conditioned on the source's location,
+//    epoch and `state: migrating` — succeeded; at the source handOver
+//    removes the tablet from the map before the engine drops it, so
+//    writes released from the freeze find no tablet and get WRONG_TABLET.
 
 import { KdiError } from '@kdi/protocol';
 import { defaultGroups, type Engine } from '@kdi/storage';
