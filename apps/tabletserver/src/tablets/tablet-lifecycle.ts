@@ -19,12 +19,8 @@
 //  - in a cluster (o.meta), a tablet is loaded from its config in META
 //    only when `location:` names this server with the epoch the master
 //    gave, and serves only after its config names this server's log;
-//  - migration (DESIGN §10, migration/): at the target a preloaded tablet
-//    is in the engine but not in the map (never served, not dormant)
-//    until its commit's META write — conditioned on the source's location,
-//    epoch and `state: migrating` — succeeded; at the source handOver
-//    removes the tablet from the map before the engine drops it, so
-//    writes released from the freeze find no tablet and get WRONG_TABLET.
+//  - migration (DESIGN §10): the tablet side of a move is tablet-handover.ts
+//    (`handover`), which shares this map, engine and listeners.
 
 import { KdiError } from '@kdi/protocol';
 import { defaultGroups, type Engine } from '@kdi/storage';
@@ -33,20 +29,10 @@ import { checkName, randomTabletId } from './names.js';
 import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
+import { TabletHandover } from './tablet-handover.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from '@kdi/protocol';
-import type {
-  DormantTabletView,
-  LoadFromMetaRequest,
-  MigratedTabletRequest,
-  PreloadTabletRequest,
-  LoadTabletRequest,
-  ServerLogger,
-  SplitResult,
-  TabletChange,
-  TabletServerOptions,
-  TabletView,
-} from './tablet-types.js';
+import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletView } from './tablet-types.js';
 
 export class TabletLifecycle {
   readonly serverId: string;
@@ -55,8 +41,8 @@ export class TabletLifecycle {
   private readonly changeListeners: Array<(change: TabletChange) => void> = [];
   /** Tablets the master gave to another server (abandoned here), with why: the engine keeps them dormant. */
   private readonly fenced = new Map<string, string>();
-  /** Tablets a migration preloaded here (in the engine, compactions held), until its commit or abort. */
-  private readonly staged = new Map<string, RowRange & { tabletId: string; table: string; schema: TableSchema | undefined; stale: string[]; logFrom: number }>();
+  /** The migration side (tablet-handover.ts): preloaded tablets, hand-over. */
+  readonly handover: TabletHandover;
 
   constructor(
     readonly engine: Engine,
@@ -74,6 +60,23 @@ export class TabletLifecycle {
   ) {
     this.serverId = o.serverId;
     this.log = log;
+    this.handover = new TabletHandover({
+      engine,
+      map,
+      schemas,
+      serverId: o.serverId,
+      meta: o.meta,
+      log,
+      checkOpen,
+      checkMember,
+      dormant: (table) => this.dormant(table),
+      removed: (entry) => {
+        for (const listener of this.tabletRemovedListeners) listener(entry);
+      },
+      changed: (change) => this.changed(change),
+      fence: (id, reason) => (reason === undefined ? this.fenced.delete(id) : this.fenced.set(id, reason)),
+      view: (e) => this.view(e),
+    });
   }
 
   /**
@@ -165,7 +168,7 @@ export class TabletLifecycle {
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
       // A migration preloaded these rows here: the master assigned them anew, so that commit can no longer happen.
-      for (const s of [...this.staged.values()]) if (s.table === req.table && rangesOverlap(s, range)) await this.dropStaged(s.tabletId);
+      for (const id of this.handover.stagedOverlapping(req.table, range)) await this.handover.dropStaged(id);
       const ours = plan.logs.find((l) => l.dir === meta.logDir);
       let adopt: string | undefined;
       if (ours !== undefined && plan.logs.length === 1) {
@@ -216,7 +219,7 @@ export class TabletLifecycle {
   dormantTablets(): DormantTabletView[] {
     return this.engine
       .tabletIds()
-      .filter((id) => this.map.get(id) === undefined && !this.staged.has(id))
+      .filter((id) => this.map.get(id) === undefined && !this.handover.isIncoming(id))
       .map((id) => {
         const r = this.engine.tabletRange(id);
         const fenced = this.fenced.get(id);
@@ -250,7 +253,7 @@ export class TabletLifecycle {
 
   /** Tablets of `table` the engine holds that this server does not serve (kept from before a restart, or fenced). */
   private dormant(table: string): string[] {
-    return this.engine.tabletIds().filter((id) => this.map.get(id) === undefined && !this.staged.has(id) && this.engine.tabletRange(id).table === table);
+    return this.engine.tabletIds().filter((id) => this.map.get(id) === undefined && !this.handover.isIncoming(id) && this.engine.tabletRange(id).table === table);
   }
 
   /**
@@ -346,216 +349,6 @@ export class TabletLifecycle {
         });
       }
       this.log.info({ tabletId: entry.id, table: entry.table }, 'tablet unloaded; config written without log');
-    });
-  }
-
-  // ---- migration (DESIGN §10, migration/) ------------------------------------
-
-  /**
-   * Source, after the target committed: stop serving the tablet (reads
-   * and writes get WRONG_TABLET, with META's new location as the hint) and
-   * drop it from the engine — META names the target's copies now, so this
-   * server's files and log are needed by no config. Writes waiting on the
-   * freeze find the tablet gone.
-   */
-  async handOver(id: string, to: string): Promise<void> {
-    const entry = this.map.remove(id);
-    if (entry === undefined) return;
-    if (!this.map.hasTable(entry.table)) this.schemas.delete(entry.table);
-    for (const listener of this.tabletRemovedListeners) listener(entry);
-    this.changed({ kind: 'unload', tabletId: id });
-    if (this.engine.tabletIds().includes(id)) {
-      try {
-        await this.engine.dropTablet(id);
-      } catch (e) {
-        throw fromStorageError(e);
-      }
-    }
-    this.log.info({ tabletId: id, table: entry.table, to }, 'tablet handed over to its new server');
-  }
-
-  /**
-   * Target's preload (DESIGN §10: before the commit, the target loads the
-   * tablet's indexes and in-memory groups and warms its block cache): the
-   * files received so far are adopted into the engine with compactions
-   * held (not served, not in the map), the source's hot blocks read into
-   * the cache, a log segment started for the tablet's `log:`. Resolves
-   * with the adopted lists (received path → adopted path, per position).
-   */
-  preloadMigrated(req: PreloadTabletRequest): Promise<Map<string, string>> {
-    this.checkOpen();
-    this.checkMember();
-    const meta = this.o.meta;
-    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service: it takes no migrations`);
-    return meta.run(async () => {
-      this.checkOpen();
-      this.checkMember();
-      const range = { lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive };
-      if (this.map.get(req.tabletId) !== undefined || this.staged.has(req.tabletId) || this.engine.tabletIds().includes(req.tabletId)) {
-        throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already on server ${this.serverId}`, { details: { tabletId: req.tabletId } });
-      }
-      const clash = this.map.tabletsOf(req.table).find((e) => rangesOverlap(e, range)) ?? [...this.staged.values()].find((x) => x.table === req.table && rangesOverlap(x, range));
-      if (clash !== undefined) {
-        throw new KdiError('FAILED_PRECONDITION', `tablet ${req.tabletId} overlaps tablet ${'id' in clash ? clash.id : clash.tabletId} of table ${req.table} on this server`, {
-          details: { tabletId: req.tabletId },
-        });
-      }
-      const schema = await meta.readTableSchema(req.table);
-      // Copies kept from an earlier tenure here are stale: they leave the engine (files kept) first.
-      const stale = this.dormant(req.table).filter((id) => rangesOverlap(this.engine.tabletRange(id), range));
-      for (const id of stale) await this.engine.unloadTablet(id);
-      // Every write to the tablet here (its memory cells at commit, then clients') is in this segment or later.
-      const logFrom = await this.engine.startLogSegment();
-      let loaded;
-      try {
-        loaded = await this.engine.adoptTablet({ id: req.tabletId, table: req.table, ...range, ...(schema && { groups: schema.groups }), files: req.files, staged: true });
-      } catch (e) {
-        throw fromStorageError(e);
-      }
-      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom });
-      const adopted = adoptedPaths(req.files, loaded.fragments);
-      const warmed = await this.engine
-        .warmBlocks(
-          req.tabletId,
-          req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
-        )
-        .catch((e: unknown) => this.log.warn({ err: e, tabletId: req.tabletId }, 'warming the cache for a migrating tablet failed'));
-      this.log.info({ tabletId: req.tabletId, table: req.table, files: adopted.size, warmedBlocks: warmed }, 'migrating tablet preloaded');
-      return adopted;
-    });
-  }
-
-  /**
-   * Source of a migration: marks the serving tablet as moving (or not) and
-   * writes its config now — `state: migrating` while it moves, which the
-   * target's commit requires; writing `serving` back fences a commit that
-   * has not landed (the target's write then fails its condition).
-   * FAILED_PRECONDITION when `location:` no longer names this server.
-   */
-  async markMigrating(id: string, migrating: boolean): Promise<void> {
-    const meta = this.o.meta;
-    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service: no migrations`);
-    await meta.run(async () => {
-      const entry = this.map.get(id);
-      if (entry === undefined || entry.state !== 'serving') throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is not serving here`, { details: { tabletId: id } });
-      entry.migrating = migrating;
-      const assigned = assignedTablet(entry);
-      if (assigned === undefined) return;
-      const lists = await this.engine.beginPublish(id);
-      await meta.writeServing(assigned, lists);
-      await this.engine.endPublish(id, lists);
-    });
-  }
-
-  /** Is `id` a tablet a migration preloaded here, not committed yet? */
-  isIncoming(id: string): boolean {
-    return this.staged.has(id);
-  }
-
-  /** A preloaded tablet whose migration ended without a commit leaves the engine (its files deleted: this server owns them). */
-  async dropStaged(id: string): Promise<void> {
-    if (!this.staged.delete(id)) return;
-    if (this.map.get(id) === undefined && this.engine.tabletIds().includes(id))
-      await this.engine.dropTablet(id).catch((e: unknown) => this.log.warn({ err: e, tabletId: id }, 'dropping a preloaded tablet failed'));
-  }
-
-  /**
-   * Target's commit (DESIGN §10), after preloadMigrated: the preloaded
-   * tablet takes the final lists (files it holds reused, newly received
-   * ones adopted), the newly received files' hot blocks are warmed, the
-   * source's memory cells applied through this server's log (durable),
-   * then the config — location = this server with the new epoch, these
-   * fragments, this log — is written as a row transaction conditioned on
-   * `location:` naming the source with its epoch, and the tablet serves.
-   * When the write fails, META is read: committed after all → serve; not
-   * committed → the tablet leaves the engine (its files deleted) and the
-   * error is thrown; META unreadable → the tablet stays dormant (META may
-   * name it) and UNAVAILABLE is thrown.
-   */
-  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
-    this.checkOpen();
-    this.checkMember();
-    const meta = this.o.meta;
-    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.serverId} runs without a lock service: it takes no migrations`);
-    const t0 = performance.now();
-    const ms: Record<string, number> = {};
-    const lap = (what: string) => (ms[what] = Math.round((performance.now() - t0) * 10) / 10);
-    return meta.run(async () => {
-      lap('queued'); // behind this server's other META writes
-      this.checkOpen();
-      this.checkMember();
-      const staged = this.staged.get(req.tabletId);
-      if (staged === undefined)
-        throw new KdiError('FAILED_PRECONDITION', `tablet ${req.tabletId} was not preloaded here: preload before commit`, { details: { tabletId: req.tabletId } });
-      const range = { lowerExclusive: staged.lowerExclusive, upperInclusive: staged.upperInclusive };
-      const entry: TabletEntry = { id: req.tabletId, table: staged.table, ...range, state: 'loading', epoch: req.newEpoch, logFrom: staged.logFrom };
-      this.map.add(entry);
-      let kept = false;
-      try {
-        const lists = await this.engine.readoptTablet(req.tabletId, req.files);
-        lap('adopt');
-        const adopted = adoptedPaths(req.files, lists);
-        const warmed = await this.engine.warmBlocks(
-          req.tabletId,
-          req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
-        );
-        lap('warm');
-        if (req.memory.length > 0) await this.engine.apply(staged.table, req.memory, { sync: true });
-        lap('memory');
-        await req.beforeMetaWrite?.();
-        const published = await this.engine.beginPublish(req.tabletId);
-        try {
-          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source);
-        } catch (e) {
-          const now = await meta.assignment(staged.table, staged.upperInclusive).catch(() => undefined);
-          if (now === undefined) {
-            // Cannot tell: META may name this server's copy. Keep it (dormant), serve nothing.
-            kept = true;
-            this.fenced.set(req.tabletId, `the outcome of migration ${req.migrationId} is unknown (META unreadable)`);
-            throw new KdiError('UNAVAILABLE', `tablet ${req.tabletId}: the outcome of its META write is unknown (${(e as Error).message}); the copy is kept here`, {
-              retryAfterMs: 1000,
-              cause: e,
-            });
-          }
-          if (now.serverId !== this.serverId || now.epoch !== req.newEpoch) throw e;
-          this.log.warn({ err: e, tabletId: req.tabletId }, 'migration commit reached META although its write failed; serving');
-        }
-        lap('meta');
-        if (staged.schema !== undefined) this.schemas.set(staged.table, staged.schema);
-        this.fenced.delete(req.tabletId);
-        this.staged.delete(req.tabletId);
-        entry.state = 'serving';
-        this.changed({ kind: 'load', tabletId: req.tabletId });
-        lap('serving');
-        await this.engine.endPublish(req.tabletId, published);
-        this.engine.releaseAdopted(req.tabletId);
-        for (const s of staged.stale) {
-          const p = this.engine.publishedTablets().find((x) => x.id === s);
-          if (p && rangeCovers(range, p)) await this.engine.forgetPublished(s);
-        }
-        this.log.info(
-          {
-            tabletId: req.tabletId,
-            table: staged.table,
-            epoch: req.newEpoch,
-            from: req.source.serverId,
-            memoryCells: req.memory.length,
-            warmedBlocks: warmed,
-            msSinceCommitStart: ms,
-          },
-          'tablet received by migration',
-        );
-        return this.view(entry);
-      } catch (e) {
-        if (this.map.get(req.tabletId) === entry) this.map.remove(req.tabletId);
-        if (kept) {
-          this.staged.delete(req.tabletId);
-          this.engine.releaseAdopted(req.tabletId);
-        } else {
-          await this.dropStaged(req.tabletId);
-        }
-        throw fromStorageError(e);
-      }
     });
   }
 
@@ -749,11 +542,4 @@ function notServing(entry: TabletEntry, what: string): KdiError {
   return new KdiError('FAILED_PRECONDITION', `cannot ${what} tablet ${entry.id}: it is ${entry.state}, not serving`, {
     details: { tabletId: entry.id, state: entry.state },
   });
-}
-
-/** Received path → adopted path, position by position within each list. */
-function adoptedPaths(files: Readonly<Record<string, readonly string[]>>, lists: Readonly<Record<string, readonly string[]>>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [key, paths] of Object.entries(files)) paths.forEach((p, i) => lists[key]?.[i] !== undefined && out.set(p, lists[key]![i]!));
-  return out;
 }
