@@ -284,6 +284,9 @@ describe.each(hosts)('tablet migration in the engine on the %s filesystem', (_na
     await send(pin2);
     // The final lists: held (adopted) paths where D has them, received paths for the rest.
     const final = { default: pin2.lists.default!.map((p) => adoptedOf.get(p) ?? sent.get(p)!) };
+    // Taking the same lists again changes nothing.
+    const staysPut = { default: staged.fragments.default! };
+    expect(await dst.readoptTablet('s2', staysPut)).toEqual(staged.fragments);
     const lists = await dst.readoptTablet('s2', final);
     dst.releaseAdopted('s2');
     expect(lists.default!.length).toBe(pin2.lists.default!.length);

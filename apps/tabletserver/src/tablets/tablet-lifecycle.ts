@@ -380,6 +380,9 @@ export class TabletLifecycle {
     this.checkOpen();
     const entry = this.requireTablet(id);
     if (entry.state !== 'serving') throw notServing(entry, 'split');
+    if (entry.migrating === true) {
+      throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is moving to another server; split it after the move`, { details: { tabletId: id, state: 'migrating' } });
+    }
     if (entry.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is one tablet and is never split`, { details: { tabletId: id } });
     const at = row ?? this.engine.approximateMedianRow(id);
     if (at === undefined) {

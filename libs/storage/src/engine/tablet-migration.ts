@@ -185,9 +185,16 @@ export async function readoptTablet(
     else if (key === LEGACY_FRAGMENTS) legacy.push(f);
     else (former.get(key) ?? former.set(key, []).get(key)!).push(f);
   }
+  const newLegacy = [...[...former.values()].flatMap((l) => l.reverse()), ...legacy.reverse()];
+  const same = (a: readonly DiskFragment[], b: readonly DiskFragment[]) => a.length === b.length && a.every((f, i) => f === b[i]);
+  if (made.length === 0 && t.chains.every((c, i) => same(c.fragments, chains[i]!)) && same(t.legacy, newLegacy)) {
+    // Nothing changed since the preload (the usual case at a commit): no swap, no manifest write.
+    for (const [, f] of picked) f.unref();
+    return tabletFragmentLists(store, t);
+  }
   const old = allFragments(t);
   t.chains.forEach((c, i) => (c.fragments = chains[i]!));
-  t.legacy = [...[...former.values()].flatMap((l) => l.reverse()), ...legacy.reverse()];
+  t.legacy = newLegacy;
   for (const f of old) f.unref();
   await ctx.saveManifest();
   return tabletFragmentLists(store, t);
