@@ -158,6 +158,7 @@ export const MasterServerSchema = z
     disks: z.array(DiskStatusSchema),
     memory: MemoryStatusSchema.optional(),
     leaseRemainingMs: bytes.optional(),
+    draining: z.boolean().default(false).describe('Being drained: it gets no new tablets and its tablets are moved off (POST /v1/servers/{id}/drain)'),
   })
   .describe('A tablet server as the master sees it');
 
@@ -179,6 +180,12 @@ export const ClusterEventSchema = z
       'tablet-unavailable',
       'tablet-split',
       'files-deleted',
+      'migration-started',
+      'migration-committed',
+      'migration-aborted',
+      'balancer-run',
+      'server-draining',
+      'server-drain-ended',
       'error',
     ]),
     message: z.string(),
@@ -223,5 +230,6 @@ export type TableSummary = z.infer<typeof TableSummarySchema>;
 export type TableDescription = z.infer<typeof TableDescriptionSchema>;
 export type CreateTableBody = z.input<typeof CreateTableBodySchema>;
 export type MasterServer = z.infer<typeof MasterServerSchema>;
+export type MasterServerInput = z.input<typeof MasterServerSchema>;
 export type ClusterEvent = z.infer<typeof ClusterEventSchema>;
 export type MasterStatusReply = z.infer<typeof MasterStatusReplySchema>;
