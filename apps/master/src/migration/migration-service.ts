@@ -294,7 +294,7 @@ function alreadyMoving(r: MasterMigration): KdiError {
 /** The source's refusal as the master's answer. */
 function refusal(status: number, code: string | undefined, message: string, source: string): KdiError {
   if (status === 0) return new KdiError('UNAVAILABLE', `the source server ${source} did not answer: ${message}`, { retryAfterMs: 1000, details: { serverId: source } });
-  if (status === 404 && code === undefined) {
+  if (status === 404 && (code === undefined || message.startsWith('no route '))) {
     return new KdiError('FAILED_PRECONDITION', `the source server ${source} cannot migrate tablets (it has no POST /v1/admin/tablets/{id}/migrate)`, {
       details: { serverId: source },
     });
