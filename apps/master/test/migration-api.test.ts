@@ -54,7 +54,7 @@ describe('an active master', { timeout: 120_000 }, () => {
   it('refuses moves it cannot make, each with a 4xx saying why', async () => {
     const t = tablets[0]!;
     const own = t.location.serverId;
-    const move = (tabletId: string, body: unknown, headers = auth) => call('POST', `${m}/v1/tablets/${tabletId}/move`, body, headers);
+    const move = (tabletId: string, body: unknown, headers: Record<string, string> = auth) => call('POST', `${m}/v1/tablets/${tabletId}/move`, body, headers);
     expectError(await move('no-such-tablet', {}), 404, 'NOT_FOUND', /no live server serves a tablet with id no-such-tablet/);
     expectError(await move(t.tabletId, { target: 'ts9' }), 404, 'NOT_FOUND', /target server ts9 is not known/);
     expectError(await move(t.tabletId, { target: own }), 400, 'INVALID_ARGUMENT', new RegExp(`target ${own} is the server the tablet is on`));

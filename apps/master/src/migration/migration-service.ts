@@ -53,6 +53,8 @@ interface Found {
 export class MigrationService {
   readonly book = new MigrationBook();
   readonly #missing = new Map<string, number>();
+  /** Tablet ids whose move is being started (checked, not yet recorded). */
+  readonly #starting = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
 
@@ -72,11 +74,24 @@ export class MigrationService {
 
   /** Checks the request, sends it to the source; the record (running, or failed when the source refused). Throws KdiError for a request that fails a check. */
   async move(req: MoveRequest): Promise<MasterMigration> {
-    const { registry } = this.ctx;
     if (req.tabletId === 'meta')
       throw new KdiError('FAILED_PRECONDITION', 'META cannot be moved (its tablet is not migrated; it moves only when its server dies)', { details: { tabletId: req.tabletId } });
     const running = this.book.runningFor((r) => r.tabletId === req.tabletId);
     if (running !== undefined) throw alreadyMoving(running);
+    // Two requests for one tablet at once: the second is refused here, before either has a record.
+    if (this.#starting.has(req.tabletId)) {
+      throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already being moved (the move is being started); GET /v1/migrations`, { details: { tabletId: req.tabletId } });
+    }
+    this.#starting.add(req.tabletId);
+    try {
+      return await this.startMove(req);
+    } finally {
+      this.#starting.delete(req.tabletId);
+    }
+  }
+
+  private async startMove(req: MoveRequest): Promise<MasterMigration> {
+    const { registry } = this.ctx;
     const found = await this.find(req.tabletId);
     const { config } = found;
     if (config.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', 'META cannot be moved', { details: { tabletId: req.tabletId } });

@@ -1,0 +1,153 @@
+// Tablet moves end to end (docs/migration.md): a lock server, three
+// tablet-server processes and a master process; a table pre-split into 8
+// tablets with cells in every one, written through the SDK. A move the
+// master picks the target of, and one to a named server, each committed:
+// the master's record goes running → committed with the source's steps
+// and bytes, the tablet's range is served by the target (META, describe),
+// a second request for a tablet being moved is 409 ALREADY_EXISTS, and
+// every cell reads back. Then a drain: the server ends with no tablet (but
+// META, which is not migrated), every cell reads back and takes writes,
+// the moves show with reason drain, and the drain ends.
+//
+// Needs the tablet servers' migration routes (POST
+// /v1/admin/tablets/{id}/migrate, GET /v1/admin/migrations and the target
+// side), which branch `mig` builds. KDI_TS_MAIN=<path to a tablet server's
+// src/main.ts> runs it against another checkout (apps/master/test/cluster.ts).
+
+import { connect, type KdiClient } from '@kdi/client-sdk';
+import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
+import type { ServiceProcess } from '@kdi/service-kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allServing, call, startMaster, startTabletServer, tempDir, waitFor } from './cluster.js';
+
+const TOKEN = 'migration-e2e-admin-token-0123';
+const auth = { authorization: `Bearer ${TOKEN}` };
+const SPLITS = ['c', 'f', 'i', 'l', 'o', 'r', 'u'];
+// 26 rows per letter, in every tablet.
+const ROWS = Array.from({ length: 26 * 26 }, (_, i) => `${String.fromCharCode(97 + Math.floor(i / 26))}${String.fromCharCode(97 + (i % 26))}`);
+
+let lock: RunningLockServer;
+const servers = new Map<string, ServiceProcess>();
+let master: ServiceProcess;
+let m: string;
+let kdi: KdiClient;
+let dir: { path: string; remove: () => Promise<void> };
+const written = new Map<string, string>();
+
+async function readAll(): Promise<Map<string, string>> {
+  const got = new Map<string, string>();
+  for await (const c of kdi.table('moving').scan()) {
+    const row = Buffer.from(c.row).toString();
+    expect(got.has(row), `row ${row} twice`).toBe(false);
+    got.set(row, Buffer.from(c.value!).toString());
+  }
+  return got;
+}
+
+async function untilEnded(migrationId: string): Promise<any> {
+  return waitFor(
+    `move ${migrationId} ended`,
+    async () => {
+      const r = await call('GET', `${m}/v1/migrations/${migrationId}`);
+      return r.status === 200 && r.body.state !== 'running' ? r.body : undefined;
+    },
+    120_000,
+  );
+}
+
+beforeAll(async () => {
+  dir = await tempDir('kdi-migration-e2e-');
+  lock = await startEmbeddedLockServer();
+  for (const id of ['ts1', 'ts2', 'ts3']) servers.set(id, await startTabletServer(id, `${dir.path}/${id}`, lock.url));
+  master = await startMaster(lock.url, { KDI_MASTER_ADMIN_TOKEN: TOKEN, KDI_MASTER_BALANCE_INTERVAL_MS: '0', KDI_MASTER_BALANCE_MAX_MOVES: '2' });
+  m = master.url;
+  await waitFor('META assigned', async () => (await call('GET', `${m}/v1/meta/location`)).body.location);
+  expect((await call('POST', `${m}/v1/tables`, { name: 'moving', splits: SPLITS }, auth)).status).toBe(201);
+  await allServing(m, 'moving');
+  kdi = await connect({ master: m });
+  const table = kdi.table('moving');
+  await table.apply(
+    ROWS.map((row) => ({ row, column: 'c:v', value: `v-${row}` })),
+    { waitForSync: true },
+  );
+  for (const row of ROWS) written.set(row, `v-${row}`);
+}, 240_000);
+
+afterAll(async () => {
+  await kdi?.close();
+  await master?.stop();
+  for (const s of servers.values()) await s.stop();
+  await lock?.close();
+  await dir?.remove();
+});
+
+// Waits for branch `mig` (the tablet servers' migrate routes); until it is merged every move here is refused
+// ("cannot migrate tablets"). Remove .skip once apps/tabletserver serves POST /v1/admin/tablets/{id}/migrate.
+describe.skip('moving tablets between real servers', { timeout: 240_000 }, () => {
+  it('moves a tablet to the server the master picks; a second request while it moves is 409; every cell reads back', async () => {
+    const before = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[3];
+    const [a, b] = await Promise.all([call('POST', `${m}/v1/tablets/${before.tabletId}/move`, {}, auth), call('POST', `${m}/v1/tablets/${before.tabletId}/move`, {}, auth)]);
+    const [accepted, refused] = a.status === 202 ? [a, b] : [b, a];
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.error.code).toBe('ALREADY_EXISTS');
+    const started = accepted.body.migration;
+    expect(started).toMatchObject({ tabletId: before.tabletId, table: 'moving', state: 'running', reason: 'manual', source: { serverId: before.location.serverId } });
+    expect(started.target.serverId).not.toBe(before.location.serverId);
+    expect(started.epoch).toBeGreaterThan(before.location.epoch);
+
+    const ended = await untilEnded(started.migrationId);
+    expect(ended.state, JSON.stringify(ended)).toBe('committed');
+    expect(ended.progress).toMatchObject({ migrationId: started.migrationId, outcome: 'committed' });
+    expect(ended.progress.steps.map((s: any) => s.step)).toContain('commit');
+    const after = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[3];
+    expect([after.lowerExclusive, after.upperInclusive]).toEqual([before.lowerExclusive, before.upperInclusive]);
+    expect(after.location).toMatchObject({ serverId: started.target.serverId, epoch: started.epoch });
+    expect((await call('GET', `${m}/v1/migrations`)).body.migrations[0].migrationId).toBe(started.migrationId);
+    expect(await readAll()).toEqual(written);
+  });
+
+  it('moves a tablet to a named server', async () => {
+    const t = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[0];
+    const to = ['ts1', 'ts2', 'ts3'].find((id) => id !== t.location.serverId)!;
+    const r = await call('POST', `${m}/v1/tablets/${t.tabletId}/move`, { target: to }, auth);
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect((await untilEnded(r.body.migration.migrationId)).state).toBe('committed');
+    const served = await allServing(m, 'moving');
+    expect(served.tablets[0].location.serverId).toBe(to);
+    expect(await readAll()).toEqual(written);
+  });
+
+  it('drains a server: it ends with no tablet, every cell reads back and takes writes', async () => {
+    const meta = (await call('GET', `${m}/v1/meta/location`)).body.location.serverId;
+    const d = await call('GET', `${m}/v1/tables/moving`);
+    const counts = new Map<string, number>();
+    for (const t of d.body.tablets) counts.set(t.location.serverId, (counts.get(t.location.serverId) ?? 0) + 1);
+    // The busiest server that does not hold META (META is not migrated).
+    const victim = ['ts1', 'ts2', 'ts3'].filter((id) => id !== meta).sort((x, y) => (counts.get(y) ?? 0) - (counts.get(x) ?? 0))[0]!;
+    expect(counts.get(victim) ?? 0).toBeGreaterThan(0);
+    expect((await call('POST', `${m}/v1/servers/${victim}/drain`, undefined, auth)).body).toMatchObject({ serverId: victim, draining: true });
+
+    await waitFor(
+      `${victim} empty`,
+      async () => {
+        const s = (await call('GET', `${m}/v1/servers`)).body.servers.find((x: any) => x.serverId === victim);
+        return s.tablets === 0 && s.draining ? s : undefined;
+      },
+      180_000,
+    );
+    const served = await allServing(m, 'moving');
+    expect(served.tablets.every((t: any) => t.location.serverId !== victim)).toBe(true);
+    expect(await readAll()).toEqual(written);
+    await kdi.table('moving').apply([{ row: 'zz-after-drain', column: 'c:v', value: 'yes' }], { waitForSync: true });
+    written.set('zz-after-drain', 'yes');
+    expect(await readAll()).toEqual(written);
+
+    const drains = (await call('GET', `${m}/v1/migrations`)).body.migrations.filter((x: any) => x.reason === 'drain');
+    expect(drains.length).toBe(counts.get(victim));
+    expect(drains.every((x: any) => x.state === 'committed' && x.source.serverId === victim)).toBe(true);
+    const decisions = (await call('GET', `${m}/v1/balancer/decisions`)).body.decisions;
+    expect(decisions.some((x: any) => x.trigger === 'drain' && x.moves.some((mv: any) => mv.reason === 'drain'))).toBe(true);
+    expect((await call('DELETE', `${m}/v1/servers/${victim}/drain`, undefined, auth)).body.draining).toBe(false);
+  });
+});
