@@ -83,6 +83,8 @@ afterAll(async () => {
 
 // Waits for branch `mig` (the tablet servers' migrate routes); until it is merged every move here is refused
 // ("cannot migrate tablets"). Remove .skip once apps/tabletserver serves POST /v1/admin/tablets/{id}/migrate.
+// With .skip removed it passes against mig's checkout (commit efb646d, three runs):
+//   KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/migration-e2e.test.ts
 describe.skip('moving tablets between real servers', { timeout: 240_000 }, () => {
   it('moves a tablet to the server the master picks; a second request while it moves is 409; every cell reads back', async () => {
     const before = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[3];
@@ -143,11 +145,16 @@ describe.skip('moving tablets between real servers', { timeout: 240_000 }, () =>
     written.set('zz-after-drain', 'yes');
     expect(await readAll()).toEqual(written);
 
-    const drains = (await call('GET', `${m}/v1/migrations`)).body.migrations.filter((x: any) => x.reason === 'drain');
-    expect(drains.length).toBe(counts.get(victim));
-    expect(drains.every((x: any) => x.state === 'committed' && x.source.serverId === victim)).toBe(true);
+    // META says where a tablet is at once; the master's records follow at its next poll of the source.
+    const drains = await waitFor('the drain moves ended', async () => {
+      const list = (await call('GET', `${m}/v1/migrations`)).body.migrations.filter((x: any) => x.reason === 'drain');
+      return list.every((x: any) => x.state !== 'running') ? list : undefined;
+    });
+    expect(drains.map((x: any) => [x.source.serverId, x.state, x.error ?? ''])).toEqual(Array.from({ length: counts.get(victim)! }, () => [victim, 'committed', '']));
     const decisions = (await call('GET', `${m}/v1/balancer/decisions`)).body.decisions;
-    expect(decisions.some((x: any) => x.trigger === 'drain' && x.moves.some((mv: any) => mv.reason === 'drain'))).toBe(true);
+    const drainMoves = decisions.filter((x: any) => x.trigger === 'drain').flatMap((x: any) => x.moves);
+    expect(drainMoves.length, JSON.stringify(decisions)).toBeGreaterThanOrEqual(counts.get(victim)!);
+    expect(drainMoves.every((mv: any) => mv.reason === 'drain' && mv.from === victim)).toBe(true);
     expect((await call('DELETE', `${m}/v1/servers/${victim}/drain`, undefined, auth)).body.draining).toBe(false);
   });
 });
