@@ -91,16 +91,11 @@ export class Balancer {
 
   private async runNow(trigger: Trigger, dryRun: boolean): Promise<BalancerDecision> {
     const live = this.ctx.registry.liveTablets();
-    const servers = live.map((s) => this.planServer(s));
+    const servers = this.withCommittedMoves(
+      live.map((x) => this.planServer(x)),
+      live,
+    );
     const running = this.migrations.book.running().map((r) => ({ tabletId: r.tabletId, from: r.source.serverId, to: r.target.serverId }));
-    // A move that committed after its source's last heartbeat: that heartbeat still lists the tablet. Counted as
-    // running (done, not movable) until the source reports again, so it is not planned off the source twice.
-    const heartbeatAt = new Map(live.map((x) => [x.serverId, x.heartbeatAt?.getTime() ?? 0]));
-    for (const r of this.migrations.book.list()) {
-      if (r.state === 'committed' && r.endedAt !== undefined && Date.parse(r.endedAt) >= (heartbeatAt.get(r.source.serverId) ?? 0)) {
-        running.push({ tabletId: r.tabletId, from: r.source.serverId, to: r.target.serverId });
-      }
-    }
     const s = this.settings;
     const plan = planBalance(servers, running, {
       bytesSkewThreshold: s.bytesSkewThreshold,
@@ -173,6 +168,27 @@ export class Balancer {
     if (d.moves.length === 0 && last !== undefined && last.moves.length === 0 && last.trigger === d.trigger && last.dryRun === d.dryRun) this.#decisions.pop();
     this.#decisions.push(d);
     if (this.#decisions.length > KEEP_DECISIONS) this.#decisions.shift();
+  }
+
+  /**
+   * A move that committed after its source's last heartbeat: that heartbeat still lists the tablet. It is taken off the
+   * source and put on the target (not movable: its id there is not known yet) until the servers report again, so it is
+   * neither planned off the source a second time nor missing from the target's load.
+   */
+  private withCommittedMoves(servers: PlanServer[], live: readonly ServerTablets[]): PlanServer[] {
+    const at = new Map(live.map((x) => [x.serverId, x.heartbeatAt?.getTime() ?? 0]));
+    const byId = new Map(servers.map((x) => [x.serverId, { ...x, tablets: [...x.tablets] }]));
+    for (const r of this.migrations.book.list()) {
+      if (r.state !== 'committed' || r.endedAt === undefined) continue;
+      const source = byId.get(r.source.serverId);
+      const stale = source?.tablets.find((t) => t.tabletId === r.tabletId);
+      if (source === undefined || stale === undefined || Date.parse(r.endedAt) < (at.get(r.source.serverId) ?? 0)) continue;
+      source.tablets = source.tablets.filter((t) => t !== stale);
+      const target = byId.get(r.target.serverId);
+      if (target !== undefined && (at.get(r.target.serverId) ?? 0) <= Date.parse(r.endedAt))
+        target.tablets.push({ ...stale, tabletId: `${r.tabletId}@${r.target.serverId}`, movable: false });
+    }
+    return [...byId.values()];
   }
 
   private planServer(s: ServerTablets): PlanServer {
