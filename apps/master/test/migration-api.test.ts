@@ -4,7 +4,9 @@
 // (unknown tablet, unknown / dead / same / draining target, META, no
 // token); a draining server gets no new tablets and GET /v1/servers says
 // it drains; a dry run of the balancer reports the loads it saw and why it
-// plans what it plans. Moves that run are tested in migration-e2e.test.ts.
+// plans what it plans; a drain outlives the master that began it (a
+// standby that takes over continues it). Moves that run are tested in
+// migration-e2e.test.ts.
 
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
 import type { ServiceProcess } from '@kdi/service-kit/testing';
@@ -111,5 +113,25 @@ describe('an active master', { timeout: 120_000 }, () => {
     expect(list.body.settings).toEqual({ intervalMs: 0, bytesSkewThreshold: 1024 ** 3, rateSkewThreshold: 500, maxConcurrentMoves: 2 });
     // A run that would start moves needs the token.
     expectError(await call('POST', `${m}/v1/balancer/run`, {}), 401, 'UNAUTHENTICATED', /admin token/);
+  });
+
+  it('keeps a drain across a master failover: the new master shows it and gives the server nothing', async () => {
+    expect((await call('POST', `${m}/v1/servers/ts2/drain`, undefined, auth)).body.draining).toBe(true);
+    const standby = await startMaster(lock.url, { KDI_MASTER_ADMIN_TOKEN: TOKEN, KDI_MASTER_BALANCE_INTERVAL_MS: '0' });
+    await master.stop(); // a clean stop gives up the election at once
+    master = standby;
+    m = standby.url;
+    const list = await waitFor('the standby active, seeing both servers', async () => {
+      if ((await call('GET', `${m}/v1/master`)).body.role !== 'active') return undefined;
+      const servers = (await call('GET', `${m}/v1/servers`)).body.servers;
+      return servers.filter((x: any) => x.state === 'live').length === 2 ? servers : undefined;
+    });
+    expect(list.find((x: any) => x.serverId === 'ts2').draining).toBe(true);
+    expect(list.find((x: any) => x.serverId === 'ts1').draining).toBe(false);
+    // It keeps to the drain: a new table's tablets all go to ts1.
+    expect((await call('POST', `${m}/v1/tables`, { name: 'after-failover', splits: ['m'] }, auth)).status).toBe(201);
+    expect((await allServing(m, 'after-failover')).tablets.map((t: any) => t.location.serverId)).toEqual(['ts1', 'ts1']);
+    expect((await call('DELETE', `${m}/v1/servers/ts2/drain`, undefined, auth)).body.draining).toBe(false);
+    expect((await call('GET', `${m}/v1/servers`)).body.servers.find((x: any) => x.serverId === 'ts2').draining).toBe(false);
   });
 });

@@ -80,7 +80,9 @@ export class MigrationService {
     if (running !== undefined) throw alreadyMoving(running);
     // Two requests for one tablet at once: the second is refused here, before either has a record.
     if (this.#starting.has(req.tabletId)) {
-      throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already being moved (the move is being started); GET /v1/migrations`, { details: { tabletId: req.tabletId } });
+      throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already being moved (the move is being started); GET /v1/migrations`, {
+        details: { tabletId: req.tabletId },
+      });
     }
     this.#starting.add(req.tabletId);
     try {
