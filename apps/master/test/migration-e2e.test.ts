@@ -108,6 +108,10 @@ describe.skip('moving tablets between real servers', { timeout: 240_000 }, () =>
     expect(started).toMatchObject({ tabletId: before.tabletId, table: 'moving', state: 'running', reason: 'manual', source: { serverId: before.location.serverId } });
     expect(started.target.serverId).not.toBe(before.location.serverId);
     expect(started.epoch).toBeGreaterThan(before.location.epoch);
+    // While the master's record runs (until its next poll of the source at the latest) describe shows it migrating.
+    const during = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[3];
+    if (during.state === 'migrating') expect(during.reason).toContain(`being moved to ${started.target.serverId} (${started.migrationId}`);
+    else expect(during.state).toBe('serving');
 
     const ended = await untilEnded(started.migrationId);
     expect(ended.state, JSON.stringify(ended)).toBe('committed');

@@ -72,6 +72,12 @@ export class MigrationService {
     clearInterval(this.#timer);
   }
 
+  /** The running move of the tablet whose range ends at `upper` in `table`, if any (describe shows it migrating). */
+  movingNow(table: string, upper: Uint8Array | undefined): MasterMigration | undefined {
+    const key = rangeKey(table, upper);
+    return this.book.runningFor((r) => recordKey(r) === key);
+  }
+
   /** Checks the request, sends it to the source; the record (running, or failed when the source refused). Throws KdiError for a request that fails a check. */
   async move(req: MoveRequest): Promise<MasterMigration> {
     if (req.tabletId === 'meta')

@@ -119,7 +119,7 @@ export class Master {
     const parts: Active = {
       ctx,
       assigner,
-      tables: new TableService(ctx, assigner),
+      tables: new TableService(ctx, assigner, (table, upper) => migrations.movingNow(table, upper)),
       gc: new GcDriver(ctx),
       watch: new ServerWatch(ctx),
       migrations,

@@ -69,7 +69,8 @@ export const MasterTabletStateSchema = z
   .enum(['serving', 'loading', 'unassigned', 'unavailable', 'unloading', 'migrating'])
   .describe(
     'serving: a live server serves it; loading: assigned, being loaded; unassigned: waiting for a server; ' +
-      "unavailable: it cannot be served now (reason says why, e.g. its data is only on a dead server's disks)",
+      "unavailable: it cannot be served now (reason says why, e.g. its data is only on a dead server's disks); " +
+      'migrating: being moved to another server (reason names it and the move); it is served where it is until the move commits',
   );
 
 export const MasterTabletSchema = z
