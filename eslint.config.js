@@ -63,6 +63,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The master's web page: plain ES modules the browser loads as they are (no build step).
+    files: ['apps/master/src/web/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // The per-project vitest configs share the root vitest.shared.ts by a relative path: build configuration, not code.
     // Files outside every project (the root configs) have no boundaries to check.
     files: ['**/vitest.config.ts', '*.js', '*.ts'],

@@ -6,7 +6,8 @@
 // /kdi/master) and closes it after the app.
 //
 // Routes: the master API (routes/status.ts, servers.ts, tables.ts,
-// migrations.ts, balancer.ts) and —
+// migrations.ts, balancer.ts), the web page at / (routes/web.ts, files in
+// src/web) and —
 // registered in ONE place below — the gateway (/v1/tables/{t}/apply|sync|
 // scan|stat), which routes data calls through the SDK (deps.kdi).
 
@@ -26,6 +27,7 @@ import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTableRoutes } from './routes/tables.js';
+import { registerWebRoutes } from './routes/web.js';
 
 export const MASTER_VERSION = '0.1.0';
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -92,6 +94,7 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
   registerTableRoutes(app, master, adminCheck);
   registerMigrationRoutes(app, master, adminCheck);
   registerBalancerRoutes(app, master, adminCheck);
+  registerWebRoutes(app);
 
   // ---- GATEWAY: the single place it is registered ---------------------------
   // Data calls through the SDK: deps.kdi when given, else a client of this

@@ -22,6 +22,7 @@ import { TabletServerMetrics } from './http/http-metrics.js';
 import { contentBodyTransform, finishTabletDocument } from './http/openapi.js';
 import type { TabletApp } from './http/tablet-app.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerMergeRoute } from './routes/merge.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerGcRoute } from './routes/gc.js';
 import { registerSchemaReloadRoute } from './routes/schema-reload.js';
@@ -136,6 +137,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerMetaLocationRoute(app, routeDeps);
   registerScannerRoutes(app, routeDeps, config.scan.scannerIdleMs);
   registerAdminRoutes(app, routeDeps);
+  registerMergeRoute(app, routeDeps);
   registerSchemaReloadRoute(app, routeDeps);
   registerGcRoute(app, routeDeps);
 

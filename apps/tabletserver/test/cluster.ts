@@ -31,7 +31,7 @@ export interface ServerProcessOptions {
   readonly env?: Record<string, string>;
 }
 
-/** A cluster member's environment: 1 s leases, warnings only; `opts.env` overrides. */
+/** A cluster member's environment: 2 s leases (1 s was lost to a starved machine while joining), warnings only; `opts.env` overrides. */
 function serverEnv(opts: ServerProcessOptions): Record<string, string> {
   return {
     KDI_TS_SERVER_ID: opts.serverId,
@@ -39,7 +39,7 @@ function serverEnv(opts: ServerProcessOptions): Record<string, string> {
     KDI_TS_PORT: '0',
     KDI_TS_CLUSTER_SECRET: CLUSTER_SECRET,
     KDI_TS_LOCK_URL: opts.lockUrl,
-    KDI_TS_LEASE_TTL_MS: '1000',
+    KDI_TS_LEASE_TTL_MS: '2000',
     KDI_TS_LOG_LEVEL: 'warn',
     ...opts.env,
   };

@@ -21,6 +21,7 @@ const ROUTES = [
   ['post', '/v1/admin/tablets'],
   ['delete', '/v1/admin/tablets/{tabletId}'],
   ['post', '/v1/admin/tablets/{tabletId}/split'],
+  ['post', '/v1/admin/tablets/{tabletId}/merge'],
   ['post', '/v1/admin/tablets/{tabletId}/compact'],
   ['post', '/v1/admin/serialize'],
   ['post', '/v1/admin/tables/{table}/schema'],

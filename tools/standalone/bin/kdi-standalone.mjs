@@ -33,6 +33,7 @@ function printCluster(cluster, startedAt) {
   const rows = [];
   if (cluster.master !== undefined) {
     rows.push(['master', cluster.master.url, `PID ${cluster.master.pid}`]);
+    rows.push(['web page', `${cluster.master.url}/`, '']);
     rows.push(['OpenAPI docs', `${cluster.master.url}/docs`, '']);
   }
   rows.push(['lock server', cluster.lock.url, `PID ${cluster.lock.pid}`]);

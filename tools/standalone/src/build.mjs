@@ -1,7 +1,8 @@
 // Makes sure the servers the cluster runs are built (dist/ of each app and
 // of every @kdi package it depends on). The check is cheap: a package is
-// up to date when its built entry point is newer than every source file,
-// its package.json, its tsconfig.build.json and the shared tsconfig.base.json.
+// up to date when its built entry point is newer than every source file
+// (TypeScript, and the web page's .js/.css/.html the master's build
+// copies as they are), its package.json, its tsconfig.build.json and the shared tsconfig.base.json.
 // When something is stale (always on the first start after `npm ci`) the
 // launcher runs the Nx build targets of the apps, which build the libraries
 // first (`dependsOn: ["^build"]`) and reuse Nx's cache.
@@ -40,12 +41,15 @@ function runtimeClosure(names, packages) {
   return [...seen];
 }
 
+/** What a build reads: TypeScript, and the files a build copies as they are (the master's web page: src/web/*.js, .css, .html). */
+const SOURCE_FILE = /\.(ts|js|mjs|css|html)$/;
+
 function newestSource(dir) {
   let newest = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (SOURCE_FILE.test(e.name) && !e.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }

@@ -34,6 +34,20 @@ const LOCK_DELAY_MS = 5_000;
 const LEASE_LOST_EXIT = 3;
 const RESTARTS_PER_MINUTE = 5;
 
+/** Each app's own environment prefix: such variables in the launcher's environment reach that app. */
+const ENV_PREFIX = { lockserver: 'KDI_LOCK_', master: 'KDI_MASTER_', tabletserver: 'KDI_TS_' };
+
+/**
+ * The variables of `environment` that `app` reads (KDI_LOCK_*, KDI_MASTER_*
+ * or KDI_TS_*): a user tunes the servers the way each documents, e.g.
+ * `KDI_TS_SPLIT_THRESHOLD_BYTES=… npm start`. The launcher's own settings
+ * (ports, directories, URLs, secrets) are applied over them.
+ */
+export function passedThrough(app, environment) {
+  const prefix = ENV_PREFIX[app];
+  return Object.fromEntries(Object.entries(environment).filter(([k, v]) => prefix !== undefined && k.startsWith(prefix) && v !== undefined));
+}
+
 /** The apps the cluster runs (Nx project names), for the build. */
 export function clusterApps(options) {
   return ['@kdi/lockserver', '@kdi/tabletserver', ...(options.master ? ['@kdi/master'] : [])];
@@ -88,7 +102,7 @@ async function getJson(url, body = undefined) {
 
 export class StandaloneCluster {
   /**
-   * @param {{ repoRoot: string, options: object, layout: object, secrets: { lockSecret: string, clusterSecret: string }, say: (line: string) => void }} deps
+   * @param {{ repoRoot: string, options: object, layout: object, secrets: { lockSecret: string, clusterSecret: string }, say: (line: string) => void, environment?: Record<string, string | undefined> }} deps
    */
   constructor(deps) {
     this.repoRoot = deps.repoRoot;
@@ -96,6 +110,8 @@ export class StandaloneCluster {
     this.layout = deps.layout;
     this.secrets = deps.secrets;
     this.say = deps.say;
+    /** Where KDI_LOCK_* / KDI_MASTER_* / KDI_TS_* settings for the servers come from (default: the launcher's environment). */
+    this.environment = deps.environment ?? process.env;
     this.lock = undefined;
     this.master = undefined;
     this.tabletServers = [];
@@ -113,7 +129,8 @@ export class StandaloneCluster {
       name,
       main: join(this.repoRoot, 'apps', app, 'dist', 'main.js'),
       cwd: this.repoRoot,
-      env,
+      // The launcher's own settings (ports, directories, secrets) win over what the user passes through.
+      env: { ...passedThrough(app, this.environment), ...env },
       logFile: join(this.layout.logs, `${name}.log`),
     });
     void p.exited.then(({ code, signal }) => {

@@ -28,6 +28,11 @@ Options:
   --no-master       start only the lock server and the tablet servers (for work on the master)
   -h, --help        this text
 
+Each server also reads its own KDI_LOCK_* / KDI_MASTER_* / KDI_TS_* variables
+from this environment (docs/operations.md), e.g.
+KDI_TS_SPLIT_THRESHOLD_BYTES=1073741824 npm start; the launcher's own
+settings (ports, directories, secrets) are applied over them.
+
 Files under the data directory: lock/ (the lock store), ts-K/disk-1 and
 ts-K/disk-2 (tablet server K's data), secrets.json (the cluster secrets,
 mode 0600; never printed), logs/*.log (each server's log).

@@ -23,16 +23,16 @@ export interface LauncherProcess {
   readonly stdout: () => string;
   readonly stderr: () => string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the servers listed before 'ready' (master, OpenAPI docs, lock server, tablet server ts-K). */
+  /** Resolves with the servers listed before 'ready' (master, web page, OpenAPI docs, lock server, tablet server ts-K). */
   ready(timeoutMs?: number): Promise<Map<string, PrintedServer>>;
   /** SIGINT (a Ctrl-C) and wait for the exit. */
   interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runLauncher(args: readonly string[], opts: { cwd?: string; script?: string } = {}): LauncherProcess {
+export function runLauncher(args: readonly string[], opts: { cwd?: string; script?: string; env?: Record<string, string> } = {}): LauncherProcess {
   const child = spawn(process.execPath, [opts.script ?? launcherScript, ...args], {
     cwd: opts.cwd ?? repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

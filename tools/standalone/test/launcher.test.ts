@@ -21,8 +21,8 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'kdi-standalone-test-'));
 const running: LauncherProcess[] = [];
 
-function launch(args: readonly string[]): LauncherProcess {
-  const l = runLauncher(args);
+function launch(args: readonly string[], env?: Record<string, string>): LauncherProcess {
+  const l = runLauncher(args, env === undefined ? {} : { env });
   running.push(l);
   return l;
 }
@@ -88,6 +88,19 @@ describe('lifecycle (lock server and tablet servers)', () => {
     expect(processesUsing(data)).toEqual([]);
     expect(existsSync(join(data, 'standalone.pid'))).toBe(false);
     for (const f of ['lockserver.log', 'ts-1.log', 'ts-2.log']) expect(existsSync(join(data, 'logs', f))).toBe(true);
+  });
+
+  it('passes KDI_TS_* and KDI_MASTER_* settings of its environment to those servers (a bad one is reported, naming it), but not over its own', async () => {
+    const ts = launch(args(join(scratch, 'environment-ts')), { KDI_TS_SPLIT_THRESHOLD_BYTES: 'lots', KDI_TS_CLUSTER_SECRET: 'short' });
+    expect((await ts.exited).code).not.toBe(0);
+    expect(ts.stderr()).toContain('KDI_TS_SPLIT_THRESHOLD_BYTES');
+    expect(ts.stderr()).not.toContain('KDI_TS_CLUSTER_SECRET'); // the launcher's own secret was used
+    if (hasMaster) {
+      const master = launch(args(join(scratch, 'environment-master')), { KDI_MASTER_NO_SUCH_SETTING: '1' });
+      expect((await master.exited).code).not.toBe(0);
+      expect(master.stderr()).toContain('KDI_MASTER_NO_SUCH_SETTING');
+    }
+    expect(processesUsing(join(scratch, 'environment-ts'))).toEqual([]);
   });
 
   it('a tablet server that dies is reported with its log, and the rest are stopped (exit 1)', async () => {
@@ -232,6 +245,12 @@ describe.runIf(hasMaster)('the cluster through the master', () => {
     const master = servers.get('master')!.url;
     expect(master).toBe(`http://127.0.0.1:${port}`);
     expect(servers.get('OpenAPI docs')!.url).toBe(`${master}/docs`);
+    // The master's web page, served from its built tree (dist/web: the build copies the page's files).
+    expect(servers.get('web page')!.url).toBe(`${master}/`);
+    const page = await fetch(`${master}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('/web/dashboard.js');
+    expect((await fetch(`${master}/web/render-tables.js`)).status).toBe(200);
 
     const created = await json(`${master}/v1/tables`, { method: 'POST', body: { name: 'webtable', splits: ['m'] } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

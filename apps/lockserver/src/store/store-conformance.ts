@@ -187,7 +187,7 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
       });
 
       it('expires a session not kept alive, with its locks and ephemeral files', async () => {
-        const s = await session(150);
+        const s = await session(400); // long enough for the setup below on a starved machine
         const other = await session(L.maxTtlMs);
         await file('/ex');
         await file('/sh');
@@ -196,7 +196,10 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
         const stays = await grant(other.sessionId, '/sh', 'shared');
         await store.createFile('/eph', bytes('x'), { ephemeralOwner: s.sessionId });
         const before = await revisionNow();
-        await sleep(3 * s.ttlMs);
+        for (let i = 0; i < 3; i++) {
+          await sleep(s.ttlMs);
+          await store.keepAlive(other.sessionId); // only s is left to expire
+        }
         // The first call after the deadline already sees the session gone.
         expect(await valid(ex)).toBe(false);
         expect(await valid(sh)).toBe(false);
@@ -444,7 +447,7 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
       });
 
       it('holds a lock freed by expiry for the lock-delay, then grants it', async () => {
-        const holder = await session(150);
+        const holder = await session(400); // 150 ms ran out during setup on a starved machine
         const waiter = await session(L.maxTtlMs);
         await file('/delayed');
         await grant(holder.sessionId, '/delayed');
@@ -519,7 +522,7 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
       });
 
       it('are invalid once the session expired, even before anybody else acquires', async () => {
-        const a = await session(150);
+        const a = await session(400); // 150 ms ran out during setup on a starved machine
         await file('/exp');
         const seq = await grant(a.sessionId, '/exp', 'shared');
         expect(await valid(seq)).toBe(true);
@@ -612,7 +615,7 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
       });
 
       it('wakes waitForChange when a session expires', async () => {
-        const a = await session(150);
+        const a = await session(400); // 150 ms ran out during setup on a starved machine
         await store.createFile('/eph', bytes(''), { ephemeralOwner: a.sessionId });
         const cursor = await revisionNow();
         const waiting = store.waitForChange(cursor, 60_000);

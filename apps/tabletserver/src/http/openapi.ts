@@ -41,7 +41,7 @@ export function contentBodyTransform(input: OpenApiTransformInput, next: OpenApi
 type Json = Record<string, unknown>;
 
 /** The operations that need the master's sequencer in a cluster (master-sequencer.ts). */
-const SEQUENCED = new Set(['loadTablet', 'unloadTablet', 'splitTablet']);
+const SEQUENCED = new Set(['loadTablet', 'unloadTablet', 'splitTablet', 'mergeTablet']);
 
 const SEQUENCER_PARAMETER = {
   name: SEQUENCER_HEADER,

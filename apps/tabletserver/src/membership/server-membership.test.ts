@@ -79,4 +79,27 @@ describe('ServerMembership', () => {
       await proxy.close();
     }
   });
+
+  it('joins with a fresh session when the first ran out of lease while joining (a starved process)', async () => {
+    const proxy = await FaultProxy.start(server.url);
+    try {
+      // The first session's keep-alives and its file creation are held until the service has expired it.
+      proxy.on(/keepalive/, 'hold-request');
+      proxy.on((method, path) => method === 'POST' && path.startsWith('/v1/files/'), 'hold-request', 1);
+      const joining = ServerMembership.join(client(proxy.url), info('ts-d'));
+      await expect.poll(() => proxy.held('request'), { timeout: 10_000 }).toBeGreaterThan(1);
+      await new Promise((r) => setTimeout(r, 1_500)); // well past the 600 ms lease
+      proxy.clearRules();
+      proxy.releaseAll();
+      const m = await joining;
+      expect(m.isLive()).toBe(true);
+      expect(proxy.count(/^POST \/v1\/sessions$/)).toBe(2);
+      const observer = client();
+      const file = await observer.getFile('/kdi/servers/ts-d');
+      expect(JSON.parse(file.contents!)).toEqual(info('ts-d'));
+      await m.leave();
+    } finally {
+      await proxy.close();
+    }
+  });
 });

@@ -30,6 +30,17 @@ export interface MembershipEvents {
 /** Another live session owns this server id's file (or its lock). */
 export class IdInUseError extends Error {}
 
+/**
+ * The session's lease ran out while joining (a starved process: the
+ * keep-alive did not get through in time). Nothing it made survives it —
+ * an ephemeral file dies with its session — so joining again with a fresh
+ * session is safe.
+ */
+class SessionLapsedWhileJoining extends Error {}
+
+/** Fresh sessions tried after one lapsed while joining, before join gives up. */
+const LAPSED_SESSION_RETRIES = 3;
+
 export class ServerMembership extends TypedEmitter<MembershipEvents> {
   private lostReason: MembershipEvents['lost']['reason'] | undefined;
   private readonly watchAbort = new AbortController();
@@ -57,10 +68,13 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
     // A restarted server finds its previous incarnation's file until that
     // session expires; with waitForIdMs it waits for it instead of failing.
     const deadline = performance.now() + (opts.waitForIdMs ?? 0);
+    let lapsed = 0;
     for (;;) {
       try {
         return await ServerMembership.tryJoin(client, info, opts);
       } catch (e) {
+        if (e instanceof SessionLapsedWhileJoining && lapsed++ < LAPSED_SESSION_RETRIES) continue;
+        if (e instanceof SessionLapsedWhileJoining) throw (e.cause as Error | undefined) ?? e;
         if (!(e instanceof IdInUseError) || performance.now() >= deadline) throw e;
         opts.onWaiting?.(e);
         await new Promise((r) => setTimeout(r, 200));
@@ -82,11 +96,15 @@ export class ServerMembership extends TypedEmitter<MembershipEvents> {
       }
       const got = await session.acquire(path, { mode: 'exclusive' });
       if (!got.acquired) throw new IdInUseError(`could not lock ${path}: ${got.reason}`);
+      // The lease may have run out while the calls were under way; the service may not have noticed yet.
+      if (!session.isLive()) throw new Error(`the lease of the lock-service session ran out while joining`);
       const m = new ServerMembership(info, path, session, got.sequencer);
       m.start(client);
       return m;
     } catch (e) {
+      const lapsed = !(e instanceof IdInUseError) && !session.isLive();
       await session.close().catch(() => {});
+      if (lapsed) throw new SessionLapsedWhileJoining(`the lock-service session ran out while joining as ${info.serverId}`, { cause: e });
       throw e;
     }
   }

@@ -103,6 +103,30 @@ describe('LocalMetaTable', () => {
     expect((await meta.readTablet('t', undefined)).config).toEqual(next);
   });
 
+  it('a merge erases the lower row and widens the upper one in one transaction, each row checked for its assignment', async () => {
+    for (const c of [tablet('t', undefined, 'm'), tablet('t', 'm', undefined, { location: { serverId: 'ts-1', url: 'http://ts-1:8080', epoch: 2 } })]) {
+      await meta.writeTablet(c, undefined, (await meta.readTablet(c.table, c.upperInclusive)).txn);
+    }
+    const [low, high] = await meta.listTablets('t');
+    const merged = { ...high!, lowerExclusive: undefined, fragments: { default: ['frag-1', 'frag-2', 'frag-3'] } };
+    // A stale epoch on either row refuses the whole write.
+    const stale = await refusal(
+      meta.writeTablets([
+        { config: low!, expect: { serverId: 'ts-1', epoch: 2 }, erase: true },
+        { config: merged, expect: { serverId: 'ts-1', epoch: 2 } },
+      ]),
+    );
+    expect(stale.code).toBe('FAILED_PRECONDITION');
+    expect(await meta.listTablets('t')).toEqual([low, high]);
+    await meta.writeTablets([
+      { config: low!, expect: { serverId: 'ts-1', epoch: 1 }, erase: true },
+      { config: merged, expect: { serverId: 'ts-1', epoch: 2 } },
+    ]);
+    expect(await meta.listTablets('t')).toEqual([merged]);
+    expect((await meta.readTablet('t', b('m'))).config).toBeUndefined();
+    expect(await meta.findTablet('t', b('a'))).toEqual(merged);
+  });
+
   it("listTablets returns a table's tablets in row order, the last tablet last, and no other table's rows", async () => {
     const configs = [
       tablet('users', 'm', undefined),

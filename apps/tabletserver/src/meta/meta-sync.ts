@@ -1,6 +1,6 @@
 // This server's side of META (DESIGN §7): reading the config of a tablet
 // the master asks it to load, and writing this server's configs — after a
-// load, a split, an unload, and whenever serializations and compactions
+// load, a split, a merge, an unload, and whenever serializations and compactions
 // move a tablet's fragment lists (publication, libs/storage
 // engine/publication.ts). The META tablet's own config is the root
 // (/kdi/root, compare-and-set on its generation); every other config is a
@@ -206,6 +206,28 @@ export class MetaSync implements TabletMeta {
       { config: this.config(parent, lists, true, { lowerExclusive: row, upperInclusive: parent.upperInclusive }), expect },
       { config: this.config(parent, lists, true, { lowerExclusive: parent.lowerExclusive, upperInclusive: row }), expect: undefined },
     ]);
+  }
+
+  /**
+   * A merge of two adjacent served tablets (low ends where high begins)
+   * into `merged`, in one row transaction: low's row erased, high's row
+   * (the same key: the merged tablet ends where high did) rewritten with
+   * the union range and `lists`; each row checked to name this server with
+   * its tablet's epoch.
+   */
+  async writeMerge(low: AssignedTablet, high: AssignedTablet, merged: AssignedTablet, lists: FragmentLists): Promise<void> {
+    if (high.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is one tablet and is never merged`);
+    await this.o.meta.writeTablets([
+      { config: this.config(low, lists, true), expect: { serverId: this.o.serverId, epoch: low.epoch }, erase: true },
+      { config: this.config(merged, lists, true), expect: { serverId: this.o.serverId, epoch: high.epoch } },
+    ]);
+  }
+
+  /** Did the merge into `merged` reach META (its row names this assignment and the merged lower bound)? For a write whose answer was lost. */
+  async mergeCommitted(merged: AssignedTablet): Promise<boolean> {
+    const { config } = await this.o.meta.readTablet(merged.table, merged.upperInclusive);
+    const loc = config?.location;
+    return loc?.serverId === this.o.serverId && loc.epoch === merged.epoch && sameBound(config!.lowerExclusive, merged.lowerExclusive);
   }
 
   private async writeRootConfig(epoch: number, config: RootConfig): Promise<void> {

@@ -65,6 +65,24 @@ export class RequestRates {
     }
   }
 
+  /** Tablets `low` and `high` became `merged`: it takes the sum of their counts, in both windows. */
+  merge(low: string, high: string, merged: string): void {
+    for (const w of [this.last, this.current]) {
+      if (w === undefined) continue;
+      const sum = { reads: 0, writes: 0 };
+      let any = false;
+      for (const id of [low, high]) {
+        const c = w.counts.get(id);
+        if (c === undefined) continue;
+        any = true;
+        sum.reads += c.reads;
+        sum.writes += c.writes;
+        w.counts.delete(id);
+      }
+      if (any) w.counts.set(merged, sum);
+    }
+  }
+
   /** The tablet's rates over the last completed window (before the first roll: since creation). */
   rates(tabletId: string): TabletRates {
     const w = this.last ?? this.current;

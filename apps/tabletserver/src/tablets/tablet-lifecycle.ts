@@ -1,5 +1,6 @@
 // Tablet lifecycle (DESIGN §5, §7): which tablets this server serves and
 // how they come and go — load (with bounds, or from META), unload, split,
+// merge (tablet-merge.ts),
 // dormant tablets kept from before a restart, fencing (abandon), and the
 // storage upkeep an admin asks for (compact, serialize). The data path is
 // in data-operations.ts; META is reached through the TabletMeta port
@@ -29,7 +30,18 @@ import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from '@kdi/protocol';
-import type { DormantTabletView, LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletView } from './tablet-types.js';
+import type {
+  DormantTabletView,
+  LoadFromMetaRequest,
+  LoadTabletRequest,
+  MergeResult,
+  ServerLogger,
+  SplitResult,
+  TabletChange,
+  TabletServerOptions,
+  TabletView,
+} from './tablet-types.js';
+import { mergeTablets, type MergeContext } from './tablet-merge.js';
 
 export class TabletLifecycle {
   readonly serverId: string;
@@ -400,6 +412,23 @@ export class TabletLifecycle {
       });
     }
     return this.splitNow(entry, at, lowId, highId);
+  }
+
+  /** Merges serving tablet `id` with the adjacent tablet `withId` (tablet-merge.ts). */
+  mergeTablets(id: string, withId: string, mergedId?: string): Promise<MergeResult> {
+    const ctx: MergeContext = {
+      engine: this.engine,
+      map: this.map,
+      meta: this.o.meta,
+      log: this.log,
+      newTabletId: this.o.newTabletId,
+      checkOpen: () => this.checkOpen(),
+      requireTablet: (x) => this.requireTablet(x),
+      view: (e) => this.view(e),
+      changed: (c) => this.changed(c),
+      abandon: (x, reason) => this.abandon(x, reason),
+    };
+    return mergeTablets(ctx, id, withId, mergedId);
   }
 
   private async splitNow(entry: TabletEntry, at: Uint8Array, lowId: string, highId: string): Promise<SplitResult> {

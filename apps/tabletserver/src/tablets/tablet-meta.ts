@@ -75,6 +75,10 @@ export interface TabletMeta {
   writeSplit(parent: AssignedTablet, row: Uint8Array, lists: FragmentLists): Promise<void>;
   /** Did a split write whose answer was lost commit? */
   splitCommitted(parent: AssignedTablet, row: Uint8Array): Promise<boolean>;
+  /** The merge of adjacent `low` and `high` into `merged` (high's row widened, low's erased), with `lists`. */
+  writeMerge(low: AssignedTablet, high: AssignedTablet, merged: AssignedTablet, lists: FragmentLists): Promise<void>;
+  /** Did a merge write whose answer was lost commit? */
+  mergeCommitted(merged: AssignedTablet): Promise<boolean>;
   /** The table's schema in META now (undefined: none, every family accepted); FAILED_PRECONDITION when what META holds is invalid. */
   readTableSchema(table: string): Promise<TableSchema | undefined>;
   /** Where META says `row` of `table` is served; undefined when it names no server. */

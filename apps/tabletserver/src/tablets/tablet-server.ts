@@ -26,6 +26,7 @@ import type {
   LoadFromMetaRequest,
   LoadTabletRequest,
   ServerLogger,
+  MergeResult,
   SplitResult,
   TabletChange,
   TabletServerOptions,
@@ -33,7 +34,17 @@ import type {
   TabletView,
 } from './tablet-types.js';
 
-export type { LoadFromMetaRequest, LoadTabletRequest, ServerLogger, SplitResult, TabletChange, TabletServerOptions, TabletStatView, TabletView } from './tablet-types.js';
+export type {
+  LoadFromMetaRequest,
+  LoadTabletRequest,
+  MergeResult,
+  ServerLogger,
+  SplitResult,
+  TabletChange,
+  TabletServerOptions,
+  TabletStatView,
+  TabletView,
+} from './tablet-types.js';
 export { checkName } from './names.js';
 
 const silentLogger: ServerLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -76,6 +87,7 @@ export class TabletServer {
     // The load moves with the tablet: each half of a split takes half of its counts.
     this.lifecycle.onTabletsChanged((c) => {
       if (c.kind === 'split') this.data.rates.split(c.parent, c.low, c.high);
+      if (c.kind === 'merge') this.data.rates.merge(c.low, c.high, c.merged);
     });
   }
 
@@ -136,6 +148,11 @@ export class TabletServer {
    */
   splitTablet(id: string, row?: Uint8Array, ids?: { low?: string | undefined; high?: string | undefined }): Promise<SplitResult> {
     return this.lifecycle.splitTablet(id, row, ids);
+  }
+
+  /** Merges serving tablet `id` with the adjacent tablet `withId` into one (tablet-merge.ts). */
+  mergeTablets(id: string, withId: string, mergedId?: string): Promise<MergeResult> {
+    return this.lifecycle.mergeTablets(id, withId, mergedId);
   }
 
   /** Reads the table's schema from META again and applies it to its tablets here; resolves with how many there are. */

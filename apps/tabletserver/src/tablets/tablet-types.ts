@@ -104,8 +104,16 @@ export interface SplitResult {
   readonly high: TabletView;
 }
 
+export interface MergeResult {
+  /** Ids of the two tablets merged, the lower first. */
+  readonly low: string;
+  readonly high: string;
+  readonly merged: TabletView;
+}
+
 /** A change of which tablets this server serves (heartbeats report it at once; request rates follow splits). */
 export type TabletChange =
   | { readonly kind: 'load'; readonly tabletId: string }
   | { readonly kind: 'unload'; readonly tabletId: string }
-  | { readonly kind: 'split'; readonly parent: string; readonly low: string; readonly high: string };
+  | { readonly kind: 'split'; readonly parent: string; readonly low: string; readonly high: string }
+  | { readonly kind: 'merge'; readonly low: string; readonly high: string; readonly merged: string };

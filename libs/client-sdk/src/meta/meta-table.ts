@@ -49,6 +49,12 @@ export interface ExpectedAssignment {
 export interface TabletWrite {
   readonly config: TabletConfig;
   readonly expect: ExpectedAssignment | undefined;
+  /**
+   * Erase the row instead (a merge removes the lower tablet's row): every
+   * live column of the row of config's table and upperInclusive is erased,
+   * after the same location check; the rest of config is not written.
+   */
+  readonly erase?: boolean | undefined;
 }
 
 /** How META's rows are read and written: on this server or over HTTP. */
@@ -75,7 +81,8 @@ export interface MetaTable {
    */
   writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number>;
   /**
-   * Writes several rows in ONE row transaction (a split writes two),
+   * Writes several rows in ONE row transaction (a split writes two, a
+   * merge erases one and widens the other),
    * reading them itself: every row's location is checked as in
    * writeTablet; a concurrent change (ABORTED) makes it read and check
    * again, a few times, so only a real location change fails it. A new
@@ -133,11 +140,17 @@ export class MetaTableClient implements MetaTable {
   private async checkedCells(writes: readonly TabletWrite[]): Promise<{ cells: MetaCell[]; txn: number }> {
     const cells: MetaCell[] = [];
     let txn = Number.MAX_SAFE_INTEGER;
-    for (const { config, expect } of writes) {
-      const read = await this.readTablet(config.table, config.upperInclusive);
+    for (const { config, expect, erase } of writes) {
+      const row = tabletRowKey(config.table, config.upperInclusive);
+      const read = await this.rows.scan(single(row));
       txn = Math.min(txn, read.txn);
-      checkLocation(config, read.config, expect);
-      const previousGroups = read.config === undefined ? [] : Object.keys(read.config.fragments);
+      const current = read.cells.some((c) => c.value !== null) ? parseTabletConfig(row, read.cells) : undefined;
+      checkLocation(config, current, expect);
+      if (erase === true) {
+        for (const c of read.cells) if (c.value !== null) cells.push({ row, column: c.column, timestamp: c.timestamp, value: null });
+        continue;
+      }
+      const previousGroups = current === undefined ? [] : Object.keys(current.fragments);
       cells.push(...tabletConfigCells(config, previousGroups));
     }
     return { cells, txn };

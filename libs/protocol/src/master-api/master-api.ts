@@ -54,7 +54,7 @@ export const HeartbeatBodySchema = z
     disks: z.array(DiskStatusSchema),
     memory: MemoryStatusSchema,
     leaseRemainingMs: bytes.optional().describe("What is left of the server's lock-service lease"),
-    reason: z.enum(['periodic', 'split', 'load', 'unload', 'start']).default('periodic').describe('Why this heartbeat was sent now'),
+    reason: z.enum(['periodic', 'split', 'merge', 'load', 'unload', 'start']).default('periodic').describe('Why this heartbeat was sent now'),
   })
   .describe("A tablet server's status, sent to the master every heartbeat interval and at once after a change");
 

@@ -219,6 +219,19 @@ export const SplitReplySchema = z.strictObject({
   high: TabletViewSchema,
 });
 
+export const MergeBodySchema = z
+  .strictObject({
+    with: TabletIdSchema.describe('The other tablet: adjacent to this one (it ends where this one begins, or begins where this one ends), same table, on this server'),
+    mergedTabletId: TabletIdSchema.optional().describe('Id of the merged tablet (absent: a new random id); must not name a tablet on this server'),
+  })
+  .describe('Merge this tablet with an adjacent one');
+
+export const MergeReplySchema = z.strictObject({
+  low: z.string().describe('Id of the lower of the two tablets merged'),
+  high: z.string().describe('Id of the upper of the two tablets merged'),
+  merged: TabletViewSchema,
+});
+
 export const CompactBodySchema = z
   .strictObject({
     full: z.boolean().default(true).describe('Merge the whole chain (true) or let the picker choose (false)'),

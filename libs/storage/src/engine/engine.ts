@@ -21,8 +21,8 @@
 // durable), publication-api.ts (what META may name), tablet-registry.ts
 // (which tablets, row → tablet), fragment-store.ts (open files, who may
 // delete them), write-fragment.ts (one fragment build), serializer.ts,
-// compactor.ts, tablet-transfer.ts, tablet-reads.ts and engine-scanner.ts,
-// manifest.ts.
+// compactor.ts, tablet-transfer.ts, tablet-merge.ts (merging adjacent
+// tablets), tablet-reads.ts and engine-scanner.ts, manifest.ts.
 //
 // What is promised:
 //  - apply() resolves after its batch is in the log (durable when
@@ -61,6 +61,7 @@ import { PublicationApi, type PublishedTabletInfo } from './publication-api.js';
 import { recover } from './recovery.js';
 import { approximateMedianRow, openTabletScanner, tabletSizes, tabletStat } from './tablet-reads.js';
 import { TabletRegistry } from './tablet-registry.js';
+import { fragmentsOutside, mergeInRegistry, mergeProblem } from './tablet-merge.js';
 import type { TabletStat } from './tablet-stat.js';
 import { type FragmentLists, type LoadedTablet, type LoadTabletDefinition, tabletFragmentLists, TabletTransfer, type UnloadedTablet } from './tablet-transfer.js';
 import { TxnSequencer } from './txn-sequencer.js';
@@ -267,6 +268,36 @@ export class Engine {
     this.registry.split(this.usableTablet(id), row, lowId, highId);
     this.publication.split(id, [lowId, highId]);
     await this.saveManifest();
+  }
+
+  /**
+   * Merges adjacent tablets `lowId` (a, m] and `highId` (m, b] of one table
+   * into `mergedId` (a, b] (tablet-merge.ts): the merged tablet's chains
+   * are the union of theirs. Swaps synchronously before the first await.
+   * Refused ('invalid-argument', nothing changed) when they are not
+   * mergeable — and when either lists a fragment reaching outside its
+   * range (shared since a split): run prepareMerge first.
+   */
+  async mergeTablets(lowId: string, highId: string, mergedId: string): Promise<void> {
+    this.checkOpen();
+    mergeInRegistry(this.registry, this.usableTablet(lowId), this.usableTablet(highId), mergedId);
+    this.publication.merge([lowId, highId], mergedId);
+    await this.saveManifest();
+  }
+
+  /**
+   * Makes `lowId` and `highId` ready for mergeTablets: each one that lists
+   * a fragment holding rows outside its range is compacted fully (the
+   * outputs hold only its rows). Refuses what mergeTablets would refuse
+   * for any other reason, before compacting anything.
+   */
+  async prepareMerge(lowId: string, highId: string): Promise<void> {
+    this.checkOpen();
+    const problem = mergeProblem(this.usableTablet(lowId), this.usableTablet(highId));
+    if (problem !== undefined) throw invalidArgument(problem, { reason: 'not-mergeable' });
+    for (const id of [lowId, highId]) {
+      if (fragmentsOutside(this.usableTablet(id)).length > 0) await this.compactor.compactTablet(id, { full: true });
+    }
   }
 
   /**

@@ -18,8 +18,9 @@
 //    (isPublished, for the fragment store), and log segments only below
 //    the published log floor, which rises only when every tablet of a
 //    snapshot was acknowledged and no tablet that left is still published;
-//  - a split hands the parent's published files to both halves; a dropped
-//    or forgotten tablet lets its files go (sweepHeld).
+//  - a split hands the parent's published files to both halves, a merge
+//    both tablets' to the merged one; a dropped or forgotten tablet lets
+//    its files go (sweepHeld).
 
 import { invalidArgument } from '../errors.js';
 import type { FragmentStore } from './fragment-store.js';
@@ -96,6 +97,11 @@ export class PublicationApi {
       parent,
       children.map((c) => ({ id: c, identity: identityOf(this.host.registry.get(c)) })),
     );
+  }
+
+  /** Tablets `parents` were merged into `child` (registered now): it may name what either parent may. */
+  merge(parents: readonly string[], child: string): void {
+    for (const p of parents) this.split(p, [child]);
   }
 
   /** Tablet `id` was dropped (its table is gone): no config will name its files. */
