@@ -18,8 +18,6 @@ const ServerIdSchema = z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`).de
 
 export const ServerRefSchema = z.strictObject({ serverId: z.string(), url: z.string() }).describe('A tablet server: its id and base URL');
 
-export const MigrationStepSchema = z.enum(['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done']);
-
 /**
  * A move as its source (or target) server reports it. Read leniently (the
  * tablet server owns this shape; a field it adds later passes through the
@@ -90,7 +88,7 @@ export const MoveTabletBodySchema = z
 
 export const MoveTabletReplySchema = z.strictObject({ migration: MasterMigrationSchema });
 
-export const MigrationParamsSchema = z.strictObject({ migrationId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`) });
+export const MasterMigrationParamsSchema = z.strictObject({ migrationId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`) });
 
 export const ListMigrationsReplySchema = z.strictObject({ migrations: z.array(MasterMigrationSchema).describe('Newest first: the running ones and the last 100 ended') });
 
