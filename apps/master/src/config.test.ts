@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       balanceBytesSkew: 1024 * 1024 * 1024,
       balanceRateSkew: 500,
       balanceMaxMoves: 2,
+      mergeBelowBytes: 0,
       logLevel: 'info',
     });
   });
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       KDI_MASTER_BALANCE_BYTES_SKEW: '1048576',
       KDI_MASTER_BALANCE_RATE_SKEW: '12',
       KDI_MASTER_BALANCE_MAX_MOVES: '3',
+      KDI_MASTER_MERGE_BELOW_BYTES: '4096',
       KDI_MASTER_ADMIN_TOKEN: 'an-admin-token-0123',
       KDI_MASTER_LOG_LEVEL: 'warn',
     });
@@ -61,9 +63,10 @@ describe('loadConfig', () => {
       balanceBytesSkew: 1048576,
       balanceRateSkew: 12,
       balanceMaxMoves: 3,
+      mergeBelowBytes: 4096,
       adminToken: 'an-admin-token-0123',
     });
-    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(16);
+    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(17);
   });
 
   it('names every bad or missing variable, and unknown ones, without echoing secrets', () => {

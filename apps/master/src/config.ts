@@ -18,6 +18,7 @@
 //   KDI_MASTER_BALANCE_BYTES_SKEW     balance when the most and least loaded servers differ by more bytes than this (1073741824)
 //   KDI_MASTER_BALANCE_RATE_SKEW      … or by more requests per second than this (500)
 //   KDI_MASTER_BALANCE_MAX_MOVES      most tablet moves running at once, drains included (2)
+//   KDI_MASTER_MERGE_BELOW_BYTES      the balancer merges adjacent tablets each smaller than this and cold (0 = merges off: only listed)
 //   KDI_MASTER_ADMIN_TOKEN            when set, create/drop/schema, move, balance and drain need `Authorization: Bearer <it>`
 //   KDI_MASTER_LOG_LEVEL              fatal|error|warn|info|debug|trace|silent (info)
 //
@@ -51,6 +52,7 @@ export const MasterConfigSchema = z.strictObject({
   balanceBytesSkew: int(0).default(1024 * 1024 * 1024),
   balanceRateSkew: int(0).default(500),
   balanceMaxMoves: int(1, 1000).default(2),
+  mergeBelowBytes: int(0).default(0),
   adminToken: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -80,6 +82,7 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_MASTER_BALANCE_BYTES_SKEW', path: ['balanceBytesSkew'], number: true },
   { name: 'KDI_MASTER_BALANCE_RATE_SKEW', path: ['balanceRateSkew'], number: true },
   { name: 'KDI_MASTER_BALANCE_MAX_MOVES', path: ['balanceMaxMoves'], number: true },
+  { name: 'KDI_MASTER_MERGE_BELOW_BYTES', path: ['mergeBelowBytes'], number: true },
   { name: 'KDI_MASTER_ADMIN_TOKEN', path: ['adminToken'] },
   { name: 'KDI_MASTER_LOG_LEVEL', path: ['logLevel'] },
 ];

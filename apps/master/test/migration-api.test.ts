@@ -110,7 +110,7 @@ describe('an active master', { timeout: 120_000 }, () => {
     expect(d.notes.join('\n')).toMatch(/^balanced: bytes skew .* ≤ 1 GiB, rate skew .* ≤ 500\/s$/m);
     const list = await call('GET', `${m}/v1/balancer/decisions?limit=5`);
     expect(list.body.decisions[0].decisionId).toBe(d.decisionId);
-    expect(list.body.settings).toEqual({ intervalMs: 0, bytesSkewThreshold: 1024 ** 3, rateSkewThreshold: 500, maxConcurrentMoves: 2 });
+    expect(list.body.settings).toEqual({ intervalMs: 0, bytesSkewThreshold: 1024 ** 3, rateSkewThreshold: 500, maxConcurrentMoves: 2, mergeBelowBytes: 0 });
     // A run that would start moves needs the token.
     expectError(await call('POST', `${m}/v1/balancer/run`, {}), 401, 'UNAUTHENTICATED', /admin token/);
   });

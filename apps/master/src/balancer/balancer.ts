@@ -1,8 +1,10 @@
 // The balancer's executor (DESIGN §9, docs/migration.md "Master"): gathers
 // the live servers' loads from their heartbeats, asks the pure planner
 // (plan.ts) for moves and merge candidates (merge-plan.ts), starts the
-// moves through the MigrationService and keeps each decision — what it
-// saw, what it planned, why — for GET /v1/balancer/decisions.
+// moves through the MigrationService, carries out merges when they are on
+// (merge-runner.ts, KDI_MASTER_MERGE_BELOW_BYTES > 0) and keeps each
+// decision — what it saw, what it planned, why — for GET
+// /v1/balancer/decisions.
 //
 // When it runs:
 //   - every `intervalMs` (KDI_MASTER_BALANCE_INTERVAL_MS; 0 = never by
@@ -25,7 +27,8 @@ import { META_TABLE, type BalancerDecision, type BalancerSettings, type PlannedM
 import type { MasterContext } from '../node/master-context.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { ServerTablets } from '../servers/server-registry.js';
-import { planMerges, type MergeTablet } from './merge-plan.js';
+import { DEFAULT_MERGE_OPTIONS, planMerges, type MergeOptions, type MergeTablet } from './merge-plan.js';
+import { runMerges } from './merge-runner.js';
 import { planBalance, type PlanServer } from './plan.js';
 
 export const KEEP_DECISIONS = 100;
@@ -48,7 +51,13 @@ export class Balancer {
 
   get settings(): BalancerSettings {
     const c = this.ctx.config;
-    return { intervalMs: c.balanceIntervalMs, bytesSkewThreshold: c.balanceBytesSkew, rateSkewThreshold: c.balanceRateSkew, maxConcurrentMoves: c.balanceMaxMoves };
+    return {
+      intervalMs: c.balanceIntervalMs,
+      bytesSkewThreshold: c.balanceBytesSkew,
+      rateSkewThreshold: c.balanceRateSkew,
+      maxConcurrentMoves: c.balanceMaxMoves,
+      mergeBelowBytes: c.mergeBelowBytes,
+    };
   }
 
   start(): void {
@@ -146,7 +155,7 @@ export class Balancer {
       skewAfter: plan.skewAfter,
       balanced: plan.balanced,
       moves,
-      merges: trigger === 'drain' ? [] : mergeCandidates(live),
+      merges: await this.merges(trigger, dryRun, live, decisionId, s.maxConcurrentMoves - running.length - moves.filter((x) => x.migrationId !== undefined).length),
       notes: [...plan.notes],
     };
     this.keep(decision);
@@ -160,6 +169,15 @@ export class Balancer {
       });
     }
     return decision;
+  }
+
+  /** Merge candidates; carried out (two tablets at a time, within `slots`) when merges are on and this is not a dry run. */
+  private async merges(trigger: Trigger, dryRun: boolean, live: readonly ServerTablets[], decisionId: string, slots: number): Promise<PlannedMergeView[]> {
+    if (trigger === 'drain') return [];
+    const below = this.ctx.config.mergeBelowBytes;
+    const candidates = mergeCandidates(live, below > 0 ? { ...DEFAULT_MERGE_OPTIONS, smallBytes: below, maxMergedBytes: 4 * below } : DEFAULT_MERGE_OPTIONS);
+    if (below === 0 || dryRun || candidates.length === 0) return candidates;
+    return runMerges(this.ctx, this.migrations, candidates, live, decisionId, Math.max(0, slots));
   }
 
   private keep(d: BalancerDecision): void {
@@ -208,7 +226,7 @@ export class Balancer {
 }
 
 /** Merge candidates of every table, from the heartbeats (bounds compared as bytes, shown as base64 when not UTF-8). */
-function mergeCandidates(live: readonly ServerTablets[]): PlannedMergeView[] {
+function mergeCandidates(live: readonly ServerTablets[], options: MergeOptions): PlannedMergeView[] {
   const byTable = new Map<string, { t: TabletStatus; lower: Buffer | undefined; upper: Buffer | undefined }[]>();
   for (const s of live) {
     const enc = s.encoding === 'base64' ? 'base64' : 'utf8';
@@ -233,7 +251,7 @@ function mergeCandidates(live: readonly ServerTablets[]): PlannedMergeView[] {
       diskBytes: t.diskBytes,
       requestsPerSec: t.readsPerSec + t.writesPerSec,
     }));
-    for (const m of planMerges(table, tablets)) {
+    for (const m of planMerges(table, tablets, options)) {
       out.push({ table, tabletIds: [...m.tabletIds], diskBytes: m.diskBytes, requestsPerSec: m.requestsPerSec, explanation: m.explanation });
     }
   }

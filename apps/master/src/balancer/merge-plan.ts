@@ -2,11 +2,8 @@
 // merges adjacent small tablets") — a pure function over the table's
 // tablets in row order, tested with data (test/testdata/merge-plan.txt).
 //
-// PLAN ONLY. Executing a merge needs the tablet servers to join two
-// tablets' fragment lists and logs under one META row (unload both, write
-// one row, erase the other, load the union); the engine has no such
-// operation yet, so the master reports merge candidates (GET
-// /v1/balancer/decisions shows them) and does nothing with them.
+// This plans only; merge-runner.ts carries candidates out when merges are
+// on (KDI_MASTER_MERGE_BELOW_BYTES), two tablets at a time.
 //
 // Promises of planMerges:
 //   - a merge is a run of ≥ 2 tablets adjacent in row order (each one's

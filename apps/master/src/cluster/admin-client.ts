@@ -58,6 +58,11 @@ export class AdminClient {
     return this.call('GET', `${serverUrl}/v1/admin/migrations`, undefined, POLL_TIMEOUT_MS);
   }
 
+  /** Merges two adjacent tablets on one server (docs/api.md): 200 {low, high, merged}. */
+  merge(serverUrl: string, tabletId: string, body: { with: string; mergedTabletId?: string }): Promise<AdminAnswer> {
+    return this.call('POST', `${serverUrl}/v1/admin/tablets/${encodeURIComponent(tabletId)}/merge`, body);
+  }
+
   status(serverUrl: string): Promise<AdminAnswer> {
     return this.call('GET', `${serverUrl}/v1/admin/status?encoding=base64`);
   }

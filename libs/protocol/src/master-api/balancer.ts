@@ -50,8 +50,11 @@ export const PlannedMergeSchema = z
     diskBytes: amount,
     requestsPerSec: amount,
     explanation: z.string(),
+    merged: z.string().optional().describe('The tablet the first two became (they were on one server and were merged)'),
+    migrationId: z.string().optional().describe('The move started to bring the first two onto one server (the next run merges them)'),
+    error: z.string().optional().describe('Why nothing was done for it'),
   })
-  .describe('Adjacent small, cold tablets that could be one (planned only: merges are not executed yet)');
+  .describe('Adjacent small, cold tablets that could be one; merged two at a time when merges are on (KDI_MASTER_MERGE_BELOW_BYTES), else listed only');
 
 export const BalancerDecisionSchema = z
   .strictObject({
@@ -75,6 +78,7 @@ export const BalancerSettingsSchema = z.strictObject({
   bytesSkewThreshold: amount,
   rateSkewThreshold: amount,
   maxConcurrentMoves: z.int().positive(),
+  mergeBelowBytes: amount.describe('Adjacent tablets each smaller than this and cold are merged (0: merges off, candidates only listed)'),
 });
 
 export const BalancerRunBodySchema = z.strictObject({ dryRun: z.boolean().default(false).describe('Plan only: start no move') }).describe('Run the balancer now');

@@ -187,6 +187,7 @@ export const ClusterEventSchema = z
       'balancer-run',
       'server-draining',
       'server-drain-ended',
+      'tablets-merged',
       'error',
     ]),
     message: z.string(),

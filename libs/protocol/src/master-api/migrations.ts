@@ -47,7 +47,9 @@ export const MigrationProgressSchema = z
   })
   .describe('A move as the source server reports it (its GET /v1/admin/migrations), last polled by the master');
 
-export const MigrationReasonSchema = z.enum(['manual', 'balance', 'drain']).describe('manual: POST /v1/tablets/{id}/move; balance / drain: the balancer');
+export const MigrationReasonSchema = z
+  .enum(['manual', 'balance', 'drain', 'merge'])
+  .describe('manual: POST /v1/tablets/{id}/move; balance / drain: the balancer; merge: the balancer brings two tablets it merges onto one server');
 
 export const MigrationStateSchema = z
   .enum(['running', 'committed', 'aborted', 'failed'])

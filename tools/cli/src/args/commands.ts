@@ -200,7 +200,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'Run the balancer now and print its plan with the reason for each move',
     description:
       'The balancer moves tablets off draining servers, then from the most to the least loaded server while the skew in bytes or requests/s is above ' +
-      'its threshold, at most a few moves at once. --dry-run prints the plan and starts nothing. Merge candidates are listed, not executed.',
+      'its threshold, at most a few moves at once, and merges adjacent small tablets when the master has merges on. --dry-run prints the plan and starts nothing.',
     options: { 'dry-run': { type: 'boolean', help: 'Plan only: start no move' } },
     examples: ['kdi balance --dry-run', 'kdi balance --json'],
     build: (_args, v) => ({ name: 'balance', dryRun: v['dry-run'] === true }),

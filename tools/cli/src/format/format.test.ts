@@ -201,7 +201,10 @@ describe('the moving commands', () => {
           explanation: 'closest to half the gap',
         },
       ],
-      merges: [{ table: 'web', tabletIds: ['a', 'b'], diskBytes: 10, requestsPerSec: 0, explanation: 'small' }],
+      merges: [
+        { table: 'web', tabletIds: ['a', 'b'], diskBytes: 10, requestsPerSec: 0, explanation: 'small', merged: 'ab' },
+        { table: 'logs', tabletIds: ['c', 'd', 'e'], diskBytes: 10, requestsPerSec: 0, explanation: 'small', migrationId: 'mig-9' },
+      ],
       notes: ['balanced'],
     });
     expect(text).toContain('balancer d-2 (manual, dry run: nothing started)');
@@ -210,7 +213,8 @@ describe('the moving commands', () => {
     expect(text).toMatch(/web-1\s+web\s+ts-1\s+ts-3\s+bytes-skew/);
     expect(text).toContain('  web-1: closest to half the gap');
     expect(text).toContain('notes:\n  balanced');
-    expect(text).toContain('web: a + b (10 B, 0 req/s)');
+    expect(text).toContain('web: a + b (10 B, 0 req/s): merged into ab');
+    expect(text).toContain('logs: c + d + e (10 B, 0 req/s): moving together (mig-9)');
     expect(drainView({ serverId: 'ts-2', draining: true, tablets: 3 })).toContain('ts-2 is draining');
     expect(drainView({ serverId: 'ts-2', draining: false, tablets: 3 })).toContain('ts-2 is not draining');
   });

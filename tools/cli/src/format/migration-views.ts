@@ -112,8 +112,18 @@ export function decisionView(d: BalancerDecision): string {
   }
   if (d.notes.length > 0) lines.push('', 'notes:', ...d.notes.map((n) => `  ${n}`));
   if (d.merges.length > 0) {
-    lines.push('', 'merge candidates (planned only; merges are not executed yet):');
-    for (const m of d.merges) lines.push(`  ${m.table}: ${m.tabletIds.join(' + ')} (${formatBytes(m.diskBytes)}, ${formatRate(m.requestsPerSec)} req/s)`);
+    lines.push('', 'merge candidates (the first two of each are merged when the master has KDI_MASTER_MERGE_BELOW_BYTES set):');
+    for (const m of d.merges) {
+      const done =
+        m.merged !== undefined
+          ? `: merged into ${m.merged}`
+          : m.migrationId !== undefined
+            ? `: moving together (${m.migrationId})`
+            : m.error !== undefined
+              ? `: not now, ${m.error}`
+              : '';
+      lines.push(`  ${m.table}: ${m.tabletIds.join(' + ')} (${formatBytes(m.diskBytes)}, ${formatRate(m.requestsPerSec)} req/s)${done}`);
+    }
   }
   return lines.join('\n');
 }
