@@ -228,11 +228,11 @@ export class TableService {
     } else if (!this.ctx.registry.isLive(loc.serverId)) {
       state = 'unassigned';
       reason = `its server ${loc.serverId} is dead; it is reassigned once the lock-delay has passed`;
-    } else if (t.state === 'loading' || t.state === 'unloading' || t.state === 'migrating') {
-      state = t.state;
     } else {
+      // A move shows as migrating: META says so (the source marks it), or this master runs one.
       const moving = this.movingNow(t.table, t.upperInclusive);
-      state = moving === undefined ? 'serving' : 'migrating';
+      if (t.state === 'loading' || t.state === 'unloading') state = t.state;
+      else state = t.state === 'migrating' || moving !== undefined ? 'migrating' : 'serving';
       if (moving !== undefined)
         reason = `being moved to ${moving.target.serverId} (${moving.migrationId}, ${moving.progress?.step ?? 'requested'}); it serves on ${loc.serverId} until the move commits`;
     }
