@@ -11,6 +11,11 @@
 // Needs the tablet servers' migration routes (branch `mig`); skipped until
 // they are merged. With .skip removed it runs against mig's checkout:
 //   KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/migration-load.test.ts
+// Against mig's worktree at 6ea1704 (2026-12-07 ~14:55 UTC) it FAILED in 4
+// of 11 runs: 1 to 4 acknowledged cells of one apply, in one tablet that was
+// moved, missing from every later scan and from the final read (e.g.
+// r00768|w1:11 in (-inf, r01250] moved ts1→ts2 while it was written); the
+// master reassigned nothing meanwhile (its events show only the moves).
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
@@ -150,12 +155,36 @@ describe.skip('moves through the master under load', () => {
     for await (const c of (await client()).table('busy').scan()) final.set(keyOf(c), text(c.value));
     const lost = [...acked].filter(([k, v]) => final.get(k) !== v);
     const invented = [...final.keys()].filter((k) => !acked.has(k) && !unknown.has(k));
-    console.log([`${MOVES} moves through the master, ${acked.size} cells acknowledged, ${unknown.size} unknown, ${scans} full scans`, ...lines.map((l) => `  ${l}`)].join('\n'));
-    expect(
-      problems.filter((p) => !p.startsWith('writer')),
-      problems.slice(0, 10).join('\n'),
-    ).toEqual([]);
+    const scanProblems = problems.filter((p) => !p.startsWith('writer'));
+    console.log(
+      [
+        `${MOVES} moves through the master, ${acked.size} cells acknowledged, ${unknown.size} unknown, ${scans} full scans`,
+        ...lines.map((l) => `  ${l}`),
+        `lost at the end: ${lost.length}${
+          lost.length > 0
+            ? ` (${lost
+                .slice(0, 8)
+                .map(([k]) => k)
+                .join(', ')})`
+            : ''
+        }`,
+        `scan problems: ${scanProblems.length}${scanProblems.length > 0 ? ` (distinct: ${[...new Set(scanProblems)].slice(0, 8).join('; ')})` : ''}`,
+        `writer errors: ${problems.length - scanProblems.length}${problems.length > scanProblems.length ? ` (${problems.find((p) => p.startsWith('writer'))})` : ''}`,
+      ].join('\n'),
+    );
+    // Anything but the moves themselves once they began (a reassignment would be one), for a failure's message.
+    const events = (await call('GET', `${m}/v1/events?limit=1000`)).body.events as { seq: number; kind: string; message: string }[];
+    const firstMove = events.find((e) => e.kind === 'migration-started')?.seq ?? 0;
+    const other = events.filter((e) => e.seq > firstMove && !['migration-started', 'migration-committed', 'tablet-split'].includes(e.kind));
+    console.log(`other events: ${other.length}${other.map((e) => `\n  ${e.kind}: ${e.message}`).join('')}`);
+    // Where each tablet is at the end, for a failure's message.
+    console.log(
+      (await call('GET', `${m}/v1/tables/busy`)).body.tablets
+        .map((t: any) => `  ${t.tabletId} (${t.lowerExclusive ?? '-inf'}, ${t.upperInclusive ?? '+inf'}] on ${t.location?.serverId}`)
+        .join('\n'),
+    );
     expect(lost.slice(0, 10)).toEqual([]);
+    expect([...new Set(scanProblems)].slice(0, 10)).toEqual([]);
     expect(invented.slice(0, 10)).toEqual([]);
     expect(scans).toBeGreaterThan(0);
   });
