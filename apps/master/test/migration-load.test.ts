@@ -11,11 +11,12 @@
 // Needs the tablet servers' migration routes (branch `mig`); skipped until
 // they are merged. With .skip removed it runs against mig's checkout:
 //   KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/migration-load.test.ts
-// Against mig's worktree at 6ea1704 (2026-12-07 ~14:55 UTC) it FAILED in 4
-// of 11 runs: 1 to 4 acknowledged cells of one apply, in one tablet that was
-// moved, missing from every later scan and from the final read (e.g.
-// r00768|w1:11 in (-inf, r01250] moved ts1→ts2 while it was written); the
-// master reassigned nothing meanwhile (its events show only the moves).
+// Against mig's worktree it FAILED in 4 of 11 runs at 6ea1704 and 2 of 5 at
+// 6082586 (2026-12-07, 14:55-15:10 UTC): 1 to 4 acknowledged cells of one
+// apply, in a tablet moved while they were written, missing from every
+// later scan and from the final read (e.g. r00326|w1:30 in (-inf, r01250],
+// written during that tablet's first move ts1→ts3); the master reassigned
+// nothing meanwhile (its events show only the moves).
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
