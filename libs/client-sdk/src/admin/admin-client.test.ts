@@ -143,7 +143,7 @@ describe('kdi.admin', () => {
       merges: [],
       notes: ['balanced'],
     };
-    const settings = { intervalMs: 60000, bytesSkewThreshold: 1, rateSkewThreshold: 1, maxConcurrentMoves: 2 };
+    const settings = { intervalMs: 60000, bytesSkewThreshold: 1, rateSkewThreshold: 1, maxConcurrentMoves: 2, mergeBelowBytes: 0 };
     const m = await master((req) => {
       const replies: Record<string, [number, unknown]> = {
         'POST /v1/tablets/t1/move': [202, { migration }],
