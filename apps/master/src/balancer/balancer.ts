@@ -19,9 +19,9 @@
 // planner counts the MigrationService's running moves); a move the
 // service refuses is kept in the decision with its error, and the run
 // goes on with the next; the last KEEP_DECISIONS decisions are kept, and
-// a decision that planned nothing replaces the previous one when that
-// also planned nothing with the same trigger (a quiet cluster does not
-// push real decisions out).
+// a decision that planned no move and carried out no merge replaces the
+// previous one when that did nothing either, with the same trigger (a quiet
+// cluster does not push real decisions out).
 
 import { META_TABLE, type BalancerDecision, type BalancerSettings, type PlannedMergeView, type TabletStatus } from '@kdi/protocol';
 import type { MasterContext } from '../node/master-context.js';
@@ -181,9 +181,11 @@ export class Balancer {
   }
 
   private keep(d: BalancerDecision): void {
-    if (d.trigger === 'drain' && d.moves.length === 0) return;
+    // Did something (or would have, in a dry run): moves planned, or a merge carried out or begun.
+    const acted = (x: BalancerDecision) => x.moves.length > 0 || x.merges.some((g) => g.merged !== undefined || g.migrationId !== undefined);
+    if (d.trigger === 'drain' && !acted(d)) return;
     const last = this.#decisions.at(-1);
-    if (d.moves.length === 0 && last !== undefined && last.moves.length === 0 && last.trigger === d.trigger && last.dryRun === d.dryRun) this.#decisions.pop();
+    if (!acted(d) && last !== undefined && !acted(last) && last.trigger === d.trigger && last.dryRun === d.dryRun) this.#decisions.pop();
     this.#decisions.push(d);
     if (this.#decisions.length > KEEP_DECISIONS) this.#decisions.shift();
   }
