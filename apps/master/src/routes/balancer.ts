@@ -40,7 +40,7 @@ export function registerBalancerRoutes(app: MasterApp, master: Master, adminChec
         operationId: 'listBalancerDecisions',
         tags: ['balancer'],
         summary: "The balancer's recent decisions, newest first, and its settings",
-        description: 'The last 100 runs that planned moves, and the latest one that did not (per trigger); drain ticks that planned nothing are not kept.',
+        description: 'The last 100 runs that planned moves or merged tablets, and the latest one that did neither (per trigger); drain ticks that planned nothing are not kept.',
         querystring: BalancerDecisionsQuerySchema,
         response: { 200: BalancerDecisionsReplySchema, ...ERROR_RESPONSES },
       },
