@@ -14,6 +14,7 @@ import type { BlockCache } from '@kdi/storage';
 import type { FastifyBaseLogger } from 'fastify';
 import { createServiceApp } from '@kdi/service-kit';
 import { z } from 'zod';
+import { resolve } from 'node:path';
 import type { TabletServerConfig } from './config.js';
 import { registerCellBlockParser } from './http/cell-content.js';
 import { routeSecurity, secretRequiredFor } from './http/cluster-secret.js';
@@ -25,6 +26,8 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerMergeRoute } from './routes/merge.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerGcRoute } from './routes/gc.js';
+import { registerMigrationRoutes } from './routes/migrations.js';
+import { Migrations } from './migration/migrations.js';
 import { registerSchemaReloadRoute } from './routes/schema-reload.js';
 import { DiskUsage } from './stats/disk-usage.js';
 import { dataDirectories } from './disks/data-directories.js';
@@ -57,6 +60,8 @@ export interface TabletAppDeps {
   readonly now?: () => number;
   /** The data directories' usage (shared with the heartbeats); default one over the config's directories. */
   readonly disks?: DiskUsage;
+  /** The server's migrations (migration/migrations.ts); default one built here (it never learns the server's URL, so it drives no move). */
+  readonly migrations?: Migrations;
 }
 
 /**
@@ -69,6 +74,22 @@ export function bodyLimitsFor(maxRequestBytes: number): { json: number; cellBloc
 }
 
 const ReadySchema = z.strictObject({ status: z.literal('ready'), serverId: z.string(), tablets: z.int().nonnegative() });
+
+/** The server's migrations with the settings of `config`. */
+export function newMigrations(config: TabletServerConfig, server: TabletServer, logger?: ConstructorParameters<typeof Migrations>[0]['logger']): Migrations {
+  const silent = { info: () => {}, warn: () => {}, error: () => {} };
+  return new Migrations({
+    server,
+    dataDir: resolve(config.dataDir),
+    clusterSecret: config.clusterSecret,
+    freezeMs: config.migrationFreezeMs,
+    idleMs: config.migrationIdleMs,
+    crashAt: config.migrationCrashAt,
+    pauseAt: config.migrationPauseAt,
+    pauseMs: config.migrationPauseMs,
+    logger: logger ?? silent,
+  });
+}
 
 export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps): Promise<TabletApp> {
   const { server } = deps;
@@ -140,6 +161,13 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   registerMergeRoute(app, routeDeps);
   registerSchemaReloadRoute(app, routeDeps);
   registerGcRoute(app, routeDeps);
+  let migrations = deps.migrations;
+  if (migrations === undefined) {
+    const own = (migrations = newMigrations(config, server));
+    await own.start();
+    app.addHook('onClose', async () => own.close());
+  }
+  registerMigrationRoutes(app, routeDeps, migrations);
 
   await app.ready();
   return app;

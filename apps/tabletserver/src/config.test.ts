@@ -34,6 +34,9 @@ describe('loadConfig', () => {
       workerThreads: 1,
       leaseTtlMs: 10_000,
       logLevel: 'info',
+      migrationFreezeMs: 2_000,
+      migrationIdleMs: 60_000,
+      migrationPauseMs: 3_000,
     });
   });
 
@@ -61,6 +64,11 @@ describe('loadConfig', () => {
       KDI_TS_LEASE_TTL_MS: '5000',
       KDI_TS_LOG_LEVEL: 'warn',
       KDI_TS_EXTRA_DATA_DIRS: '/disk1/kdi, /disk2/kdi',
+      KDI_TS_MIGRATION_FREEZE_MS: '500',
+      KDI_TS_MIGRATION_IDLE_MS: '1500',
+      KDI_TS_MIGRATION_CRASH_AT: 'target-copy',
+      KDI_TS_MIGRATION_PAUSE_AT: 'target-commit',
+      KDI_TS_MIGRATION_PAUSE_MS: '250',
     };
     expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
     expect(loadConfig(values)).toEqual({
@@ -82,6 +90,11 @@ describe('loadConfig', () => {
       lockSecret: 'lock-secret',
       leaseTtlMs: 5000,
       logLevel: 'warn',
+      migrationFreezeMs: 500,
+      migrationIdleMs: 1500,
+      migrationCrashAt: 'target-copy',
+      migrationPauseAt: 'target-commit',
+      migrationPauseMs: 250,
     });
   });
 

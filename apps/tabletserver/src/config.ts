@@ -27,6 +27,10 @@
 //   KDI_TS_LOCK_SECRET              the lock server's cluster secret
 //   KDI_TS_LEASE_TTL_MS             lease asked of the lock service (10000)
 //   KDI_TS_LOG_LEVEL                fatal|error|warn|info|debug|trace|silent (info)
+//   KDI_TS_MIGRATION_FREEZE_MS      during a migration's freeze, how long a write to the tablet waits before UNAVAILABLE (2000)
+//   KDI_TS_MIGRATION_IDLE_MS        a received migration with no call for this long is aborted, its temp files removed (60000)
+//   KDI_TS_MIGRATION_CRASH_AT       TEST-ONLY: kill this process (SIGKILL) when a migration reaches this point (migration/crash-point.ts)
+//   KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS  TEST-ONLY: wait there that long (3000) instead
 //
 // An unknown KDI_TS_* variable is an error too: a typo would otherwise be
 // silently ignored.
@@ -35,6 +39,7 @@ import { DEFAULT_LIMITS, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
 import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { CRASH_POINTS } from './migration/crash-point.js';
 
 export const DEFAULT_TABLET_SERVER_PORT = 7200;
 /** A cluster secret shorter than this is refused: it would be guessable. */
@@ -91,6 +96,13 @@ const TabletServerConfigShape = z.strictObject({
   /** Lease asked of the lock service. */
   leaseTtlMs: int(1_000, 120_000).default(10_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  migrationFreezeMs: int(0, 600_000).default(2_000),
+  migrationIdleMs: int(100).default(60_000),
+  /** TEST-ONLY crash point (migration/crash-point.ts). */
+  migrationCrashAt: z.enum(CRASH_POINTS).optional(),
+  /** TEST-ONLY pause point and its length (migration/crash-point.ts). */
+  migrationPauseAt: z.enum(CRASH_POINTS).optional(),
+  migrationPauseMs: int(0, 600_000).default(3_000),
 });
 
 /**
@@ -191,6 +203,11 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_LOCK_SECRET', path: ['lockSecret'] },
   { name: 'KDI_TS_LEASE_TTL_MS', path: ['leaseTtlMs'], number: true },
   { name: 'KDI_TS_LOG_LEVEL', path: ['logLevel'] },
+  { name: 'KDI_TS_MIGRATION_FREEZE_MS', path: ['migrationFreezeMs'], number: true },
+  { name: 'KDI_TS_MIGRATION_IDLE_MS', path: ['migrationIdleMs'], number: true },
+  { name: 'KDI_TS_MIGRATION_CRASH_AT', path: ['migrationCrashAt'] },
+  { name: 'KDI_TS_MIGRATION_PAUSE_AT', path: ['migrationPauseAt'] },
+  { name: 'KDI_TS_MIGRATION_PAUSE_MS', path: ['migrationPauseMs'], number: true },
 ];
 
 /** The environment variables loadConfig reads, for documentation and tests. */

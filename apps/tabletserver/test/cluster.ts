@@ -136,7 +136,7 @@ export class FakeMaster {
   }
 
   /** An admin call as this master (cluster secret and sequencer). */
-  async admin(method: 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async admin(method: 'POST' | 'DELETE' | 'GET', url: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(url, {
       method,
       headers: { authorization: `Bearer ${CLUSTER_SECRET}`, ...this.headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
@@ -176,6 +176,16 @@ export class FakeMaster {
     const expect = config?.location && { serverId: config.location.serverId, epoch: config.location.epoch };
     await meta.writeTablet({ ...base, location: { serverId: server.serverId, url: server.url, epoch }, state: 'loading' }, expect, txn);
     return this.admin('POST', `${server.url}/v1/admin/tablets`, { table, tabletId, epoch, ...(range.upper !== undefined && { upperInclusive: range.upper }) });
+  }
+
+  /**
+   * Asks `from` to move tablet `tabletId` to `to` with a new epoch (what the
+   * master's POST /v1/tablets/{id}/move does, docs/migration.md).
+   */
+  async migrate(from: ServerProc, to: ServerProc, tabletId: string, migrationId: string): Promise<{ status: number; body: any; epoch: number }> {
+    const epoch = ++this.epoch;
+    const r = await this.admin('POST', `${from.url}/v1/admin/tablets/${tabletId}/migrate`, { migrationId, target: { serverId: to.serverId, url: to.url }, epoch });
+    return { ...r, epoch };
   }
 
   /** The tablet's config in META. */

@@ -1,8 +1,9 @@
 // The storage engine's own small error set (LevelDB's Status, Pebble's
 // errors): callers map these onto the protocol's catalogue at the app edge.
 //   aborted — a row transaction conflict (a touched row changed after commitMaxTxn);
-//   busy    — back-pressure: memory is full and did not drain in time (retryAfterMs says when to retry).
-export type StorageErrorKind = 'corruption' | 'io' | 'invalid-argument' | 'not-found' | 'closed' | 'aborted' | 'busy';
+//   busy    — back-pressure: memory is full and did not drain in time (retryAfterMs says when to retry);
+//   unavailable — the tablet's writes are frozen (a migration hands it over) and stayed frozen for the whole wait; retry (retryAfterMs).
+export type StorageErrorKind = 'corruption' | 'io' | 'invalid-argument' | 'not-found' | 'closed' | 'aborted' | 'busy' | 'unavailable';
 
 export class StorageError extends Error {
   override readonly name = 'StorageError';
@@ -30,6 +31,8 @@ export const notFound = (message: string, path?: string) => new StorageError('no
 export const closed = (what: string) => new StorageError('closed', `${what} is closed`);
 export const aborted = (message: string, details: Record<string, unknown>) => new StorageError('aborted', message, undefined, { details });
 export const busy = (message: string, retryAfterMs: number) => new StorageError('busy', message, undefined, { retryAfterMs });
+export const unavailable = (message: string, retryAfterMs: number, details?: Record<string, unknown>) =>
+  new StorageError('unavailable', message, undefined, { retryAfterMs, ...(details && { details }) });
 
 export function isStorageError(e: unknown, kind?: StorageErrorKind): e is StorageError {
   return e instanceof StorageError && (kind === undefined || e.kind === kind);

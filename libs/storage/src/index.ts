@@ -21,8 +21,13 @@ export { type CompiledScanSpec, compileScanSpec, type ScanSpec } from './scan/sc
 export { type PurgePolicy, purgeTest, validatePurgePolicy } from './purge/purge-policy.js';
 export { type CompactionPick, type CompactionPickerOptions, compactionScore, DEFAULT_PICKER_OPTIONS, pickCompaction } from './compaction/compaction-picker.js';
 export {
+  type AdoptTabletDefinition,
   type ApplyOptions,
   type DiskSizes,
+  type HotBlock,
+  type PinnedFile,
+  TabletPin,
+  type WriteFreeze,
   Engine,
   type EngineOptions,
   EngineScanner,

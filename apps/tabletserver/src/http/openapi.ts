@@ -41,7 +41,17 @@ export function contentBodyTransform(input: OpenApiTransformInput, next: OpenApi
 type Json = Record<string, unknown>;
 
 /** The operations that need the master's sequencer in a cluster (master-sequencer.ts). */
-const SEQUENCED = new Set(['loadTablet', 'unloadTablet', 'splitTablet', 'mergeTablet']);
+const SEQUENCED = new Set([
+  'loadTablet',
+  'unloadTablet',
+  'splitTablet',
+  'mergeTablet',
+  'migrateTablet',
+  'prepareMigration',
+  'putMigrationFile',
+  'preloadMigration',
+  'commitMigration',
+]);
 
 const SEQUENCER_PARAMETER = {
   name: SEQUENCER_HEADER,

@@ -146,7 +146,7 @@ export class MetaSync implements TabletMeta {
       location: { serverId: this.o.serverId, url: this.location(), epoch: t.epoch },
       logs: serving ? [{ dir: this.o.logDir, fromSegment: t.logFrom }] : [],
       fragments: lists,
-      state: serving ? 'serving' : undefined,
+      state: serving ? (t.migrating === true ? 'migrating' : 'serving') : undefined,
     };
   }
 
@@ -181,6 +181,21 @@ export class MetaSync implements TabletMeta {
       }
       throw e;
     }
+  }
+
+  /** A migration's commit: conditioned on `location:` naming the source with its epoch (tablets/tablet-meta.ts). */
+  async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void> {
+    if (t.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration`);
+    // Only while the source still says `migrating`: a source that gave up on this commit fenced it by writing `serving`.
+    await this.o.meta.writeTablets([
+      { config: this.config({ ...t, migrating: false }, lists, true), expect: { serverId: source.serverId, epoch: source.epoch, state: 'migrating' } },
+    ]);
+  }
+
+  async assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<LocationHint | undefined> {
+    if (table === META_TABLE) return (await readRoot(this.o.lockClient))?.config.location;
+    const { config } = await this.o.meta.readTablet(table, upperInclusive);
+    return config?.location && { ...config.location, ...(config.state !== undefined && { state: config.state }) };
   }
 
   /** Did the split of `parent` at `row` reach META (its lower row names this assignment)? For a write whose answer was lost. */
@@ -286,7 +301,7 @@ export class MetaSync implements TabletMeta {
       }
     }
     for (const p of host.engine.publishedTablets()) {
-      if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id)) continue;
+      if (p.table === '' || host.map.get(p.id) !== undefined || this.pendingUnloads.has(p.id) || host.isIncoming(p.id)) continue;
       // Every config META holds for rows of this tablet (a split may have cut it up in META only).
       let rows: { logs: readonly LogRef[]; location: TabletLocation | undefined; range: RowRange }[];
       if (p.table === META_TABLE) {

@@ -27,7 +27,7 @@
 import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
 import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, type EngineOptions, type FileSystem } from '@kdi/storage';
 import { pino, type Logger } from 'pino';
-import { buildApp } from '../app.js';
+import { buildApp, newMigrations } from '../app.js';
 import type { TabletServerConfig } from '../config.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { prepareDataDirectories } from '../disks/data-directories.js';
@@ -149,7 +149,10 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
   if (meta !== undefined) manifestSaved.addEventListener('saved', () => meta.schedule());
   const server = new TabletServer(engine, { ...options, ...(meta && { meta }) }, data);
   const masterSequencers = lockClient && new SequencerChecker(lockClient);
+  const migrations = newMigrations(config, server, logger.child({ component: 'migration' }));
+  await migrations.start();
   const app = await buildApp(config, {
+    migrations,
     server,
     logger,
     ...(cache && { cache }),
@@ -179,6 +182,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
       if (lockClient === undefined) return;
       if (lease.membership !== undefined) throw new Error(`tablet server ${config.serverId} has already joined its cluster`);
       meta?.serveAt(url);
+      migrations.serveAt(url);
       // After a crash the previous incarnation's file lives until its lease
       // ends; wait that long (plus slack) for the id to come free.
       const membership = await ServerMembership.join(
@@ -223,6 +227,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
       closing ??= (async () => {
         await heartbeats?.stop();
         await finder?.stop();
+        await migrations.close();
         await app.close();
         await server.close();
         await lease.membership?.leave();

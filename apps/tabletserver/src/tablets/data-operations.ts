@@ -21,7 +21,7 @@
 // (meta/local-meta-rows.ts) and to the TabletServer.
 
 import { KdiError, normalizeIntervals, type Cell, type CellLimits, type Predicate } from '@kdi/protocol';
-import type { Engine } from '@kdi/storage';
+import { isStorageError, type Engine } from '@kdi/storage';
 import { rowDetails } from '../api/wire-bytes.js';
 import { rowsOverlapRange } from '../scan/scan-position.js';
 import { RequestRates } from '../stats/request-rates.js';
@@ -99,6 +99,11 @@ export class DataOperations {
       return txn;
     } catch (e) {
       if (e instanceof KdiError) throw e;
+      // A write that waited on a frozen tablet (a migration) may find it
+      // gone: the map says so, and the client re-routes.
+      if (isStorageError(e, 'invalid-argument') || isStorageError(e, 'unavailable')) {
+        checkWrite({ map: this.map, limits: this.limits, serverId: this.serverId, schema: this.schemas.get(table) }, table, cells);
+      }
       const details = conflictDetails(e, cells);
       const mapped = fromStorageError(e, details);
       if (mapped instanceof KdiError && mapped.code === 'RESOURCE_EXHAUSTED') this.busyRejections++;

@@ -86,7 +86,7 @@ export class SplitMonitor {
     for (const entry of map.all()) {
       if (this.stopped || !this.server.isOpen) break;
       // The map may have changed while we awaited the previous split.
-      if (map.get(entry.id) !== entry || entry.state !== 'serving' || this.separating.has(entry.id)) continue;
+      if (map.get(entry.id) !== entry || entry.state !== 'serving' || entry.migrating === true || this.separating.has(entry.id)) continue;
       if (entry.table === META_TABLE) continue; // never split (DESIGN §7)
       if (engine.tabletSizes(entry.id).diskBytes <= this.o.thresholdBytes) continue;
       const row = engine.approximateMedianRow(entry.id);

@@ -9,6 +9,8 @@
 //   io, closed       → UNAVAILABLE (503): the disk failed or the engine is
 //                      shutting down; another server (or this one, later)
 //                      may serve the request
+//   unavailable      → UNAVAILABLE (503) with retryAfterMs: the tablet's
+//                      writes stayed frozen (a migration) for the whole wait
 //
 // Anything that is not a StorageError passes through unchanged (KdiErrors
 // keep their code; the HTTP edge turns the rest into INTERNAL).
@@ -24,6 +26,7 @@ const CODE_BY_KIND: Readonly<Record<StorageErrorKind, ErrorCode>> = {
   corruption: 'DATA_CORRUPTION',
   io: 'UNAVAILABLE',
   closed: 'UNAVAILABLE',
+  unavailable: 'UNAVAILABLE',
 };
 
 /** The KdiError for a StorageError (extra details merged in); anything else unchanged. */
@@ -37,7 +40,7 @@ export function fromStorageError(e: unknown, extraDetails?: Readonly<Record<stri
   else if (e.kind === 'corruption') message = `stored data failed a check: ${e.message}`;
   return new KdiError(code, message, {
     ...(Object.keys(details).length > 0 && { details }),
-    ...(e.kind === 'busy' && { retryAfterMs: e.retryAfterMs ?? 1000 }),
+    ...((e.kind === 'busy' || e.kind === 'unavailable') && { retryAfterMs: e.retryAfterMs ?? 1000 }),
     cause: e,
   });
 }

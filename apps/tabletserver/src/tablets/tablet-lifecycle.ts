@@ -19,7 +19,9 @@
 //    a correct description of the data either way);
 //  - in a cluster (o.meta), a tablet is loaded from its config in META
 //    only when `location:` names this server with the epoch the master
-//    gave, and serves only after its config names this server's log.
+//    gave, and serves only after its config names this server's log;
+//  - migration (DESIGN §10): the tablet side of a move is tablet-handover.ts
+//    (`handover`), which shares this map, engine and listeners.
 
 import { KdiError } from '@kdi/protocol';
 import { defaultGroups, type Engine } from '@kdi/storage';
@@ -28,6 +30,7 @@ import { checkName, randomTabletId } from './names.js';
 import { isStrictlyInside, rangeCovers, rangesOverlap, sameBound, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
+import { TabletHandover } from './tablet-handover.js';
 import { assignedTablet, META_TABLE, type AssignedTablet, type TabletMeta } from './tablet-meta.js';
 import type { TableSchema } from '@kdi/protocol';
 import type {
@@ -50,6 +53,8 @@ export class TabletLifecycle {
   private readonly changeListeners: Array<(change: TabletChange) => void> = [];
   /** Tablets the master gave to another server (abandoned here), with why: the engine keeps them dormant. */
   private readonly fenced = new Map<string, string>();
+  /** The migration side (tablet-handover.ts): preloaded tablets, hand-over. */
+  readonly handover: TabletHandover;
 
   constructor(
     readonly engine: Engine,
@@ -67,6 +72,23 @@ export class TabletLifecycle {
   ) {
     this.serverId = o.serverId;
     this.log = log;
+    this.handover = new TabletHandover({
+      engine,
+      map,
+      schemas,
+      serverId: o.serverId,
+      meta: o.meta,
+      log,
+      checkOpen,
+      checkMember,
+      dormant: (table) => this.dormant(table),
+      removed: (entry) => {
+        for (const listener of this.tabletRemovedListeners) listener(entry);
+      },
+      changed: (change) => this.changed(change),
+      fence: (id, reason) => (reason === undefined ? this.fenced.delete(id) : this.fenced.set(id, reason)),
+      view: (e) => this.view(e),
+    });
   }
 
   /**
@@ -157,6 +179,8 @@ export class TabletLifecycle {
       this.checkMember();
       const plan = await meta.planLoad(req.table, req.upperInclusive, req.epoch);
       const range = { lowerExclusive: plan.lowerExclusive, upperInclusive: plan.upperInclusive };
+      // A migration preloaded these rows here: the master assigned them anew, so that commit can no longer happen.
+      for (const id of this.handover.stagedOverlapping(req.table, range)) await this.handover.dropStaged(id);
       const ours = plan.logs.find((l) => l.dir === meta.logDir);
       let adopt: string | undefined;
       if (ours !== undefined && plan.logs.length === 1) {
@@ -207,7 +231,7 @@ export class TabletLifecycle {
   dormantTablets(): DormantTabletView[] {
     return this.engine
       .tabletIds()
-      .filter((id) => this.map.get(id) === undefined)
+      .filter((id) => this.map.get(id) === undefined && !this.handover.isIncoming(id))
       .map((id) => {
         const r = this.engine.tabletRange(id);
         const fenced = this.fenced.get(id);
@@ -241,7 +265,7 @@ export class TabletLifecycle {
 
   /** Tablets of `table` the engine holds that this server does not serve (kept from before a restart, or fenced). */
   private dormant(table: string): string[] {
-    return this.engine.tabletIds().filter((id) => this.map.get(id) === undefined && this.engine.tabletRange(id).table === table);
+    return this.engine.tabletIds().filter((id) => this.map.get(id) === undefined && !this.handover.isIncoming(id) && this.engine.tabletRange(id).table === table);
   }
 
   /**
@@ -368,6 +392,9 @@ export class TabletLifecycle {
     this.checkOpen();
     const entry = this.requireTablet(id);
     if (entry.state !== 'serving') throw notServing(entry, 'split');
+    if (entry.migrating === true) {
+      throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is moving to another server; split it after the move`, { details: { tabletId: id, state: 'migrating' } });
+    }
     if (entry.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is one tablet and is never split`, { details: { tabletId: id } });
     const at = row ?? this.engine.approximateMedianRow(id);
     if (at === undefined) {

@@ -23,6 +23,8 @@ export interface TabletEntry extends RowRange {
   readonly epoch?: number | undefined;
   /** In a cluster: the first segment of this server's log the tablet's `log:` names (the start of its tenure here). */
   readonly logFrom?: number | undefined;
+  /** Being moved to another server (migration/): its config says `state: migrating`, which the target's commit requires. */
+  migrating?: boolean | undefined;
 }
 
 export class TabletMap {

@@ -36,6 +36,8 @@ export type AssignedTablet = Pick<TabletEntry, 'table' | 'lowerExclusive' | 'upp
   readonly epoch: number;
   /** First segment of this server's log to replay for it (its tenure's start). */
   readonly logFrom: number;
+  /** Being moved by a migration: its config says `state: migrating`. */
+  readonly migrating?: boolean | undefined;
 };
 
 /** The entry as META knows it, or undefined for a tablet loaded with its bounds (no assignment). */
@@ -49,6 +51,8 @@ export interface PublishHost {
   readonly map: TabletMap;
   /** The master moved the tablet elsewhere: stop serving it. */
   abandon(id: string, reason: string): void;
+  /** A migration preloaded the tablet here (not served yet): not a tablet that left. */
+  isIncoming(id: string): boolean;
 }
 
 /** Where META says a row is served (a WRONG_TABLET reply's location hint). */
@@ -71,6 +75,14 @@ export interface TabletMeta {
   writeServing(t: AssignedTablet, lists: FragmentLists): Promise<void>;
   /** The tablet left this server cleanly: its fragments, no log. */
   writeUnloaded(id: string, t: AssignedTablet, lists: FragmentLists): Promise<void>;
+  /**
+   * A migration's commit (DESIGN §10): the tablet is served here with these
+   * fragments and this server's log, written only if `location:` still
+   * names `source` with its epoch (FAILED_PRECONDITION otherwise).
+   */
+  writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void>;
+  /** The server and epoch `location:` names for the tablet of `table` ending at `upperInclusive` (undefined: none). */
+  assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<RowLocation | undefined>;
   /** The split of `parent` at `row`: both halves' configs, the parent's lists. */
   writeSplit(parent: AssignedTablet, row: Uint8Array, lists: FragmentLists): Promise<void>;
   /** Did a split write whose answer was lost commit? */

@@ -25,6 +25,8 @@ import type {
   DormantTabletView,
   LoadFromMetaRequest,
   LoadTabletRequest,
+  MigratedTabletRequest,
+  PreloadTabletRequest,
   ServerLogger,
   MergeResult,
   SplitResult,
@@ -83,7 +85,7 @@ export class TabletServer {
       onSplit: o.onSplit,
     });
     this.splits.start();
-    o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.lifecycle.abandon(id, reason) });
+    o.meta?.start({ engine, map: this.map, abandon: (id, reason) => this.lifecycle.abandon(id, reason), isIncoming: (id) => this.lifecycle.handover.isIncoming(id) });
     // The load moves with the tablet: each half of a split takes half of its counts.
     this.lifecycle.onTabletsChanged((c) => {
       if (c.kind === 'split') this.data.rates.split(c.parent, c.low, c.high);
@@ -135,6 +137,31 @@ export class TabletServer {
   /** Stops serving a tablet: writes refused, admitted applies finish, memory serialized, reads stopped. */
   unloadTablet(id: string): Promise<void> {
     return this.lifecycle.unloadTablet(id);
+  }
+
+  /** Migration source: the target committed; stop serving the tablet and drop it (tablet-lifecycle.ts). */
+  handOver(id: string, to: string): Promise<void> {
+    return this.lifecycle.handover.handOver(id, to);
+  }
+
+  /** Migration source: `state: migrating` in META while the tablet moves (the target's commit requires it); false fences the commit. */
+  markMigrating(id: string, migrating: boolean): Promise<void> {
+    return this.lifecycle.handover.markMigrating(id, migrating);
+  }
+
+  /** Migration target: adopt what was received so far (compactions held), warm the cache (tablet-lifecycle.ts). */
+  preloadMigrated(req: PreloadTabletRequest): Promise<Map<string, string>> {
+    return this.lifecycle.handover.preloadMigrated(req);
+  }
+
+  /** Migration target: a preloaded tablet whose migration ended uncommitted leaves the engine. */
+  dropStaged(id: string): Promise<void> {
+    return this.lifecycle.handover.dropStaged(id);
+  }
+
+  /** Migration target: final lists, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
+  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+    return this.lifecycle.handover.receiveMigrated(req);
   }
 
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */

@@ -1,7 +1,7 @@
 // The tablet server's domain types: its options, the tablet as reported
 // to callers, split results, and the logger it writes to.
 
-import { type CellLimits, type TableSchema } from '@kdi/protocol';
+import { type Cell, type CellLimits, type TableSchema } from '@kdi/protocol';
 import type { TabletState } from './tablet-map.js';
 import type { TabletMeta } from './tablet-meta.js';
 
@@ -61,6 +61,35 @@ export interface LoadFromMetaRequest {
   readonly upperInclusive: Uint8Array | undefined;
   /** The assignment epoch the master wrote to `location:`. */
   readonly epoch: number;
+}
+
+/** A migration's preload at the target (tablet-lifecycle.ts preloadMigrated). */
+export interface PreloadTabletRequest {
+  readonly tabletId: string;
+  readonly table: string;
+  readonly lowerExclusive: Uint8Array | undefined;
+  readonly upperInclusive: Uint8Array | undefined;
+  /** Per group (or LEGACY_FRAGMENTS), received files (absolute paths inside the engine directory), oldest first. */
+  readonly files: Readonly<Record<string, readonly string[]>>;
+  /** Blocks hot at the source, by received file path. */
+  readonly hotBlocks: readonly { readonly path: string; readonly block: number }[];
+}
+
+/** A migration's commit at the target (tablet-lifecycle.ts receiveMigrated), after its preload. */
+export interface MigratedTabletRequest {
+  readonly migrationId: string;
+  readonly tabletId: string;
+  /** The source and the epoch location: names it with (the commit's condition). */
+  readonly source: { readonly serverId: string; readonly epoch: number };
+  readonly newEpoch: number;
+  /** The final lists: per group (or LEGACY_FRAGMENTS), files oldest first — adopted paths the preload returned, or newly received paths. */
+  readonly files: Readonly<Record<string, readonly string[]>>;
+  /** The tablet's cells still in memory at the source. */
+  readonly memory: readonly Cell[];
+  /** Blocks hot at the source, by path (received or adopted). */
+  readonly hotBlocks: readonly { readonly path: string; readonly block: number }[];
+  /** Called right before the META write (test crash point). */
+  readonly beforeMetaWrite?: () => Promise<void> | void;
 }
 
 export interface TabletView {

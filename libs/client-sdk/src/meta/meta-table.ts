@@ -43,6 +43,8 @@ import {
 export interface ExpectedAssignment {
   readonly serverId: string;
   readonly epoch: number;
+  /** Also require this `state:` (a migration's commit requires 'migrating': its source can fence it by writing another). */
+  readonly state?: TabletConfig['state'];
 }
 
 /** One row of a multi-row config write: the config, and the assignment its row must name (undefined: a new row). */
@@ -228,6 +230,10 @@ function checkLocation(config: TabletConfig, current: TabletConfig | undefined, 
         expectedEpoch: expect.epoch,
         ...(loc !== undefined && { serverId: loc.serverId, epoch: loc.epoch }),
       },
+    });
+  } else if (expect.state !== undefined && current?.state !== expect.state) {
+    throw new KdiError('FAILED_PRECONDITION', `${where} is ${current?.state ?? 'without a state'}, not ${expect.state}`, {
+      details: { table: config.table, expectedState: expect.state, ...(current?.state !== undefined && { state: current.state }) },
     });
   }
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { JsonCellSchema } from '../cells/json-schema.js';
 import { ErrorBodySchema } from '../errors/error-body.js';
 import { PredicateFieldSchema, StructuredPredicateSchema } from './predicate-schema.js';
+import { MigrationStatusSchema } from './migration-api.js';
 import { LocationHintSchema, ScanReplySchema, TabletLocationSchema, TabletViewSchema, JsonCellInputSchema } from './table-api.js';
 
 /** The schemas' names (`id`); the OpenAPI chassis takes the registry. */
@@ -20,3 +21,4 @@ TABLE_API_SCHEMAS.add(StructuredPredicateSchema, { id: 'StructuredPredicate' });
 TABLE_API_SCHEMAS.add(TabletViewSchema, { id: 'TabletView' });
 TABLE_API_SCHEMAS.add(TabletLocationSchema, { id: 'TabletLocation' });
 TABLE_API_SCHEMAS.add(LocationHintSchema, { id: 'LocationHint' });
+TABLE_API_SCHEMAS.add(MigrationStatusSchema, { id: 'MigrationStatus' });

@@ -7,3 +7,4 @@ export * from './route-schemas.js';
 export * from './cell-headers.js';
 export * from './api-schemas.js';
 export * from './wire-predicate.js';
+export * from './migration-api.js';

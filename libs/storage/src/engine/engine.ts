@@ -55,7 +55,7 @@ import { FragmentStore } from './fragment-store.js';
 import { checkGroups, copyGroups } from './group-specs.js';
 import { encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
 import { Serializer } from './serializer.js';
-import { changeTabletSchema, dropChains, listsFragment, manifestEntry, type Tablet, type TabletDefinition } from './tablet.js';
+import { allFragments, changeTabletSchema, dropChains, listsFragment, manifestEntry, type Tablet, type TabletDefinition } from './tablet.js';
 import type { PublicationSnapshot } from './publication.js';
 import { PublicationApi, type PublishedTabletInfo } from './publication-api.js';
 import { recover } from './recovery.js';
@@ -67,6 +67,9 @@ import { type FragmentLists, type LoadedTablet, type LoadTabletDefinition, table
 import { TxnSequencer } from './txn-sequencer.js';
 import { type FragmentSources, type FragmentWriteMode, writeTabletFragment } from './write-fragment.js';
 import { WritePath } from './write-path.js';
+import { newFreezeState, thawTablet, type WriteFreeze } from './write-freeze.js';
+import { TabletPin } from './tablet-pin.js';
+import { adoptTablet, type AdoptTabletDefinition, type HotBlock, readoptTablet, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
 
 export type { ApplyOptions, DiskSizes, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
 export type { TabletDefinition } from './tablet.js';
@@ -74,6 +77,9 @@ export type { TabletStat } from './tablet-stat.js';
 export { type EngineScanPage, EngineScanner } from './engine-scanner.js';
 export type { PublicationSnapshot, PublishedTablet } from './publication.js';
 export type { PublishedTabletInfo } from './publication-api.js';
+export type { WriteFreeze } from './write-freeze.js';
+export { TabletPin, type PinnedFile } from './tablet-pin.js';
+export type { AdoptTabletDefinition, HotBlock } from './tablet-migration.js';
 export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type ReplayLog, type UnloadedTablet } from './tablet-transfer.js';
 
 const LOG_DIR = 'log';
@@ -88,6 +94,8 @@ export class Engine {
   private closed = false;
   private readonly clock: Clock;
   private backgroundWork: Promise<unknown> = Promise.resolve();
+  /** Migration pins not yet released (tablet-pin.ts): released when the engine closes. */
+  private readonly pins = new Set<TabletPin>();
   private readonly compactor: Compactor;
   private readonly transfer: TabletTransfer;
   private readonly serializer: Serializer;
@@ -127,7 +135,8 @@ export class Engine {
         },
         picker: o.picker ?? DEFAULT_PICKER_OPTIONS,
         // Unloading tablets are about to leave: not worth compacting.
-        tablets: () => [...registry.tablets.values()].filter((t) => !t.unloading),
+        // (Tablets a migration staged wait for their final lists.)
+        tablets: () => [...registry.tablets.values()].filter((t) => !t.unloading && !t.holdCompaction),
         getTablet: (id) => registry.get(id),
         isCurrent: (t) => registry.isCurrent(t),
         checkOpen: () => this.checkOpen(),
@@ -262,10 +271,108 @@ export class Engine {
     return tabletFragmentLists(this.store, this.registry.get(id));
   }
 
+  // ---- migration (tablet-migration.ts, DESIGN §10) ---------------------------
+
+  /**
+   * Pins the tablet's current fragment files (tablet-pin.ts): each stays on
+   * disk and readable until the pin is released (or the engine closes),
+   * whatever compaction, a split or a drop does meanwhile.
+   */
+  pinTablet(id: string): TabletPin {
+    this.checkOpen();
+    const t = this.registry.get(id);
+    const pin = new TabletPin(id, tabletFragmentLists(this.store, t), allFragments(t), this.o.fs, (p) => this.pins.delete(p));
+    this.pins.add(pin);
+    return pin;
+  }
+
+  /**
+   * Freezes writes to tablet `id` (write-freeze.ts): applies touching its
+   * rows wait from now on — each at most `maxWaitMs`, then 'unavailable'
+   * (retryable) — until thaw(); resolves once the applies that already
+   * had their txn have finished, so from then on nothing writes the
+   * tablet. A split of a frozen tablet is refused; dropping or unloading
+   * it ends the freeze (waiters then find it gone).
+   */
+  async freezeWrites(id: string, maxWaitMs: number): Promise<WriteFreeze> {
+    this.checkOpen();
+    if (!(Number.isSafeInteger(maxWaitMs) && maxWaitMs >= 0)) throw invalidArgument(`maxWaitMs must be an integer ≥ 0, got ${maxWaitMs}`);
+    const t = this.usableTablet(id);
+    if (t.writeFreeze !== undefined) throw invalidArgument(`writes to tablet ${id} are already frozen`);
+    const state = newFreezeState(maxWaitMs);
+    t.writeFreeze = state;
+    const thaw = () => {
+      if (t.writeFreeze === state) thawTablet(t);
+    };
+    try {
+      await Promise.allSettled([...this.registry.tables.get(t.def.table)!.applying]);
+      this.checkOpen();
+    } catch (e) {
+      thaw();
+      throw e;
+    }
+    return { tabletId: id, thaw };
+  }
+
+  /**
+   * The tablet's cells still in memory (active and frozen memory
+   * fragments), restricted to its rows, erasures included, oldest memory
+   * fragment first: with its fragment lists taken in the same step (and
+   * writes frozen), everything the tablet holds.
+   */
+  tabletMemoryCells(id: string): Cell[] {
+    this.checkOpen();
+    return tabletMemoryCells(this.registry, id);
+  }
+
+  /** The blocks of the tablet's fragments the block cache holds now (none without a cache). */
+  hotBlocks(id: string): HotBlock[] {
+    this.checkOpen();
+    return tabletHotBlocks(this.registry, this.o.cache, id);
+  }
+
+  /** Reads the given blocks of tablet `id`'s fragments into the block cache (unknown files and blocks skipped); how many were read. */
+  warmBlocks(id: string, blocks: readonly HotBlock[]): Promise<number> {
+    this.checkOpen();
+    return warmTabletBlocks(this.registry, id, blocks);
+  }
+
+  /**
+   * Target of a migration: renames received files (inside this engine's
+   * directory, outside tables/) into its fragment naming, owned by this
+   * engine, and loads the tablet from them (no logs replayed). On failure
+   * no tablet is registered and the files are gone.
+   */
+  adoptTablet(def: AdoptTabletDefinition): Promise<LoadedTablet> {
+    this.checkOpen();
+    return adoptTablet({ fs: this.o.fs, store: this.store, transfer: this.transfer, registry: this.registry }, def);
+  }
+
+  /**
+   * A tablet adopted with `staged` takes its final lists (tablet-migration.ts
+   * readoptTablet): files it holds are kept, newly received ones renamed
+   * and opened, the others let go. Resolves with the lists.
+   */
+  readoptTablet(id: string, files: Readonly<Record<string, readonly string[]>>): Promise<FragmentLists> {
+    this.checkOpen();
+    return readoptTablet({ fs: this.o.fs, store: this.store, registry: this.registry, saveManifest: () => this.saveManifest() }, id, files);
+  }
+
+  /** A staged tablet is the engine's like any other from now on (compacted as needed). */
+  releaseAdopted(id: string): void {
+    this.checkOpen();
+    const t = this.registry.get(id);
+    if (!t.holdCompaction) return;
+    t.holdCompaction = false;
+    if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
+  }
+
   /** Splits a tablet at `row` into (lower, row] and (row, upper]; both share the fragments. */
   async splitTablet(id: string, row: Uint8Array, lowId: string, highId: string): Promise<void> {
     this.checkOpen();
-    this.registry.split(this.usableTablet(id), row, lowId, highId);
+    const parent = this.usableTablet(id);
+    if (parent.writeFreeze !== undefined) throw invalidArgument(`tablet ${id} is frozen for a migration; split it after the move`);
+    this.registry.split(parent, row, lowId, highId);
     this.publication.split(id, [lowId, highId]);
     await this.saveManifest();
   }
@@ -309,6 +416,7 @@ export class Engine {
     this.checkOpen();
     const t = this.usableTablet(id);
     this.registry.remove(t);
+    thawTablet(t);
     dropChains(t);
     this.publication.dropped(id);
     await this.saveManifest();
@@ -604,6 +712,7 @@ export class Engine {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    for (const pin of [...this.pins]) pin.release();
     await this.idle();
     this.closed = true;
     await this.log.close();

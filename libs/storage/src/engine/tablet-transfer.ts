@@ -38,6 +38,7 @@ import { decodeLogRecord } from './log-batch.js';
 import type { PreparedTablet, TabletRegistry } from './tablet-registry.js';
 import { allFragments, dropChains, groupsWithCells, newTablet, type Tablet, type TabletDefinition } from './tablet.js';
 import type { FragmentSources, FragmentWriteMode } from './write-fragment.js';
+import { thawTablet } from './write-freeze.js';
 
 /** The key of a tablet's legacy fragments in fragment lists (never a group name). */
 export const LEGACY_FRAGMENTS = '~legacy';
@@ -101,7 +102,12 @@ export function tabletFragmentLists(store: FragmentStore, t: Tablet): FragmentLi
 export class TabletTransfer {
   constructor(private readonly host: TransferHost) {}
 
-  async load(input: LoadTabletDefinition): Promise<LoadedTablet> {
+  /**
+   * With `owned`, the named files are this engine's own (a migration's
+   * received files, renamed into its directory): they are not released,
+   * and a failed load deletes them.
+   */
+  async load(input: LoadTabletDefinition, opts: { owned?: boolean; holdCompaction?: boolean } = {}): Promise<LoadedTablet> {
     const { host } = this;
     host.checkOpen();
     const { fragments: lists, replayLogs, ...def } = input;
@@ -110,15 +116,23 @@ export class TabletTransfer {
     const logs = checkLogs(p.def.id, replayLogs ?? []);
     host.registry.reserve(p);
     const tablet = newTablet(p.def, p.range, p.groups, 0);
+    tablet.holdCompaction = opts.holdCompaction === true;
     let registered = false;
+    const opened = new Set<string>();
     try {
       // A file a tablet config names may be shared with other servers' tablets: never ours to delete.
-      for (const name of [...chains.flat(), ...legacy]) host.store.release(name);
+      if (!opts.owned) for (const name of [...chains.flat(), ...legacy]) host.store.release(name);
       for (const [i, names] of chains.entries()) {
         const inMemory = p.groups[i]!.inMemory === true;
-        for (const name of names) tablet.chains[i]!.fragments.push((await this.open(p, name, inMemory)).ref());
+        for (const name of names) {
+          tablet.chains[i]!.fragments.push((await this.open(p, name, inMemory)).ref());
+          opened.add(name);
+        }
       }
-      for (const name of legacy) tablet.legacy.push((await this.open(p, name, false)).ref());
+      for (const name of legacy) {
+        tablet.legacy.push((await this.open(p, name, false)).ref());
+        opened.add(name);
+      }
       const replayed = await this.replay(tablet, logs);
       for (const g of groupsWithCells(tablet, replayed.memory)) {
         const f = await host.writeFragment(tablet, g, { memory: replayed.memory, disks: [] }, { dropErasures: false, purgeByVersion: false });
@@ -135,7 +149,13 @@ export class TabletTransfer {
     } catch (e) {
       if (registered) host.registry.remove(tablet);
       else host.registry.unreserve(p.def.id);
+      // Owned files that were opened go when let go (fragment-store.ts); the others are deleted here.
       dropChains(tablet);
+      if (opts.owned) {
+        for (const name of [...chains.flat(), ...legacy]) {
+          if (!opened.has(name)) await host.fs.unlink(host.store.pathOf(name)).catch(() => undefined);
+        }
+      }
       throw e;
     }
   }
@@ -159,6 +179,7 @@ export class TabletTransfer {
     const fragments = tabletFragmentLists(host.store, t);
     for (const f of allFragments(t)) host.store.release(f.name);
     host.registry.remove(t);
+    thawTablet(t);
     dropChains(t);
     await host.saveManifest();
     return { fragments };

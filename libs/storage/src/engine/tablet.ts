@@ -21,6 +21,7 @@ import { planSchemaChange } from '../schema/schema-change.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { ManifestTablet } from './manifest.js';
 import type { InflightBatch } from './row-txns.js';
+import type { WriteFreezeState } from './write-freeze.js';
 
 export interface TabletDefinition {
   readonly id: string;
@@ -61,6 +62,10 @@ export interface Tablet {
   successors: Tablet[] | undefined;
   /** Set by unloadTablet: applies to its rows are refused from then on. */
   unloading: boolean;
+  /** Set by freezeWrites (write-freeze.ts): applies to its rows wait until it ends. */
+  writeFreeze: WriteFreezeState | undefined;
+  /** A migration's staged adopt (tablet-migration.ts): not compacted until released. */
+  holdCompaction: boolean;
 }
 
 export interface Table {
@@ -87,6 +92,8 @@ export function newTablet(def: TabletDefinition, range: RowRange, groups: readon
     floorTxn,
     successors: undefined,
     unloading: false,
+    writeFreeze: undefined,
+    holdCompaction: false,
   };
 }
 

@@ -15,6 +15,8 @@
 //    synchronous step: every batch that took a txn before a check is in
 //    memory or in its table's in-flight set when the check runs, and a
 //    table's batches reach the log in txn order;
+//  - an apply touching a tablet whose writes are frozen (write-freeze.ts)
+//    waits after back-pressure and before its txn, bounded by the freeze;
 //  - back-pressure: while the memory fragments of all tables hold more
 //    than maxMemoryBytes (default twice the serialization budget) an apply
 //    waits, at most backPressureWaitMs (or its own maxWaitMs), for
@@ -36,6 +38,7 @@ import type { TabletRegistry } from './tablet-registry.js';
 import type { Table } from './tablet.js';
 import type { TxnSequencer } from './txn-sequencer.js';
 import { validateCells } from './validate-cells.js';
+import { waitWhileFrozen } from './write-freeze.js';
 
 /** What the write path needs from the engine. */
 export interface WritePathHost {
@@ -69,12 +72,18 @@ export class WritePath {
     let route = host.registry.route(table, cells);
     await this.admit(opts.maxWaitMs ?? host.o.backPressureWaitMs ?? 10_000);
     host.checkOpen();
-    // While this apply waited, a tablet may have been split, dropped or set unloading.
-    for (const t of route.distinct) {
-      if (t.unloading || !host.registry.isCurrent(t)) {
-        route = host.registry.route(table, cells);
-        break;
+    const freezeWait: { deadline?: number } = {};
+    for (;;) {
+      // While this apply waited, a tablet may have been split, dropped or set unloading.
+      for (const t of route.distinct) {
+        if (t.unloading || !host.registry.isCurrent(t)) {
+          route = host.registry.route(table, cells);
+          break;
+        }
       }
+      // A frozen tablet (write-freeze.ts): wait for the freeze to end, then look again.
+      if (!(await waitWhileFrozen(route.distinct, host.clock, freezeWait))) break;
+      host.checkOpen();
     }
     const tablets = route.perCell;
     // From here to log.append nothing awaits: the conflict check, the txn

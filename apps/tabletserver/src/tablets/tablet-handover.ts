@@ -1,0 +1,272 @@
+// Tablets moving between servers (DESIGN §10; the protocol is in
+// migration/): this server's tablet side of a migration, beside the
+// lifecycle (tablet-lifecycle.ts) whose map, engine and listeners it uses.
+//
+// Promises:
+//  - source: markMigrating writes the tablet's config with `state:
+//    migrating` (or back to `serving`, which fences a commit that has not
+//    landed); handOver removes the tablet from the map before the engine
+//    drops it, so writes released from the freeze find no tablet and get
+//    WRONG_TABLET (with META's new location as the hint);
+//  - target: a preloaded tablet is in the engine (compactions held) but
+//    not in the map — never served, not dormant, not a tablet that left
+//    for META reconciliation — until its commit's META write (conditioned
+//    on the source's location, epoch and `state: migrating`) succeeded;
+//    a migration that ends otherwise drops it (its files: this server's).
+
+import { KdiError, type TableSchema } from '@kdi/protocol';
+import type { Engine } from '@kdi/storage';
+import { rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
+import { fromStorageError } from './storage-errors.js';
+import type { TabletEntry, TabletMap } from './tablet-map.js';
+import { assignedTablet, type TabletMeta } from './tablet-meta.js';
+import type { MigratedTabletRequest, PreloadTabletRequest, ServerLogger, TabletChange, TabletView } from './tablet-types.js';
+
+/** What the migration side needs of the lifecycle. */
+export interface HandoverHost {
+  readonly engine: Engine;
+  readonly map: TabletMap;
+  readonly schemas: Map<string, TableSchema>;
+  readonly serverId: string;
+  readonly meta: TabletMeta | undefined;
+  readonly log: ServerLogger;
+  checkOpen(): void;
+  checkMember(): void;
+  /** Tablets of `table` in the engine and not served (preloaded ones excluded). */
+  dormant(table: string): string[];
+  /** The tablet stopped being served: the lifecycle's removal listeners. */
+  removed(entry: TabletEntry): void;
+  changed(change: TabletChange): void;
+  /** Records (or with undefined clears) why a tablet the engine keeps is not served. */
+  fence(id: string, reason: string | undefined): void;
+  view(e: TabletEntry): TabletView;
+}
+
+type Staged = RowRange & { tabletId: string; table: string; schema: TableSchema | undefined; stale: string[]; logFrom: number };
+
+export class TabletHandover {
+  /** Tablets a migration preloaded here (in the engine, compactions held), until its commit or abort. */
+  private readonly staged = new Map<string, Staged>();
+
+  constructor(private readonly h: HandoverHost) {}
+
+  /** Preloaded tablets of `table` whose rows overlap `range`. */
+  stagedOverlapping(table: string, range: RowRange): string[] {
+    return [...this.staged.values()].filter((s) => s.table === table && rangesOverlap(s, range)).map((s) => s.tabletId);
+  }
+
+  /**
+   * Source, after the target committed: stop serving the tablet (reads
+   * and writes get WRONG_TABLET, with META's new location as the hint) and
+   * drop it from the engine — META names the target's copies now, so this
+   * server's files and log are needed by no config. Writes waiting on the
+   * freeze find the tablet gone.
+   */
+  async handOver(id: string, to: string): Promise<void> {
+    const entry = this.h.map.remove(id);
+    if (entry === undefined) return;
+    if (!this.h.map.hasTable(entry.table)) this.h.schemas.delete(entry.table);
+    this.h.removed(entry);
+    this.h.changed({ kind: 'unload', tabletId: id });
+    if (this.h.engine.tabletIds().includes(id)) {
+      try {
+        await this.h.engine.dropTablet(id);
+      } catch (e) {
+        throw fromStorageError(e);
+      }
+    }
+    this.h.log.info({ tabletId: id, table: entry.table, to }, 'tablet handed over to its new server');
+  }
+
+  /**
+   * Target's preload (DESIGN §10: before the commit, the target loads the
+   * tablet's indexes and in-memory groups and warms its block cache): the
+   * files received so far are adopted into the engine with compactions
+   * held (not served, not in the map), the source's hot blocks read into
+   * the cache, a log segment started for the tablet's `log:`. Resolves
+   * with the adopted lists (received path → adopted path, per position).
+   */
+  preloadMigrated(req: PreloadTabletRequest): Promise<Map<string, string>> {
+    this.h.checkOpen();
+    this.h.checkMember();
+    const meta = this.h.meta;
+    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.h.serverId} runs without a lock service: it takes no migrations`);
+    return meta.run(async () => {
+      this.h.checkOpen();
+      this.h.checkMember();
+      const range = { lowerExclusive: req.lowerExclusive, upperInclusive: req.upperInclusive };
+      if (this.h.map.get(req.tabletId) !== undefined || this.staged.has(req.tabletId) || this.h.engine.tabletIds().includes(req.tabletId)) {
+        throw new KdiError('ALREADY_EXISTS', `tablet ${req.tabletId} is already on server ${this.h.serverId}`, { details: { tabletId: req.tabletId } });
+      }
+      const clash = this.h.map.tabletsOf(req.table).find((e) => rangesOverlap(e, range)) ?? [...this.staged.values()].find((x) => x.table === req.table && rangesOverlap(x, range));
+      if (clash !== undefined) {
+        throw new KdiError('FAILED_PRECONDITION', `tablet ${req.tabletId} overlaps tablet ${'id' in clash ? clash.id : clash.tabletId} of table ${req.table} on this server`, {
+          details: { tabletId: req.tabletId },
+        });
+      }
+      const schema = await meta.readTableSchema(req.table);
+      // Copies kept from an earlier tenure here are stale: they leave the engine (files kept) first.
+      const stale = this.h.dormant(req.table).filter((id) => rangesOverlap(this.h.engine.tabletRange(id), range));
+      for (const id of stale) await this.h.engine.unloadTablet(id);
+      // Every write to the tablet here (its memory cells at commit, then clients') is in this segment or later.
+      const logFrom = await this.h.engine.startLogSegment();
+      let loaded;
+      try {
+        loaded = await this.h.engine.adoptTablet({ id: req.tabletId, table: req.table, ...range, ...(schema && { groups: schema.groups }), files: req.files, staged: true });
+      } catch (e) {
+        throw fromStorageError(e);
+      }
+      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom });
+      const adopted = adoptedPaths(req.files, loaded.fragments);
+      const warmed = await this.h.engine
+        .warmBlocks(
+          req.tabletId,
+          req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
+        )
+        .catch((e: unknown) => this.h.log.warn({ err: e, tabletId: req.tabletId }, 'warming the cache for a migrating tablet failed'));
+      this.h.log.info({ tabletId: req.tabletId, table: req.table, files: adopted.size, warmedBlocks: warmed }, 'migrating tablet preloaded');
+      return adopted;
+    });
+  }
+
+  /**
+   * Source of a migration: marks the serving tablet as moving (or not) and
+   * writes its config now — `state: migrating` while it moves, which the
+   * target's commit requires; writing `serving` back fences a commit that
+   * has not landed (the target's write then fails its condition).
+   * FAILED_PRECONDITION when `location:` no longer names this server.
+   */
+  async markMigrating(id: string, migrating: boolean): Promise<void> {
+    const meta = this.h.meta;
+    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.h.serverId} runs without a lock service: no migrations`);
+    await meta.run(async () => {
+      const entry = this.h.map.get(id);
+      if (entry === undefined || entry.state !== 'serving') throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is not serving here`, { details: { tabletId: id } });
+      entry.migrating = migrating;
+      const assigned = assignedTablet(entry);
+      if (assigned === undefined) return;
+      const lists = await this.h.engine.beginPublish(id);
+      await meta.writeServing(assigned, lists);
+      await this.h.engine.endPublish(id, lists);
+    });
+  }
+
+  /** Is `id` a tablet a migration preloaded here, not committed yet? */
+  isIncoming(id: string): boolean {
+    return this.staged.has(id);
+  }
+
+  /** A preloaded tablet whose migration ended without a commit leaves the engine (its files deleted: this server owns them). */
+  async dropStaged(id: string): Promise<void> {
+    if (!this.staged.delete(id)) return;
+    if (this.h.map.get(id) === undefined && this.h.engine.tabletIds().includes(id))
+      await this.h.engine.dropTablet(id).catch((e: unknown) => this.h.log.warn({ err: e, tabletId: id }, 'dropping a preloaded tablet failed'));
+  }
+
+  /**
+   * Target's commit (DESIGN §10), after preloadMigrated: the preloaded
+   * tablet takes the final lists (files it holds reused, newly received
+   * ones adopted), the newly received files' hot blocks are warmed, the
+   * source's memory cells applied through this server's log (durable),
+   * then the config — location = this server with the new epoch, these
+   * fragments, this log — is written as a row transaction conditioned on
+   * `location:` naming the source with its epoch, and the tablet serves.
+   * When the write fails, META is read: committed after all → serve; not
+   * committed → the tablet leaves the engine (its files deleted) and the
+   * error is thrown; META unreadable → the tablet stays dormant (META may
+   * name it) and UNAVAILABLE is thrown.
+   */
+  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+    this.h.checkOpen();
+    this.h.checkMember();
+    const meta = this.h.meta;
+    if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.h.serverId} runs without a lock service: it takes no migrations`);
+    const t0 = performance.now();
+    const ms: Record<string, number> = {};
+    const lap = (what: string) => (ms[what] = Math.round((performance.now() - t0) * 10) / 10);
+    return meta.run(async () => {
+      lap('queued'); // behind this server's other META writes
+      this.h.checkOpen();
+      this.h.checkMember();
+      const staged = this.staged.get(req.tabletId);
+      if (staged === undefined)
+        throw new KdiError('FAILED_PRECONDITION', `tablet ${req.tabletId} was not preloaded here: preload before commit`, { details: { tabletId: req.tabletId } });
+      const range = { lowerExclusive: staged.lowerExclusive, upperInclusive: staged.upperInclusive };
+      const entry: TabletEntry = { id: req.tabletId, table: staged.table, ...range, state: 'loading', epoch: req.newEpoch, logFrom: staged.logFrom };
+      this.h.map.add(entry);
+      let kept = false;
+      try {
+        const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
+        lap('adopt');
+        const adopted = adoptedPaths(req.files, lists);
+        const warmed = await this.h.engine.warmBlocks(
+          req.tabletId,
+          req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
+        );
+        lap('warm');
+        if (req.memory.length > 0) await this.h.engine.apply(staged.table, req.memory, { sync: true });
+        lap('memory');
+        await req.beforeMetaWrite?.();
+        const published = await this.h.engine.beginPublish(req.tabletId);
+        try {
+          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source);
+        } catch (e) {
+          const now = await meta.assignment(staged.table, staged.upperInclusive).catch(() => undefined);
+          if (now === undefined) {
+            // Cannot tell: META may name this server's copy. Keep it (dormant), serve nothing.
+            kept = true;
+            this.h.fence(req.tabletId, `the outcome of migration ${req.migrationId} is unknown (META unreadable)`);
+            throw new KdiError('UNAVAILABLE', `tablet ${req.tabletId}: the outcome of its META write is unknown (${(e as Error).message}); the copy is kept here`, {
+              retryAfterMs: 1000,
+              cause: e,
+            });
+          }
+          if (now.serverId !== this.h.serverId || now.epoch !== req.newEpoch) throw e;
+          this.h.log.warn({ err: e, tabletId: req.tabletId }, 'migration commit reached META although its write failed; serving');
+        }
+        lap('meta');
+        if (staged.schema !== undefined) this.h.schemas.set(staged.table, staged.schema);
+        this.h.fence(req.tabletId, undefined);
+        this.staged.delete(req.tabletId);
+        entry.state = 'serving';
+        this.h.changed({ kind: 'load', tabletId: req.tabletId });
+        lap('serving');
+        await this.h.engine.endPublish(req.tabletId, published);
+        this.h.engine.releaseAdopted(req.tabletId);
+        for (const s of staged.stale) {
+          const p = this.h.engine.publishedTablets().find((x) => x.id === s);
+          if (p && rangeCovers(range, p)) await this.h.engine.forgetPublished(s);
+        }
+        this.h.log.info(
+          {
+            tabletId: req.tabletId,
+            table: staged.table,
+            epoch: req.newEpoch,
+            from: req.source.serverId,
+            memoryCells: req.memory.length,
+            warmedBlocks: warmed,
+            msSinceCommitStart: ms,
+          },
+          'tablet received by migration',
+        );
+        return this.h.view(entry);
+      } catch (e) {
+        if (this.h.map.get(req.tabletId) === entry) this.h.map.remove(req.tabletId);
+        if (kept) {
+          this.staged.delete(req.tabletId);
+          this.h.engine.releaseAdopted(req.tabletId);
+        } else {
+          await this.dropStaged(req.tabletId);
+        }
+        throw fromStorageError(e);
+      }
+    });
+  }
+}
+
+/** Received path → adopted path, position by position within each list. */
+function adoptedPaths(files: Readonly<Record<string, readonly string[]>>, lists: Readonly<Record<string, readonly string[]>>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [key, paths] of Object.entries(files)) paths.forEach((p, i) => lists[key]?.[i] !== undefined && out.set(p, lists[key]![i]!));
+  return out;
+}
