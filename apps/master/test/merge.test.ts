@@ -4,9 +4,9 @@
 // in each: a dry run lists them as one candidate and merges nothing; each
 // real run merges two of them on their server (its merge route writes META
 // first), until one tablet covers every row and every cell reads back.
-// Tablets on two servers are first brought together by a move (reason
-// merge) — that needs the tablet servers' migration (branch mig) and is
-// not exercised here.
+// Then a second server joins: two tablets of another table, one moved to
+// each server, are first brought together by a move (reason merge) and
+// merged by the next run.
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
@@ -20,6 +20,7 @@ const ROWS = ['apple', 'grape', 'hazel', 'melon', 'nut', 'olive', 'tomato', 'zuc
 
 let lock: RunningLockServer;
 let ts: ServiceProcess;
+let ts2: ServiceProcess | undefined;
 let master: ServiceProcess;
 let m: string;
 let kdi: KdiClient;
@@ -57,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await kdi?.close();
   await master?.stop();
+  await ts2?.stop();
   await ts?.stop();
   await lock?.close();
   await dir?.remove();
@@ -97,5 +99,42 @@ describe('merging small tablets', { timeout: 180_000 }, () => {
     expect(events).toHaveLength(3);
     // Nothing left to merge.
     expect((await call('POST', `${m}/v1/balancer/run`, { dryRun: true })).body.decision.merges).toEqual([]);
+  });
+
+  it('brings two tablets on two servers together with a move, then merges them', async () => {
+    ts2 = await startTabletServer('ts2', `${dir.path}/ts2`, lock.url);
+    await waitFor('ts2 live', async () => ((await call('GET', `${m}/v1/servers`)).body.servers.some((x: any) => x.serverId === 'ts2' && x.state === 'live') ? true : undefined));
+    expect((await call('POST', `${m}/v1/tables`, { name: 'spread', splits: ['m'] }, auth)).status).toBe(201);
+    let [a, b] = (await allServing(m, 'spread')).tablets;
+    if (a.location.serverId === b.location.serverId) {
+      const to = a.location.serverId === 'ts1' ? 'ts2' : 'ts1';
+      const moved = await call('POST', `${m}/v1/tablets/${b.tabletId}/move`, { target: to }, auth);
+      expect(moved.status, JSON.stringify(moved.body)).toBe(202);
+      await waitFor('the move', async () => ((await call('GET', `${m}/v1/migrations/${moved.body.migration.migrationId}`)).body.state === 'committed' ? true : undefined));
+    }
+    // Both reported cold by their servers, on two servers.
+    [a, b] = await waitFor('the two tablets on two servers, cold', async () => {
+      const d = await allServing(m, 'spread');
+      const ok = d.tablets.every((t: any) => t.tabletId !== undefined && t.readsPerSec !== undefined && t.readsPerSec + t.writesPerSec <= 1);
+      return ok && d.tablets[0].location.serverId !== d.tablets[1].location.serverId ? d.tablets : undefined;
+    });
+    const first = await call('POST', `${m}/v1/balancer/run`, {}, auth);
+    const together = first.body.decision.merges.find((x: any) => x.table === 'spread');
+    expect(together, JSON.stringify(first.body.decision)).toMatchObject({ tabletIds: [a.tabletId, b.tabletId], migrationId: expect.stringMatching(/^mig-/) });
+    const move = await waitFor('the merge move', async () => {
+      const r = await call('GET', `${m}/v1/migrations/${together.migrationId}`);
+      return r.body.state !== 'running' ? r.body : undefined;
+    });
+    expect(move).toMatchObject({ state: 'committed', reason: 'merge' });
+    await waitFor('both on one server', async () => {
+      const d = await allServing(m, 'spread');
+      const ok = d.tablets.every((t: any) => t.tabletId !== undefined && t.readsPerSec !== undefined && t.readsPerSec + t.writesPerSec <= 1);
+      return ok && d.tablets[0].location.serverId === d.tablets[1].location.serverId ? true : undefined;
+    });
+    const second = await call('POST', `${m}/v1/balancer/run`, {}, auth);
+    const merge = second.body.decision.merges.find((x: any) => x.table === 'spread');
+    expect(merge?.merged, JSON.stringify(second.body.decision)).toEqual(expect.any(String));
+    const [only] = (await allServing(m, 'spread')).tablets;
+    expect([only.tabletId, only.lowerExclusive, only.upperInclusive]).toEqual([merge.merged, undefined, undefined]);
   });
 });

@@ -14,10 +14,8 @@
 // sent it: the master's record still ends, with the outcome META shows,
 // and once the tablet is served again every cell reads back.
 //
-// Needs the tablet servers' migration routes (POST
-// /v1/admin/tablets/{id}/migrate, GET /v1/admin/migrations and the target
-// side), which branch `mig` builds. KDI_TS_MAIN=<path to a tablet server's
-// src/main.ts> runs it against another checkout (apps/master/test/cluster.ts).
+// KDI_TS_MAIN=<path to a tablet server's src/main.ts> runs it against another
+// checkout (apps/master/test/cluster.ts).
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
@@ -95,11 +93,7 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-// Waits for branch `mig` (the tablet servers' migrate routes); until it is merged every move here is refused
-// ("cannot migrate tablets"). Remove .skip once apps/tabletserver serves POST /v1/admin/tablets/{id}/migrate.
-// With .skip removed it passes against mig's checkout (commit 6ea1704, three runs in a row, 20 s each):
-//   KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/migration-e2e.test.ts
-describe.skip('moving tablets between real servers', { timeout: 240_000 }, () => {
+describe('moving tablets between real servers', { timeout: 240_000 }, () => {
   it('moves a tablet to the server the master picks; a second request while it moves is 409; every cell reads back', async () => {
     const before = (await call('GET', `${m}/v1/tables/moving`)).body.tablets[3];
     const [a, b] = await Promise.all([call('POST', `${m}/v1/tablets/${before.tabletId}/move`, {}, auth), call('POST', `${m}/v1/tablets/${before.tabletId}/move`, {}, auth)]);

@@ -8,15 +8,15 @@
 // cell twice or out of order, or misses a cell acknowledged before it
 // started. Each move's steps and write stall are printed, not asserted.
 //
-// Needs the tablet servers' migration routes (branch `mig`); skipped until
-// they are merged. With .skip removed it runs against mig's checkout:
-//   KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/migration-load.test.ts
-// Against mig's worktree it FAILED in 4 of 11 runs at 6ea1704 and 2 of 5 at
-// 6082586 (2026-12-07, 14:55-15:10 UTC): 1 to 4 acknowledged cells of one
-// apply, in a tablet moved while they were written, missing from every
-// later scan and from the final read (e.g. r00326|w1:30 in (-inf, r01250],
-// written during that tablet's first move ts1→ts3); the master reassigned
-// nothing meanwhile (its events show only the moves).
+// SKIPPED because it fails: acknowledged writes are lost in moves (a bug of
+// the tablet servers' migration, not of the master). It failed in 4 of 11
+// runs against branch mig at 6ea1704, 2 of 5 at 6082586, and 2 of 4 on main
+// with mig merged (b5db316; 2026-12-07, 14:55-15:30 UTC): 1 to 4
+// acknowledged cells of one apply, in a tablet moved while they were
+// written, missing from every later scan and from the final read (e.g.
+// r00326|w1:30 in (-inf, r01250], written during that tablet's first move);
+// the master reassigned nothing meanwhile (its events show only the moves).
+// Remove .skip once the migration keeps every acknowledged write.
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';

@@ -375,10 +375,7 @@ describe('kdi against a running cluster', { timeout: 300_000 }, () => {
     }
   });
 
-  // Waits for branch `mig` (the tablet servers' POST /v1/admin/tablets/{id}/migrate); until then every move is refused
-  // with "cannot migrate tablets". Remove .skip once apps/tabletserver serves it. Passes against mig's checkout:
-  // KDI_TS_MAIN=/work/wt/mig/apps/tabletserver/src/main.ts npx vitest run test/cli.e2e.test.ts (with .skip removed).
-  it.skip('move: waits with a progress bar on a terminal, plain lines otherwise; --no-wait returns at once; --json', async () => {
+  it('move: waits with a progress bar on a terminal, plain lines otherwise; --no-wait returns at once; --json', async () => {
     const { tablets } = await kdiJson<{ tablets: { tabletId: string; location: { serverId: string } }[] }>(['tablets', 'web']);
     const t = tablets[1]!;
     const to = t.location.serverId === 'ts-1' ? 'ts-2' : 'ts-1';
