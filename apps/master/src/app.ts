@@ -5,8 +5,9 @@
 // the caller, which starts it once the app listens (its URL goes into
 // /kdi/master) and closes it after the app.
 //
-// Routes: the master API (routes/status.ts, servers.ts, tables.ts), the
-// web page at / (routes/web.ts, files in src/web) and —
+// Routes: the master API (routes/status.ts, servers.ts, tables.ts,
+// migrations.ts, balancer.ts), the web page at / (routes/web.ts, files in
+// src/web) and —
 // registered in ONE place below — the gateway (/v1/tables/{t}/apply|sync|
 // scan|stat), which routes data calls through the SDK (deps.kdi).
 
@@ -21,6 +22,8 @@ import { GatewayClient } from './gateway/gateway-client.js';
 import { registerGatewayRoutes } from './gateway/register-gateway.js';
 import type { MasterApp } from './http/master-app.js';
 import type { Master } from './node/master.js';
+import { registerBalancerRoutes } from './routes/balancer.js';
+import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTableRoutes } from './routes/tables.js';
@@ -67,6 +70,7 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
       version: MASTER_VERSION,
       description:
         'The master API (DESIGN §9): tables (create, drop, schema, describe), tablets, servers, recent events and the election; ' +
+        'tablet moves, the balancer and server drains (docs/migration.md); ' +
         "the tablet servers' heartbeats (cluster secret); META's location for SDK bootstrap; and the gateway (the Table API's apply, sync, scan " +
         'and stat on /v1/tables/{table}/…, routed to the owning servers). Errors are {error:{code,message,details,retryAfterMs,requestId}} with the ' +
         'status of the KDI error catalogue. A standby master answers GET /v1/master and GET /v1/meta/location, and UNAVAILABLE naming the active master otherwise.',
@@ -84,9 +88,12 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
     },
   });
 
+  const adminCheck = adminTokenCheck(config.adminToken);
   registerStatusRoutes(app, master);
-  registerServerRoutes(app, master);
-  registerTableRoutes(app, master, adminTokenCheck(config.adminToken));
+  registerServerRoutes(app, master, adminCheck);
+  registerTableRoutes(app, master, adminCheck);
+  registerMigrationRoutes(app, master, adminCheck);
+  registerBalancerRoutes(app, master, adminCheck);
   registerWebRoutes(app);
 
   // ---- GATEWAY: the single place it is registered ---------------------------

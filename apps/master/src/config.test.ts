@@ -24,6 +24,11 @@ describe('loadConfig', () => {
       heartbeatIntervalMs: 1_000,
       gcGraceMs: 600_000,
       gcIntervalMs: 60_000,
+      balanceIntervalMs: 60_000,
+      balanceBytesSkew: 1024 * 1024 * 1024,
+      balanceRateSkew: 500,
+      balanceMaxMoves: 2,
+      mergeBelowBytes: 0,
       logLevel: 'info',
     });
   });
@@ -39,6 +44,11 @@ describe('loadConfig', () => {
       KDI_MASTER_HEARTBEAT_INTERVAL_MS: '500',
       KDI_MASTER_GC_GRACE_MS: '1000',
       KDI_MASTER_GC_INTERVAL_MS: '0',
+      KDI_MASTER_BALANCE_INTERVAL_MS: '0',
+      KDI_MASTER_BALANCE_BYTES_SKEW: '1048576',
+      KDI_MASTER_BALANCE_RATE_SKEW: '12',
+      KDI_MASTER_BALANCE_MAX_MOVES: '3',
+      KDI_MASTER_MERGE_BELOW_BYTES: '4096',
       KDI_MASTER_ADMIN_TOKEN: 'an-admin-token-0123',
       KDI_MASTER_LOG_LEVEL: 'warn',
     });
@@ -49,9 +59,14 @@ describe('loadConfig', () => {
       lockSecret: 'lock-secret',
       leaseTtlMs: 2000,
       gcIntervalMs: 0,
+      balanceIntervalMs: 0,
+      balanceBytesSkew: 1048576,
+      balanceRateSkew: 12,
+      balanceMaxMoves: 3,
+      mergeBelowBytes: 4096,
       adminToken: 'an-admin-token-0123',
     });
-    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(12);
+    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(17);
   });
 
   it('names every bad or missing variable, and unknown ones, without echoing secrets', () => {

@@ -14,7 +14,12 @@
 //   KDI_MASTER_HEARTBEAT_INTERVAL_MS  heartbeat interval told to the tablet servers (1000)
 //   KDI_MASTER_GC_GRACE_MS            a fragment file no config names is deleted once this old (600000)
 //   KDI_MASTER_GC_INTERVAL_MS         how often file GC runs (60000; 0 = never by timer)
-//   KDI_MASTER_ADMIN_TOKEN            when set, create/drop/schema need `Authorization: Bearer <it>`
+//   KDI_MASTER_BALANCE_INTERVAL_MS    how often the balancer runs by itself (60000; 0 = only on demand)
+//   KDI_MASTER_BALANCE_BYTES_SKEW     balance when the most and least loaded servers differ by more bytes than this (1073741824)
+//   KDI_MASTER_BALANCE_RATE_SKEW      … or by more requests per second than this (500)
+//   KDI_MASTER_BALANCE_MAX_MOVES      most tablet moves running at once, drains included (2)
+//   KDI_MASTER_MERGE_BELOW_BYTES      the balancer merges adjacent tablets each smaller than this and cold (0 = merges off: only listed)
+//   KDI_MASTER_ADMIN_TOKEN            when set, create/drop/schema, move, balance and drain need `Authorization: Bearer <it>`
 //   KDI_MASTER_LOG_LEVEL              fatal|error|warn|info|debug|trace|silent (info)
 //
 // An unknown KDI_MASTER_* variable is an error too: a typo would otherwise
@@ -43,6 +48,11 @@ export const MasterConfigSchema = z.strictObject({
   heartbeatIntervalMs: int(100, 600_000).default(1_000),
   gcGraceMs: int(0).default(600_000),
   gcIntervalMs: int(0).default(60_000),
+  balanceIntervalMs: int(0).default(60_000),
+  balanceBytesSkew: int(0).default(1024 * 1024 * 1024),
+  balanceRateSkew: int(0).default(500),
+  balanceMaxMoves: int(1, 1000).default(2),
+  mergeBelowBytes: int(0).default(0),
   adminToken: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -68,6 +78,11 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_MASTER_HEARTBEAT_INTERVAL_MS', path: ['heartbeatIntervalMs'], number: true },
   { name: 'KDI_MASTER_GC_GRACE_MS', path: ['gcGraceMs'], number: true },
   { name: 'KDI_MASTER_GC_INTERVAL_MS', path: ['gcIntervalMs'], number: true },
+  { name: 'KDI_MASTER_BALANCE_INTERVAL_MS', path: ['balanceIntervalMs'], number: true },
+  { name: 'KDI_MASTER_BALANCE_BYTES_SKEW', path: ['balanceBytesSkew'], number: true },
+  { name: 'KDI_MASTER_BALANCE_RATE_SKEW', path: ['balanceRateSkew'], number: true },
+  { name: 'KDI_MASTER_BALANCE_MAX_MOVES', path: ['balanceMaxMoves'], number: true },
+  { name: 'KDI_MASTER_MERGE_BELOW_BYTES', path: ['mergeBelowBytes'], number: true },
   { name: 'KDI_MASTER_ADMIN_TOKEN', path: ['adminToken'] },
   { name: 'KDI_MASTER_LOG_LEVEL', path: ['logLevel'] },
 ];

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
 
-const TABLET_SERVER_MAIN = fileURLToPath(new URL('../../tabletserver/src/main.ts', import.meta.url));
+/** The tablet server run by the tests; KDI_TS_MAIN runs another checkout's (e.g. a branch's worktree). */
+const TABLET_SERVER_MAIN = process.env['KDI_TS_MAIN'] ?? fileURLToPath(new URL('../../tabletserver/src/main.ts', import.meta.url));
 const MASTER_MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 export const CLUSTER_SECRET = 'master-test-cluster-secret-0123';
 

@@ -4,18 +4,21 @@
 // the master's gateway) and prints the result, human or --json. Returns the
 // exit status; failures are thrown and described by failure.ts.
 
-import { KdiClient, type Table } from '@kdi/client-sdk';
-import { DEFAULT_TABLE_SCHEMA, type Cell, type Predicate, type TableSchemaInput } from '@kdi/protocol';
+import { KdiClient, type AdminClient, type Table } from '@kdi/client-sdk';
+import { DEFAULT_TABLE_SCHEMA, type Cell, type MasterMigration, type Predicate, type TableSchemaInput } from '@kdi/protocol';
 import type { Command, GlobalOptions } from './args/invocation.js';
 import { UsageError } from './args/usage-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { cellJson, CELL_LINE } from './format/cell-text.js';
+import { decisionView, drainView, migrationsView, moveEndedView, moveFraction, moveStartedView, progressBar, progressText } from './format/migration-views.js';
 import { cellsView, createdView, droppedView, eventsView, schemaSetView, serversView, tablesView, tabletsView } from './format/views.js';
 import type { CliIo } from './io.js';
 import { readSchemaArgument } from './schema-argument.js';
 
 /** How long the first call may take to find the master before kdi says it cannot reach the cluster. */
 const REACH_TIMEOUT_MS = 3_000;
+/** How often kdi move asks how its move is doing. */
+const MOVE_POLL_MS = 500;
 
 type DataCommand = Extract<Command, { name: 'put' | 'get' | 'erase' | 'scan' }>;
 type AdminCommand = Exclude<Command, DataCommand | { name: 'help' }>;
@@ -92,7 +95,58 @@ async function admin(kdi: KdiClient, c: AdminCommand, schema: unknown, asJson: b
       await io.out(asJson ? json({ events }) : `${eventsView(events)}\n`);
       return EXIT.OK;
     }
+    case 'move': {
+      const started = await a.moveTablet(c.tabletId, { target: c.to });
+      if (!c.wait) {
+        await io.out(asJson ? json({ migration: started }) : `${moveStartedView(started)}\n(follow it with: kdi migrations)\n`);
+        return EXIT.OK;
+      }
+      if (!asJson) await io.out(`${moveStartedView(started)}\n`);
+      const ended = await follow(a, started, asJson, io);
+      await io.out(asJson ? json({ migration: ended }) : `${moveEndedView(ended)}\n`);
+      return ended.state === 'committed' ? EXIT.OK : EXIT.MOVE_ABORTED;
+    }
+    case 'migrations': {
+      const migrations = await a.migrations();
+      await io.out(asJson ? json({ migrations }) : `${migrationsView(migrations)}\n`);
+      return EXIT.OK;
+    }
+    case 'balance': {
+      const decision = await a.runBalancer({ dryRun: c.dryRun });
+      await io.out(asJson ? json({ decision }) : `${decisionView(decision)}\n`);
+      return EXIT.OK;
+    }
+    case 'drain': {
+      const r = await a.drainServer(c.serverId, !c.undo);
+      await io.out(asJson ? json(r) : `${drainView(r)}\n`);
+      return EXIT.OK;
+    }
   }
+}
+
+/**
+ * Polls a move until it ends: a progress bar on the terminal's status line
+ * when there is one, else (human output) one line each time the step
+ * changes. Returns the ended move.
+ */
+async function follow(a: AdminClient, started: MasterMigration, asJson: boolean, io: CliIo): Promise<MasterMigration> {
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let m = started;
+  let lastStep: string | undefined;
+  try {
+    while (m.state === 'running') {
+      if (io.status !== undefined) io.status(`${progressBar(moveFraction(m))} ${progressText(m)}`);
+      else if (!asJson && m.progress !== undefined && m.progress.step !== lastStep) {
+        lastStep = m.progress.step;
+        await io.out(`${progressText(m)}\n`);
+      }
+      await sleep(MOVE_POLL_MS);
+      m = await a.migration(m.migrationId);
+    }
+  } finally {
+    io.status?.('');
+  }
+  return m;
 }
 
 async function data(t: Table, c: DataCommand, asJson: boolean, io: CliIo): Promise<ExitCode> {

@@ -13,6 +13,8 @@ export const EXIT = {
   UNREACHABLE: 3,
   /** The table, or the cell asked for, does not exist. */
   NOT_FOUND: 4,
+  /** A move `kdi move` waited for ended without being committed (aborted by its source, or refused); the tablet stays where it was. */
+  MOVE_ABORTED: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

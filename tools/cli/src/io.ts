@@ -1,6 +1,7 @@
 // What `kdi` needs from its process, passed in so run() is testable:
 // output streams (writes honour backpressure), files, a confirmation
-// prompt (absent when stdin is not a terminal) and the clock.
+// prompt (absent when stdin is not a terminal), a status line (absent when
+// stderr is not a terminal) and the clock.
 
 export interface CliIo {
   /** Writes to stdout; resolves when the stream can take more. */
@@ -12,4 +13,8 @@ export interface CliIo {
   readonly confirm: ((question: string) => Promise<boolean>) | undefined;
   /** Microseconds since the epoch (the default cell timestamp). */
   nowMicros(): number;
+  /** Redraws one status line on the terminal (a progress bar; '' clears it); absent when there is no terminal to draw on. */
+  readonly status?: ((line: string) => void) | undefined;
+  /** Waits (between polls); default setTimeout. */
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }

@@ -32,6 +32,7 @@ const io: CliIo = {
       }
     : undefined,
   nowMicros: () => Date.now() * 1000,
+  status: process.stderr.isTTY ? (line) => void process.stderr.write(`\r\x1b[2K${line}`) : undefined,
 };
 
 process.exitCode = await run(process.argv.slice(2), { KDI_MASTER: process.env['KDI_MASTER'], KDI_TOKEN: process.env['KDI_TOKEN'] }, io);

@@ -33,7 +33,7 @@ let cluster: TestCluster;
 let scratch: string;
 
 /** Runs `kdi ARGS` through run() with KDI_MASTER and KDI_TOKEN set for the test cluster (an `env` entry overrides them); `script`: as a process instead. */
-async function kdi(args: readonly string[], env: Record<string, string> = {}, script?: string[]): Promise<Result> {
+async function kdi(args: readonly string[], env: Record<string, string> = {}, script?: string[], status?: (line: string) => void): Promise<Result> {
   if (script !== undefined) return kdiProcess(args, env, script);
   let stdout = '';
   let stderr = '';
@@ -43,6 +43,7 @@ async function kdi(args: readonly string[], env: Record<string, string> = {}, sc
     readFile: (path) => readFile(path, 'utf8'),
     confirm: undefined, // no terminal, as under execFile
     nowMicros: () => Date.now() * 1000,
+    status, // a terminal's status line when given
   };
   const vars = { KDI_MASTER: cluster?.masterUrl ?? '', KDI_TOKEN: ADMIN_TOKEN, ...env };
   const code = await run(args, { KDI_MASTER: vars.KDI_MASTER || undefined, KDI_TOKEN: vars.KDI_TOKEN || undefined }, io);
@@ -318,6 +319,88 @@ describe('kdi against a running cluster', { timeout: 300_000 }, () => {
     const r = await kdi(['servers', '--json'], {}, [BIN]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).servers).toHaveLength(2);
+  });
+
+  it('balance: the plan with the loads seen and the reasons; --dry-run starts nothing', async () => {
+    const dry = await kdi(['balance', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^balancer d-\d+ \(manual, dry run: nothing started\)/);
+    expect(dry.stdout).toMatch(/^SERVER\s+SIZE\s+REQ\/S\s+TABLETS\s+DRAINING$/m);
+    expect(dry.stdout).toMatch(/^ts-1\s+/m);
+    expect(dry.stdout).toContain('notes:\n  balanced: bytes skew');
+    const { decision } = await kdiJson(['balance', '--dry-run']);
+    expect(decision).toMatchObject({ trigger: 'manual', dryRun: true });
+    expect(decision.servers.map((x: any) => x.serverId)).toEqual(['ts-1', 'ts-2']);
+    // Without the admin token only a dry run is allowed.
+    const real = await kdi(['balance'], { KDI_TOKEN: '' });
+    expect(real.code).toBe(1);
+    expect(real.stderr).toContain('UNAUTHENTICATED');
+    const run = await kdi(['balance']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^balancer d-\d+ \(manual\)/);
+  });
+
+  it('move: refusals are the master’s errors with their exit status; migrations lists the moves', async () => {
+    const { tablets } = await kdiJson<{ tablets: { tabletId: string; location: { serverId: string } }[] }>(['tablets', 'web']);
+    const t = tablets[0]!;
+    const unknown = await kdi(['move', 'no-such-tablet']);
+    expect([unknown.code, unknown.stderr]).toEqual([4, expect.stringContaining('NOT_FOUND: no live server serves a tablet with id no-such-tablet')]);
+    const nowhere = await kdi(['move', t.tabletId, '--to', 'ts-9']);
+    expect([nowhere.code, nowhere.stderr]).toEqual([4, expect.stringContaining('target server ts-9 is not known')]);
+    const same = await kdi(['move', t.tabletId, '--to', t.location.serverId]);
+    expect([same.code, same.stderr]).toEqual([1, expect.stringContaining('INVALID_ARGUMENT')]);
+    const bad = await kdi(['move', '../x']);
+    expect(bad.code).toBe(2);
+    const list = await kdi(['migrations']);
+    expect(list.code, list.stderr).toBe(0);
+    const { migrations } = await kdiJson<{ migrations: unknown[] }>(['migrations']);
+    if (migrations.length === 0) expect(list.stdout).toContain('no moves');
+    else expect(list.stdout).toMatch(/^MIGRATION\s+TABLET\s+TABLE\s+RANGE\s+FROM\s+TO/);
+  });
+
+  it('drain: a server shows as draining until --undo; an unknown server is exit 4', async () => {
+    const drained = await kdi(['drain', 'ts-2']);
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(drained.stdout).toMatch(/^ts-2 is draining: it gets no new tablets/);
+    expect((await kdi(['servers'])).stdout).toMatch(/ts-2\s+http:\/\/127\.0\.0\.1:\d+\s+draining/);
+    expect(await kdiJson(['drain', 'ts-2', '--undo'])).toMatchObject({ serverId: 'ts-2', draining: false });
+    expect((await kdiJson<{ servers: { serverId: string; draining: boolean }[] }>(['servers'])).servers.every((x) => !x.draining)).toBe(true);
+    const unknown = await kdi(['drain', 'ts-9']);
+    expect([unknown.code, unknown.stderr]).toEqual([4, expect.stringContaining('server ts-9 is not known')]);
+    // Moves the drain started (if the servers can move tablets) end before the next test kills a server.
+    for (let i = 0; i < 240; i++) {
+      const { migrations } = await kdiJson<{ migrations: { state: string }[] }>(['migrations']);
+      if (migrations.every((x) => x.state !== 'running')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  });
+
+  it('move: waits with a progress bar on a terminal, plain lines otherwise; --no-wait returns at once; --json', async () => {
+    const { tablets } = await kdiJson<{ tablets: { tabletId: string; location: { serverId: string } }[] }>(['tablets', 'web']);
+    const t = tablets[1]!;
+    const to = t.location.serverId === 'ts-1' ? 'ts-2' : 'ts-1';
+    const bars: string[] = [];
+    const tty = await kdi(['move', t.tabletId, '--to', to], {}, undefined, (line) => bars.push(line));
+    expect(tty.code, tty.stderr).toBe(0);
+    expect(tty.stdout).toMatch(new RegExp(`^moving tablet ${t.tabletId} .* from ${t.location.serverId} to ${to}: mig-`));
+    expect(tty.stdout).toMatch(new RegExp(`mig-\\S+ committed: tablet ${t.tabletId} .* is served by ${to}`));
+    expect(bars.at(-1)).toBe(''); // the status line is cleared at the end
+    for (const b of bars.slice(0, -1)) expect(b).toMatch(/^\[[#.]{30}\] +\d+% /);
+
+    const { tablets: now } = await kdiJson<{ tablets: { tabletId: string; location: { serverId: string } }[] }>(['tablets', 'web']);
+    const back = now[1]!;
+    const plain = await kdi(['move', back.tabletId, '--to', t.location.serverId]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toContain('[#');
+    expect(plain.stdout).toContain('committed');
+
+    const started = await kdiJson(['move', now[0]!.tabletId, '--no-wait']);
+    expect(started.migration.state).toBe('running');
+    const all = await kdiJson<{ migrations: { migrationId: string }[] }>(['migrations']);
+    expect(all.migrations[0]!.migrationId).toBe(started.migration.migrationId);
+    const human = await kdi(['migrations']);
+    expect(human.stdout).toMatch(/committed/);
+    expect((await kdi(['get', 'web', 'kiwi'])).code).toBe(0);
   });
 
   it("tablets: a dead server's tablets whose data is gone show as unavailable, with the reason", async () => {

@@ -14,7 +14,8 @@ import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testi
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const MASTER_MAIN = join(REPO, 'apps/master/src/main.ts');
-const SERVER_MAIN = join(REPO, 'apps/tabletserver/src/main.ts');
+/** The tablet server run by the tests; KDI_TS_MAIN runs another checkout's (e.g. a branch's worktree). */
+const SERVER_MAIN = process.env['KDI_TS_MAIN'] ?? join(REPO, 'apps/tabletserver/src/main.ts');
 const CLUSTER_SECRET = 'cli-e2e-cluster-secret-0123456789';
 /** The master's admin token (create, drop and set schema need it). */
 export const ADMIN_TOKEN = 'cli-e2e-admin-token-0123456789';

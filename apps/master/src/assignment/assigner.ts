@@ -94,6 +94,12 @@ export class Assigner {
     return this.#running;
   }
 
+  /** A new assignment epoch for a move: larger than `seen` and than every epoch this master has seen or given out. */
+  newEpoch(seen: number): number {
+    this.#maxEpoch = Math.max(this.#maxEpoch, seen);
+    return ++this.#maxEpoch;
+  }
+
   idOf(table: string, upper: Uint8Array | undefined, epoch: number): string | undefined {
     return this.ids.get(`${tabletKey(table, upper)}\u0000${epoch}`);
   }
@@ -164,8 +170,9 @@ export class Assigner {
     return new Set(tablets.map((v) => tabletKey(v.table, v.upperInclusive === undefined ? undefined : Buffer.from(v.upperInclusive, 'base64'))));
   }
 
+  /** Live servers that may take tablets: not draining (docs/migration.md "Master"). */
   private candidates(counts: Map<string, number>, prefer: string | undefined): Candidate[] {
-    const loads = this.ctx.registry.liveLoads();
+    const loads = this.ctx.registry.liveLoads().filter((l) => !this.ctx.drains.has(l.serverId));
     if (prefer !== undefined && loads.some((l) => l.serverId === prefer)) {
       return loads.filter((l) => l.serverId === prefer).map((l) => ({ ...l, tablets: counts.get(l.serverId) ?? 0 }));
     }
@@ -187,7 +194,12 @@ export class Assigner {
     const prefer = note?.preferServer;
     const target = leastLoaded(this.candidates(counts, prefer));
     if (target === undefined) {
-      this.note(key, { state: 'unassigned', reason: 'no live tablet server to assign it to; start one', retryAt: this.now() });
+      const draining = this.ctx.drains.ids().filter((id) => this.ctx.registry.isLive(id));
+      const reason =
+        draining.length > 0
+          ? `no live tablet server that is not draining to assign it to (draining: ${draining.join(', ')}); start one, or end a drain`
+          : 'no live tablet server to assign it to; start one';
+      this.note(key, { state: 'unassigned', reason, retryAt: this.now() });
       return;
     }
     counts.set(target.serverId, (counts.get(target.serverId) ?? 0) + 1);

@@ -11,6 +11,8 @@ import type { Sequencer } from '@kdi/protocol';
 
 export const SEQUENCER_HEADER = 'x-kdi-sequencer';
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** Status polls are frequent: one that does not answer soon is tried again at the next poll. */
+const POLL_TIMEOUT_MS = 5_000;
 
 export interface AdminAnswer {
   /** HTTP status; 0 when the server did not answer. */
@@ -46,18 +48,33 @@ export class AdminClient {
     return this.call('POST', `${serverUrl}/v1/admin/gc`, body);
   }
 
+  /** Asks the source to move a tablet (docs/migration.md): 202 {migrationId} once the move runs in the background. */
+  migrate(serverUrl: string, tabletId: string, body: { migrationId: string; target: { serverId: string; url: string }; epoch: number }): Promise<AdminAnswer> {
+    return this.call('POST', `${serverUrl}/v1/admin/tablets/${encodeURIComponent(tabletId)}/migrate`, body);
+  }
+
+  /** The moves the server drives or receives: {migrations: [MigrationStatus]}. */
+  migrations(serverUrl: string): Promise<AdminAnswer> {
+    return this.call('GET', `${serverUrl}/v1/admin/migrations`, undefined, POLL_TIMEOUT_MS);
+  }
+
+  /** Merges two adjacent tablets on one server (docs/api.md): 200 {low, high, merged}. */
+  merge(serverUrl: string, tabletId: string, body: { with: string; mergedTabletId?: string }): Promise<AdminAnswer> {
+    return this.call('POST', `${serverUrl}/v1/admin/tablets/${encodeURIComponent(tabletId)}/merge`, body);
+  }
+
   status(serverUrl: string): Promise<AdminAnswer> {
     return this.call('GET', `${serverUrl}/v1/admin/status?encoding=base64`);
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<AdminAnswer> {
+  private async call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, timeoutMs: number = this.timeoutMs): Promise<AdminAnswer> {
     const sequencer = this.sequencer();
     const headers: Record<string, string> = { authorization: `Bearer ${this.clusterSecret}` };
     if (sequencer !== undefined) headers[SEQUENCER_HEADER] = JSON.stringify(sequencer);
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       return { status: 0, body: undefined, message: `${method} ${url} got no answer: ${cause?.code ?? cause?.message ?? (e as Error).message}` };

@@ -1,6 +1,6 @@
 // What the master's parts share (one object, built by master.ts): the
 // configuration, the lock-service client and election, META access, the
-// server registry, the admin client, the event log and the logger.
+// server registry, the drains, the admin client, the event log and the logger.
 
 import type { LockClient, MetaRouter, MetaTableClient } from '@kdi/client-sdk';
 import type { FastifyBaseLogger } from 'fastify';
@@ -8,6 +8,7 @@ import type { AdminClient } from '../cluster/admin-client.js';
 import type { MasterConfig } from '../config.js';
 import type { Election } from '../election/election.js';
 import type { EventLog } from '../events/event-log.js';
+import type { DrainSet } from '../servers/drain-set.js';
 import type { ServerRegistry } from '../servers/server-registry.js';
 
 export interface MasterContext {
@@ -19,6 +20,8 @@ export interface MasterContext {
   readonly metaRows: MetaRouter;
   readonly meta: MetaTableClient;
   readonly registry: ServerRegistry;
+  /** Servers being drained: no new tablets, their tablets moved off. */
+  readonly drains: DrainSet;
   readonly admin: AdminClient;
   readonly events: EventLog;
   readonly log: FastifyBaseLogger;

@@ -1,5 +1,6 @@
 // The master (DESIGN §9) put together: election, server watch, heartbeats,
-// the assignment loop, table DDL, file GC and the event log, over one
+// the assignment loop, table DDL, file GC, tablet moves, the balancer,
+// drains and the event log, over one
 // LockClient and META access. start(url) runs after the HTTP server
 // listens (the URL goes into /kdi/master); the master stands by until it
 // wins the election, then bootstraps the root and META and keeps the
@@ -12,16 +13,19 @@
 // master's URL: they proxy nothing.
 
 import { LockClient, MetaRouter, MetaTableClient } from '@kdi/client-sdk';
-import { KdiError, type ClusterEvent, type HeartbeatReply, type MasterServer, type MasterStatusReply } from '@kdi/protocol';
+import { KdiError, type ClusterEvent, type DrainReply, type HeartbeatReply, type MasterServer, type MasterStatusReply } from '@kdi/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { Assigner } from '../assignment/assigner.js';
 import { tabletCounts } from '../assignment/assigner.js';
+import { Balancer } from '../balancer/balancer.js';
 import { AdminClient } from '../cluster/admin-client.js';
 import type { MasterConfig } from '../config.js';
 import { Election } from '../election/election.js';
 import { EventLog } from '../events/event-log.js';
 import { GcDriver } from '../gc/gc-driver.js';
 import { readCatalog } from '../meta/catalog.js';
+import { MigrationService } from '../migration/migration-service.js';
+import { DrainSet } from '../servers/drain-set.js';
 import { ServerRegistry, type ServerHeartbeat } from '../servers/server-registry.js';
 import { ServerWatch } from '../servers/server-watch.js';
 import { TableService } from '../tables/table-service.js';
@@ -42,12 +46,15 @@ interface Active {
   readonly tables: TableService;
   readonly gc: GcDriver;
   readonly watch: ServerWatch;
+  readonly migrations: MigrationService;
+  readonly balancer: Balancer;
 }
 
 export class Master {
   readonly events: EventLog;
   readonly registry = new ServerRegistry();
   readonly lock: LockClient;
+  readonly drains: DrainSet;
   #url: string | undefined;
   #election: Election | undefined;
   #active: Active | undefined;
@@ -61,6 +68,7 @@ export class Master {
     const log = deps.logger;
     this.events = new EventLog(undefined, (e: ClusterEvent) => log.info({ event: e }, `event ${e.kind}: ${e.message}`));
     this.lock = new LockClient({ url: config.lockUrl, ...(config.lockSecret !== undefined && { secret: config.lockSecret }), ttlMs: config.leaseTtlMs });
+    this.drains = new DrainSet(this.lock);
   }
 
   get url(): string | undefined {
@@ -97,6 +105,7 @@ export class Master {
       metaRows: new MetaRouter({ lockClient: this.lock, clusterSecret: this.config.clusterSecret }),
       meta: undefined as unknown as MetaTableClient,
       registry: this.registry,
+      drains: this.drains,
       admin: new AdminClient(this.config.clusterSecret, () => election.sequencer),
       events: this.events,
       log,
@@ -106,7 +115,16 @@ export class Master {
     (ctx as { meta: MetaTableClient }).meta = new MetaTableClient(ctx.metaRows);
     const assigner = new Assigner(ctx);
     kick = () => void assigner.kick();
-    const parts: Active = { ctx, assigner, tables: new TableService(ctx, assigner), gc: new GcDriver(ctx), watch: new ServerWatch(ctx) };
+    const migrations = new MigrationService(ctx, assigner);
+    const parts: Active = {
+      ctx,
+      assigner,
+      tables: new TableService(ctx, assigner, (table, upper) => migrations.movingNow(table, upper)),
+      gc: new GcDriver(ctx),
+      watch: new ServerWatch(ctx),
+      migrations,
+      balancer: new Balancer(ctx, migrations),
+    };
     this.#parts = parts;
     election
       .run()
@@ -114,10 +132,14 @@ export class Master {
         if (this.#closed) return;
         this.events.add({ kind: 'master-elected', message: `${url} is the active master (sequencer generation ${sequencer.generation})` });
         await parts.watch.refresh().catch((e: unknown) => log.warn({ err: e }, 'listing the server files failed'));
+        // Drains another master began go on (before the first assignment round, so a draining server gets nothing).
+        await this.drains.load().catch((e: unknown) => log.warn({ err: e }, `listing the drains failed; drains another master began are not continued`));
         this.#active = parts;
         void parts.watch.run();
         parts.assigner.start(RECONCILE_INTERVAL_MS);
         parts.gc.start(this.config.gcIntervalMs);
+        parts.migrations.start();
+        parts.balancer.start();
       })
       .catch((e: unknown) => {
         if (this.#closed) return;
@@ -177,7 +199,33 @@ export class Master {
   async servers(): Promise<MasterServer[]> {
     const a = this.active();
     const counts = tabletCounts(await readCatalog(a.ctx.metaRows));
-    return this.registry.list(counts);
+    return this.registry.list(counts, (id) => this.drains.has(id));
+  }
+
+  /** Starts (draining: true) or ends a drain of a live server; NOT_FOUND for a server the master does not know. */
+  async drain(serverId: string, draining: boolean): Promise<DrainReply> {
+    const a = this.active();
+    const tablets = () => this.registry.liveTablets().find((s) => s.serverId === serverId)?.tablets.length ?? 0;
+    if (!draining) {
+      if (this.drains.has(serverId)) {
+        await this.drains.remove(serverId);
+        this.events.add({ kind: 'server-drain-ended', message: `server ${serverId} is no longer draining; it takes tablets again`, serverId });
+        a.ctx.kick();
+      }
+      return { serverId, draining: false, tablets: tablets() };
+    }
+    if (!this.registry.known(serverId)) {
+      throw new KdiError('NOT_FOUND', `server ${serverId} is not known to the master; GET /v1/servers lists the servers`, { details: { serverId } });
+    }
+    if (!this.registry.isLive(serverId)) {
+      throw new KdiError('FAILED_PRECONDITION', `server ${serverId} is dead: its tablets are reassigned already; there is nothing to drain`, { details: { serverId } });
+    }
+    if (!this.drains.has(serverId)) {
+      await this.drains.add(serverId);
+      this.events.add({ kind: 'server-draining', message: `server ${serverId} is draining: it gets no new tablets and its ${tablets()} tablet(s) are moved off`, serverId });
+      void a.balancer.run('drain', false).catch((e: unknown) => this.deps.logger.warn({ err: e }, 'drain run failed'));
+    }
+    return { serverId, draining: true, tablets: tablets() };
   }
 
   private stopParts(): void {
@@ -185,6 +233,8 @@ export class Master {
     p?.assigner.stop();
     p?.gc.stop();
     p?.watch.stop();
+    p?.migrations.stop();
+    p?.balancer.stop();
   }
 
   /** Stops acting and gives up the election (the lock and /kdi/master go at once). */

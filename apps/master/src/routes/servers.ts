@@ -1,11 +1,13 @@
-// GET /v1/servers (the tablet servers the master knows, live and dead) and
-// POST /v1/cluster/heartbeat (a tablet server's status; cluster secret).
+// GET /v1/servers (the tablet servers the master knows, live and dead),
+// POST and DELETE /v1/servers/{serverId}/drain (admin token), and POST
+// /v1/cluster/heartbeat (a tablet server's status; cluster secret).
 
-import { ERROR_RESPONSES, HeartbeatBodySchema, HeartbeatReplySchema, ListServersReplySchema, NO_QUERY } from '@kdi/protocol';
+import { DrainReplySchema, ERROR_RESPONSES, HeartbeatBodySchema, HeartbeatReplySchema, ListServersReplySchema, NO_QUERY, ServerParamsSchema } from '@kdi/protocol';
+import type { FastifyRequest } from 'fastify';
 import type { MasterApp } from '../http/master-app.js';
 import type { Master } from '../node/master.js';
 
-export function registerServerRoutes(app: MasterApp, master: Master): void {
+export function registerServerRoutes(app: MasterApp, master: Master, adminCheck: (request: FastifyRequest) => Promise<void>): void {
   app.get(
     '/v1/servers',
     {
@@ -18,6 +20,44 @@ export function registerServerRoutes(app: MasterApp, master: Master): void {
       },
     },
     async () => ({ servers: await master.servers() }),
+  );
+
+  app.post(
+    '/v1/servers/:serverId/drain',
+    {
+      schema: {
+        operationId: 'drainServer',
+        tags: ['master'],
+        summary: 'Drain a server: no new tablets, and every tablet it holds moved off',
+        description:
+          'The drain is kept in the lock service (/kdi/drain/<serverId>), so a new master continues it; the balancer moves the tablets off within ' +
+          'its concurrency bound, checking every second. Once GET /v1/servers shows it with 0 tablets it may be stopped. META stays (it is not ' +
+          'migrated). NOT_FOUND for an unknown server, FAILED_PRECONDITION for a dead one. Needs the admin token when the master has one.',
+        params: ServerParamsSchema,
+        querystring: NO_QUERY,
+        response: { 200: DrainReplySchema, ...ERROR_RESPONSES },
+      },
+      preHandler: adminCheck,
+    },
+    async (request) => master.drain(request.params.serverId, true),
+  );
+
+  app.delete(
+    '/v1/servers/:serverId/drain',
+    {
+      schema: {
+        operationId: 'undrainServer',
+        tags: ['master'],
+        summary: 'End the drain of a server: it takes tablets again',
+        description:
+          'Moves already started finish; nothing new is moved off. A server that is not draining answers draining: false. Needs the admin token when the master has one.',
+        params: ServerParamsSchema,
+        querystring: NO_QUERY,
+        response: { 200: DrainReplySchema, ...ERROR_RESPONSES },
+      },
+      preHandler: adminCheck,
+    },
+    async (request) => master.drain(request.params.serverId, false),
   );
 
   app.post(

@@ -51,6 +51,17 @@ export interface ServerLoad {
   readonly requestsPerSec: number;
 }
 
+/** A live server's tablets as its last heartbeat reported them. */
+export interface ServerTablets {
+  readonly serverId: string;
+  readonly url: string;
+  /** How the heartbeat wrote the tablet bounds. */
+  readonly encoding: 'utf8' | 'base64';
+  readonly tablets: readonly TabletStatus[];
+  /** When the heartbeat arrived (undefined before the first). */
+  readonly heartbeatAt: Date | undefined;
+}
+
 export class ServerRegistry {
   readonly #servers = new Map<string, ServerRecord>();
   /** Servers that came back (a new process) since the last takeRestarts(). */
@@ -161,6 +172,29 @@ export class ServerRegistry {
       });
   }
 
+  /** Every live server with the tablets of its last heartbeat (none before the first). */
+  liveTablets(): ServerTablets[] {
+    return [...this.#servers.values()]
+      .filter((r) => r.live)
+      .sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0))
+      .map((r) => ({ serverId: r.serverId, url: r.url, encoding: r.heartbeat?.encoding ?? 'utf8', tablets: r.heartbeat?.tablets ?? [], heartbeatAt: r.lastHeartbeatAt }));
+  }
+
+  /** The live server whose last heartbeat reports tablet id `tabletId`, with the tablet's status. */
+  findTablet(tabletId: string): (ServerTablets & { readonly tablet: TabletStatus }) | undefined {
+    for (const s of this.liveTablets()) {
+      const tablet = s.tablets.find((t) => t.tabletId === tabletId);
+      if (tablet !== undefined) return { ...s, tablet };
+    }
+    return undefined;
+  }
+
+  /** True when the master has seen this server id (live or dead). */
+  known(serverId: string): boolean {
+    const r = this.#servers.get(serverId);
+    return r !== undefined && r.url !== '';
+  }
+
   url(serverId: string): string | undefined {
     const r = this.#servers.get(serverId);
     return r?.live ? r.url : undefined;
@@ -179,7 +213,7 @@ export class ServerRegistry {
   }
 
   /** Every server known (live, and dead ones the master saw), for GET /v1/servers; `tabletCounts` from META. */
-  list(tabletCounts: ReadonlyMap<string, number>): MasterServer[] {
+  list(tabletCounts: ReadonlyMap<string, number>, draining: (serverId: string) => boolean = () => false): MasterServer[] {
     return [...this.#servers.values()]
       .filter((r) => r.url !== '')
       .sort((a, b) => (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0))
@@ -199,6 +233,7 @@ export class ServerRegistry {
           disks: hb ? [...hb.disks] : [],
           ...(hb?.memory && { memory: hb.memory }),
           ...(hb?.leaseRemainingMs !== undefined && { leaseRemainingMs: hb.leaseRemainingMs }),
+          draining: draining(r.serverId),
         };
       });
   }

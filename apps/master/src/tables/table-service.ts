@@ -12,7 +12,8 @@
 //           `pending`: it reads the schema from META on its next load.
 //   views   list and describe read META (the truth: splits the servers
 //           wrote show at once), merged with the heartbeats' sizes and
-//           rates and what the assigner knows (unavailable, reasons).
+//           rates and what the assigner knows (unavailable, reasons), and
+//           a tablet being moved shows as `migrating` (it still serves).
 
 import { readRoot, sameBound } from '@kdi/client-sdk';
 import {
@@ -22,6 +23,7 @@ import {
   tableRowKey,
   tabletRowKey,
   type CellEncoding,
+  type MasterMigration,
   type MasterTablet,
   type TableDescription,
   type TableSchema,
@@ -49,6 +51,8 @@ export class TableService {
   constructor(
     private readonly ctx: MasterContext,
     private readonly assigner: Assigner,
+    /** The running move of a tablet, if any (MigrationService.movingNow). */
+    private readonly movingNow: (table: string, upper: Uint8Array | undefined) => MasterMigration | undefined = () => undefined,
   ) {}
 
   async readTableRow(name: string): Promise<{ row: TableRow | undefined; txn: number }> {
@@ -224,10 +228,13 @@ export class TableService {
     } else if (!this.ctx.registry.isLive(loc.serverId)) {
       state = 'unassigned';
       reason = `its server ${loc.serverId} is dead; it is reassigned once the lock-delay has passed`;
-    } else if (t.state === 'loading' || t.state === 'unloading' || t.state === 'migrating') {
-      state = t.state;
     } else {
-      state = 'serving';
+      // A move shows as migrating: META says so (the source marks it), or this master runs one.
+      const moving = this.movingNow(t.table, t.upperInclusive);
+      if (t.state === 'loading' || t.state === 'unloading') state = t.state;
+      else state = t.state === 'migrating' || moving !== undefined ? 'migrating' : 'serving';
+      if (moving !== undefined)
+        reason = `being moved to ${moving.target.serverId} (${moving.migrationId}, ${moving.progress?.step ?? 'requested'}); it serves on ${loc.serverId} until the move commits`;
     }
     const tabletId = status?.tabletId ?? (loc && this.assigner.idOf(t.table, t.upperInclusive, loc.epoch)) ?? (t.table === META_TABLE && loc ? 'meta' : undefined);
     return {

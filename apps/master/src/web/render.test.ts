@@ -48,6 +48,7 @@ function server(over: Partial<MasterServer> = {}): MasterServer {
     disks: [{ path: '/data/ts1/d0', capacityBytes: 100 * 2 ** 30, freeBytes: 60 * 2 ** 30, kdiBytes: 10 * 2 ** 30 }],
     memory: { rssBytes: 200 * 2 ** 20, heapUsedBytes: 80 * 2 ** 20, memoryFragmentBytes: 16 * 2 ** 20, memoryBudgetBytes: 64 * 2 ** 20 },
     leaseRemainingMs: 2500,
+    draining: false,
     ...over,
   };
 }

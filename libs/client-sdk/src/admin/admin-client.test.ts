@@ -112,6 +112,67 @@ describe('kdi.admin', () => {
     expect((await admin.masterStatus()).role).toBe('active');
   });
 
+  it('moves a tablet, lists and reads moves, runs the balancer and drains a server', async () => {
+    const migration = {
+      migrationId: 'mig-1',
+      tabletId: 't1',
+      table: 'web',
+      upperInclusive: 'm',
+      encoding: 'utf8',
+      source: { serverId: 's1', url: 'http://127.0.0.1:7201' },
+      target: { serverId: 's2', url: 'http://127.0.0.1:7202' },
+      epoch: 9,
+      previousEpoch: 3,
+      reason: 'manual',
+      state: 'running',
+      requestedAt: '2026-01-01T00:00:00.000Z',
+      progress: { migrationId: 'mig-1', step: 'copy', bytesCopied: 10, bytesTotal: 20 },
+    };
+    const skew = { bytes: 0, rate: 0 };
+    const decision = {
+      decisionId: 'd-1',
+      at: '2026-01-01T00:00:00.000Z',
+      trigger: 'manual',
+      dryRun: true,
+      servers: [],
+      running: 0,
+      skewBefore: skew,
+      skewAfter: skew,
+      balanced: true,
+      moves: [],
+      merges: [],
+      notes: ['balanced'],
+    };
+    const settings = { intervalMs: 60000, bytesSkewThreshold: 1, rateSkewThreshold: 1, maxConcurrentMoves: 2, mergeBelowBytes: 0 };
+    const m = await master((req) => {
+      const replies: Record<string, [number, unknown]> = {
+        'POST /v1/tablets/t1/move': [202, { migration }],
+        'GET /v1/migrations': [200, { migrations: [migration] }],
+        'GET /v1/migrations/mig-1': [200, migration],
+        'POST /v1/balancer/run': [200, { decision }],
+        'GET /v1/balancer/decisions?limit=3': [200, { decisions: [decision], settings }],
+        'POST /v1/servers/s1/drain': [200, { serverId: 's1', draining: true, tablets: 4 }],
+        'DELETE /v1/servers/s1/drain': [200, { serverId: 's1', draining: false, tablets: 0 }],
+      };
+      const [status, body] = replies[`${req.method} ${req.url}`] ?? [404, { error: { code: 'NOT_FOUND', message: req.url } }];
+      return { status, body };
+    });
+    const admin = client(m.url, 'tok').admin;
+    expect((await admin.moveTablet('t1', { target: 's2' })).progress?.step).toBe('copy');
+    expect(m.seen.at(-1)!.body).toEqual({ target: 's2' });
+    await admin.moveTablet('t1');
+    expect(m.seen.at(-1)!.body).toEqual({});
+    expect((await admin.migrations())[0]!.migrationId).toBe('mig-1');
+    expect((await admin.migration('mig-1')).state).toBe('running');
+    expect((await admin.runBalancer({ dryRun: true })).notes).toEqual(['balanced']);
+    expect(m.seen.at(-1)!.body).toEqual({ dryRun: true });
+    expect((await admin.balancerDecisions({ limit: 3 })).settings.maxConcurrentMoves).toBe(2);
+    expect(await admin.drainServer('s1')).toEqual({ serverId: 's1', draining: true, tablets: 4 });
+    expect((await admin.drainServer('s1', false)).draining).toBe(false);
+    expect(m.seen.every((x) => x.auth === 'Bearer tok')).toBe(true);
+    expect((await failure(admin.migration('nope'))).code).toBe('NOT_FOUND');
+  });
+
   it("turns the master's error body into a KdiError with its code", async () => {
     const m = await master(() => ({ status: 409, body: { error: { code: 'ALREADY_EXISTS', message: 'table web exists', requestId: 'r-1' } } }));
     const e = await failure(client(m.url).admin.createTable('web'));

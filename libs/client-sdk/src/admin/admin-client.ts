@@ -1,6 +1,7 @@
 // The master's API for people and tools (DESIGN §9, §12): tables (list,
 // create with pre-split rows and a schema, drop, set schema, describe),
-// tablets, servers, recent events and the master's own status — the routes
+// tablets, servers, recent events and the master's own status, tablet
+// moves, the balancer and server drains — the routes
 // of libs/protocol master-api. Reached as `kdi.admin` on a client
 // connected with `master`; the data calls of table handles never go
 // through here.
@@ -11,12 +12,19 @@
 // field) or UNAVAILABLE when the master cannot be reached (details.cause
 // ECONNREFUSED: the request was not sent); an AbortSignal and a deadline
 // on every call. Reads (list, describe, tablets, servers, events, status)
-// are retried on retryable errors until the deadline; changes are sent
+// (and the migration and balancer reads) are retried on retryable errors
+// until the deadline; changes (a move, a balancer run, a drain) are sent
 // once, because only the caller knows whether repeating one is safe
 // (a create whose answer was lost comes back ALREADY_EXISTS).
 
 import {
+  BalancerDecisionsReplySchema,
+  BalancerRunReplySchema,
+  DrainReplySchema,
   DropTableReplySchema,
+  ListMigrationsReplySchema,
+  MasterMigrationSchema,
+  MoveTabletReplySchema,
   EventsReplySchema,
   ListServersReplySchema,
   ListTablesReplySchema,
@@ -24,7 +32,11 @@ import {
   SetSchemaReplySchema,
   TableDescriptionSchema,
   TableTabletsReplySchema,
+  type BalancerDecision,
+  type BalancerSettings,
   type ClusterEvent,
+  type DrainReply,
+  type MasterMigration,
   type MasterServer,
   type MasterStatusReply,
   type TableDescription,
@@ -56,6 +68,21 @@ export interface EventsOptions extends CallOptions {
   readonly limit?: number | undefined;
   /** Only events with a larger seq. */
   readonly after?: number | undefined;
+}
+
+export interface MoveTabletOptions extends CallOptions {
+  /** The server to move it to (default: the master picks the least-loaded other live server that is not draining). */
+  readonly target?: string | undefined;
+}
+
+export interface BalancerRunOptions extends CallOptions {
+  /** Plan only: start no move. */
+  readonly dryRun?: boolean | undefined;
+}
+
+export interface DecisionsOptions extends CallOptions {
+  /** Most decisions, newest first. */
+  readonly limit?: number | undefined;
 }
 
 export interface AdminContext {
@@ -136,6 +163,47 @@ export class AdminClient {
     if (opts.after !== undefined) q.set('after', String(opts.after));
     const path = q.size === 0 ? '/v1/events' : `/v1/events?${q.toString()}`;
     return (await this.#read('list events', opts, (signal) => ({ method: 'GET', path, schema: EventsReplySchema, signal }))).events;
+  }
+
+  /** Asks the master to move a tablet (by its id, as `tablets()` shows it); the move as started (state running), followed with `migration()`. */
+  async moveTablet(tabletId: string, opts: MoveTabletOptions = {}): Promise<MasterMigration> {
+    const body = opts.target === undefined ? {} : { target: opts.target };
+    const path = `/v1/tablets/${encodeURIComponent(tabletId)}/move`;
+    return (await this.#once(`move tablet ${tabletId}`, opts, (signal) => ({ method: 'POST', path, body, schema: MoveTabletReplySchema, signal }))).migration;
+  }
+
+  /** Tablet moves the master knows: running ones and the last 100 ended, newest first, with the sources' progress. */
+  async migrations(opts: CallOptions = {}): Promise<MasterMigration[]> {
+    return (await this.#read('list migrations', opts, (signal) => ({ method: 'GET', path: '/v1/migrations', schema: ListMigrationsReplySchema, signal }))).migrations;
+  }
+
+  /** One move (NOT_FOUND once the master has forgotten it, or after a master failover). */
+  async migration(migrationId: string, opts: CallOptions = {}): Promise<MasterMigration> {
+    const path = `/v1/migrations/${encodeURIComponent(migrationId)}`;
+    return this.#read(`migration ${migrationId}`, opts, (signal) => ({ method: 'GET', path, schema: MasterMigrationSchema, signal }));
+  }
+
+  /** Runs the balancer now: its decision (moves with reasons and figures); with dryRun the moves are planned, not started. */
+  async runBalancer(opts: BalancerRunOptions = {}): Promise<BalancerDecision> {
+    const body = { dryRun: opts.dryRun === true };
+    return (await this.#once('run the balancer', opts, (signal) => ({ method: 'POST', path: '/v1/balancer/run', body, schema: BalancerRunReplySchema, signal }))).decision;
+  }
+
+  /** The balancer's recent decisions, newest first, and its settings. */
+  async balancerDecisions(opts: DecisionsOptions = {}): Promise<{ decisions: BalancerDecision[]; settings: BalancerSettings }> {
+    const path = opts.limit === undefined ? '/v1/balancer/decisions' : `/v1/balancer/decisions?limit=${opts.limit}`;
+    return this.#read('balancer decisions', opts, (signal) => ({ method: 'GET', path, schema: BalancerDecisionsReplySchema, signal }));
+  }
+
+  /** Drains a server (draining: true; no new tablets, its tablets moved off) or ends its drain (false). */
+  async drainServer(serverId: string, draining: boolean = true, opts: CallOptions = {}): Promise<DrainReply> {
+    const path = `/v1/servers/${encodeURIComponent(serverId)}/drain`;
+    return this.#once(`${draining ? 'drain' : 'end the drain of'} ${serverId}`, opts, (signal) => ({
+      method: draining ? 'POST' : 'DELETE',
+      path,
+      schema: DrainReplySchema,
+      signal,
+    }));
   }
 
   /** This master: active or standby, and counts of tables, servers and tablets. */

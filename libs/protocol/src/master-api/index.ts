@@ -11,13 +11,24 @@
 //   GET    /v1/events                       EventsReply (?limit, ?after)
 //   GET    /v1/meta/location                MetaLocationReply (how connect({ master }) bootstraps)
 //   POST   /v1/tables/{table}/apply|sync|scan|stat   the gateway: the Table API's shapes
+//   POST   /v1/tablets/{tabletId}/move      MoveTabletBody → 202 MoveTabletReply (admin token)
+//   GET    /v1/migrations                   ListMigrationsReply
+//   GET    /v1/migrations/{migrationId}     MasterMigration
+//   POST   /v1/balancer/run                 BalancerRunBody → BalancerRunReply (admin token unless dryRun)
+//   GET    /v1/balancer/decisions           BalancerDecisionsReply (?limit)
+//   POST   /v1/servers/{serverId}/drain     DrainReply (admin token)
+//   DELETE /v1/servers/{serverId}/drain     DrainReply (admin token)
 //   POST   /v1/cluster/heartbeat            HeartbeatBody → HeartbeatReply (cluster secret)
 //
 // Tablet-server routes the master calls (cluster secret; the master's
 // sequencer in x-kdi-sequencer): /v1/admin/tablets (load, unload, split),
 // POST /v1/admin/tables/{table}/schema (reload the schema from META),
-// POST /v1/admin/gc (delete fragment files no config names).
+// POST /v1/admin/gc (delete fragment files no config names),
+// POST /v1/admin/tablets/{tabletId}/migrate and GET /v1/admin/migrations
+// (docs/migration.md).
 
 export * from './master-api.js';
 export * from './gc.js';
+export * from './migrations.js';
+export * from './balancer.js';
 export * from './master-schemas.js';

@@ -69,7 +69,8 @@ export const MasterTabletStateSchema = z
   .enum(['serving', 'loading', 'unassigned', 'unavailable', 'unloading', 'migrating'])
   .describe(
     'serving: a live server serves it; loading: assigned, being loaded; unassigned: waiting for a server; ' +
-      "unavailable: it cannot be served now (reason says why, e.g. its data is only on a dead server's disks)",
+      "unavailable: it cannot be served now (reason says why, e.g. its data is only on a dead server's disks); " +
+      'migrating: being moved to another server (reason names it and the move); it is served where it is until the move commits',
   );
 
 export const MasterTabletSchema = z
@@ -158,6 +159,7 @@ export const MasterServerSchema = z
     disks: z.array(DiskStatusSchema),
     memory: MemoryStatusSchema.optional(),
     leaseRemainingMs: bytes.optional(),
+    draining: z.boolean().default(false).describe('Being drained: it gets no new tablets and its tablets are moved off (POST /v1/servers/{id}/drain)'),
   })
   .describe('A tablet server as the master sees it');
 
@@ -179,6 +181,13 @@ export const ClusterEventSchema = z
       'tablet-unavailable',
       'tablet-split',
       'files-deleted',
+      'migration-started',
+      'migration-committed',
+      'migration-aborted',
+      'balancer-run',
+      'server-draining',
+      'server-drain-ended',
+      'tablets-merged',
       'error',
     ]),
     message: z.string(),
@@ -223,5 +232,6 @@ export type TableSummary = z.infer<typeof TableSummarySchema>;
 export type TableDescription = z.infer<typeof TableDescriptionSchema>;
 export type CreateTableBody = z.input<typeof CreateTableBodySchema>;
 export type MasterServer = z.infer<typeof MasterServerSchema>;
+export type MasterServerInput = z.input<typeof MasterServerSchema>;
 export type ClusterEvent = z.infer<typeof ClusterEventSchema>;
 export type MasterStatusReply = z.infer<typeof MasterStatusReplySchema>;

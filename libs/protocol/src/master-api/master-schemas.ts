@@ -3,6 +3,8 @@
 // by `$ref`.
 
 import { z } from 'zod';
+import { BalancerDecisionSchema } from './balancer.js';
+import { MasterMigrationSchema } from './migrations.js';
 import { ClusterEventSchema, DiskStatusSchema, MasterServerSchema, MasterTabletSchema, TableDescriptionSchema, TableSummarySchema } from './master-api.js';
 
 export const MASTER_API_SCHEMAS = z.registry<{ id?: string | undefined }>();
@@ -13,3 +15,5 @@ MASTER_API_SCHEMAS.add(TableDescriptionSchema, { id: 'TableDescription' });
 MASTER_API_SCHEMAS.add(MasterServerSchema, { id: 'MasterServer' });
 MASTER_API_SCHEMAS.add(DiskStatusSchema, { id: 'DiskStatus' });
 MASTER_API_SCHEMAS.add(ClusterEventSchema, { id: 'ClusterEvent' });
+MASTER_API_SCHEMAS.add(MasterMigrationSchema, { id: 'MasterMigration' });
+MASTER_API_SCHEMAS.add(BalancerDecisionSchema, { id: 'BalancerDecision' });

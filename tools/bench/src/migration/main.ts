@@ -53,6 +53,9 @@ interface MigrationView {
   readonly outcome?: string;
   readonly bytesCopied?: number;
   readonly steps?: readonly { readonly step: string; readonly ms?: number }[];
+  /** The master's record (MasterMigration): running, committed, aborted or failed, with the source's MigrationStatus as progress. */
+  readonly state?: string;
+  readonly progress?: MigrationView;
 }
 interface MasterReply extends MigrationView {
   readonly migration?: MigrationView;
@@ -86,14 +89,17 @@ async function move(masterUrl: string, tabletId: string): Promise<MoveOutcome> {
   if (migrationId === undefined) throw new Error(`the master's move reply names no migrationId: ${JSON.stringify(asked.body)}`);
   for (;;) {
     const got = await masterCall(masterUrl, 'GET', `/v1/migrations/${encodeURIComponent(migrationId)}`);
-    const m = got.body?.migration ?? got.body;
-    if (got.status === 200 && m?.outcome !== undefined) {
-      const copy = m.steps?.find((s) => s.step === 'copy');
+    const record = got.body?.migration ?? got.body;
+    // The master's record ends with its state; a bare MigrationStatus with its outcome.
+    const m = record?.progress ?? record;
+    const outcome = record?.state !== undefined ? (record.state === 'running' ? undefined : record.state) : record?.outcome;
+    if (got.status === 200 && outcome !== undefined) {
+      const copy = m?.steps?.find((s) => s.step === 'copy');
       return {
         migrationId,
-        outcome: m.outcome,
+        outcome,
         totalMs: performance.now() - started,
-        bytesCopied: m.bytesCopied,
+        bytesCopied: m?.bytesCopied,
         copyMs: copy?.ms,
         status: m,
       };

@@ -39,6 +39,17 @@ export function predicate(value: string | undefined, command: string): string | 
   return value;
 }
 
+/** A tablet or server id: what the master shows ([A-Za-z0-9._-], not '.' or '..'). */
+export function id(what: string, value: string, command: string): string {
+  if (!TableNameSchema.safeParse(value).success) {
+    throw new UsageError(
+      `${what} ${JSON.stringify(value)} is not valid: use 1-128 characters of [A-Za-z0-9._-], not '.' or '..' (kdi tablets TABLE and kdi servers show them)`,
+      command,
+    );
+  }
+  return value;
+}
+
 export function masterUrl(value: string, from: string): string {
   let url: URL | undefined;
   try {

@@ -166,6 +166,54 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['kdi events --limit 20'],
     build: (_args, v) => ({ name: 'events', limit: check.positiveInt('--limit', str(v['limit']), 'events') }),
   },
+  {
+    name: 'move',
+    args: ['TABLET'],
+    summary: 'Move a tablet to another server while it keeps serving; waits for the outcome',
+    description:
+      'TABLET is the tablet id kdi tablets TABLE shows. Without --to the master picks the least-loaded other live server that is not draining. ' +
+      'Waits until the move is committed or aborted, with a progress bar on a terminal (one line per step otherwise); exit status 5 when it was aborted. ' +
+      '--no-wait returns once the move has started (follow it with kdi migrations).',
+    options: {
+      to: { type: 'string', value: 'SERVER', help: 'The server to move it to (default: the master picks)' },
+      'no-wait': { type: 'boolean', help: 'Return once the move has started' },
+    },
+    examples: ['kdi move web-3f2a --to ts-2', 'kdi move web-3f2a --no-wait --json'],
+    build: ([tablet], v) => ({
+      name: 'move',
+      tabletId: check.id('tablet id', tablet!, 'move'),
+      to: str(v['to']) === undefined ? undefined : check.id('--to', str(v['to'])!, 'move'),
+      wait: v['no-wait'] !== true,
+    }),
+  },
+  {
+    name: 'migrations',
+    args: [],
+    summary: 'Tablet moves: running ones with their progress, and the last 100 ended with their outcome',
+    options: {},
+    examples: ['kdi migrations', 'kdi migrations --json'],
+    build: () => ({ name: 'migrations' }),
+  },
+  {
+    name: 'balance',
+    args: [],
+    summary: 'Run the balancer now and print its plan with the reason for each move',
+    description:
+      'The balancer moves tablets off draining servers, then from the most to the least loaded server while the skew in bytes or requests/s is above ' +
+      'its threshold, at most a few moves at once, and merges adjacent small tablets when the master has merges on. --dry-run prints the plan and starts nothing.',
+    options: { 'dry-run': { type: 'boolean', help: 'Plan only: start no move' } },
+    examples: ['kdi balance --dry-run', 'kdi balance --json'],
+    build: (_args, v) => ({ name: 'balance', dryRun: v['dry-run'] === true }),
+  },
+  {
+    name: 'drain',
+    args: ['SERVER'],
+    summary: 'Drain a server: it gets no new tablets and its tablets are moved off (--undo ends it)',
+    description: 'Returns at once; kdi servers shows the server draining and its tablet count falling to 0, when it may be stopped. META is not moved.',
+    options: { undo: { type: 'boolean', help: 'End the drain: the server takes tablets again' } },
+    examples: ['kdi drain ts-3', 'kdi drain ts-3 --undo'],
+    build: ([server], v) => ({ name: 'drain', serverId: check.id('server id', server!, 'drain'), undo: v['undo'] === true }),
+  },
 ];
 
 export function findCommand(name: string): CommandSpec | undefined {

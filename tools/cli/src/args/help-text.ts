@@ -10,7 +10,8 @@ const EXIT_CODES = [
   '  1  the cluster answered with an error (its code is printed, e.g. ALREADY_EXISTS)',
   '  2  usage error (unknown command or option, missing or bad argument)',
   '  3  the cluster cannot be reached (is it running? start it with npm start)',
-  '  4  not found (unknown table, or no cell for get / erase)',
+  '  4  not found (unknown table, tablet or server, or no cell for get / erase)',
+  '  5  the move kdi move waited for was aborted (the tablet stays where it was)',
 ];
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {

@@ -25,7 +25,11 @@ export type Command =
   | { readonly name: 'scan'; readonly table: string; readonly predicate: string | undefined; readonly format: ScanFormat; readonly limit: number | undefined }
   | { readonly name: 'servers' }
   | { readonly name: 'tablets'; readonly table: string }
-  | { readonly name: 'events'; readonly limit: number | undefined };
+  | { readonly name: 'events'; readonly limit: number | undefined }
+  | { readonly name: 'move'; readonly tabletId: string; readonly to: string | undefined; readonly wait: boolean }
+  | { readonly name: 'migrations' }
+  | { readonly name: 'balance'; readonly dryRun: boolean }
+  | { readonly name: 'drain'; readonly serverId: string; readonly undo: boolean };
 
 export interface Invocation {
   readonly global: GlobalOptions;

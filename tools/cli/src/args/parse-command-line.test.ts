@@ -50,6 +50,13 @@ describe('parseCommandLine', () => {
     expect(parse(['servers']).command).toEqual({ name: 'servers' });
     expect(parse(['tablets', 'web']).command).toEqual({ name: 'tablets', table: 'web' });
     expect(parse(['events', '--limit', '5']).command).toEqual({ name: 'events', limit: 5 });
+    expect(parse(['move', 'web-1']).command).toEqual({ name: 'move', tabletId: 'web-1', to: undefined, wait: true });
+    expect(parse(['move', 'web-1', '--to', 'ts-2', '--no-wait']).command).toEqual({ name: 'move', tabletId: 'web-1', to: 'ts-2', wait: false });
+    expect(parse(['migrations']).command).toEqual({ name: 'migrations' });
+    expect(parse(['balance']).command).toEqual({ name: 'balance', dryRun: false });
+    expect(parse(['balance', '--dry-run', '--json']).command).toEqual({ name: 'balance', dryRun: true });
+    expect(parse(['drain', 'ts-3']).command).toEqual({ name: 'drain', serverId: 'ts-3', undo: false });
+    expect(parse(['drain', 'ts-3', '--undo']).command).toEqual({ name: 'drain', serverId: 'ts-3', undo: true });
   });
 
   it('takes global options before or after the command, flags over the environment over the default', () => {
@@ -92,6 +99,11 @@ describe('parseCommandLine', () => {
 
   it('checks names, numbers, formats, predicates and URLs before any request', () => {
     expect(usage(['tablets', 'a/b']).message).toContain('table name "a/b" is not valid');
+    expect(usage(['move', '..']).message).toContain('tablet id ".." is not valid');
+    expect(usage(['move', 't1', '--to', 'a b']).message).toContain('--to "a b" is not valid');
+    expect(usage(['move']).message).toBe('move needs TABLET');
+    expect(usage(['drain', 'x/y']).message).toContain('server id "x/y" is not valid');
+    expect(usage(['balance', '--dryrun']).message).toContain("Unknown option '--dryrun'");
     expect(usage(['put', 'web', 'r', 'c', 'v', '--timestamp', 'soon']).message).toContain('--timestamp "soon" is not an integer');
     expect(usage(['events', '--limit', '0']).message).toContain('--limit "0" is not a positive integer');
     expect(usage(['scan', 'web', '--format', 'xml']).message).toContain('not one of tuple, json, tsv');

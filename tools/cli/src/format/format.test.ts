@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { cellJson, displayBytes, jsonLine, tsvLine, tupleLine } from './cell-text.js';
 import { formatBytes, formatMicros, formatRange, formatRate } from './quantities.js';
 import { textTable } from './text-table.js';
+import { decisionView, drainView, migrationsView, moveEndedView, progressBar, progressText } from './migration-views.js';
 import { cellsView, createdView, droppedView, eventsView, schemaSetView, serversView, tablesView, tabletsView } from './views.js';
 
 const cell = (row: string | Uint8Array, column: string, timestamp: number, value: string | Uint8Array | null): Cell => ({
@@ -114,10 +115,12 @@ describe('views', () => {
       writesPerSec: 3,
       disks: [],
       lastHeartbeatAt: '2026-12-07T05:00:00.000Z',
+      draining: false,
     };
-    expect(serversView([server]).split('\n')).toEqual([
-      'SERVER  URL                    STATE  TABLETS  SIZE  READS/S  WRITES/S  LAST HEARTBEAT',
-      'ts-1    http://127.0.0.1:7201  live         4   0 B        0         3  2026-12-07T05:00:00.000Z',
+    expect(serversView([server, { ...server, serverId: 'ts-2', draining: true }]).split('\n')).toEqual([
+      'SERVER  URL                    STATE     TABLETS  SIZE  READS/S  WRITES/S  LAST HEARTBEAT',
+      'ts-1    http://127.0.0.1:7201  live            4   0 B        0         3  2026-12-07T05:00:00.000Z',
+      'ts-2    http://127.0.0.1:7201  draining        4   0 B        0         3  2026-12-07T05:00:00.000Z',
     ]);
     expect(serversView([])).toContain('npm start');
     expect(eventsView([{ seq: 1, at: '2026-12-07T05:00:00.000Z', kind: 'table-created', message: 'created web' }]).split('\n')[1]).toBe(
@@ -127,5 +130,92 @@ describe('views', () => {
       'COLUMN            TIMESTAMP  TIME                      VALUE',
       'contents:  1733550000000000  2024-12-07T05:40:00.000Z  v',
     ]);
+  });
+});
+
+describe('the moving commands', () => {
+  const move = {
+    migrationId: 'mig-1',
+    tabletId: 'web-1',
+    table: 'web',
+    upperInclusive: 'g',
+    encoding: 'utf8' as const,
+    source: { serverId: 'ts-1', url: 'http://127.0.0.1:7201' },
+    target: { serverId: 'ts-2', url: 'http://127.0.0.1:7202' },
+    epoch: 9,
+    previousEpoch: 4,
+    reason: 'manual' as const,
+    state: 'running' as const,
+    requestedAt: '2026-12-07T05:00:00.000Z',
+    progress: { migrationId: 'mig-1', step: 'copy', bytesCopied: 3 * 1024 * 1024, bytesTotal: 12 * 1024 * 1024, filesCopied: 1, filesTotal: 4 },
+  };
+
+  it('draws a progress bar and the step with its bytes', () => {
+    expect(progressBar(0.5, 10)).toBe('[#####.....]  50%');
+    expect(progressBar(2, 4)).toBe('[####] 100%');
+    expect(progressBar(Number.NaN, 4)).toBe('[....]   0%');
+    expect(progressText(move)).toBe('copy 3 MiB of 12 MiB, 1/4 files');
+  });
+
+  it('lists moves and says how one ended', () => {
+    const lines = migrationsView([move, { ...move, migrationId: 'mig-0', state: 'aborted', endedAt: '2026-12-07T05:00:02.000Z', error: 'the target died' }]).split('\n');
+    expect(lines[0]).toMatch(/^MIGRATION\s+TABLET\s+TABLE\s+RANGE\s+FROM\s+TO\s+REASON\s+STATE\s+PROGRESS\s+TIME\s+ERROR$/);
+    expect(lines[1]).toMatch(/^mig-1\s+web-1\s+web\s+\(-inf, "g"\]\s+ts-1\s+ts-2\s+manual\s+running\s+copy 3 MiB of 12 MiB, 1\/4 files \(25%\)/);
+    expect(lines[2]).toMatch(/aborted\s+copy\s+2\.0 s\s+the target died$/);
+    expect(migrationsView([])).toContain('kdi move TABLET');
+    const ended = {
+      ...move,
+      state: 'committed' as const,
+      endedAt: '2026-12-07T05:00:01.500Z',
+      progress: { ...move.progress, steps: [{ step: 'copy', ms: 900 }], writeStallMs: 12 },
+    };
+    expect(moveEndedView(ended).split('\n')).toEqual(['mig-1 committed: tablet web-1 (web (-inf, "g"]) is served by ts-2 (1.5 s)', 'steps: copy 900 ms', 'writes waited 12 ms']);
+  });
+
+  it("prints the balancer's plan with each move's reason, notes and merge candidates", () => {
+    const skew = { bytes: 2048, rate: 0 };
+    const text = decisionView({
+      decisionId: 'd-2',
+      at: '2026-12-07T05:00:00.000Z',
+      trigger: 'manual',
+      dryRun: true,
+      servers: [
+        { serverId: 'ts-1', draining: false, diskBytes: 3072, requestsPerSec: 0, tablets: 3 },
+        { serverId: 'ts-2', draining: true, diskBytes: 1024, requestsPerSec: 0, tablets: 1 },
+      ],
+      running: 0,
+      skewBefore: skew,
+      skewAfter: { bytes: 0, rate: 0 },
+      balanced: true,
+      moves: [
+        {
+          tabletId: 'web-1',
+          table: 'web',
+          from: 'ts-1',
+          to: 'ts-3',
+          reason: 'bytes-skew',
+          diskBytes: 1024,
+          requestsPerSec: 0,
+          skewBefore: skew,
+          skewAfter: { bytes: 0, rate: 0 },
+          explanation: 'closest to half the gap',
+        },
+      ],
+      merges: [
+        { table: 'web', tabletIds: ['a', 'b'], diskBytes: 10, requestsPerSec: 0, explanation: 'small', merged: 'ab' },
+        { table: 'logs', tabletIds: ['c', 'd', 'e'], diskBytes: 10, requestsPerSec: 0, explanation: 'small', migrationId: 'mig-9' },
+      ],
+      notes: ['balanced'],
+    });
+    expect(text).toContain('balancer d-2 (manual, dry run: nothing started)');
+    expect(text).toContain('skew before: 2 KiB, 0 req/s; after the plan: 0 B, 0 req/s (balanced)');
+    expect(text).toMatch(/ts-2\s+1 KiB\s+0\s+1\s+yes/);
+    expect(text).toMatch(/web-1\s+web\s+ts-1\s+ts-3\s+bytes-skew/);
+    expect(text).toContain('  web-1: closest to half the gap');
+    expect(text).toContain('notes:\n  balanced');
+    expect(text).toContain('web: a + b (10 B, 0 req/s): merged into ab');
+    expect(text).toContain('logs: c + d + e (10 B, 0 req/s): moving together (mig-9)');
+    expect(drainView({ serverId: 'ts-2', draining: true, tablets: 3 })).toContain('ts-2 is draining');
+    expect(drainView({ serverId: 'ts-2', draining: false, tablets: 3 })).toContain('ts-2 is not draining');
   });
 });

@@ -65,7 +65,16 @@ export function serversView(servers: readonly MasterServer[]): string {
   if (servers.length === 0) return 'no tablet servers (is the cluster running? npm start starts three)';
   return textTable(
     ['SERVER', 'URL', 'STATE', 'TABLETS', 'SIZE', 'READS/S', 'WRITES/S', 'LAST HEARTBEAT'],
-    servers.map((s) => [s.serverId, s.url, s.state, s.tablets, formatBytes(s.diskBytes), formatRate(s.readsPerSec), formatRate(s.writesPerSec), s.lastHeartbeatAt ?? '-']),
+    servers.map((s) => [
+      s.serverId,
+      s.url,
+      s.state === 'live' && s.draining ? 'draining' : s.state,
+      s.tablets,
+      formatBytes(s.diskBytes),
+      formatRate(s.readsPerSec),
+      formatRate(s.writesPerSec),
+      s.lastHeartbeatAt ?? '-',
+    ]),
   );
 }
 
