@@ -8,15 +8,16 @@
 // cell twice or out of order, or misses a cell acknowledged before it
 // started. Each move's steps and write stall are printed, not asserted.
 //
-// SKIPPED because it fails: acknowledged writes are lost in moves (a bug of
-// the tablet servers' migration, not of the master). It failed in 4 of 11
-// runs against branch mig at 6ea1704, 2 of 5 at 6082586, and 2 of 4 on main
-// with mig merged (b5db316; 2026-12-07, 14:55-15:30 UTC): 1 to 4
-// acknowledged cells of one apply, in a tablet moved while they were
-// written, missing from every later scan and from the final read (e.g.
-// r00326|w1:30 in (-inf, r01250], written during that tablet's first move);
-// the master reassigned nothing meanwhile (its events show only the moves).
-// Remove .skip once the migration keeps every acknowledged write.
+// It used to lose acknowledged writes (2 of 4 runs on main, 2026-12-07):
+// the source's publisher, writing the moving tablet's config just after
+// the target's commit reached META, was refused and fenced the tablet —
+// out of the map but still in the engine, frozen — and the hand-over
+// then skipped the engine drop, so writes waiting on the freeze were
+// applied to that dormant copy and acknowledged (fixed in the tablet
+// server's tablet-handover.ts and data-operations.ts; deterministic test:
+// apps/tabletserver/test/migration/handover-fenced.test.ts). 12 of 12
+// runs green after the fix; the race was hit, and handled, in 3 of the 9
+// runs whose server logs were kept.
 
 import { connect, type KdiClient } from '@kdi/client-sdk';
 import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
@@ -65,7 +66,7 @@ afterAll(async () => {
   await dir?.remove();
 });
 
-describe.skip('moves through the master under load', () => {
+describe('moves through the master under load', () => {
   it('every move commits; nothing acknowledged is lost; no scan duplicates or misses a cell', { timeout: 900_000 }, async () => {
     // 100k cells, 10 rows of 8 columns per 80 cells, spread over every tablet.
     const loader = (await client()).table('busy');

@@ -11,6 +11,8 @@
 //  - no write is acknowledged while the server's lease is not live (it
 //    fails UNAVAILABLE before the engine, or after it with "may or may not
 //    have been applied");
+//  - no apply is acknowledged whose rows left this server while it was in
+//    the engine (a fenced tablet stays there dormant and would take it);
 //  - every apply handed to the engine is tracked per table until it
 //    settles (settled / settledAll);
 //  - after close() every call fails UNAVAILABLE ("shutting down").
@@ -27,7 +29,7 @@ import { rowsOverlapRange } from '../scan/scan-position.js';
 import { RequestRates } from '../stats/request-rates.js';
 import { checkName } from './names.js';
 import { fromStorageError } from './storage-errors.js';
-import { TabletMap } from './tablet-map.js';
+import { TabletMap, type TabletEntry } from './tablet-map.js';
 import type { TableSchema } from '@kdi/protocol';
 import type { TabletServerOptions, TabletStatView } from './tablet-types.js';
 import { checkWrite, wrongTablet } from './write-check.js';
@@ -95,6 +97,7 @@ export class DataOperations {
       // The lease may have run out while the write was logged: then it is
       // not acknowledged (it may or may not survive; the client retries elsewhere).
       this.checkLease('the write may or may not have been applied');
+      this.checkStillServed(table, cells, touched);
       for (const [tablet, n] of touched) this.rates.recordWrites(tablet.id, n);
       return txn;
     } catch (e) {
@@ -111,6 +114,29 @@ export class DataOperations {
     } finally {
       set.delete(pending);
       if (set.size === 0 && this.writes.get(table) === set) this.writes.delete(table);
+    }
+  }
+
+  /**
+   * After the engine applied a batch: every row must still be in a tablet
+   * this server has. A tablet fenced meanwhile (a refused META write: the
+   * master or a migration's target has it now) stays in the engine,
+   * dormant, and takes the write — which no serving copy has, so it is not
+   * acknowledged (UNAVAILABLE, "may or may not"; the client retries where
+   * META says). Entries replaced by a split or a merge still hold the rows.
+   */
+  private checkStillServed(table: string, cells: readonly Cell[], touched: ReadonlyMap<TabletEntry, number>): void {
+    let moved = false;
+    for (const e of touched.keys()) if (this.map.get(e.id) !== e) moved = true;
+    if (!moved) return;
+    for (const c of cells) {
+      if (this.map.containing(table, c.row) === undefined) {
+        throw new KdiError(
+          'UNAVAILABLE',
+          `the tablet holding row ${JSON.stringify(Buffer.from(c.row).toString('utf8'))} left server ${this.serverId} while the write was applied; the write may or may not have been applied. Ask the master where the tablet is now`,
+          { details: { serverId: this.serverId, reason: 'tablet-left' }, retryAfterMs: 100 },
+        );
+      }
     }
   }
 

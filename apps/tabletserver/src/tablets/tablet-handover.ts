@@ -7,7 +7,9 @@
 //    migrating` (or back to `serving`, which fences a commit that has not
 //    landed); handOver removes the tablet from the map before the engine
 //    drops it, so writes released from the freeze find no tablet and get
-//    WRONG_TABLET (with META's new location as the hint);
+//    WRONG_TABLET (with META's new location as the hint) — dropped from
+//    the engine also when a refused META write fenced it first (the map
+//    no longer has it, the engine still does, frozen);
 //  - target: a preloaded tablet is in the engine (compactions held) but
 //    not in the map — never served, not dormant, not a tablet that left
 //    for META reconciliation — until its commit's META write (conditioned
@@ -64,10 +66,18 @@ export class TabletHandover {
    */
   async handOver(id: string, to: string): Promise<void> {
     const entry = this.h.map.remove(id);
-    if (entry === undefined) return;
-    if (!this.h.map.hasTable(entry.table)) this.h.schemas.delete(entry.table);
-    this.h.removed(entry);
-    this.h.changed({ kind: 'unload', tabletId: id });
+    if (entry !== undefined) {
+      if (!this.h.map.hasTable(entry.table)) this.h.schemas.delete(entry.table);
+      this.h.removed(entry);
+      this.h.changed({ kind: 'unload', tabletId: id });
+    }
+    // Dropped from the engine even when the map no longer had it: this
+    // server's publisher may have found META naming the target already
+    // (its write refused) and fenced the tablet — which leaves it in the
+    // engine, dormant, still frozen. Writes waiting on that freeze must
+    // find it gone, or they would be applied (and acknowledged) here after
+    // the target took over: lost.
+    this.h.fence(id, undefined);
     if (this.h.engine.tabletIds().includes(id)) {
       try {
         await this.h.engine.dropTablet(id);
@@ -75,7 +85,7 @@ export class TabletHandover {
         throw fromStorageError(e);
       }
     }
-    this.h.log.info({ tabletId: id, table: entry.table, to }, 'tablet handed over to its new server');
+    this.h.log.info({ tabletId: id, table: entry?.table, to, fencedBefore: entry === undefined }, 'tablet handed over to its new server');
   }
 
   /**
