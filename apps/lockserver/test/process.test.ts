@@ -6,25 +6,22 @@
 //
 // Building: the dists of @kdi/protocol and @kdi/service-kit are what `node`
 // resolves at run time (the kdi-source condition is for tests only), so
-// they are built first.
+// the app and they are built first (buildIfStale: through Nx, only when a
+// source is newer than dist/) — other suites run servers from dist/ at the
+// same time, and rewriting it under them made those fail.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
+import { buildIfStale, startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET } from './harness.js';
 
-const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const PRIMITIVES_DIR = fileURLToPath(new URL('../../../libs/primitives', import.meta.url));
-const PROTOCOL_DIR = fileURLToPath(new URL('../../../libs/protocol', import.meta.url));
-const SERVICE_KIT_DIR = fileURLToPath(new URL('../../../libs/service-kit', import.meta.url));
-const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The environment without any KDI_LOCK_* of the test runner's own. */
 function baseEnv(): Record<string, string> {
@@ -51,10 +48,7 @@ function rawRequest(url: string, method: string, path: string, body: string, hea
 describe('the lock server process', () => {
   let dataDir: string;
   beforeAll(async () => {
-    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PRIMITIVES_DIR });
-    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: PROTOCOL_DIR });
-    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: SERVICE_KIT_DIR });
-    await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: APP_DIR });
+    await buildIfStale({ repoRoot: REPO, project: '@kdi/lockserver', appDir: APP_DIR, libDirs: ['primitives', 'protocol', 'service-kit'].map((l) => join(REPO, 'libs', l)) });
     dataDir = await mkdtemp(join(tmpdir(), 'kdi-lockserver-process-'));
   }, 240_000);
   afterAll(async () => {

@@ -6,24 +6,23 @@
 // setting when the environment is wrong.
 //
 // Building: `node` resolves the libraries' dist (the kdi-source condition
-// is for tests only), so protocol, storage, client-sdk and service-kit are
-// built first.
+// is for tests only), so the app and the libraries it imports are built
+// first (buildIfStale: through Nx, only when a source is newer than
+// dist/) — other suites run servers from dist/ at the same time, and
+// rewriting it under them made those fail.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, NO_LIMITS } from '@kdi/protocol';
-import { startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
+import { buildIfStale, startServiceProcess, type ServiceProcess } from '@kdi/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SECRET } from './harness.js';
 
-const run = promisify(execFile);
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-const LIBS = ['primitives', 'protocol', 'storage', 'client-sdk', 'service-kit'].map((l) => fileURLToPath(new URL(`../../../libs/${l}`, import.meta.url)));
-const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The environment without any KDI_TS_* of the test runner's own. */
 function baseEnv(): Record<string, string> {
@@ -48,7 +47,12 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 describe('the tablet server process', () => {
   let dataDir: string;
   beforeAll(async () => {
-    for (const dir of [...LIBS, APP_DIR]) await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], { cwd: dir });
+    await buildIfStale({
+      repoRoot: REPO,
+      project: '@kdi/tabletserver',
+      appDir: APP_DIR,
+      libDirs: ['primitives', 'protocol', 'storage', 'client-sdk', 'service-kit'].map((l) => join(REPO, 'libs', l)),
+    });
     dataDir = await mkdtemp(join(tmpdir(), 'kdi-tabletserver-process-'));
   }, 300_000);
   afterAll(async () => {

@@ -7,3 +7,4 @@ export { startServiceProcess, type ServiceProcess, type ServiceProcessOptions } 
 export { validateOpenApi } from './openapi-validation.js';
 export { openApiProblems, type Json as OpenApiJson } from './openapi-problems.js';
 export { lintOpenApi, type OpenApiLintResult } from './openapi-lint.js';
+export { buildIfStale } from './build-if-stale.js';
