@@ -53,6 +53,8 @@ interface MigrationView {
   readonly outcome?: string;
   readonly bytesCopied?: number;
   readonly steps?: readonly { readonly step: string; readonly ms?: number }[];
+  /** The source's own measure of the freeze: from it to the moment the waiting writes went on. */
+  readonly writeStallMs?: number;
   /** The master's record (MasterMigration): running, committed, aborted or failed, with the source's MigrationStatus as progress. */
   readonly state?: string;
   readonly progress?: MigrationView;
@@ -217,6 +219,9 @@ async function main(): Promise<void> {
     const copyMBs = moved.bytesCopied !== undefined && moved.copyMs !== undefined && moved.copyMs > 0 ? moved.bytesCopied / 1e6 / (moved.copyMs / 1000) : undefined;
     console.log('');
     console.log(`move ${moved.migrationId}: ${moved.outcome} in ${(moved.totalMs / 1000).toFixed(2)} s`);
+    const progress = moved.status as MigrationView | undefined;
+    if (progress?.steps !== undefined) console.log(`steps (as the source reports them): ${progress.steps.map((s) => `${s.step} ${ms(s.ms ?? 0)} ms`).join(', ')}`);
+    if (progress?.writeStallMs !== undefined) console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms`);
     console.log(`longest write stall ${ms(during[1].longestRequestMs)} ms (no write finished for ${ms(during[1].longestGapMs)} ms at most)`);
     console.log(`longest read stall ${ms(during[2].longestRequestMs)} ms (no read finished for ${ms(during[2].longestGapMs)} ms at most)`);
     console.log(`copy ${copyMBs === undefined ? 'n/a (the migration status gave no copy bytes or time)' : `${copyMBs.toFixed(1)} MB/s`}`);
