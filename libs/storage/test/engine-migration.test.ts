@@ -225,6 +225,13 @@ describe.each(hosts)('tablet migration in the engine on the %s filesystem', (_na
       hotNow.filter((x) => byTarget.has(x.path)).map((x) => ({ path: byTarget.get(x.path)!, block: x.block })),
     );
     expect(cacheD.stats.entries).toBe(warmed);
+    // Warming them again (a commit after its preload) reads nothing: they are cached.
+    expect(
+      await dst.warmBlocks(
+        's2',
+        hotNow.filter((x) => byTarget.has(x.path)).map((x) => ({ path: byTarget.get(x.path)!, block: x.block })),
+      ),
+    ).toBe(0);
     await dst.startLogSegment();
     if (memory.length > 0) await dst.apply(T, memory);
     const moved = above(model, M);

@@ -206,12 +206,18 @@ export class TabletHandover {
       this.h.map.add(entry);
       let kept = false;
       try {
+        // The preload warmed the blocks of the files it adopted; inside the stall only the files new since then are warmed
+        // (warming the preloaded ones again re-reads what a full cache evicted, and evicts others in turn).
+        const preloaded = new Set(Object.values(this.h.engine.tabletFragments(req.tabletId)).flat());
         const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
         lap('adopt');
         const adopted = adoptedPaths(req.files, lists);
         const warmed = await this.h.engine.warmBlocks(
           req.tabletId,
-          req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
+          req.hotBlocks.flatMap((h) => {
+            const path = adopted.get(h.path);
+            return path !== undefined && !preloaded.has(path) ? [{ path, block: h.block }] : [];
+          }),
         );
         lap('warm');
         if (req.memory.length > 0) await this.h.engine.apply(staged.table, req.memory, { sync: true });

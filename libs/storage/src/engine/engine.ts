@@ -334,7 +334,7 @@ export class Engine {
   /** Reads the given blocks of tablet `id`'s fragments into the block cache (unknown files and blocks skipped); how many were read. */
   warmBlocks(id: string, blocks: readonly HotBlock[]): Promise<number> {
     this.checkOpen();
-    return warmTabletBlocks(this.registry, id, blocks);
+    return warmTabletBlocks(this.registry, this.o.cache, id, blocks);
   }
 
   /**

@@ -86,13 +86,19 @@ export function tabletHotBlocks(registry: TabletRegistry, cache: BlockCache | un
   return out;
 }
 
-/** Reads `blocks` of tablet `id`'s fragments into the cache; blocks of files it does not list, or past a file's end, are skipped. Returns how many were read. */
-export async function warmTabletBlocks(registry: TabletRegistry, id: string, blocks: readonly HotBlock[]): Promise<number> {
+/**
+ * Reads `blocks` of tablet `id`'s fragments into the cache; blocks of
+ * files it does not list, past a file's end, or already in the cache are
+ * skipped (a migration's commit warms again what its preload warmed: that
+ * must cost nothing inside the write stall). Returns how many were read.
+ */
+export async function warmTabletBlocks(registry: TabletRegistry, cache: BlockCache | undefined, id: string, blocks: readonly HotBlock[]): Promise<number> {
   const byPath = new Map(allFragments(registry.get(id)).map((f) => [f.path, f]));
   let n = 0;
   for (const { path, block } of blocks) {
     const f = byPath.get(path);
     if (f === undefined || !Number.isSafeInteger(block) || block < 0 || block >= f.reader.blockCount) continue;
+    if (cache?.has({ fileId: f.path, blockIndex: block }) === true) continue;
     await f.reader.readBlock(block);
     n++;
   }
