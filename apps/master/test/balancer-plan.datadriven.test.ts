@@ -30,7 +30,7 @@
 import { fileURLToPath } from 'node:url';
 import { planBalance, type BalancerOptions, type PlanServer, type RunningMove } from '../src/balancer/plan.js';
 import { planMerges, type MergeTablet } from '../src/balancer/merge-plan.js';
-import { arg, argValue, dataDriven, type TestCase } from './datadriven.js';
+import { arg, argValue, dataDriven, type TestCase } from '@kdi/primitives/test-support';
 
 interface Cluster {
   servers: PlanServer[];

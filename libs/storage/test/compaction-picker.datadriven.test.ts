@@ -8,7 +8,7 @@
 //     input: sizes; prints compactionScore (chain length × total size)
 import { fileURLToPath } from 'node:url';
 import { compactionScore, DEFAULT_PICKER_OPTIONS, pickCompaction } from '../src/index.js';
-import { argValue, dataDriven, type TestCase } from './datadriven.js';
+import { argValue, dataDriven, type TestCase } from '@kdi/primitives/test-support';
 
 function sizes(c: TestCase): number[] {
   const line = c.input.trim();

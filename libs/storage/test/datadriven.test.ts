@@ -1,7 +1,7 @@
 // The data-driven runner itself: parsing, a wrong expectation failing with
 // its file and line, and rewrite producing a file that then passes.
 import { describe, expect, it } from 'vitest';
-import { argValue, mismatches, parseTestData, rewriteTestData, runCases, type TestCase } from './datadriven.js';
+import { argValue, mismatches, parseTestData, rewriteTestData, runCases, type TestCase } from '@kdi/primitives/test-support';
 
 const FILE = `# a comment
 sum a=1 b=(2,3) verbose

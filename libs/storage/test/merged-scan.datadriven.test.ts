@@ -20,7 +20,7 @@ import { compileScanSpec, MemoryFragment, MergedScan, type PurgePolicy, purgeTes
 import { FragmentReader, FragmentWriter } from '../src/fragment/index.js';
 import { MemoryFileSystem } from '../src/fs/index.js';
 import type { ScanSpec } from '../src/scan/scan-spec.js';
-import { arg, argValue, dataDriven, type TestCase } from './datadriven.js';
+import { arg, argValue, dataDriven, type TestCase } from '@kdi/primitives/test-support';
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 const text = (u: Uint8Array): string => Buffer.from(u).toString('utf8');
