@@ -4,7 +4,7 @@
 // clients write to it and read from it. Prints the longest write stall and
 // the longest read stall (the longest single request that overlapped the
 // move), p50/p99 latency before, during and in the 10 s after the move, the
-// total move time and the copy MB/s; then checks that every acknowledged
+// total move time and the copy MB/s (bytes sent ÷ copy + catch-up); then checks that every acknowledged
 // write reads back. `--out FILE` writes the JSON report with a result named
 // `longest-write-stall` (ms).
 //
@@ -14,6 +14,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { connect, type KdiClient } from '@kdi/client-sdk';
+import type { MasterMigration } from '@kdi/protocol';
 import { COMMON_FLAGS, flagBoolean, flagInteger, flagOutPath, flagString, parseArgs, usage, type FlagSpec } from '../common/args.js';
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { type BenchResult, writeReport } from '../common/report.js';
@@ -40,37 +41,11 @@ const rowName = (i: number) => `row${String(i).padStart(9, '0')}`;
 
 interface MoveOutcome {
   readonly migrationId: string;
+  /** committed, aborted or failed (the master's record's state). */
   readonly outcome: string;
   readonly totalMs: number;
-  readonly bytesCopied: number | undefined;
-  readonly copyMs: number | undefined;
-  readonly status: unknown;
-}
-
-/** What the bench reads of the master's replies (docs/migration.md); every field may be missing. */
-interface MigrationView {
-  readonly migrationId?: string;
-  readonly outcome?: string;
-  readonly bytesCopied?: number;
-  readonly steps?: readonly { readonly step: string; readonly ms?: number }[];
-  /** The source's own measure of the freeze: from it to the moment the waiting writes went on. */
-  readonly writeStallMs?: number;
-  /** The master's record (MasterMigration): running, committed, aborted or failed, with the source's MigrationStatus as progress. */
-  readonly state?: string;
-  readonly progress?: MigrationView;
-}
-interface MasterReply extends MigrationView {
-  readonly migration?: MigrationView;
-  readonly tablets?: readonly { readonly tabletId?: string }[];
-}
-
-async function masterCall(masterUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: MasterReply | undefined }> {
-  const res = await fetch(`${masterUrl}${path}`, {
-    method,
-    ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as MasterReply) };
+  /** The master's record, with the source's progress (steps, bytes, write stall). */
+  readonly record: MasterMigration;
 }
 
 /** Loads `mib` MiB of 1000-byte incompressible values into the table through the SDK's buffered writer; returns the row count. */
@@ -82,31 +57,14 @@ async function load(kdi: KdiClient, table: string, mib: number): Promise<number>
   return rows;
 }
 
-/** Asks the master to move the tablet and waits for the move's outcome. */
-async function move(masterUrl: string, tabletId: string): Promise<MoveOutcome> {
+/** Asks the master to move the tablet (kdi.admin) and polls its record until the move ends. */
+async function move(kdi: KdiClient, tabletId: string): Promise<MoveOutcome> {
   const started = performance.now();
-  const asked = await masterCall(masterUrl, 'POST', `/v1/tablets/${encodeURIComponent(tabletId)}/move`, {});
-  if (asked.status !== 202 && asked.status !== 200) throw new Error(`the master refused the move (${asked.status}): ${JSON.stringify(asked.body)}`);
-  const migrationId = asked.body?.migration?.migrationId ?? asked.body?.migrationId;
-  if (migrationId === undefined) throw new Error(`the master's move reply names no migrationId: ${JSON.stringify(asked.body)}`);
+  const { migrationId } = await kdi.admin.moveTablet(tabletId);
   for (;;) {
-    const got = await masterCall(masterUrl, 'GET', `/v1/migrations/${encodeURIComponent(migrationId)}`);
-    const record = got.body?.migration ?? got.body;
-    // The master's record ends with its state; a bare MigrationStatus with its outcome.
-    const m = record?.progress ?? record;
-    const outcome = record?.state !== undefined ? (record.state === 'running' ? undefined : record.state) : record?.outcome;
-    if (got.status === 200 && outcome !== undefined) {
-      const copy = m?.steps?.find((s) => s.step === 'copy');
-      return {
-        migrationId,
-        outcome,
-        totalMs: performance.now() - started,
-        bytesCopied: m?.bytesCopied,
-        copyMs: copy?.ms,
-        status: m,
-      };
-    }
-    if (performance.now() - started > MOVE_TIMEOUT_MS) throw new Error(`the move ${migrationId} did not end in ${MOVE_TIMEOUT_MS / 60_000} min: ${JSON.stringify(got.body)}`);
+    const record = await kdi.admin.migration(migrationId);
+    if (record.state !== 'running') return { migrationId, outcome: record.state, totalMs: performance.now() - started, record };
+    if (performance.now() - started > MOVE_TIMEOUT_MS) throw new Error(`the move ${migrationId} did not end in ${MOVE_TIMEOUT_MS / 60_000} min: ${JSON.stringify(record)}`);
     await sleep(100);
   }
 }
@@ -141,9 +99,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const rows = await load(kdi, table, mib);
     console.log(`loaded ${formatNumber(rows)} rows × ${VALUE_BYTES} B (${mib} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const described = await masterCall(masterUrl, 'GET', `/v1/tables/${table}`);
-    const tablet = described.body?.tablets?.[0];
-    if (described.body?.tablets?.length !== 1 || tablet?.tabletId === undefined) throw new Error(`expected one served tablet: ${JSON.stringify(described.body)}`);
+    const described = await kdi.admin.describeTable(table);
+    const tablet = described.tablets[0];
+    if (described.tablets.length !== 1 || tablet?.tabletId === undefined) throw new Error(`expected one served tablet: ${JSON.stringify(described)}`);
 
     const handle = kdi.table(table);
     const writes = new LatencyLog();
@@ -169,7 +127,7 @@ async function main(): Promise<void> {
     try {
       await sleep(settle);
       moveFrom = performance.now();
-      moved = await move(masterUrl, tablet.tabletId);
+      moved = await move(kdi, tablet.tabletId);
       moveTo = performance.now();
       await sleep(settle);
       afterTo = performance.now();
@@ -216,17 +174,19 @@ async function main(): Promise<void> {
       ),
     );
     const during = phases[1]!;
-    const copyMBs = moved.bytesCopied !== undefined && moved.copyMs !== undefined && moved.copyMs > 0 ? moved.bytesCopied / 1e6 / (moved.copyMs / 1000) : undefined;
+    const progress = moved.record.progress;
+    // Files go over in copy and in catch-up (what memory held at the copy is serialized and sent then).
+    const copyMs = progress?.steps?.filter((s) => s.step === 'copy' || s.step === 'catch-up').reduce((sum, s) => sum + s.ms, 0);
+    const copyMBs = progress?.bytesCopied !== undefined && copyMs !== undefined && copyMs > 0 ? progress.bytesCopied / 1e6 / (copyMs / 1000) : undefined;
     console.log('');
     console.log(`move ${moved.migrationId}: ${moved.outcome} in ${(moved.totalMs / 1000).toFixed(2)} s`);
-    const progress = moved.status as MigrationView | undefined;
     if (progress?.steps !== undefined) console.log(`steps (as the source reports them): ${progress.steps.map((s) => `${s.step} ${ms(s.ms ?? 0)} ms`).join(', ')}`);
     if (progress?.writeStallMs !== undefined) console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms`);
     console.log(`longest write stall ${ms(during[1].longestRequestMs)} ms (no write finished for ${ms(during[1].longestGapMs)} ms at most)`);
     console.log(`longest read stall ${ms(during[2].longestRequestMs)} ms (no read finished for ${ms(during[2].longestGapMs)} ms at most)`);
     console.log(`copy ${copyMBs === undefined ? 'n/a (the migration status gave no copy bytes or time)' : `${copyMBs.toFixed(1)} MB/s`}`);
     console.log(`acknowledged writes ${formatNumber(acked.length)}, lost ${lost}`);
-    if (moved.outcome !== 'committed') console.log(`the move did not commit: ${JSON.stringify(moved.status)}`);
+    if (moved.outcome !== 'committed') console.log(`the move did not commit: ${JSON.stringify(moved.record)}`);
 
     const out = flagOutPath(flags);
     if (out !== undefined) {
