@@ -11,14 +11,15 @@ import { html, safeHref } from './html.js';
 /** GET /v1/meta/location's reply (MetaLocationReplySchema). @typedef {{ table: 'META', location?: { serverId: string, url: string, epoch: number } }} MetaLocationReply */
 
 /**
- * @param {{ status: 'ok', data: MasterStatusReply } | { status: 'error', message: string, activeMaster?: string }} r
+ * @param {{ status: 'ok', data: MasterStatusReply } | { status: 'error', message: string, unreachable?: boolean, activeMaster?: string }} r
+ *   an error with `unreachable` is a master that did not answer at all; without it, one that answered with an error (e.g. while it stops)
  * @param {number} now
  * @param {MetaLocationReply} [meta] where META is served (absent: not known)
  */
 export function renderMaster(r, now, meta) {
   if (r.status === 'error') {
     const href = safeHref(r.activeMaster);
-    return html`<span class="badge bad">unreachable</span> <span class="error">${r.message}</span>${
+    return html`<span class="badge bad">${r.unreachable === true ? 'unreachable' : 'error'}</span> <span class="error">${r.message}</span>${
         href === undefined ? '' : html` — the active master is <a href="${href}">${r.activeMaster}</a>`
       }`;
   }

@@ -495,6 +495,9 @@ describe('events and header', () => {
     expect(text(renderMaster(status, NOW, { table: 'META' }))).toContain('META not assigned');
     const down = String(renderMaster({ status: 'error', message: 'fetch failed', activeMaster: 'javascript:alert(1)' }, NOW));
     expect(down).not.toContain('href');
+    expect(text(renderMaster({ status: 'error', message: 'fetch failed', unreachable: true }, NOW))).toContain('unreachable fetch failed');
+    // A master that answers with an error (it is stopping, say) is not called unreachable.
+    expect(text(renderMaster({ status: 'error', message: 'HTTP 503' }, NOW))).toBe('error HTTP 503');
     expect(String(renderStandby('http://127.0.0.1:7001'))).toContain('<a href="http://127.0.0.1:7001/">http://127.0.0.1:7001</a>');
   });
 });
