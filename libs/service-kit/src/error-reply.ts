@@ -16,6 +16,7 @@ import { ERROR_CATALOGUE, KdiError } from '@kdi/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classifyFastifyError, type FastifyErrorTexts } from './fastify-errors.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
+import { knownFieldsAt } from './schema-fields.js';
 
 export interface ErrorReplyOptions {
   /** The words for Fastify's errors that depend on what the server accepts. */
@@ -29,14 +30,38 @@ export interface ErrorReplyOptions {
   readonly clearHeaders?: readonly string[];
 }
 
-/** Classifies `error` as the KdiError the client is told about. */
-export async function classifyError(error: unknown, opts: ErrorReplyOptions): Promise<KdiError> {
+/**
+ * The route schema's part a validation context names (Fastify's
+ * `validationContext`); for a body given per media type (`{content: {type:
+ * {schema}}}`), the request's.
+ */
+function routeSchemaPart(request: FastifyRequest | undefined, error: unknown): unknown {
+  const context = (error as { validationContext?: unknown } | null)?.validationContext;
+  const schema = request?.routeOptions?.schema as Record<string, unknown> | undefined;
+  if (typeof context !== 'string' || schema === undefined) return undefined;
+  const part = schema[context] as { content?: Record<string, { schema?: unknown }> } | undefined;
+  if (part?.content === undefined) return part;
+  const mediaType = String(request?.headers['content-type'] ?? '')
+    .split(';', 1)[0]!
+    .trim()
+    .toLowerCase();
+  return part.content[mediaType]?.schema;
+}
+
+/**
+ * Classifies `error` as the KdiError the client is told about; with the
+ * request, a validation error names the fields the route takes beside an unknown one.
+ */
+export async function classifyError(error: unknown, opts: ErrorReplyOptions, request?: FastifyRequest): Promise<KdiError> {
   const refined = opts.classify === undefined ? error : await opts.classify(error);
-  return refined instanceof KdiError ? refined : classifyFastifyError(refined, opts.texts);
+  if (refined instanceof KdiError) return refined;
+  const part = routeSchemaPart(request, refined);
+  const texts: FastifyErrorTexts = part === undefined ? opts.texts : { ...opts.texts, validation: { ...opts.texts.validation, knownFields: (path) => knownFieldsAt(part, path) } };
+  return classifyFastifyError(refined, texts);
 }
 
 export async function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, opts: ErrorReplyOptions): Promise<FastifyReply> {
-  const kdi = await classifyError(error, opts);
+  const kdi = await classifyError(error, opts, request);
   const status = ERROR_CATALOGUE[kdi.code].status;
   if (status >= 500) request.log.error({ err: error, code: kdi.code }, 'request failed');
   else request.log.info({ code: kdi.code, message: kdi.message }, 'request rejected');

@@ -2,7 +2,8 @@
 // fastify-type-provider-zod from zod issues) into one INVALID_ARGUMENT
 // whose message names every bad field, e.g.
 //   body.ttlMs: Invalid input: expected number, received string;
-//   body: unknown field "tll" (unknown fields are rejected)
+//   body: unknown field "tll" (unknown fields are rejected; the known ones: ifVersion, ttlMs)
+// (the known ones when the route's schema is at hand: `knownFields`).
 // A server whose routes end in a URL wildcard (the lock server's lock path)
 // names that parameter with `wildcardName`.
 
@@ -26,6 +27,8 @@ const WHERE: Readonly<Record<string, string>> = {
 export interface ValidationErrorOptions {
   /** What a caller calls the URL wildcard parameter (`*`), e.g. 'path'; unset: `url.*`. */
   readonly wildcardName?: string;
+  /** The fields the object at `instancePath` accepts (from the route's schema), to name beside an unknown one. */
+  readonly knownFields?: (instancePath: string) => readonly string[] | undefined;
 }
 
 /** The name a caller knows a field by: where it was sent, then its path (or the wildcard's name). */
@@ -36,13 +39,18 @@ function fieldName(context: string, instancePath: string | undefined, wildcardNa
   return segments.length === 0 ? where : `${where}.${segments.join('.')}`;
 }
 
+function knownList(known: readonly string[] | undefined): string {
+  if (known === undefined) return '';
+  return known.length === 0 ? '; this takes no fields' : `; the known ones: ${known.join(', ')}`;
+}
+
 export function validationError(issues: readonly ValidationIssue[], context: string, options: ValidationErrorOptions = {}): KdiError {
   const fields = issues.map((issue) => {
     const field = fieldName(context, issue.instancePath, options.wildcardName);
     const keys = issue.params?.['keys'];
     const problem =
       issue.keyword === 'unrecognized_keys' && Array.isArray(keys)
-        ? `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')} (unknown fields are rejected)`
+        ? `unknown field${keys.length === 1 ? '' : 's'} ${keys.map((k) => JSON.stringify(k)).join(', ')} (unknown fields are rejected${knownList(options.knownFields?.(issue.instancePath ?? ''))})`
         : (issue.message ?? 'is invalid');
     return { field, problem };
   });
