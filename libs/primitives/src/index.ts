@@ -1,6 +1,7 @@
 // @kdi/primitives — the leaf every KDI package shares (DESIGN §16): the
 // cell model and key order, byte intervals, CRC-32C, little-endian ints and
-// varints, the LZ4 block codec and the codec port, the clock port. It
+// varints, the LZ4 block codec and the codec port, the clock port, byte
+// counts for people. It
 // imports nothing: no package, no other library of ours; Node's Buffer and
 // timers only.
 
@@ -39,3 +40,4 @@ export { lz4CompressBlock, lz4CompressBlockInto, lz4CompressBound, lz4Decompress
 export { LZ4_CODEC_ID, tsLz4Codec, UNCOMPRESSED_CODEC_ID, type BlockCodec } from './compression/block-codec.js';
 export { clockFromMonotonic, systemClock, type Clock } from './time/clock.js';
 export { MANUAL_CLOCK_DEFAULT_WALL_MICROS, ManualClock, type ManualClockStart } from './time/manual-clock.js';
+export { formatBytes } from './text/format-bytes.js';

@@ -1,18 +1,7 @@
 // Sizes, rates, times and row ranges as a person reads them.
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** 0 B, 999 B, 1.5 KiB, 12 MiB — three significant digits at most. */
-export function formatBytes(n: number): string {
-  if (!(n >= 1024)) return `${Math.max(0, Math.round(n))} B`;
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v >= 100 ? Math.round(v) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2).replace(/\.?0+$/, '')} ${UNITS[u]}`;
-}
+/** 0 B, 999 B, 1.5 KiB, 12 MiB — three significant digits at most (one formatter for every KDI tool). */
+export { formatBytes } from '@kdi/primitives';
 
 /** Requests per second: whole numbers from 10 on, one decimal below. */
 export function formatRate(n: number | undefined): string {
