@@ -12,17 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
+import { seededRandom } from '@kdi/primitives/test-support';
 import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from './cluster.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 let lock: RunningLockServer;
 beforeAll(async () => {

@@ -3,6 +3,7 @@
 // evaluator — what every scan must return, however its pages fall.
 
 import { compareCellKeys, filterCells, parsePredicate, type Cell, type JsonCell } from '@kdi/protocol';
+import { seededRandom } from '@kdi/primitives/test-support';
 
 export class TableModel {
   private readonly cells = new Map<string, Cell>();
@@ -34,14 +35,7 @@ export class TableModel {
 
 /** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
 export function prng(seed: number): { next(): number; int(n: number): number; pick<T>(xs: readonly T[]): T } {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (n) => Math.floor(next() * n), pick: (xs) => xs[Math.floor(next() * xs.length)]! };
 }
 

@@ -2,6 +2,7 @@
 // random source, and a reference model of a KDI table.
 
 import { compareCellKeys, type Cell } from '@kdi/primitives';
+import { seededRandom } from '@kdi/primitives/test-support';
 import type { Engine } from '../src/engine/engine.js';
 
 export const b = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -17,17 +18,8 @@ export function show(cells: readonly Cell[]): string[] {
   return cells.map((c) => `${str(c.row)} ${str(c.column)}@${c.timestamp}=${str(c.value)}`);
 }
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG so failures reproduce. */
+export const rng = seededRandom;
 
 export const keyOf = (c: Pick<Cell, 'row' | 'column' | 'timestamp'>) => `${Buffer.from(c.row).toString('hex')}|${Buffer.from(c.column).toString('hex')}|${c.timestamp}`;
 

@@ -9,22 +9,17 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFileSystem } from '../fs/memory-file-system.js';
 import { replayLog } from './log-reader.js';
 import { LogWriter } from './log-writer.js';
+import { seededRandom } from '@kdi/primitives/test-support';
 
 interface Rec {
   seq: number;
   payload: Uint8Array;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
+/** An integer in [0, n) from a seeded PRNG (the 32-bit draw modulo n), so a failing seed can be replayed. */
 function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n) >>> 0;
-  };
+  const next = seededRandom(seed);
+  return (n) => ((next() * 4294967296) % n) >>> 0;
 }
 
 const DIR = '/disk/kdi/log';
