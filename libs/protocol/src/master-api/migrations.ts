@@ -48,8 +48,11 @@ export const MigrationProgressSchema = z
   .describe('A move as the source server reports it (its GET /v1/admin/migrations), last polled by the master');
 
 export const MigrationReasonSchema = z
-  .enum(['manual', 'balance', 'drain', 'merge'])
-  .describe('manual: POST /v1/tablets/{id}/move; balance / drain: the balancer; merge: the balancer brings two tablets it merges onto one server');
+  .enum(['manual', 'balance', 'drain', 'merge', 'unknown'])
+  .describe(
+    'manual: POST /v1/tablets/{id}/move; balance / drain: the balancer; merge: the balancer brings two tablets it merges onto one server; ' +
+      'unknown: a master that took over learned the move from its source (the master that asked for it did not write it down)',
+  );
 
 export const MigrationStateSchema = z
   .enum(['running', 'committed', 'aborted', 'failed'])
@@ -67,8 +70,8 @@ export const MasterMigrationSchema = z
     encoding: CellEncodingSchema.describe('How the bounds are written'),
     source: ServerRefSchema,
     target: ServerRefSchema,
-    epoch: z.int().nonnegative().describe('The assignment epoch the target takes the tablet under (e′)'),
-    previousEpoch: z.int().nonnegative().describe('The epoch the source serves it under (e)'),
+    epoch: z.int().nonnegative().describe('The assignment epoch the target takes the tablet under (e′); 0 when not known (a move learned from its source after a failover)'),
+    previousEpoch: z.int().nonnegative().describe('The epoch the source serves it under (e); 0 when not known'),
     reason: MigrationReasonSchema,
     decisionId: z.string().optional().describe('The balancer decision that planned it'),
     state: MigrationStateSchema,
