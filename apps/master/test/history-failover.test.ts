@@ -117,7 +117,7 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
     };
 
     // Written to the lock service (batched: within KDI_MASTER_HISTORY_FLUSH_MS).
-    await waitFor('the history file holds the moves and the decision', async () => {
+    const written = await waitFor('the history file holds the moves and the decision', async () => {
       const h = await historyFile();
       const ended = new Set(h?.migrations.filter((r) => r.state !== 'running').map((r) => r.migrationId));
       const lastSeq = before.events.at(-1).seq;
@@ -129,6 +129,9 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
         ? h
         : undefined;
     });
+
+    const size = (await lockClient.stat(HISTORY_PATH)).size;
+    console.log(`[history] /kdi/master-history: ${written.migrations.length} move(s), ${written.decisions.length} decision(s), ${written.events.length} event(s) in ${size} bytes`);
 
     // One more move, held at the target; the master is killed right after starting it.
     const served = (await allServing(m, 'hist')).tablets;

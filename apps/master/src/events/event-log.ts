@@ -19,6 +19,8 @@ export type EventInput = Omit<ClusterEvent, 'seq' | 'at'>;
 export class EventLog {
   readonly #events: ClusterEvent[] = [];
   #nextSeq = 1;
+  /** The largest seq restore() took from another master: events up to it are theirs, the ones after it this master's. */
+  #restoredUpTo = 0;
   #onChange: () => void = () => {};
 
   constructor(
@@ -44,15 +46,23 @@ export class EventLog {
   }
 
   /**
-   * Puts events a previous master kept (oldest first, increasing seq) before the ones held here; those are
-   * numbered again after the restored ones (at a takeover there are none yet). Not handed to onEvent: they
-   * were logged when they happened.
+   * Puts events a previous master kept before this master's own, merged by seq with those restored before
+   * (restoring the same file twice changes nothing); this master's own are numbered again after them (at a
+   * takeover there are none yet). Not handed to onEvent: they were logged when they happened.
    */
   restore(events: readonly ClusterEvent[]): void {
-    const old = [...events].sort((a, b) => a.seq - b.seq);
+    const theirs = new Map<number, ClusterEvent>();
+    const mine: ClusterEvent[] = [];
+    for (const e of this.#events) {
+      if (e.seq <= this.#restoredUpTo) theirs.set(e.seq, e);
+      else mine.push(e);
+    }
+    for (const e of events) theirs.set(e.seq, e);
+    const old = [...theirs.values()].sort((a, b) => a.seq - b.seq);
     let seq = old.at(-1)?.seq ?? 0;
-    const mine = this.#events.map((e) => ({ ...e, seq: ++seq }));
-    this.#events.splice(0, this.#events.length, ...[...old, ...mine].slice(-this.capacity));
+    this.#restoredUpTo = seq;
+    const renumbered = mine.map((e) => ({ ...e, seq: ++seq }));
+    this.#events.splice(0, this.#events.length, ...[...old, ...renumbered].slice(-this.capacity));
     this.#nextSeq = seq + 1;
     this.#onChange();
   }

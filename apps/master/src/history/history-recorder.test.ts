@@ -38,8 +38,10 @@ class Parts implements HistoryParts {
     return { migrations: [], decisions: [], events: [...this.events] };
   }
   restore(h: History): void {
+    // Merged like the master's event log: restoring the same file twice changes nothing.
     this.restored.push(h);
-    this.events = [...h.events, ...this.events];
+    const theirs = new Set(h.events.map((e) => e.message));
+    this.events = [...h.events, ...this.events.filter((e) => !theirs.has(e.message))];
   }
 }
 

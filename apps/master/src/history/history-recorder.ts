@@ -140,7 +140,7 @@ export class HistoryRecorder {
         return;
       }
       this.#dirty = false;
-      const encoded = encodeHistory({ writer: this.o.writer, writtenAt: new Date().toISOString(), ...this.o.parts.snapshot() }, this.o.maxBytes);
+      const encoded = await encodeHistory({ writer: this.o.writer, writtenAt: new Date().toISOString(), ...this.o.parts.snapshot() }, this.o.maxBytes);
       if (encoded.trimmed > 0 && !this.#trimWarned) {
         this.#trimWarned = true;
         this.o.log.warn(`the master history is larger than KDI_MASTER_HISTORY_MAX_BYTES (${this.o.maxBytes}) compressed: its ${encoded.trimmed} oldest records are not written`);

@@ -95,7 +95,9 @@ export const MoveTabletReplySchema = z.strictObject({ migration: MasterMigration
 
 export const MasterMigrationParamsSchema = z.strictObject({ migrationId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`) });
 
-export const ListMigrationsReplySchema = z.strictObject({ migrations: z.array(MasterMigrationSchema).describe('Newest first: the running ones and the last 100 ended') });
+export const ListMigrationsReplySchema = z.strictObject({
+  migrations: z.array(MasterMigrationSchema).describe('Newest first: the running ones and the last KDI_MASTER_HISTORY_MOVES (100) ended'),
+});
 
 export const ServerParamsSchema = z.strictObject({ serverId: ServerIdSchema });
 
