@@ -1,6 +1,7 @@
 // The master's history survives a failover (docs/master.md "History"): a
 // lock server, three tablet servers and two masters, real processes. The
-// active master moves a tablet and runs the balancer (any byte of skew:
+// first master finds a history file that is not one, says so and becomes
+// active all the same. It moves a tablet and runs the balancer (any byte of skew:
 // it moves tablets); once its history file holds them it starts one more
 // move, held at the target's commit (test-only KDI_TS_MIGRATION_PAUSE_AT),
 // and is killed with SIGKILL at once. The standby takes over, and its GET
@@ -59,6 +60,8 @@ beforeAll(async () => {
   lockClient = new LockClient({ url: lock.url });
   const pause = { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: String(PAUSE_MS) };
   for (const id of ['ts1', 'ts2', 'ts3']) servers.set(id, await startTabletServer(id, `${dir.path}/${id}`, lock.url, pause));
+  // A history file that is not one: the first master must become active all the same (and replace it).
+  await lockClient.createFile(HISTORY_PATH, { contents: 'left by something else' });
   masters.push(await startMaster(lock.url, MASTER_ENV));
   const m = masters[0]!.url;
   await waitFor('META assigned', async () => (await call('GET', `${m}/v1/meta/location`)).body.location);
@@ -88,6 +91,7 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
   it('a new master lists the moves, balancer decisions and events of the one killed, and the move running during the failover ends', async () => {
     const [first, standby] = masters as [ServiceProcess, ServiceProcess];
     const m = first.url;
+    expect(first.output()).toMatch(/the master history \(\/kdi\/master-history\) is unreadable: not gzip-compressed JSON/);
 
     // A move, to its end.
     const tablets = (await allServing(m, 'hist')).tablets;
