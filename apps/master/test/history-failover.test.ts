@@ -1,5 +1,6 @@
 // The master's history survives a failover (docs/master.md "History"): a
-// lock server, three tablet servers and two masters, real processes. The
+// lock server (each backend: the embedded store, and Redis — the suite's
+// own redis-server), three tablet servers and two masters, real processes. The
 // first master finds a history file that is not one, says so and becomes
 // active all the same. It moves a tablet and runs the balancer (any byte of skew:
 // it moves tablets); once its history file holds them it starts one more
@@ -12,11 +13,11 @@
 // with the outcome META shows. New decisions get ids above the restored ones.
 
 import { connect, contentsBytes, LockClient } from '@kdi/client-sdk';
-import { startEmbeddedLockServer, type RunningLockServer } from '@kdi/client-sdk/test-support';
 import type { ServiceProcess } from '@kdi/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHistory, HISTORY_PATH, type History } from '../src/history/history-file.js';
 import { allServing, call, CLUSTER_SECRET, startMaster, startTabletServer, tempDir, waitFor } from './cluster.js';
+import { BACKENDS, startLockService, type LockService } from './faults/fault-cluster.js';
 
 const SPLITS = ['c', 'f', 'i', 'l', 'o', 'r', 'u'];
 const ROWS = Array.from({ length: 26 * 4 }, (_, i) => `${String.fromCharCode(97 + Math.floor(i / 4))}${i % 4}`);
@@ -30,12 +31,6 @@ const MASTER_ENV = {
   KDI_MASTER_HISTORY_FLUSH_MS: '500',
 };
 
-let lock: RunningLockServer;
-let lockClient: LockClient;
-const servers = new Map<string, ServiceProcess>();
-const masters: ServiceProcess[] = [];
-let dir: { path: string; remove: () => Promise<void> };
-
 async function untilEnded(m: string, migrationId: string): Promise<any> {
   return waitFor(
     `move ${migrationId} ended`,
@@ -47,47 +42,53 @@ async function untilEnded(m: string, migrationId: string): Promise<any> {
   );
 }
 
-async function historyFile(): Promise<History | undefined> {
+async function historyFile(lockClient: LockClient): Promise<History | undefined> {
   const file = await lockClient.getFile(HISTORY_PATH, { encoding: 'base64' }).catch(() => undefined);
   if (file === undefined) return undefined;
   const d = decodeHistory(contentsBytes(file));
   return d.ok ? d.history : undefined;
 }
 
-beforeAll(async () => {
-  dir = await tempDir('kdi-history-failover-');
-  lock = await startEmbeddedLockServer();
-  lockClient = new LockClient({ url: lock.url });
-  const pause = { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: String(PAUSE_MS) };
-  for (const id of ['ts1', 'ts2', 'ts3']) servers.set(id, await startTabletServer(id, `${dir.path}/${id}`, lock.url, pause));
-  // A history file that is not one: the first master must become active all the same (and replace it).
-  await lockClient.createFile(HISTORY_PATH, { contents: 'left by something else' });
-  masters.push(await startMaster(lock.url, MASTER_ENV));
-  const m = masters[0]!.url;
-  await waitFor('META assigned', async () => (await call('GET', `${m}/v1/meta/location`)).body.location);
-  expect((await call('POST', `${m}/v1/tables`, { name: 'hist', splits: SPLITS })).status).toBe(201);
-  await allServing(m, 'hist');
-  const kdi = await connect({ master: m });
-  await kdi.table('hist').apply(
-    ROWS.map((row) => ({ row, column: 'c:v', value: `v-${row}` })),
-    { waitForSync: true },
-  );
-  await kdi.close();
-  // Memory data to disk fragments, so the heartbeats carry bytes for the balancer.
-  for (const p of servers.values()) await call('POST', `${p.url}/v1/admin/serialize`, {}, { authorization: `Bearer ${CLUSTER_SECRET}` });
-  masters.push(await startMaster(lock.url, MASTER_ENV));
-  expect((await call('GET', `${masters[1]!.url}/v1/master`)).body.role).toBe('standby');
-}, 240_000);
+describe.each(BACKENDS)('the master history across a failover, lock server on %s', (backend) => {
+  let lock: LockService;
+  let lockClient: LockClient;
+  const servers = new Map<string, ServiceProcess>();
+  const masters: ServiceProcess[] = [];
+  let dir: { path: string; remove: () => Promise<void> };
 
-afterAll(async () => {
-  await lockClient?.close();
-  for (const m of masters) await m.stop();
-  for (const s of servers.values()) await s.stop();
-  await lock?.close();
-  await dir?.remove();
-});
+  beforeAll(async () => {
+    dir = await tempDir('kdi-history-failover-');
+    lock = await startLockService(backend, dir.path);
+    lockClient = new LockClient({ url: lock.url });
+    const pause = { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: String(PAUSE_MS) };
+    for (const id of ['ts1', 'ts2', 'ts3']) servers.set(id, await startTabletServer(id, `${dir.path}/${id}`, lock.url, pause));
+    // A history file that is not one: the first master must become active all the same (and replace it).
+    await lockClient.createFile(HISTORY_PATH, { contents: 'left by something else' });
+    masters.push(await startMaster(lock.url, MASTER_ENV));
+    const m = masters[0]!.url;
+    await waitFor('META assigned', async () => (await call('GET', `${m}/v1/meta/location`)).body.location);
+    expect((await call('POST', `${m}/v1/tables`, { name: 'hist', splits: SPLITS })).status).toBe(201);
+    await allServing(m, 'hist');
+    const kdi = await connect({ master: m });
+    await kdi.table('hist').apply(
+      ROWS.map((row) => ({ row, column: 'c:v', value: `v-${row}` })),
+      { waitForSync: true },
+    );
+    await kdi.close();
+    // Memory data to disk fragments, so the heartbeats carry bytes for the balancer.
+    for (const p of servers.values()) await call('POST', `${p.url}/v1/admin/serialize`, {}, { authorization: `Bearer ${CLUSTER_SECRET}` });
+    masters.push(await startMaster(lock.url, MASTER_ENV));
+    expect((await call('GET', `${masters[1]!.url}/v1/master`)).body.role).toBe('standby');
+  }, 240_000);
 
-describe('the master history across a failover', { timeout: 300_000 }, () => {
+  afterAll(async () => {
+    await lockClient?.close();
+    for (const m of masters) await m.stop();
+    for (const s of servers.values()) await s.stop();
+    await lock?.close();
+    await dir?.remove();
+  });
+
   it('a new master lists the moves, balancer decisions and events of the one killed, and the move running during the failover ends', async () => {
     const [first, standby] = masters as [ServiceProcess, ServiceProcess];
     const m = first.url;
@@ -122,7 +123,7 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
 
     // Written to the lock service (batched: within KDI_MASTER_HISTORY_FLUSH_MS).
     const written = await waitFor('the history file holds the moves and the decision', async () => {
-      const h = await historyFile();
+      const h = await historyFile(lockClient);
       const ended = new Set(h?.migrations.filter((r) => r.state !== 'running').map((r) => r.migrationId));
       const lastSeq = before.events.at(-1).seq;
       return h !== undefined &&
@@ -135,7 +136,9 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
     });
 
     const size = (await lockClient.stat(HISTORY_PATH)).size;
-    console.log(`[history] /kdi/master-history: ${written.migrations.length} move(s), ${written.decisions.length} decision(s), ${written.events.length} event(s) in ${size} bytes`);
+    console.log(
+      `[history ${backend}] /kdi/master-history: ${written.migrations.length} move(s), ${written.decisions.length} decision(s), ${written.events.length} event(s) in ${size} bytes`,
+    );
 
     // One more move, held at the target; the master is killed right after starting it.
     const served = (await allServing(m, 'hist')).tablets;
@@ -188,7 +191,7 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
       return r.status === 200 ? r.body : undefined;
     });
     console.log(
-      `[history] the standby was active ${activeMs} ms after the kill; move ${yId} listed ${Math.round(performance.now() - killedAt)} ms after it: state ${yNow.state}, ` +
+      `[history ${backend}] the standby was active ${activeMs} ms after the kill; move ${yId} listed ${Math.round(performance.now() - killedAt)} ms after it: state ${yNow.state}, ` +
         `reason ${yNow.reason} (${yNow.reason === 'unknown' ? 'learned from its source' : 'from the history file'})`,
     );
     expect(yNow.tabletId).toBe(y.tabletId);
@@ -206,6 +209,6 @@ describe('the master history across a failover', { timeout: 300_000 }, () => {
     expect(Number(dry.body.decision.decisionId.slice(2))).toBeGreaterThan(Number(decision.decisionId.slice(2)));
 
     // And it writes the history itself now.
-    await waitFor('the new master writes the history', async () => ((await historyFile())?.writer.url === n ? true : undefined));
-  });
+    await waitFor('the new master writes the history', async () => ((await historyFile(lockClient))?.writer.url === n ? true : undefined));
+  }, 300_000);
 });
