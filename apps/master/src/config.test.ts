@@ -29,6 +29,11 @@ describe('loadConfig', () => {
       balanceRateSkew: 500,
       balanceMaxMoves: 2,
       mergeBelowBytes: 0,
+      historyMoves: 100,
+      historyDecisions: 100,
+      historyEvents: 1000,
+      historyFlushMs: 1000,
+      historyMaxBytes: 196608,
       logLevel: 'info',
     });
   });
@@ -49,6 +54,11 @@ describe('loadConfig', () => {
       KDI_MASTER_BALANCE_RATE_SKEW: '12',
       KDI_MASTER_BALANCE_MAX_MOVES: '3',
       KDI_MASTER_MERGE_BELOW_BYTES: '4096',
+      KDI_MASTER_HISTORY_MOVES: '10',
+      KDI_MASTER_HISTORY_DECISIONS: '11',
+      KDI_MASTER_HISTORY_EVENTS: '12',
+      KDI_MASTER_HISTORY_FLUSH_MS: '0',
+      KDI_MASTER_HISTORY_MAX_BYTES: '65536',
       KDI_MASTER_ADMIN_TOKEN: 'an-admin-token-0123',
       KDI_MASTER_LOG_LEVEL: 'warn',
     });
@@ -64,9 +74,14 @@ describe('loadConfig', () => {
       balanceRateSkew: 12,
       balanceMaxMoves: 3,
       mergeBelowBytes: 4096,
+      historyMoves: 10,
+      historyDecisions: 11,
+      historyEvents: 12,
+      historyFlushMs: 0,
+      historyMaxBytes: 65536,
       adminToken: 'an-admin-token-0123',
     });
-    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(17);
+    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(22);
   });
 
   it('names every bad or missing variable, and unknown ones, without echoing secrets', () => {

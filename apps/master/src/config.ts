@@ -19,6 +19,11 @@
 //   KDI_MASTER_BALANCE_RATE_SKEW      … or by more requests per second than this (500)
 //   KDI_MASTER_BALANCE_MAX_MOVES      most tablet moves running at once, drains included (2)
 //   KDI_MASTER_MERGE_BELOW_BYTES      the balancer merges adjacent tablets each smaller than this and cold (0 = merges off: only listed)
+//   KDI_MASTER_HISTORY_MOVES          ended moves kept, in memory and in the lock service (100)
+//   KDI_MASTER_HISTORY_DECISIONS      balancer decisions kept, in memory and in the lock service (100)
+//   KDI_MASTER_HISTORY_EVENTS         recent events kept, in memory and in the lock service (1000)
+//   KDI_MASTER_HISTORY_FLUSH_MS       how long after a change the history is written to the lock service (1000; 0 = never written)
+//   KDI_MASTER_HISTORY_MAX_BYTES      largest history file written (196608; at most the lock server's KDI_LOCK_MAX_CONTENTS_BYTES)
 //   KDI_MASTER_ADMIN_TOKEN            when set, create/drop/schema, move, balance and drain need `Authorization: Bearer <it>`
 //   KDI_MASTER_LOG_LEVEL              fatal|error|warn|info|debug|trace|silent (info)
 //
@@ -53,6 +58,11 @@ export const MasterConfigSchema = z.strictObject({
   balanceRateSkew: int(0).default(500),
   balanceMaxMoves: int(1, 1000).default(2),
   mergeBelowBytes: int(0).default(0),
+  historyMoves: int(1, 10_000).default(100),
+  historyDecisions: int(1, 10_000).default(100),
+  historyEvents: int(1, 100_000).default(1000),
+  historyFlushMs: int(0, 600_000).default(1000),
+  historyMaxBytes: int(4096).default(192 * 1024),
   adminToken: z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -83,6 +93,11 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_MASTER_BALANCE_RATE_SKEW', path: ['balanceRateSkew'], number: true },
   { name: 'KDI_MASTER_BALANCE_MAX_MOVES', path: ['balanceMaxMoves'], number: true },
   { name: 'KDI_MASTER_MERGE_BELOW_BYTES', path: ['mergeBelowBytes'], number: true },
+  { name: 'KDI_MASTER_HISTORY_MOVES', path: ['historyMoves'], number: true },
+  { name: 'KDI_MASTER_HISTORY_DECISIONS', path: ['historyDecisions'], number: true },
+  { name: 'KDI_MASTER_HISTORY_EVENTS', path: ['historyEvents'], number: true },
+  { name: 'KDI_MASTER_HISTORY_FLUSH_MS', path: ['historyFlushMs'], number: true },
+  { name: 'KDI_MASTER_HISTORY_MAX_BYTES', path: ['historyMaxBytes'], number: true },
   { name: 'KDI_MASTER_ADMIN_TOKEN', path: ['adminToken'] },
   { name: 'KDI_MASTER_LOG_LEVEL', path: ['logLevel'] },
 ];

@@ -20,8 +20,8 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** A tablet server joined to the lock server (3 s lease: the machine may be busy; warnings only). */
-export function startTabletServer(serverId: string, dataDir: string, lockUrl: string): Promise<ServiceProcess> {
+/** A tablet server joined to the lock server (3 s lease: the machine may be busy; warnings only); `env`: KDI_TS_* overrides. */
+export function startTabletServer(serverId: string, dataDir: string, lockUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   return startServiceProcess({
     main: TABLET_SERVER_MAIN,
     name: `tablet server ${serverId}`,
@@ -35,6 +35,7 @@ export function startTabletServer(serverId: string, dataDir: string, lockUrl: st
       KDI_TS_SPLIT_CHECK_INTERVAL_MS: '0',
       KDI_TS_WORKER_THREADS: '0',
       KDI_TS_LOG_LEVEL: 'warn',
+      ...env,
     },
   });
 }

@@ -18,10 +18,15 @@
 // Promises: running + started moves never exceed maxConcurrentMoves (the
 // planner counts the MigrationService's running moves); a move the
 // service refuses is kept in the decision with its error, and the run
-// goes on with the next; the last KEEP_DECISIONS decisions are kept, and
+// goes on with the next; the last KDI_MASTER_HISTORY_DECISIONS decisions are kept, and
 // a decision that planned no move and carried out no merge replaces the
 // previous one when that did nothing either, with the same trigger (a quiet
 // cluster does not push real decisions out).
+//
+// The decisions are part of the master's history (src/history/): kept
+// KDI_MASTER_HISTORY_DECISIONS deep, written to the lock service, restored
+// by a master that takes over; its decision ids go on after the restored
+// ones (d-N, N one above the largest restored).
 
 import { META_TABLE, type BalancerDecision, type BalancerSettings, type PlannedMergeView, type TabletStatus } from '@kdi/protocol';
 import type { MasterContext } from '../node/master-context.js';
@@ -31,7 +36,6 @@ import { DEFAULT_MERGE_OPTIONS, planMerges, type MergeOptions, type MergeTablet 
 import { runMerges } from './merge-runner.js';
 import { planBalance, type PlanServer } from './plan.js';
 
-export const KEEP_DECISIONS = 100;
 export const DRAIN_TICK_MS = 1_000;
 
 export type Trigger = BalancerDecision['trigger'];
@@ -42,6 +46,7 @@ export class Balancer {
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #nextPeriodic = 0;
+  #onChange: () => void = () => {};
 
   constructor(
     private readonly ctx: MasterContext,
@@ -68,6 +73,20 @@ export class Balancer {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /** Called after a decision is kept and after restore (the history recorder marks itself dirty). */
+  onChange(listener: () => void): void {
+    this.#onChange = listener;
+  }
+
+  /** Puts decisions a previous master kept (oldest first) before the ones held here; new ids go on above theirs. */
+  restore(decisions: readonly BalancerDecision[]): void {
+    const known = new Set(this.#decisions.map((d) => d.decisionId));
+    const old = decisions.filter((d) => !known.has(d.decisionId));
+    this.#decisions.splice(0, this.#decisions.length, ...[...old, ...this.#decisions].slice(-this.ctx.config.historyDecisions));
+    for (const d of old) this.#seq = Math.max(this.#seq, Number(/^d-(\d+)$/.exec(d.decisionId)?.[1] ?? 0));
+    this.#onChange();
   }
 
   /** Newest first. */
@@ -187,7 +206,8 @@ export class Balancer {
     const last = this.#decisions.at(-1);
     if (!acted(d) && last !== undefined && !acted(last) && last.trigger === d.trigger && last.dryRun === d.dryRun) this.#decisions.pop();
     this.#decisions.push(d);
-    if (this.#decisions.length > KEEP_DECISIONS) this.#decisions.shift();
+    if (this.#decisions.length > this.ctx.config.historyDecisions) this.#decisions.shift();
+    this.#onChange();
   }
 
   /**

@@ -52,4 +52,29 @@ describe('MigrationBook', () => {
     expect(book.get('a')!.state).toBe('committed');
     expect(book.end('nope', 'committed')).toBe(false);
   });
+
+  it('restores records another master kept: merged by id, ordered by requestedAt, trimmed, and says it changed', () => {
+    const at = (id: string, minute: number): MasterMigration => ({ ...record(id), requestedAt: `2026-12-07T00:0${minute}:00.000Z` });
+    const book = new MigrationBook(2);
+    let changes = 0;
+    book.onChange(() => changes++);
+    book.add(at('mine', 5));
+    book.restore([
+      { ...at('old1', 1), state: 'committed', endedAt: '2026-12-07T00:01:30.000Z' },
+      { ...at('old2', 2), state: 'aborted', endedAt: '2026-12-07T00:02:30.000Z' },
+      { ...at('old3', 3), state: 'committed', endedAt: '2026-12-07T00:03:30.000Z' },
+      at('old4', 4),
+      { ...at('mine', 0), state: 'failed' },
+    ]);
+    expect(book.list().map((r) => [r.migrationId, r.state])).toEqual([
+      ['mine', 'running'],
+      ['old4', 'running'],
+      ['old3', 'committed'],
+      ['old2', 'aborted'],
+    ]);
+    expect(book.has('old1')).toBe(false);
+    expect(changes).toBe(2);
+    book.end('old4', 'committed');
+    expect(changes).toBe(3);
+  });
 });

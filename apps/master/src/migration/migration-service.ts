@@ -51,7 +51,7 @@ interface Found {
 }
 
 export class MigrationService {
-  readonly book = new MigrationBook();
+  readonly book: MigrationBook;
   readonly #missing = new Map<string, number>();
   /** Tablet ids whose move is being started (checked, not yet recorded). */
   readonly #starting = new Set<string>();
@@ -61,7 +61,9 @@ export class MigrationService {
   constructor(
     private readonly ctx: MasterContext,
     private readonly assigner: Assigner,
-  ) {}
+  ) {
+    this.book = new MigrationBook(ctx.config.historyMoves);
+  }
 
   start(): void {
     this.#timer = setInterval(() => void this.poll(), POLL_MS);
@@ -275,7 +277,8 @@ export class MigrationService {
     const upper = r.upperInclusive === undefined ? undefined : Buffer.from(r.upperInclusive, r.encoding === 'base64' ? 'base64' : 'utf8');
     const { config } = await this.ctx.meta.readTablet(r.table, upper);
     const loc = config?.location;
-    if (loc !== undefined && loc.serverId === r.target.serverId && loc.epoch === r.epoch) this.finish(r, 'committed');
+    // epoch 0: a move learned from its source (learn-moves.ts), whose new epoch is not known.
+    if (loc !== undefined && loc.serverId === r.target.serverId && (r.epoch === 0 ? loc.epoch > r.previousEpoch : loc.epoch === r.epoch)) this.finish(r, 'committed');
     else this.finish(r, 'aborted', `${why}; META names ${loc === undefined ? 'no server' : `${loc.serverId} (epoch ${loc.epoch})`}`);
   }
 

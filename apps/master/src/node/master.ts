@@ -1,6 +1,7 @@
 // The master (DESIGN §9) put together: election, server watch, heartbeats,
 // the assignment loop, table DDL, file GC, tablet moves, the balancer,
-// drains and the event log, over one
+// drains, the event log and the durable history of moves, decisions and
+// events (src/history/), over one
 // LockClient and META access. start(url) runs after the HTTP server
 // listens (the URL goes into /kdi/master); the master stands by until it
 // wins the election, then bootstraps the root and META and keeps the
@@ -23,7 +24,11 @@ import type { MasterConfig } from '../config.js';
 import { Election } from '../election/election.js';
 import { EventLog } from '../events/event-log.js';
 import { GcDriver } from '../gc/gc-driver.js';
+import { HistoryRecorder } from '../history/history-recorder.js';
+import { HistoryStore } from '../history/history-store.js';
+import { historyParts } from '../history/history-parts.js';
 import { readCatalog } from '../meta/catalog.js';
+import { MoveLearner } from '../migration/learn-moves.js';
 import { MigrationService } from '../migration/migration-service.js';
 import { DrainSet } from '../servers/drain-set.js';
 import { ServerRegistry, type ServerHeartbeat } from '../servers/server-registry.js';
@@ -48,6 +53,7 @@ interface Active {
   readonly watch: ServerWatch;
   readonly migrations: MigrationService;
   readonly balancer: Balancer;
+  readonly learner: MoveLearner;
 }
 
 export class Master {
@@ -59,6 +65,7 @@ export class Master {
   #election: Election | undefined;
   #active: Active | undefined;
   #parts: Active | undefined;
+  #history: HistoryRecorder | undefined;
   #closed = false;
 
   constructor(
@@ -66,7 +73,7 @@ export class Master {
     private readonly deps: MasterDeps,
   ) {
     const log = deps.logger;
-    this.events = new EventLog(undefined, (e: ClusterEvent) => log.info({ event: e }, `event ${e.kind}: ${e.message}`));
+    this.events = new EventLog(config.historyEvents, (e: ClusterEvent) => log.info({ event: e }, `event ${e.kind}: ${e.message}`));
     this.lock = new LockClient({ url: config.lockUrl, ...(config.lockSecret !== undefined && { secret: config.lockSecret }), ttlMs: config.leaseTtlMs });
     this.drains = new DrainSet(this.lock);
   }
@@ -89,6 +96,7 @@ export class Master {
       ttlMs: this.config.leaseTtlMs,
       onLost: (reason) => {
         this.#active = undefined;
+        this.#history?.stop();
         this.stopParts();
         log.fatal({ reason }, 'the master lost its lock-service session; it stops acting');
         this.deps.onLost(reason);
@@ -124,16 +132,35 @@ export class Master {
       watch: new ServerWatch(ctx),
       migrations,
       balancer: new Balancer(ctx, migrations),
+      learner: new MoveLearner(ctx, migrations.book),
     };
     this.#parts = parts;
     election
       .run()
       .then(async (sequencer) => {
         if (this.#closed) return;
+        // The predecessor's moves, decisions and events first (bounded; never stops the takeover), so this master's own come after them.
+        const history = new HistoryRecorder({
+          store: new HistoryStore(this.lock),
+          parts: historyParts(migrations.book, parts.balancer, this.events),
+          writer: { url, generation: sequencer.generation },
+          flushMs: this.config.historyFlushMs,
+          maxBytes: this.config.historyMaxBytes,
+          isWriter: () => election.role === 'active' && election.sequencer?.generation === sequencer.generation,
+          log,
+        });
+        this.#history = history;
+        const dirty = () => history.markDirty();
+        migrations.book.onChange(dirty);
+        parts.balancer.onChange(dirty);
+        this.events.onChange(dirty);
+        await history.takeOver();
         this.events.add({ kind: 'master-elected', message: `${url} is the active master (sequencer generation ${sequencer.generation})` });
         await parts.watch.refresh().catch((e: unknown) => log.warn({ err: e }, 'listing the server files failed'));
         // Drains another master began go on (before the first assignment round, so a draining server gets nothing).
         await this.drains.load().catch((e: unknown) => log.warn({ err: e }, `listing the drains failed; drains another master began are not continued`));
+        // Moves the sources drive that the restored history does not name (started just before the failover, or ended during it).
+        parts.learner.start(history.restoredWrittenAt);
         this.#active = parts;
         void parts.watch.run();
         parts.assigner.start(RECONCILE_INTERVAL_MS);
@@ -235,6 +262,7 @@ export class Master {
     p?.watch.stop();
     p?.migrations.stop();
     p?.balancer.stop();
+    p?.learner.stop();
   }
 
   /** Stops acting and gives up the election (the lock and /kdi/master go at once). */
@@ -242,6 +270,8 @@ export class Master {
     this.#closed = true;
     this.#active = undefined;
     this.stopParts();
+    // What changed since the last write, before the election is given up (a clean stop loses no history).
+    await this.#history?.close();
     await this.#election?.close();
     await this.lock.close();
   }

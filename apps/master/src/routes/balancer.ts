@@ -40,7 +40,9 @@ export function registerBalancerRoutes(app: MasterApp, master: Master, adminChec
         operationId: 'listBalancerDecisions',
         tags: ['balancer'],
         summary: "The balancer's recent decisions, newest first, and its settings",
-        description: 'The last 100 runs that planned moves or merged tablets, and the latest one that did neither (per trigger); drain ticks that planned nothing are not kept.',
+        description:
+          'The last KDI_MASTER_HISTORY_DECISIONS (100) runs that planned moves or merged tablets, and the latest one that did neither (per trigger); drain ticks that ' +
+          'planned nothing are not kept. Kept across a failover: the active master writes them to the lock service and a master that takes over lists them.',
         querystring: BalancerDecisionsQuerySchema,
         response: { 200: BalancerDecisionsReplySchema, ...ERROR_RESPONSES },
       },

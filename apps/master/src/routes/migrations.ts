@@ -53,7 +53,10 @@ export function registerMigrationRoutes(app: MasterApp, master: Master, adminChe
         operationId: 'listMigrations',
         tags: ['migrations'],
         summary: 'Tablet moves: the running ones and the last 100 ended, newest first',
-        description: "The master's records (requested, target, outcome) with the source's progress (step, bytes and files copied, step durations), polled every second.",
+        description:
+          "The master's records (requested, target, outcome) with the source's progress (step, bytes and files copied, step durations), polled every second; " +
+          'the last KDI_MASTER_HISTORY_MOVES (100) ended. Kept across a failover: the active master writes them to the lock service, and a master that takes over ' +
+          "lists them and learns moves it was not told of from their sources (reason 'unknown', epoch 0).",
         querystring: NO_QUERY,
         response: { 200: ListMigrationsReplySchema, ...ERROR_RESPONSES },
       },
@@ -78,7 +81,7 @@ export function registerMigrationRoutes(app: MasterApp, master: Master, adminChe
       if (m === undefined) {
         throw new KdiError(
           'NOT_FOUND',
-          `no move ${request.params.migrationId} is known to this master (it keeps the running ones and the last 100 ended); GET /v1/migrations lists them`,
+          `no move ${request.params.migrationId} is known to this master (it keeps the running ones and the last KDI_MASTER_HISTORY_MOVES ended); GET /v1/migrations lists them`,
           {
             details: { migrationId: request.params.migrationId },
           },

@@ -31,7 +31,9 @@ export function registerStatusRoutes(app: MasterApp, master: Master): void {
         operationId: 'listEvents',
         tags: ['master'],
         summary: 'Recent cluster events, oldest first',
-        description: 'The master keeps the last 1000 events (assignments, loads, deaths, DDL, GC). `after` returns only newer ones (poll with the last seq seen).',
+        description:
+          'The master keeps the last KDI_MASTER_HISTORY_EVENTS (1000) events (assignments, loads, deaths, DDL, GC, moves, balancer runs), across a failover too: ' +
+          'a master that takes over lists its predecessor’s and numbers its own after them. `after` returns only newer ones (poll with the last seq seen).',
         querystring: EventsQuerySchema,
         response: { 200: EventsReplySchema, ...ERROR_RESPONSES },
       },

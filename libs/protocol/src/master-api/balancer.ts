@@ -86,7 +86,7 @@ export const BalancerRunBodySchema = z.strictObject({ dryRun: z.boolean().defaul
 export const BalancerRunReplySchema = z.strictObject({ decision: BalancerDecisionSchema });
 
 export const BalancerDecisionsQuerySchema = z.strictObject({
-  limit: QueryPositiveIntSchema.optional().describe('Most decisions, newest first (default: all kept, 100)'),
+  limit: QueryPositiveIntSchema.optional().describe('Most decisions, newest first (default: all kept, KDI_MASTER_HISTORY_DECISIONS: 100)'),
 });
 
 export const BalancerDecisionsReplySchema = z.strictObject({

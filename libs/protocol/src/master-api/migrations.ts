@@ -48,8 +48,11 @@ export const MigrationProgressSchema = z
   .describe('A move as the source server reports it (its GET /v1/admin/migrations), last polled by the master');
 
 export const MigrationReasonSchema = z
-  .enum(['manual', 'balance', 'drain', 'merge'])
-  .describe('manual: POST /v1/tablets/{id}/move; balance / drain: the balancer; merge: the balancer brings two tablets it merges onto one server');
+  .enum(['manual', 'balance', 'drain', 'merge', 'unknown'])
+  .describe(
+    'manual: POST /v1/tablets/{id}/move; balance / drain: the balancer; merge: the balancer brings two tablets it merges onto one server; ' +
+      'unknown: a master that took over learned the move from its source (the master that asked for it did not write it down)',
+  );
 
 export const MigrationStateSchema = z
   .enum(['running', 'committed', 'aborted', 'failed'])
@@ -67,8 +70,8 @@ export const MasterMigrationSchema = z
     encoding: CellEncodingSchema.describe('How the bounds are written'),
     source: ServerRefSchema,
     target: ServerRefSchema,
-    epoch: z.int().nonnegative().describe('The assignment epoch the target takes the tablet under (e′)'),
-    previousEpoch: z.int().nonnegative().describe('The epoch the source serves it under (e)'),
+    epoch: z.int().nonnegative().describe('The assignment epoch the target takes the tablet under (e′); 0 when not known (a move learned from its source after a failover)'),
+    previousEpoch: z.int().nonnegative().describe('The epoch the source serves it under (e); 0 when not known'),
     reason: MigrationReasonSchema,
     decisionId: z.string().optional().describe('The balancer decision that planned it'),
     state: MigrationStateSchema,
@@ -92,7 +95,9 @@ export const MoveTabletReplySchema = z.strictObject({ migration: MasterMigration
 
 export const MasterMigrationParamsSchema = z.strictObject({ migrationId: z.string().regex(NAME_PATTERN, `must be ${NAME_RULE}`) });
 
-export const ListMigrationsReplySchema = z.strictObject({ migrations: z.array(MasterMigrationSchema).describe('Newest first: the running ones and the last 100 ended') });
+export const ListMigrationsReplySchema = z.strictObject({
+  migrations: z.array(MasterMigrationSchema).describe('Newest first: the running ones and the last KDI_MASTER_HISTORY_MOVES (100) ended'),
+});
 
 export const ServerParamsSchema = z.strictObject({ serverId: ServerIdSchema });
 
