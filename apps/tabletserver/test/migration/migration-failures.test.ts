@@ -20,7 +20,7 @@ import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
 import { ok } from '../sdk/sdk-cluster.js';
-import { describeMove, migrations, servedTablets, tempDirs, waitMigration } from './migration-kit.js';
+import { cuttingProxy, describeMove, migrations, servedTablets, tempDirs, waitMigration } from './migration-kit.js';
 
 let lock: RunningLockServer;
 let master: FakeMaster;
@@ -272,38 +272,6 @@ it('the migrate route refuses what cannot move, naming why', async () => {
   expect(status.outcome).toBe('committed');
   expect((await migrate('rf0', { migrationId: 'twice', target: to, epoch: epoch + 60 })).body.error.code).toBe('NOT_FOUND'); // it moved
 }, 120_000);
-
-/**
- * An HTTP proxy to `to` that cuts the source off the target once the
- * commit is on its way: the commit still reaches the target, but the
- * source's connection is closed 300 ms later and every later request
- * (the source's DELETE) is refused.
- */
-async function cuttingProxy(to: string): Promise<{ url: string; server: Server }> {
-  const target = new URL(to);
-  let cut = false;
-  const server = createServer((req, res) => {
-    if (cut) {
-      req.socket.destroy();
-      return;
-    }
-    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      if (res.destroyed) return r.resume();
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-    if (req.method === 'POST' && req.url?.endsWith('/commit')) {
-      setTimeout(() => {
-        cut = true;
-        req.socket.destroy();
-      }, 300);
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
 
 it('the fence: a commit whose META write comes after the source gave up on it (answer lost, target unreachable) does not land; the source serves on', async () => {
   const source = await start('fs5');
