@@ -49,7 +49,12 @@ const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-preloaded', 'tar
 
 let n = 0;
 
-async function scenario(victim: 'source' | 'target', point: string): Promise<void> {
+/**
+ * `reassignToRestarted`: the dead server is restarted first and the master
+ * gives the tablet back to it (it adopts the copy it kept) instead of to
+ * the live one.
+ */
+async function scenario(victim: 'source' | 'target', point: string, opts: { reassignToRestarted?: boolean } = {}): Promise<void> {
   const i = ++n;
   const table = `c${i}`;
   const tabletId = `x${i}`;
@@ -92,19 +97,21 @@ async function scenario(victim: 'source' | 'target', point: string): Promise<voi
     // The source settles the outcome (the target's answer, else META) and ends the move.
     status = await waitMigration(alive, migrationId);
   }
-  // The master's part: META naming a dead server → assign the tablet to the live one.
+  // The victim comes back (a new id: its old one's lease need not run out first) on its old directory.
+  const restart = () => start(`${dead.serverId}b`, {}, dead.dataDir);
+  const early = opts.reassignToRestarted === true ? await restart() : undefined;
+  // The master's part: META naming a dead server → assign the tablet to the live one (or the restarted one).
   const loc = (await master.config(table))?.location;
   let reassigned = false;
   if (loc?.serverId === dead.serverId) {
-    ok(await master.assign(alive, table, `${tabletId}r`));
+    ok(await master.assign(early ?? alive, table, `${tabletId}r`));
     reassigned = true;
   }
   await new Promise((r) => setTimeout(r, 500));
   writing = false;
   await writer;
 
-  // The victim comes back (a new id: its old one's lease need not run out first) on its old directory.
-  const back = await start(`${dead.serverId}b`, {}, dead.dataDir);
+  const back = early ?? (await restart());
   const targetDir = victim === 'target' ? back.dataDir : target.dataDir;
   // Temp files: gone at the restart (victim target), or by the idle sweep (victim source).
   const deadline = Date.now() + 15_000;
@@ -125,6 +132,7 @@ async function scenario(victim: 'source' | 'target', point: string): Promise<voi
   const serving = [];
   for (const s of [alive, back]) for (const t of await servedTablets(s)) if (t.table === table) serving.push(`${s.serverId}:${t.tabletId}:${t.state}`);
   expect(serving.length, serving.join(', ')).toBe(1);
+  if (early !== undefined && reassigned) expect(serving[0]?.startsWith(`${early.serverId}:`), serving.join(', ')).toBe(true);
 
   const final = new Map<string, string>();
   for await (const c of kdi.table(table).scan()) final.set(`${text(c.row)}|${text(c.column)}`, text(c.value));
@@ -132,7 +140,7 @@ async function scenario(victim: 'source' | 'target', point: string): Promise<voi
   const lost = [...acked].filter(([key, v]) => final.get(key) !== v).map(([key]) => key);
   const invented = [...final.keys()].filter((key) => !acked.has(key) && !unknown.has(key));
   console.log(
-    `crash of the ${victim} at ${point}: META named ${loc?.serverId}${reassigned ? ` → reassigned to ${alive.serverId}` : ''}; served by ${serving[0]}; ` +
+    `crash of the ${victim} at ${point}: META named ${loc?.serverId}${reassigned ? ` → reassigned to ${(early ?? alive).serverId}` : ''}; served by ${serving[0]}; ` +
       `${acked.size} cells acknowledged, ${unknown.size} unknown${status ? `; ${describeMove(status)}` : ''}`,
   );
   expect(lost.slice(0, 10)).toEqual([]);
@@ -148,4 +156,7 @@ describe('kill -9 of the source at each step of a move', () => {
 
 describe('kill -9 of the target at each step of a move', () => {
   for (const point of TARGET_POINTS) it(`at ${point}`, () => scenario('target', point), 120_000);
+  it('at target-committed, the tablet given back to the restarted target: it serves the copy it kept', async () => {
+    await scenario('target', 'target-committed', { reassignToRestarted: true });
+  }, 120_000);
 });
