@@ -184,7 +184,8 @@ export class DataOperations {
       if (left !== undefined) throw wrongTablet(this.wrongTabletContext(), table, rowOf(left), undefined, 'the rows of the stat continue at row');
       if (entries.length === 0 && this.map.tabletsOf(table).every((e) => e.state === 'loading'))
         throw wrongTablet(this.wrongTabletContext(), table, new Uint8Array(0), undefined, 'every row');
-      const gated = entries.find((e) => this.engine.tabletIds().includes(e.id) && this.engine.readsGated(e.id));
+      const held = new Set(this.engine.tabletIds());
+      const gated = entries.find((e) => held.has(e.id) && this.engine.readsGated(e.id));
       if (gated === undefined) return this.statNow(entries, predicate);
       waitedFor.add(gated);
       try {
