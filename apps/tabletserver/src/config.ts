@@ -27,7 +27,7 @@
 //   KDI_TS_LOCK_SECRET              the lock server's cluster secret
 //   KDI_TS_LEASE_TTL_MS             lease asked of the lock service (10000)
 //   KDI_TS_LOG_LEVEL                fatal|error|warn|info|debug|trace|silent (info)
-//   KDI_TS_MIGRATION_FREEZE_MS      during a migration's freeze, how long a write to the tablet waits before UNAVAILABLE (2000)
+//   KDI_TS_MIGRATION_FREEZE_MS      during a migration's freeze, how long a write to the tablet waits before UNAVAILABLE, and from its commit a read (2000)
 //   KDI_TS_MIGRATION_IDLE_MS        a received migration with no call for this long is aborted, its temp files removed (60000)
 //   KDI_TS_MIGRATION_CRASH_AT       TEST-ONLY: kill this process (SIGKILL) when a migration reaches this point (migration/crash-point.ts)
 //   KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS  TEST-ONLY: wait there that long (3000) instead

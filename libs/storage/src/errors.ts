@@ -2,7 +2,7 @@
 // errors): callers map these onto the protocol's catalogue at the app edge.
 //   aborted — a row transaction conflict (a touched row changed after commitMaxTxn);
 //   busy    — back-pressure: memory is full and did not drain in time (retryAfterMs says when to retry);
-//   unavailable — the tablet's writes are frozen (a migration hands it over) and stayed frozen for the whole wait; retry (retryAfterMs).
+//   unavailable — the tablet's writes are frozen, or its reads gated (a migration hands it over), for the whole wait; retry (retryAfterMs).
 export type StorageErrorKind = 'corruption' | 'io' | 'invalid-argument' | 'not-found' | 'closed' | 'aborted' | 'busy' | 'unavailable';
 
 export class StorageError extends Error {

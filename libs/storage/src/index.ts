@@ -28,6 +28,7 @@ export {
   type PinnedFile,
   TabletPin,
   type WriteFreeze,
+  type ReadGate,
   Engine,
   type EngineOptions,
   EngineScanner,

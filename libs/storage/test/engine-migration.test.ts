@@ -306,6 +306,95 @@ describe.each(hosts)('tablet migration in the engine on the %s filesystem', (_na
     for (const p of [pin1, pin2]) p.release();
   });
 
+  it('gated reads wait, bounded, and fail retryably; scanners already open go on; open lets them through; a drop sends them to not-found', async () => {
+    const h = await makeHost();
+    const src = await openEngine(h, 'S');
+    await src.createTablet({ id: 's1', table: T, upperInclusive: M });
+    await src.createTablet({ id: 's2', table: T, lowerExclusive: M });
+    await src.apply(T, [cell('x', 'f:a', 1, 'one'), cell('y', 'f:a', 1, 'two'), cell('a', 'f:a', 1, 'other tablet')]);
+    const early = await src.openScanner('s2', {});
+    const gate = src.gateReads('s2', 60_000);
+    expect(src.readsGated('s2')).toBe(true);
+    expect(() => src.gateReads('s2', 10)).toThrow(/already gated/);
+    // A scanner opened before the gate closed reads on; other tablets are not held.
+    expect(show((await early.nextBatch(10, 1 << 20)).cells)).toEqual(['x f:a@1=one', 'y f:a@1=two']);
+    expect(show((await src.scan('s1', {})).cells)).toEqual(['a f:a@1=other tablet']);
+    let waitedDone = false;
+    const waiting = src.scan('s2', {}).then((p) => ((waitedDone = true), p));
+    const statWaiting = src.readable('s2');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(waitedDone).toBe(false);
+    gate.open();
+    gate.open(); // idempotent
+    expect(show((await waiting).cells)).toEqual(['x f:a@1=one', 'y f:a@1=two']);
+    await statWaiting;
+    expect(src.readsGated('s2')).toBe(false);
+
+    // Bounded: a gate that never opens fails the read 'unavailable' with a retry hint.
+    src.gateReads('s2', 30);
+    const e = await failure(src.scan('s2', {}));
+    expect(e.kind).toBe('unavailable');
+    expect(e.retryAfterMs).toBeGreaterThan(0);
+    // The tablet leaves while gated: waiters find it gone.
+    const orphan = failure(src.scan('s2', {}));
+    const orphanStat = failure(src.readable('s2'));
+    await src.dropTablet('s2');
+    expect((await orphan).kind).toBe('not-found');
+    expect((await orphanStat).kind).toBe('not-found');
+  });
+
+  it('a staged adopt whose commit never began leaves at the next open with its files; once beginPublish ran, it stays', async () => {
+    const h = await makeHost();
+    const src = await openEngine(h, 'S');
+    await src.createTablet({ id: 's1', table: T, upperInclusive: M });
+    await src.createTablet({ id: 's2', table: T, lowerExclusive: M });
+    const model = await fill(src, 5);
+    const pin = src.pinTablet('s2');
+    const receive = async (dir: string) => {
+      await h.fs.mkdir(dir);
+      const files: string[] = [];
+      for (const [i, f] of pin.files.entries()) {
+        await h.fs.writeFileAtomic(`${dir}/f${i}.frag`, await readAll(pin, f.path));
+        files.push(`${dir}/f${i}.frag`);
+      }
+      return { default: files };
+    };
+    const fragmentFiles = async (dir: string) => ((await h.fs.exists(dir)) ? await h.fs.list(dir) : []);
+    const crash = async (engine: Engine) => {
+      await engine.sync();
+      if (h.crash) h.crash();
+      else await engine.close();
+    };
+
+    // Preloaded, never committed: the restart drops it and deletes its files.
+    let dst = await openEngine(h, 'D', { publication: true });
+    await dst.createTablet({ id: 'other', table: T, upperInclusive: M });
+    const staged = await dst.adoptTablet({ id: 's2', table: T, lowerExclusive: M, staged: true, files: await receive(`${h.root}/D/migrations/a.tmp`) });
+    await dst.publicationSnapshot(); // a publisher's round lists it too (and keeps its files, while it is open)
+    const memory = src.tabletMemoryCells('s2');
+    await dst.readoptTablet('s2', staged.fragments);
+    await dst.apply(T, memory);
+    expect(await fragmentFiles(`${h.root}/D/tables/${T}/s2/default`)).not.toEqual([]);
+    await crash(dst);
+    dst = await openEngine(h, 'D', { publication: true });
+    expect(dst.tabletIds()).toEqual(['other']);
+    expect(dst.droppedStagedAtOpen).toEqual(['s2']);
+    expect(await fragmentFiles(`${h.root}/D/tables/${T}/s2/default`)).toEqual([]);
+    expect(dst.publishedTablets().map((p) => p.id)).not.toContain('s2');
+    // The same id can be preloaded again.
+    const again = await dst.adoptTablet({ id: 's2', table: T, lowerExclusive: M, staged: true, files: await receive(`${h.root}/D/migrations/b.tmp`) });
+    await dst.readoptTablet('s2', again.fragments);
+    await dst.apply(T, memory);
+    // The commit's META write is about to name it: from here a restart keeps it, whole.
+    await dst.beginPublish('s2');
+    await crash(dst);
+    dst = await openEngine(h, 'D', { publication: true });
+    expect(dst.tabletIds().sort()).toEqual(['other', 's2']);
+    expect(dst.droppedStagedAtOpen).toEqual([]);
+    expect(await scanShown(dst, 's2')).toEqual(above(model, M));
+    pin.release();
+  });
+
   it('an adopt that fails (a damaged file) leaves no tablet and none of the received files', async () => {
     const h = await makeHost();
     const src = await openEngine(h, 'S');

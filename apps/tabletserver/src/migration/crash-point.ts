@@ -5,14 +5,28 @@
 // production. Points: the source's steps (prepare, copy, catch-up, freeze,
 // commit — each at its start — and done: after the target's answer,
 // before the hand-over) and the target's (target-prepare, target-copy
-// after the first file is written, target-commit before the META write,
+// after the first file is written, target-preloaded after the preload,
+// before its answer, target-commit before the META write,
 // target-committed after it, before the answer).
 // KDI_TS_MIGRATION_PAUSE_AT=<point> (with KDI_TS_MIGRATION_PAUSE_MS, default
-// 3000) makes the migration wait there instead — at target-commit only,
-// for the test of the source's fence (a commit whose META write comes
-// late must not land after the source gave up on it).
+// 3000) makes the migration wait there instead — at target-commit (the
+// test of the source's fence: a commit whose META write comes late must
+// not land after the source gave up on it) and target-committed (the
+// test of reads at the source while the target already serves).
 
-export const CRASH_POINTS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done', 'target-prepare', 'target-copy', 'target-commit', 'target-committed'] as const;
+export const CRASH_POINTS = [
+  'prepare',
+  'copy',
+  'catch-up',
+  'freeze',
+  'commit',
+  'done',
+  'target-prepare',
+  'target-copy',
+  'target-preloaded',
+  'target-commit',
+  'target-committed',
+] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 /** A function that kills the process at `point` when it is the configured one. */

@@ -24,11 +24,16 @@
 //    on this server and epoch) succeeds only if no commit landed, and then
 //    none can; refused, META names the winner. Writes stay frozen
 //    (bounded, retryable) until it is settled;
+//  - from just before the commit is sent until it is settled, reads of
+//    the tablet that open after that moment wait (bounded like writes;
+//    storage read-gate.ts): the target may acknowledge writes from its
+//    META write on, and a read here must not miss them;
 //  - committed: the tablet leaves this server (TabletServer.handOver);
-//    requests for its rows get WRONG_TABLET with META's new location.
+//    requests for its rows — waiting reads included — get WRONG_TABLET
+//    with META's new location. Aborted or fenced: they go on here.
 
 import { encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
-import type { Engine, FragmentLists, HotBlock, TabletPin, WriteFreeze } from '@kdi/storage';
+import type { Engine, FragmentLists, HotBlock, ReadGate, TabletPin, WriteFreeze } from '@kdi/storage';
 import { crc32c } from '@kdi/primitives';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
@@ -145,6 +150,7 @@ export class MigrationSource {
     /** Source path → the name it was sent under. */
     const sent = new Map<string, string>();
     let freeze: WriteFreeze | undefined;
+    let readGate: ReadGate | undefined;
     let stallStart = 0;
     let committed = false;
     let unsettled = false;
@@ -228,7 +234,11 @@ export class MigrationSource {
 
       step('commit', 'commit');
       const body = { fragments: wireLists(final.lists, sent), memory: Buffer.from(encodeCellBlock(memory)).toString('base64'), hotBlocks: wireBlocks(hot, sent) };
-      // From here the outcome is the target's (and META's): no abort.
+      // From here the outcome is the target's (and META's): no abort. Reads of the tablet here wait too
+      // (same bound as writes), until the hand-over (→ WRONG_TABLET, the target) or the abort (→ served here):
+      // once the commit is sent the target may acknowledge writes this copy never sees. Reads already running
+      // may finish: they started before the commit was sent, so before the target could acknowledge any write.
+      readGate = engine.gateReads(id, this.d.freezeMs);
       try {
         await peer.commit(req.migrationId, body);
         committed = true;
@@ -238,8 +248,9 @@ export class MigrationSource {
         fenced = settled === false;
         if (settled === 'unsettled') {
           unsettled = true;
-          // Shutting down with the outcome unknown: the tablet stays frozen (its writes time out) until the process ends.
+          // Shutting down with the outcome unknown: the tablet stays frozen (its writes and reads time out) until the process ends.
           freeze = undefined;
+          readGate = undefined;
           throw new KdiError('UNAVAILABLE', 'the server shut down before the outcome of the commit was known', { cause: e });
         }
         committed = settled;
@@ -270,12 +281,16 @@ export class MigrationSource {
         }
         freeze?.thaw();
         freeze = undefined;
+        readGate?.open();
+        readGate = undefined;
         rec.end('aborted', (e as Error).message);
         logger.warn({ err: e, migrationId: req.migrationId, tabletId: id }, 'migration aborted; the tablet stays here');
         await peer.abort(req.migrationId).catch(() => undefined);
       }
     } finally {
       freeze?.thaw();
+      // Committed, the hand-over's drop opened it (waiting reads find the tablet gone); if that drop failed they time out rather than read this copy.
+      if (!committed) readGate?.open();
       for (const p of pins) p.release();
       this.aborted.delete(req.migrationId);
       this.d.book.finished(rec);

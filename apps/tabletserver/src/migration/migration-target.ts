@@ -243,6 +243,7 @@ export class MigrationTarget {
       await this.d.server.dropStaged(req.tabletId);
       throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was aborted during its preload`);
     }
+    this.d.crash('target-preloaded');
     return inc.rec;
   }
 
@@ -308,6 +309,7 @@ export class MigrationTarget {
       throw e;
     }
     this.d.crash('target-committed');
+    await this.d.pause('target-committed');
     rec.enter('done');
     rec.end('committed');
     await this.forget(inc);

@@ -118,6 +118,9 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
     onManifestSaved: () => manifestSaved.dispatchEvent(new Event('saved')),
     ...ports.engine,
   });
+  if (engine.droppedStagedAtOpen.length > 0) {
+    engineLog.warn({ tablets: engine.droppedStagedAtOpen }, 'dropped tablets a migration had preloaded here and never committed (their files deleted)');
+  }
 
   // With a lock server, no write is acknowledged, no tablet loaded and
   // /readyz not ready until this node holds its /kdi/servers/<id> lock,

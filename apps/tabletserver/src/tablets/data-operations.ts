@@ -165,18 +165,43 @@ export class DataOperations {
     return this.engine.currentTxn;
   }
 
-  /** Approximate cells and bytes of the predicate, per tablet served here whose rows it meets. */
-  stat(table: string, predicate: Predicate): { cells: number; bytes: number; tablets: TabletStatView[] } {
+  /**
+   * Approximate cells and bytes of the predicate, per tablet served here
+   * whose rows it meets. A tablet whose reads are gated (a migration hands
+   * it over: storage read-gate.ts) is waited for; if it left meanwhile the
+   * answer is WRONG_TABLET for its rows (the client asks META again), so
+   * a stat never silently leaves out rows that moved.
+   */
+  async stat(table: string, predicate: Predicate): Promise<{ cells: number; bytes: number; tablets: TabletStatView[] }> {
     this.checkOpen();
     checkName('table', table);
-    const entries = this.map.tabletsOf(table).filter((e) => e.state !== 'loading');
-    if (entries.length === 0) throw wrongTablet(this.wrongTabletContext(), table, new Uint8Array(0), undefined, 'every row');
     const rows = predicate.rows === undefined ? undefined : normalizeIntervals(predicate.rows);
+    const waitedFor = new Set<TabletEntry>();
+    for (;;) {
+      this.checkOpen();
+      const entries = this.map.tabletsOf(table).filter((e) => e.state !== 'loading' && rowsOverlapRange(rows, e));
+      const left = [...waitedFor].find((e) => this.map.get(e.id) !== e);
+      if (left !== undefined) throw wrongTablet(this.wrongTabletContext(), table, rowOf(left), undefined, 'the rows of the stat continue at row');
+      if (entries.length === 0 && this.map.tabletsOf(table).every((e) => e.state === 'loading'))
+        throw wrongTablet(this.wrongTabletContext(), table, new Uint8Array(0), undefined, 'every row');
+      const held = new Set(this.engine.tabletIds());
+      const gated = entries.find((e) => held.has(e.id) && this.engine.readsGated(e.id));
+      if (gated === undefined) return this.statNow(entries, predicate);
+      waitedFor.add(gated);
+      try {
+        await this.engine.readable(gated.id);
+      } catch (e) {
+        if (!isStorageError(e, 'not-found')) throw fromStorageError(e);
+      }
+    }
+  }
+
+  /** The stat of `entries` as they are now (synchronous: none is gated). */
+  private statNow(entries: readonly TabletEntry[], predicate: Predicate): { cells: number; bytes: number; tablets: TabletStatView[] } {
     const tablets: TabletStatView[] = [];
     let cells = 0;
     let bytes = 0;
     for (const e of entries) {
-      if (!rowsOverlapRange(rows, e)) continue;
       let s: { cells: number; bytes: number };
       try {
         s = this.engine.stat(e.id, predicate);
@@ -215,6 +240,12 @@ export class DataOperations {
   get busyRejectionCount(): number {
     return this.busyRejections;
   }
+}
+
+/** A row of the tablet (its upper bound, or the row just above its lower bound), to name it in WRONG_TABLET. */
+function rowOf(e: TabletEntry): Uint8Array {
+  if (e.upperInclusive !== undefined) return e.upperInclusive;
+  return e.lowerExclusive === undefined ? new Uint8Array(0) : Buffer.concat([e.lowerExclusive, Buffer.from([0])]);
 }
 
 /** For an engine conflict: the row that changed, as text or base64 (the engine names it by index). */

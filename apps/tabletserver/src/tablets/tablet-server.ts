@@ -233,7 +233,7 @@ export class TabletServer {
   }
 
   /** Approximate cells and bytes of the predicate, per tablet served here whose rows it meets. */
-  stat(table: string, predicate: Predicate): { cells: number; bytes: number; tablets: TabletStatView[] } {
+  stat(table: string, predicate: Predicate): Promise<{ cells: number; bytes: number; tablets: TabletStatView[] }> {
     return this.data.stat(table, predicate);
   }
 

@@ -5,67 +5,66 @@
 // played by hand (FakeMaster): when META names a dead server, the tablet
 // is assigned to the live one, which loads it from the dead one's files
 // and log. Afterwards exactly one server serves the tablet, every
-// acknowledged write is there, nothing was invented, and no migration
-// temp directory remains on the target — after its idle sweep when the
-// source died, after its restart when it died itself.
+// acknowledged write is there, nothing was invented, every file META
+// names exists, and no migration temp directory remains on the target —
+// after its idle sweep when the source died, after its restart when it
+// died itself. A target killed before its commit landed (prepare, copy,
+// after the preload, before its META write) keeps nothing of the move
+// after its restart: no tablet, served or dormant, and no file of the
+// table; one killed after its META write keeps what META names.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type KdiClient } from '@kdi/client-sdk';
-import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeMaster, kill9, type ServerProc, startServerProcess } from '../cluster.js';
+import { describe, expect, it } from 'vitest';
 import { ok } from '../sdk/sdk-cluster.js';
+import { migrationCluster } from './migration-cluster.js';
 import { describeMove, servedTablets, tempDirs, waitMigration } from './migration-kit.js';
+import { CLUSTER_SECRET, type ServerProc } from '../cluster.js';
 
-let lock: RunningLockServer;
-let master: FakeMaster;
-let metaServer: ServerProc;
-const procs: ServerProc[] = [];
-const dirs: string[] = [];
-const ENV = { KDI_TS_LEASE_TTL_MS: '3000', KDI_TS_MIGRATION_IDLE_MS: '1000', KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024) };
+const c = migrationCluster('mig', { KDI_TS_LEASE_TTL_MS: '3000', KDI_TS_MIGRATION_IDLE_MS: '1000', KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024) });
+const start = (serverId: string, env: Record<string, string> = {}, dataDir?: string) => c.start(serverId, env, dataDir);
 
-beforeAll(async () => {
-  lock = await startEmbeddedLockServer({ limits: { minTtlMs: 1000, lockDelayMs: 200 } });
-  master = await new FakeMaster(lock.url).start();
-  metaServer = await start('meta');
-  ok(await master.assignMeta(metaServer));
-}, 60_000);
-
-afterAll(async () => {
-  await master?.stop().catch(() => undefined);
-  for (const p of procs) await kill9(p);
-  await lock?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function start(serverId: string, env: Record<string, string> = {}, dataDir?: string): Promise<ServerProc & { dataDir: string }> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `kdi-mig-${serverId}-`)));
-  if (dataDir === undefined) dirs.push(dir);
-  const p = await startServerProcess({ serverId, dataDir: dir, lockUrl: lock.url, env: { ...ENV, ...env } });
-  procs.push(p);
-  return { ...p, dataDir: dir };
+/** Fragment files under `dataDir` of `table` (tables/<table>/…), absolute. */
+async function tableFiles(dataDir: string, table: string): Promise<string[]> {
+  const dir = join(dataDir, 'tables', table);
+  try {
+    return (await readdir(dir, { recursive: true })).filter((n) => n.endsWith('.frag')).map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
 }
 
-const exited = (p: ServerProc) => (p.child.exitCode !== null || p.child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.child.once('exit', () => r())));
+/** The tablets of `table` a server holds dormant (in its engine, not served). */
+async function dormantTablets(server: ServerProc, table: string): Promise<string[]> {
+  const res = await fetch(`${server.url}/v1/admin/status`, { headers: { authorization: `Bearer ${CLUSTER_SECRET}` } });
+  const body = (await res.json()) as { dormantTablets?: { tabletId: string; table: string }[] };
+  return (body.dormantTablets ?? []).filter((d) => d.table === table).map((d) => d.tabletId);
+}
+
 const text = (b: Uint8Array | null) => (b === null ? '' : Buffer.from(b).toString('utf8'));
 
 const SOURCE_POINTS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done'] as const;
-const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-commit', 'target-committed'] as const;
+const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-preloaded', 'target-commit', 'target-committed'] as const;
 
 let n = 0;
 
-async function scenario(victim: 'source' | 'target', point: string): Promise<void> {
+/**
+ * `reassignToRestarted`: the dead server is restarted first and the master
+ * gives the tablet back to it (it adopts the copy it kept) instead of to
+ * the live one.
+ */
+async function scenario(victim: 'source' | 'target', point: string, opts: { reassignToRestarted?: boolean } = {}): Promise<void> {
   const i = ++n;
   const table = `c${i}`;
   const tabletId = `x${i}`;
   const crash = { KDI_TS_MIGRATION_CRASH_AT: point };
   const source = await start(`s${i}`, victim === 'source' ? crash : {});
   const target = await start(`d${i}`, victim === 'target' ? crash : {});
+  const master = c.master;
   ok(await master.assign(source, table, tabletId));
 
-  const kdi: KdiClient = await connect({ servers: [metaServer.url], timeoutMs: 30_000 });
+  const kdi: KdiClient = await connect({ servers: [c.metaServer.url], timeoutMs: 30_000 });
   const acked = new Map<string, string>();
   const unknown = new Set<string>();
   const write = async (k: number) => {
@@ -92,35 +91,48 @@ async function scenario(victim: 'source' | 'target', point: string): Promise<voi
   if (!(victim === 'source' && move.status === 0)) ok(move, 202);
   const dead = victim === 'source' ? source : target;
   const alive = victim === 'source' ? target : source;
-  await exited(dead);
-  procs.splice(procs.indexOf(dead), 1);
+  await c.exited(dead);
   let status;
   if (victim === 'target') {
     // The source settles the outcome (the target's answer, else META) and ends the move.
     status = await waitMigration(alive, migrationId);
   }
-  // The master's part: META naming a dead server → assign the tablet to the live one.
+  // The victim comes back (a new id: its old one's lease need not run out first) on its old directory.
+  const restart = () => start(`${dead.serverId}b`, {}, dead.dataDir);
+  const early = opts.reassignToRestarted === true ? await restart() : undefined;
+  // The master's part: META naming a dead server → assign the tablet to the live one (or the restarted one).
   const loc = (await master.config(table))?.location;
   let reassigned = false;
   if (loc?.serverId === dead.serverId) {
-    ok(await master.assign(alive, table, `${tabletId}r`));
+    ok(await master.assign(early ?? alive, table, `${tabletId}r`));
     reassigned = true;
   }
   await new Promise((r) => setTimeout(r, 500));
   writing = false;
   await writer;
 
-  // The victim comes back (a new id: its old one's lease need not run out first) on its old directory.
-  const back = await start(`${dead.serverId}b`, {}, dead.dataDir);
+  const back = early ?? (await restart());
   const targetDir = victim === 'target' ? back.dataDir : target.dataDir;
   // Temp files: gone at the restart (victim target), or by the idle sweep (victim source).
   const deadline = Date.now() + 15_000;
   while ((await tempDirs(targetDir)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   expect(await tempDirs(targetDir)).toEqual([]);
 
+  // Every file META names for the table is there: no restart deleted what a config needs.
+  const named = (await (await master.meta()).listTablets(table)).flatMap((cfg) => Object.values(cfg.fragments).flat());
+  const missing: string[] = [];
+  for (const f of named) await access(f).catch(() => missing.push(f));
+  expect(missing).toEqual([]);
+  if (victim === 'target' && loc?.serverId !== dead.serverId) {
+    // The commit did not land: the target keeps nothing of the move — no tablet (served or dormant), no file of the table.
+    expect(await dormantTablets(back, table)).toEqual([]);
+    expect(await tableFiles(back.dataDir, table)).toEqual([]);
+  }
+
   const serving = [];
   for (const s of [alive, back]) for (const t of await servedTablets(s)) if (t.table === table) serving.push(`${s.serverId}:${t.tabletId}:${t.state}`);
   expect(serving.length, serving.join(', ')).toBe(1);
+  if (early !== undefined && reassigned) expect(serving[0]?.startsWith(`${early.serverId}:`), serving.join(', ')).toBe(true);
 
   const final = new Map<string, string>();
   for await (const c of kdi.table(table).scan()) final.set(`${text(c.row)}|${text(c.column)}`, text(c.value));
@@ -128,15 +140,12 @@ async function scenario(victim: 'source' | 'target', point: string): Promise<voi
   const lost = [...acked].filter(([key, v]) => final.get(key) !== v).map(([key]) => key);
   const invented = [...final.keys()].filter((key) => !acked.has(key) && !unknown.has(key));
   console.log(
-    `crash of the ${victim} at ${point}: META named ${loc?.serverId}${reassigned ? ` → reassigned to ${alive.serverId}` : ''}; served by ${serving[0]}; ` +
+    `crash of the ${victim} at ${point}: META named ${loc?.serverId}${reassigned ? ` → reassigned to ${(early ?? alive).serverId}` : ''}; served by ${serving[0]}; ` +
       `${acked.size} cells acknowledged, ${unknown.size} unknown${status ? `; ${describeMove(status)}` : ''}`,
   );
   expect(lost.slice(0, 10)).toEqual([]);
   expect(invented.slice(0, 10)).toEqual([]);
-  for (const p of [alive, back]) {
-    await kill9(p);
-    procs.splice(procs.indexOf(p), 1);
-  }
+  for (const p of [alive, back]) await c.kill(p);
   // A write path that kept working through the crash: the last writes are there too.
   expect(acked.size).toBeGreaterThan(1300);
 }
@@ -147,4 +156,7 @@ describe('kill -9 of the source at each step of a move', () => {
 
 describe('kill -9 of the target at each step of a move', () => {
   for (const point of TARGET_POINTS) it(`at ${point}`, () => scenario('target', point), 120_000);
+  it('at target-committed, the tablet given back to the restarted target: it serves the copy it kept', async () => {
+    await scenario('target', 'target-committed', { reassignToRestarted: true });
+  }, 120_000);
 });

@@ -11,57 +11,28 @@
 //  - the migrate route's refusals name what to fix.
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { crc32c } from '@kdi/primitives';
-import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
+import { expect, it } from 'vitest';
+import { CLUSTER_SECRET, post, scanTable, type ServerProc } from '../cluster.js';
 import { ok } from '../sdk/sdk-cluster.js';
-import { describeMove, migrations, servedTablets, tempDirs, waitMigration } from './migration-kit.js';
+import { migrationCluster } from './migration-cluster.js';
+import { cuttingProxy, describeMove, migrations, servedTablets, tempDirs, waitMigration } from './migration-kit.js';
 
-let lock: RunningLockServer;
-let master: FakeMaster;
-let metaServer: ServerProc;
-const procs: ServerProc[] = [];
-const dirs: string[] = [];
-const ENV = { KDI_TS_LEASE_TTL_MS: '3000', KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024) };
-
-beforeAll(async () => {
-  lock = await startEmbeddedLockServer({ limits: { minTtlMs: 1000, lockDelayMs: 200 } });
-  master = await new FakeMaster(lock.url).start();
-  metaServer = await start('meta');
-  ok(await master.assignMeta(metaServer));
-}, 60_000);
-
-afterAll(async () => {
-  await master?.stop().catch(() => undefined);
-  for (const p of procs) await kill9(p);
-  await lock?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function start(serverId: string, env: Record<string, string> = {}, dataDir?: string): Promise<ServerProc & { dataDir: string }> {
-  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `kdi-migf-${serverId}-`)));
-  if (dataDir === undefined) dirs.push(dir);
-  const p = await startServerProcess({ serverId, dataDir: dir, lockUrl: lock.url, env: { ...ENV, ...env } });
-  procs.push(p);
-  return { ...p, dataDir: dir };
-}
-
-const exited = (p: ServerProc) => (p.child.exitCode !== null || p.child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.child.once('exit', () => r())));
+const c = migrationCluster('migf', { KDI_TS_LEASE_TTL_MS: '3000', KDI_TS_MEMORY_BUDGET_BYTES: String(64 * 1024) });
+const start = (serverId: string, env: Record<string, string> = {}, dataDir?: string) => c.start(serverId, env, dataDir);
 
 /** A tablet of `table` on `server` with `batches` × 20 cells, several fragments on disk and some cells in memory. */
 async function loadedTablet(server: ServerProc, table: string, tabletId: string, batches = 30): Promise<Map<string, string>> {
-  ok(await master.assign(server, table, tabletId));
+  ok(await c.master.assign(server, table, tabletId));
   const want = new Map<string, string>();
   for (let b = 0; b < batches; b++) {
     const cells = Array.from({ length: 20 }, (_, j) => ({ row: `r${String(b * 20 + j).padStart(5, '0')}`, column: 'f:q', timestamp: 1, value: `v${b}-${j}-${'x'.repeat(200)}` }));
     ok(await post(`${server.url}/v1/tables/${table}/apply`, { cells }), 200);
     for (const c of cells) want.set(`${c.row}|${c.column}`, c.value);
-    if (b % 10 === 9) ok(await master.admin('POST', `${server.url}/v1/admin/serialize`, {}), 200);
+    if (b % 10 === 9) ok(await c.master.admin('POST', `${server.url}/v1/admin/serialize`, {}), 200);
   }
   return want;
 }
@@ -101,16 +72,15 @@ it('the target dies mid-copy: the move aborts, the source never stops serving, t
   const want = await loadedTablet(source, 'mc', 'mc0');
   const load = poller(source, 'mc', want);
   await new Promise((r) => setTimeout(r, 100));
-  ok(await master.migrate(source, target, 'mc0', 'midcopy'), 202);
-  await exited(target);
-  procs.splice(procs.indexOf(target), 1);
+  ok(await c.master.migrate(source, target, 'mc0', 'midcopy'), 202);
+  await c.exited(target);
   const status = await waitMigration(source, 'midcopy');
   await new Promise((r) => setTimeout(r, 300));
   const { ops, failures } = await load.stop();
   console.log(`target killed mid-copy: ${describeMove(status)}; ${ops} reads and writes at the source meanwhile, ${failures.length} failed`);
   expect(status.outcome).toBe('aborted');
   expect(failures).toEqual([]);
-  expect((await master.config('mc'))?.location?.serverId).toBe('fs1');
+  expect((await c.master.config('mc'))?.location?.serverId).toBe('fs1');
   expect((await servedTablets(source)).map((t) => `${t.tabletId}:${t.state}`)).toEqual(['mc0:serving']);
   expect(await scanTable(source.url, 'mc')).toEqual(want);
   // The killed target left its temp directory; its restart removes it.
@@ -158,7 +128,7 @@ it('a file corrupted on the way: the target refuses it by its CRC-32C, the move 
   try {
     const viaProxy = { ...target, url: proxy.url };
     const load = poller(source, 'cc', want);
-    ok(await master.migrate(source, viaProxy, 'cc0', 'corrupt'), 202);
+    ok(await c.master.migrate(source, viaProxy, 'cc0', 'corrupt'), 202);
     const status = await waitMigration(source, 'corrupt');
     const { failures } = await load.stop();
     console.log(`corrupted file: ${describeMove(status)}`);
@@ -183,13 +153,13 @@ it('the target’s routes: a wrong checksum is refused and the file dropped; DEL
   const source = await start('fs3');
   const target = await start('fd3');
   await loadedTablet(source, 'rc', 'rc0', 2);
-  const epoch = (await master.config('rc'))!.location!.epoch;
+  const epoch = (await c.master.config('rc'))!.location!.epoch;
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${target.url}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${CLUSTER_SECRET}`,
-        ...master.headers,
+        ...c.master.headers,
         ...(body !== undefined && !(body instanceof Uint8Array) && { 'content-type': 'application/json' }),
         ...headers,
       },
@@ -249,13 +219,15 @@ it('the migrate route refuses what cannot move, naming why', async () => {
   const source = await start('fs4');
   const target = await start('fd4');
   await loadedTablet(source, 'rf', 'rf0', 1);
-  const epoch = (await master.config('rf'))!.location!.epoch;
-  const migrate = (tabletId: string, body: Record<string, unknown>) => master.admin('POST', `${source.url}/v1/admin/tablets/${tabletId}/migrate`, body);
+  const epoch = (await c.master.config('rf'))!.location!.epoch;
+  const migrate = (tabletId: string, body: Record<string, unknown>) => c.master.admin('POST', `${source.url}/v1/admin/tablets/${tabletId}/migrate`, body);
   const to = { serverId: target.serverId, url: target.url };
   expect((await migrate('nope', { migrationId: 'a', target: to, epoch: epoch + 50 })).body.error.code).toBe('NOT_FOUND');
   expect((await migrate('rf0', { migrationId: 'a', target: { serverId: 'fs4', url: source.url }, epoch: epoch + 50 })).body.error).toMatchObject({ code: 'INVALID_ARGUMENT' });
   expect((await migrate('rf0', { migrationId: 'a', target: to, epoch })).body.error.message).toMatch(/must be above the tablet's current epoch/);
-  expect((await master.admin('POST', `${metaServer.url}/v1/admin/tablets/meta/migrate`, { migrationId: 'a', target: to, epoch: 999 })).body.error.code).toBe('FAILED_PRECONDITION');
+  expect((await c.master.admin('POST', `${c.metaServer.url}/v1/admin/tablets/meta/migrate`, { migrationId: 'a', target: to, epoch: 999 })).body.error.code).toBe(
+    'FAILED_PRECONDITION',
+  );
   expect((await migrate('rf0', { migrationId: 'a', target: to, epoch: epoch + 50, extra: 1 })).status).toBe(400);
   // Without the master's sequencer: refused.
   const bare = await fetch(`${source.url}/v1/admin/tablets/rf0/migrate`, {
@@ -273,38 +245,6 @@ it('the migrate route refuses what cannot move, naming why', async () => {
   expect((await migrate('rf0', { migrationId: 'twice', target: to, epoch: epoch + 60 })).body.error.code).toBe('NOT_FOUND'); // it moved
 }, 120_000);
 
-/**
- * An HTTP proxy to `to` that cuts the source off the target once the
- * commit is on its way: the commit still reaches the target, but the
- * source's connection is closed 300 ms later and every later request
- * (the source's DELETE) is refused.
- */
-async function cuttingProxy(to: string): Promise<{ url: string; server: Server }> {
-  const target = new URL(to);
-  let cut = false;
-  const server = createServer((req, res) => {
-    if (cut) {
-      req.socket.destroy();
-      return;
-    }
-    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      if (res.destroyed) return r.resume();
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-    if (req.method === 'POST' && req.url?.endsWith('/commit')) {
-      setTimeout(() => {
-        cut = true;
-        req.socket.destroy();
-      }, 300);
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
-
 it('the fence: a commit whose META write comes after the source gave up on it (answer lost, target unreachable) does not land; the source serves on', async () => {
   const source = await start('fs5');
   // The target waits 3 s before its META write: long after the source settled.
@@ -312,7 +252,7 @@ it('the fence: a commit whose META write comes after the source gave up on it (a
   const want = await loadedTablet(source, 'fe', 'fe0', 10);
   const proxy = await cuttingProxy(target.url);
   try {
-    ok(await master.migrate(source, { ...target, url: proxy.url }, 'fe0', 'fence'), 202);
+    ok(await c.master.migrate(source, { ...target, url: proxy.url }, 'fe0', 'fence'), 202);
     const status = await waitMigration(source, 'fence');
     console.log(`fenced commit: ${describeMove(status)}`);
     expect(status.outcome).toBe('aborted');
@@ -329,8 +269,8 @@ it('the fence: a commit whose META write comes after the source gave up on it (a
     }
     expect(theirs).toMatchObject({ role: 'target', outcome: 'aborted' });
     expect(theirs?.error).toMatch(/not migrating/);
-    expect((await master.config('fe'))?.location?.serverId).toBe('fs5');
-    expect((await master.config('fe'))?.state).toBe('serving');
+    expect((await c.master.config('fe'))?.location?.serverId).toBe('fs5');
+    expect((await c.master.config('fe'))?.state).toBe('serving');
     expect((await servedTablets(source)).map((t) => t.tabletId)).toEqual(['fe0']);
     expect((await servedTablets(target)).filter((t) => t.table === 'fe')).toEqual([]);
     expect(await scanTable(source.url, 'fe')).toEqual(want);

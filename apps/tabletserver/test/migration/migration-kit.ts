@@ -1,6 +1,8 @@
 // Helpers of the migration tests: follow a move in the servers' status,
-// list a server's migration temp directories, print a move's figures.
+// list a server's migration temp directories, print a move's figures, cut
+// the source off the target during the commit.
 
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MigrationStatus } from '@kdi/protocol';
@@ -43,4 +45,36 @@ export async function servedTablets(server: ServerProc): Promise<{ tabletId: str
   const res = await fetch(`${server.url}/v1/admin/status`, { headers: { authorization: `Bearer ${CLUSTER_SECRET}` } });
   if (res.status !== 200) throw new Error(`GET status at ${server.serverId}: ${res.status}`);
   return ((await res.json()) as { tablets: { tabletId: string; table: string; state: string }[] }).tablets;
+}
+
+/**
+ * An HTTP proxy to `to` that cuts the source off the target once the
+ * commit is on its way: the commit still reaches the target, but the
+ * source's connection is closed 300 ms later and every later request
+ * (the source's DELETE) is refused.
+ */
+export async function cuttingProxy(to: string): Promise<{ url: string; server: Server }> {
+  const target = new URL(to);
+  let cut = false;
+  const server = createServer((req, res) => {
+    if (cut) {
+      req.socket.destroy();
+      return;
+    }
+    const out = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      if (res.destroyed) return r.resume();
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.destroy());
+    req.pipe(out);
+    if (req.method === 'POST' && req.url?.endsWith('/commit')) {
+      setTimeout(() => {
+        cut = true;
+        req.socket.destroy();
+      }, 300);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
 }

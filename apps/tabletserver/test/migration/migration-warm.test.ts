@@ -4,39 +4,13 @@
 // target loads no block from disk (the cache's bytes do not change) — and
 // the source's cache no longer holds the tablet's blocks.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
+import { expect, it } from 'vitest';
+import { post, scanTable, type ServerProc } from '../cluster.js';
 import { ok } from '../sdk/sdk-cluster.js';
+import { migrationCluster } from './migration-cluster.js';
 import { describeMove, waitMigration } from './migration-kit.js';
 
-let lock: RunningLockServer;
-let master: FakeMaster;
-const procs: ServerProc[] = [];
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  lock = await startEmbeddedLockServer({ limits: { minTtlMs: 1000, lockDelayMs: 200 } });
-  master = await new FakeMaster(lock.url).start();
-}, 60_000);
-
-afterAll(async () => {
-  await master?.stop().catch(() => undefined);
-  for (const p of procs) await kill9(p);
-  await lock?.close();
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
-async function start(serverId: string): Promise<ServerProc> {
-  const dir = await mkdtemp(join(tmpdir(), `kdi-migw-${serverId}-`));
-  dirs.push(dir);
-  const p = await startServerProcess({ serverId, dataDir: dir, lockUrl: lock.url, env: { KDI_TS_LEASE_TTL_MS: '3000' } });
-  procs.push(p);
-  return p;
-}
+const c = migrationCluster('migw', { KDI_TS_LEASE_TTL_MS: '3000' });
 
 async function cacheBytes(server: ServerProc): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -46,24 +20,22 @@ async function cacheBytes(server: ServerProc): Promise<number> {
 }
 
 it('the target’s cache holds the blocks the source had hot: a scan after the move reads no block from disk', async () => {
-  const metaServer = await start('wm');
-  ok(await master.assignMeta(metaServer));
-  const source = await start('ws');
-  const target = await start('wd');
-  ok(await master.assign(source, 'w', 'w0'));
+  const source = await c.start('ws');
+  const target = await c.start('wd');
+  ok(await c.master.assign(source, 'w', 'w0'));
   for (let b = 0; b < 20; b++) {
     const cells = Array.from({ length: 50 }, (_, j) => ({ row: `r${String(b * 50 + j).padStart(5, '0')}`, column: 'f:q', timestamp: 1, value: `v${b}-${j}-${'y'.repeat(300)}` }));
     ok(await post(`${source.url}/v1/tables/w/apply`, { cells }), 200);
   }
-  ok(await master.admin('POST', `${source.url}/v1/admin/serialize`, {}), 200);
-  ok(await master.admin('POST', `${source.url}/v1/admin/tablets/w0/compact`, { full: true }), 200);
+  ok(await c.master.admin('POST', `${source.url}/v1/admin/serialize`, {}), 200);
+  ok(await c.master.admin('POST', `${source.url}/v1/admin/tablets/w0/compact`, { full: true }), 200);
   const want = await scanTable(source.url, 'w'); // every block hot at the source
   expect(want.size).toBe(1000);
   const sourceHot = await cacheBytes(source);
   expect(sourceHot).toBeGreaterThan(100_000);
   expect(await cacheBytes(target)).toBe(0);
 
-  ok(await master.migrate(source, target, 'w0', 'warm'), 202);
+  ok(await c.master.migrate(source, target, 'w0', 'warm'), 202);
   const status = await waitMigration(source, 'warm');
   expect(status.outcome, describeMove(status)).toBe('committed');
 

@@ -68,6 +68,7 @@ import { TxnSequencer } from './txn-sequencer.js';
 import { type FragmentSources, type FragmentWriteMode, writeTabletFragment } from './write-fragment.js';
 import { WritePath } from './write-path.js';
 import { newFreezeState, thawTablet, type WriteFreeze } from './write-freeze.js';
+import { newReadGateState, openReadGate, type ReadGate, waitWhileReadsGated } from './read-gate.js';
 import { TabletPin } from './tablet-pin.js';
 import { adoptTablet, type AdoptTabletDefinition, type HotBlock, readoptTablet, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
 
@@ -78,6 +79,7 @@ export { type EngineScanPage, EngineScanner } from './engine-scanner.js';
 export type { PublicationSnapshot, PublishedTablet } from './publication.js';
 export type { PublishedTabletInfo } from './publication-api.js';
 export type { WriteFreeze } from './write-freeze.js';
+export type { ReadGate } from './read-gate.js';
 export { TabletPin, type PinnedFile } from './tablet-pin.js';
 export type { AdoptTabletDefinition, HotBlock } from './tablet-migration.js';
 export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type ReplayLog, type UnloadedTablet } from './tablet-transfer.js';
@@ -104,6 +106,8 @@ export class Engine {
   private readonly publication: PublicationApi;
   /** The engine directory, absolute and normalized. */
   readonly dir: string;
+  /** Tablets a migration had preloaded whose commit never began: left out at open, their files deleted (recovery.ts). */
+  readonly droppedStagedAtOpen: string[] = [];
 
   private constructor(
     private readonly o: EngineOptions,
@@ -201,7 +205,10 @@ export class Engine {
       store: engine.store,
       txns: engine.txns,
       publication: o.publication ? engine.publication : undefined,
+      droppedStaged: engine.droppedStagedAtOpen,
     });
+    // The manifest no longer names them (the next open would leave them out again all the same).
+    if (engine.droppedStagedAtOpen.length > 0) await engine.saveManifest();
     return engine;
   }
 
@@ -315,6 +322,53 @@ export class Engine {
   }
 
   /**
+   * Gates reads of tablet `id` (read-gate.ts): from now on opening a
+   * scanner on it (and readable) waits — each at most `maxWaitMs`, then
+   * 'unavailable' (retryable) — until open(); then it looks the tablet up
+   * again ('not-found' when it left meanwhile). Scanners already open go
+   * on. Dropping or unloading the tablet opens the gate.
+   */
+  gateReads(id: string, maxWaitMs: number): ReadGate {
+    this.checkOpen();
+    if (!(Number.isSafeInteger(maxWaitMs) && maxWaitMs >= 0)) throw invalidArgument(`maxWaitMs must be an integer ≥ 0, got ${maxWaitMs}`);
+    const t = this.registry.get(id);
+    if (t.readGate !== undefined) throw invalidArgument(`reads of tablet ${id} are already gated`);
+    const state = newReadGateState(maxWaitMs);
+    t.readGate = state;
+    return {
+      tabletId: id,
+      open: () => {
+        if (t.readGate === state) openReadGate(t);
+      },
+    };
+  }
+
+  /** Are reads of tablet `id` gated now (a scanner opened now would wait)? */
+  readsGated(id: string): boolean {
+    return this.registry.get(id).readGate !== undefined;
+  }
+
+  /**
+   * Resolves once reads of tablet `id` may start (at once unless gated);
+   * 'unavailable' when the gate stays closed past its bound, 'not-found'
+   * when the tablet left the engine meanwhile. For reads that open no
+   * scanner (stat).
+   */
+  async readable(id: string): Promise<void> {
+    await this.readableTablet(id);
+  }
+
+  /** The tablet, once its reads may start (see readable). */
+  private async readableTablet(id: string): Promise<Tablet> {
+    const wait: { deadline?: number } = {};
+    for (;;) {
+      this.checkOpen();
+      const t = this.registry.get(id);
+      if (!(await waitWhileReadsGated(t, this.clock, wait))) return t;
+    }
+  }
+
+  /**
    * The tablet's cells still in memory (active and frozen memory
    * fragments), restricted to its rows, erasures included, oldest memory
    * fragment first: with its fragment lists taken in the same step (and
@@ -358,12 +412,17 @@ export class Engine {
     return readoptTablet({ fs: this.o.fs, store: this.store, registry: this.registry, saveManifest: () => this.saveManifest() }, id, files);
   }
 
-  /** A staged tablet is the engine's like any other from now on (compacted as needed). */
+  /** A staged tablet is the engine's like any other from now on (compacted as needed, kept by a restart). */
   releaseAdopted(id: string): void {
     this.checkOpen();
     const t = this.registry.get(id);
     if (!t.holdCompaction) return;
     t.holdCompaction = false;
+    if (t.staged) {
+      // Without publication nothing called beginPublish: the manifest must stop marking it staged.
+      t.staged = false;
+      this.background(() => this.saveManifest());
+    }
     if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
   }
 
@@ -417,6 +476,7 @@ export class Engine {
     const t = this.usableTablet(id);
     this.registry.remove(t);
     thawTablet(t);
+    openReadGate(t);
     dropChains(t);
     this.publication.dropped(id);
     await this.saveManifest();
@@ -446,11 +506,17 @@ export class Engine {
 
   /**
    * Before writing one tablet's config to META (a load, a split, an
-   * unload): its lists now, which the engine keeps from here on. After
-   * the write, endPublish (or, for a tablet that left, forgetPublished).
+   * unload, a migration's commit): its lists now, which the engine keeps
+   * from here on. After the write, endPublish (or, for a tablet that left,
+   * forgetPublished). A staged tablet (a migration's preload) stops being
+   * staged here, saved before the lists are returned: META may name it
+   * from now on, so a restart keeps it.
    */
   beginPublish(id: string): Promise<FragmentLists> {
-    return this.publication.begin(id);
+    const t = this.registry.get(id);
+    const unstaged = t.staged;
+    t.staged = false;
+    return this.publication.begin(id, unstaged);
   }
 
   /** META names exactly `lists` for tablet `id` now (a write after beginPublish succeeded). */
@@ -634,11 +700,14 @@ export class Engine {
    * Opens a scanner over a tablet as it is now: memory, then the chains of
    * the groups the spec's columns can touch, then legacy fragments. Each
    * cell follows its group's purge policy; cells of families no group
-   * holds (possible only without a wildcard group) are hidden.
+   * holds (possible only without a wildcard group) are hidden. While the
+   * tablet's reads are gated (gateReads: a migration hands it over) it
+   * waits first, bounded.
    */
-  openScanner(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanner> {
+  async openScanner(id: string, spec: ScanSpec, opts: ScanOptions = {}): Promise<EngineScanner> {
     this.checkOpen();
-    const t = this.registry.get(id);
+    let t = this.registry.get(id);
+    if (t.readGate !== undefined) t = await this.readableTablet(id);
     return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.wallMicros(), this.txns.visible);
   }
 

@@ -15,7 +15,11 @@
 //                    "groups": [ { "name", "families": "*"|[...], "compression"?, "blockSize"?,
 //                                  "inMemory"?, "purge"? } ],
 //                    "chains": { "<group>": ["tables/t/id/<group>/f.frag", ...] },
-//                    "legacy": [ { "fragment": "tables/...", "inMemory": bool } ] } ] }
+//                    "legacy": [ { "fragment": "tables/...", "inMemory": bool } ],
+//                    "staged"?: true } ] }
+// "staged" marks a tablet a migration preloaded (tablet-migration.ts)
+// whose config no META write has named yet: the next open drops it and
+// deletes its files (an engine that predates the field keeps it, dormant).
 // Chains list fragments oldest first. Legacy fragments (chains retired by
 // a schema change, not yet repartitioned) are listed newest first: the
 // order in which a scan must prefer them. A fragment reference is relative
@@ -65,6 +69,8 @@ export interface ManifestTablet {
   readonly chains: Readonly<Record<string, readonly string[]>>;
   /** Newest first. */
   readonly legacy: readonly ManifestLegacyFragment[];
+  /** A migration's preload whose commit never began: dropped at open, its files deleted (tablet-migration.ts). */
+  readonly staged?: true | undefined;
 }
 
 export interface Manifest {
@@ -113,6 +119,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
       groups: t.groups,
       chains: t.chains,
       legacy: t.legacy,
+      ...(t.staged === true && { staged: true }),
     })),
   };
   return Buffer.from(JSON.stringify(doc, null, 1), 'utf8');
@@ -157,7 +164,7 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
       if (typeof l?.fragment !== 'string') throw corruption(`manifest tablet ${t.id}: malformed legacy entry`, path);
       return { fragment: l.fragment, inMemory: l.inMemory === true };
     });
-    return { ...base, groups, chains, legacy };
+    return { ...base, groups, chains, legacy, ...(t.staged === true && { staged: true as const }) };
   });
   const released = (d.version as number) >= 3 ? d.released : [];
   if (!Array.isArray(released) || !released.every((r) => typeof r === 'string')) throw corruption('manifest "released" is not a list of file names', path);

@@ -157,14 +157,14 @@ export class PublicationApi {
     if (complete) await host.deleteLogSegmentsBefore(Math.min(published.logFloor, host.logFloor()));
   }
 
-  /** Engine.beginPublish: a tablet's lists before its config is written, kept from here on. */
-  async begin(id: string): Promise<FragmentLists> {
+  /** Engine.beginPublish: a tablet's lists before its config is written, kept from here on; `save`: the manifest changed anyway. */
+  async begin(id: string, save = false): Promise<FragmentLists> {
     const { host } = this;
     host.checkOpen();
     const published = this.require();
     const t = host.registry.get(id);
     const fragments = tabletFragmentLists(host.store, t);
-    if (published.widen(id, identityOf(t), this.namesIn(fragments))) await host.saveManifest();
+    if (published.widen(id, identityOf(t), this.namesIn(fragments)) || save) await host.saveManifest();
     return fragments;
   }
 

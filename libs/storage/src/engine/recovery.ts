@@ -1,7 +1,10 @@
 // Reopening an engine directory (DESIGN §5 Log): the manifest names
 // the tablets and their fragment chains, the log holds everything applied
 // since the manifest's log floor. Steps, in order: read the manifest (an
-// empty one for a new directory), restore released names and publication,
+// empty one for a new directory), leave out the tablets it marks "staged"
+// (a migration's preload whose commit never began: no META config can
+// name them, so they go as an abort would drop them), restore released
+// names and publication,
 // register the tablets and open their fragments, delete fragment files
 // nothing names (orphans of a crash mid-build), hold owned files META may
 // still name, replay the log from the floor into memory, raise every
@@ -17,7 +20,10 @@
 //    every tablet's floor is a fresh txn above them too, so a row
 //    transaction that read before the crash conflicts (row-txns.ts);
 //  - a corrupt manifest, fragment or log record fails the open with an
-//    error naming the file; nothing is deleted that the manifest names.
+//    error naming the file; nothing is deleted that the manifest names,
+//    except the files of staged tablets (no other tablet, released name
+//    or published set names them: they were renamed in for that tablet
+//    alone), whose ids are pushed to `droppedStaged`.
 
 import type { FileSystem } from '../fs/file-system.js';
 import { replayLog } from '../log/log-reader.js';
@@ -41,6 +47,8 @@ export interface RecoveryParts {
   readonly txns: TxnSequencer;
   /** Restored from the manifest when the engine runs with publication. */
   readonly publication: PublicationApi | undefined;
+  /** Filled with the ids of the staged tablets left out. */
+  readonly droppedStaged: string[];
 }
 
 /** Restores an engine's state from its directory; resolves with the log writer to append to. */
@@ -49,7 +57,7 @@ export async function recover(p: RecoveryParts): Promise<LogWriter> {
   await fs.mkdir(p.logDirectory);
   let manifest: Manifest = { nextFragmentId: 1, logFloor: 0, tablets: [], released: [] };
   const mpath = `${dir}/${MANIFEST_NAME}`;
-  if (await fs.exists(mpath)) manifest = decodeManifest(await fs.readFile(mpath), mpath);
+  if (await fs.exists(mpath)) manifest = withoutStaged(decodeManifest(await fs.readFile(mpath), mpath), p.droppedStaged);
   store.nextFragmentId = manifest.nextFragmentId;
   await store.restoreReleased(manifest.released);
   p.publication?.restore(manifest);
@@ -82,6 +90,23 @@ export async function recover(p: RecoveryParts): Promise<LogWriter> {
     firstSegmentId: Math.max(replay.lastSegmentId + 1, manifest.logFloor),
     nextSeq: replay.lastSeq + 1,
   });
+}
+
+/**
+ * The manifest without its staged tablets (and what the publication keeps
+ * for them: a snapshot may have listed a staged tablet, but no META write
+ * named it — beginPublish clears the mark first). Their ids go to `dropped`.
+ */
+function withoutStaged(m: Manifest, dropped: string[]): Manifest {
+  const staged = m.tablets.filter((t) => t.staged === true).map((t) => t.id);
+  if (staged.length === 0) return m;
+  dropped.push(...staged);
+  const published = m.publication && Object.fromEntries(Object.entries(m.publication.published).filter(([id]) => !staged.includes(id)));
+  return {
+    ...m,
+    tablets: m.tablets.filter((t) => t.staged !== true),
+    ...(m.publication && published && { publication: { ...m.publication, published } }),
+  };
 }
 
 function replayBatch(p: RecoveryParts, segmentId: number, batch: LogBatch): void {

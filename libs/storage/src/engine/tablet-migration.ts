@@ -23,7 +23,12 @@
 //    manifest names them) or leaves no tablet and none of the files: the
 //    received files are renamed, and deleted on failure; a crash in
 //    between leaves them under tables/ unnamed by the manifest, and the
-//    next open removes them (recovery.ts).
+//    next open removes them (recovery.ts);
+//  - a staged adopt (a preload) is marked "staged" in the manifest until
+//    its first beginPublish (or releaseAdopted): a crash before then —
+//    when no META write can have named it — and the next open drops it
+//    and deletes its files (recovery.ts); from then on a restart keeps it
+//    (META may name it: dormant, settled by the tablet server).
 
 import { dirname } from 'node:path/posix';
 import type { Cell } from '@kdi/primitives';
@@ -53,7 +58,9 @@ export interface AdoptTabletDefinition extends TabletDefinition {
   /**
    * A migration's preload: the tablet is not compacted until
    * releaseAdopted, so readoptTablet can give it the final lists (reusing
-   * the files it holds) at commit.
+   * the files it holds) at commit; and until beginPublish (the commit's
+   * META write is about to name it) the manifest marks it staged, so a
+   * restart drops it with its files.
    */
   readonly staged?: boolean | undefined;
 }
@@ -221,7 +228,7 @@ export async function adoptTablet(
   try {
     for (const [key, source] of sources) (lists[key] ??= []).push(await renameReceived(fs, store, def, key, source, made));
     loading = true;
-    return await transfer.load({ ...def, fragments: lists }, { owned: true, holdCompaction: staged === true });
+    return await transfer.load({ ...def, fragments: lists }, { owned: true, staged: staged === true });
   } catch (e) {
     // After load started, it deleted what it had not opened, and what it opened goes when let go.
     if (!loading) for (const name of made) await fs.unlink(store.pathOf(name)).catch(() => undefined);

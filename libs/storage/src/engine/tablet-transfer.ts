@@ -39,6 +39,7 @@ import type { PreparedTablet, TabletRegistry } from './tablet-registry.js';
 import { allFragments, dropChains, groupsWithCells, newTablet, type Tablet, type TabletDefinition } from './tablet.js';
 import type { FragmentSources, FragmentWriteMode } from './write-fragment.js';
 import { thawTablet } from './write-freeze.js';
+import { openReadGate } from './read-gate.js';
 
 /** The key of a tablet's legacy fragments in fragment lists (never a group name). */
 export const LEGACY_FRAGMENTS = '~legacy';
@@ -105,9 +106,10 @@ export class TabletTransfer {
   /**
    * With `owned`, the named files are this engine's own (a migration's
    * received files, renamed into its directory): they are not released,
-   * and a failed load deletes them.
+   * and a failed load deletes them. With `staged` (a migration's preload),
+   * its compactions are held and the manifest marks it staged.
    */
-  async load(input: LoadTabletDefinition, opts: { owned?: boolean; holdCompaction?: boolean } = {}): Promise<LoadedTablet> {
+  async load(input: LoadTabletDefinition, opts: { owned?: boolean; staged?: boolean } = {}): Promise<LoadedTablet> {
     const { host } = this;
     host.checkOpen();
     const { fragments: lists, replayLogs, ...def } = input;
@@ -116,7 +118,8 @@ export class TabletTransfer {
     const logs = checkLogs(p.def.id, replayLogs ?? []);
     host.registry.reserve(p);
     const tablet = newTablet(p.def, p.range, p.groups, 0);
-    tablet.holdCompaction = opts.holdCompaction === true;
+    tablet.holdCompaction = opts.staged === true;
+    tablet.staged = opts.staged === true;
     let registered = false;
     const opened = new Set<string>();
     try {
@@ -180,6 +183,7 @@ export class TabletTransfer {
     for (const f of allFragments(t)) host.store.release(f.name);
     host.registry.remove(t);
     thawTablet(t);
+    openReadGate(t);
     dropChains(t);
     await host.saveManifest();
     return { fragments };

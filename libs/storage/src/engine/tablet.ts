@@ -22,6 +22,7 @@ import type { DiskFragment } from './disk-fragment.js';
 import type { ManifestTablet } from './manifest.js';
 import type { InflightBatch } from './row-txns.js';
 import type { WriteFreezeState } from './write-freeze.js';
+import type { ReadGateState } from './read-gate.js';
 
 export interface TabletDefinition {
   readonly id: string;
@@ -64,8 +65,17 @@ export interface Tablet {
   unloading: boolean;
   /** Set by freezeWrites (write-freeze.ts): applies to its rows wait until it ends. */
   writeFreeze: WriteFreezeState | undefined;
+  /** Set by gateReads (read-gate.ts): scanners of it wait to open until it ends. */
+  readGate: ReadGateState | undefined;
   /** A migration's staged adopt (tablet-migration.ts): not compacted until released. */
   holdCompaction: boolean;
+  /**
+   * A migration's staged adopt whose config no META write has named yet
+   * (cleared by beginPublish, or releaseAdopted): kept in the manifest as
+   * "staged", so that a restart drops the tablet and deletes its files —
+   * its commit cannot have happened (tablet-migration.ts).
+   */
+  staged: boolean;
 }
 
 export interface Table {
@@ -93,7 +103,9 @@ export function newTablet(def: TabletDefinition, range: RowRange, groups: readon
     successors: undefined,
     unloading: false,
     writeFreeze: undefined,
+    readGate: undefined,
     holdCompaction: false,
+    staged: false,
   };
 }
 
@@ -178,5 +190,6 @@ export function manifestEntry(t: Tablet): ManifestTablet {
     groups: t.routing.groups,
     chains: Object.fromEntries(t.routing.groups.map((g, i) => [g.name, t.chains[i]!.fragments.map((f) => f.name)])),
     legacy: t.legacy.map((f) => ({ fragment: f.name, inMemory: f.inMemory })),
+    ...(t.staged && { staged: true }),
   };
 }
