@@ -16,7 +16,7 @@
 //    on the source's location, epoch and `state: migrating`) succeeded;
 //    a migration that ends otherwise drops it (its files: this server's).
 
-import { KdiError, type TableSchema } from '@kdi/protocol';
+import { KdiError, type Cell, type TableSchema } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
 import { rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
@@ -166,6 +166,25 @@ export class TabletHandover {
     return this.staged.has(id);
   }
 
+  /**
+   * Target's delta round (after preloadMigrated, before the commit): cells
+   * written at the source since the round before are applied to the
+   * preloaded tablet through this server's log (durable; in the segment
+   * started at preload or later, which `log:` names at the commit).
+   * Applying a cell again changes nothing (cells carry their timestamps).
+   */
+  async applyMigratedDelta(id: string, cells: readonly Cell[]): Promise<void> {
+    this.h.checkOpen();
+    const staged = this.staged.get(id);
+    if (staged === undefined) throw new KdiError('FAILED_PRECONDITION', `tablet ${id} was not preloaded here: preload before sending cells`, { details: { tabletId: id } });
+    if (cells.length === 0) return;
+    try {
+      await this.h.engine.apply(staged.table, cells, { sync: true });
+    } catch (e) {
+      throw fromStorageError(e);
+    }
+  }
+
   /** A preloaded tablet whose migration ended without a commit leaves the engine (its files deleted: this server owns them). */
   async dropStaged(id: string): Promise<void> {
     if (!this.staged.delete(id)) return;
@@ -186,7 +205,7 @@ export class TabletHandover {
    * error is thrown; META unreadable → the tablet stays dormant (META may
    * name it) and UNAVAILABLE is thrown.
    */
-  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+  receiveMigrated(req: MigratedTabletRequest): Promise<{ view: TabletView; parts: Record<string, number> }> {
     this.h.checkOpen();
     this.h.checkMember();
     const meta = this.h.meta;
@@ -194,7 +213,11 @@ export class TabletHandover {
     const t0 = performance.now();
     const ms: Record<string, number> = {};
     const lap = (what: string) => (ms[what] = Math.round((performance.now() - t0) * 10) / 10);
-    return meta.run(async () => {
+    // Resolved the moment the tablet serves: the caller's answer releases the source's waiting writes, so the
+    // bookkeeping after it (the publication record, letting compactions go) does not hold them.
+    let served!: (r: { view: TabletView; parts: Record<string, number> }) => void;
+    const serving = new Promise<{ view: TabletView; parts: Record<string, number> }>((resolve) => (served = resolve));
+    const job = meta.run(async () => {
       lap('queued'); // behind this server's other META writes
       this.h.checkOpen();
       this.h.checkMember();
@@ -208,18 +231,23 @@ export class TabletHandover {
       try {
         // The preload warmed the blocks of the files it adopted; inside the stall only the files new since then are warmed
         // (warming the preloaded ones again re-reads what a full cache evicted, and evicts others in turn).
-        const preloaded = new Set(Object.values(this.h.engine.tabletFragments(req.tabletId)).flat());
-        const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
-        lap('adopt');
-        const adopted = adoptedPaths(req.files, lists);
-        const warmed = await this.h.engine.warmBlocks(
-          req.tabletId,
-          req.hotBlocks.flatMap((h) => {
-            const path = adopted.get(h.path);
-            return path !== undefined && !preloaded.has(path) ? [{ path, block: h.block }] : [];
-          }),
-        );
-        lap('warm');
+        // Without final lists (delta shipping: the delta rounds and the memory cells carry every write since the preload's
+        // lists) the tablet keeps what it preloaded.
+        let warmed = 0;
+        if (req.files !== undefined) {
+          const preloaded = new Set(Object.values(this.h.engine.tabletFragments(req.tabletId)).flat());
+          const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
+          lap('adopt');
+          const adopted = adoptedPaths(req.files, lists);
+          warmed = await this.h.engine.warmBlocks(
+            req.tabletId,
+            req.hotBlocks.flatMap((h) => {
+              const path = adopted.get(h.path);
+              return path !== undefined && !preloaded.has(path) ? [{ path, block: h.block }] : [];
+            }),
+          );
+          lap('warm');
+        }
         if (req.memory.length > 0) await this.h.engine.apply(staged.table, req.memory, { sync: true });
         lap('memory');
         await req.beforeMetaWrite?.();
@@ -247,12 +275,21 @@ export class TabletHandover {
         entry.state = 'serving';
         this.h.changed({ kind: 'load', tabletId: req.tabletId });
         lap('serving');
-        await this.h.engine.endPublish(req.tabletId, published);
-        this.h.engine.releaseAdopted(req.tabletId);
-        for (const s of staged.stale) {
-          const p = this.h.engine.publishedTablets().find((x) => x.id === s);
-          if (p && rangeCovers(range, p)) await this.h.engine.forgetPublished(s);
+        const result = { view: this.h.view(entry), parts: ms };
+        served(result);
+        // META names this server's copy and it serves: a failure from here on is logged, never undoes that.
+        // (Compactions stay held until endPublish has recorded the lists META names.)
+        try {
+          await this.h.engine.endPublish(req.tabletId, published);
+          this.h.engine.releaseAdopted(req.tabletId);
+          for (const s of staged.stale) {
+            const p = this.h.engine.publishedTablets().find((x) => x.id === s);
+            if (p && rangeCovers(range, p)) await this.h.engine.forgetPublished(s);
+          }
+        } catch (err) {
+          this.h.log.error({ err, tabletId: req.tabletId }, 'recording the publication of a migrated tablet failed; it serves, its next publication records it');
         }
+        lap('published');
         this.h.log.info(
           {
             tabletId: req.tabletId,
@@ -265,7 +302,7 @@ export class TabletHandover {
           },
           'tablet received by migration',
         );
-        return this.h.view(entry);
+        return result;
       } catch (e) {
         if (this.h.map.get(req.tabletId) === entry) this.h.map.remove(req.tabletId);
         if (kept) {
@@ -277,6 +314,7 @@ export class TabletHandover {
         throw fromStorageError(e);
       }
     });
+    return Promise.race([serving, job]);
   }
 }
 

@@ -160,8 +160,13 @@ export class TabletServer {
   }
 
   /** Migration target: final lists, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
-  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+  receiveMigrated(req: MigratedTabletRequest): Promise<{ view: TabletView; parts: Record<string, number> }> {
     return this.lifecycle.handover.receiveMigrated(req);
+  }
+
+  /** Migration target: a delta round's cells applied to the preloaded tablet through this server's log. */
+  applyMigratedDelta(id: string, cells: readonly Cell[]): Promise<void> {
+    return this.lifecycle.handover.applyMigratedDelta(id, cells);
   }
 
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */

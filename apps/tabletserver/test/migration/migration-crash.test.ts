@@ -51,8 +51,8 @@ async function start(serverId: string, env: Record<string, string> = {}, dataDir
 const exited = (p: ServerProc) => (p.child.exitCode !== null || p.child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => p.child.once('exit', () => r())));
 const text = (b: Uint8Array | null) => (b === null ? '' : Buffer.from(b).toString('utf8'));
 
-const SOURCE_POINTS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done'] as const;
-const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-commit', 'target-committed'] as const;
+const SOURCE_POINTS = ['prepare', 'copy', 'catch-up', 'delta', 'freeze', 'commit', 'done'] as const;
+const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-delta', 'target-commit', 'target-committed'] as const;
 
 let n = 0;
 

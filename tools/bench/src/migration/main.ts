@@ -182,6 +182,16 @@ async function main(): Promise<void> {
     console.log(`move ${moved.migrationId}: ${moved.outcome} in ${(moved.totalMs / 1000).toFixed(2)} s`);
     if (progress?.steps !== undefined) console.log(`steps (as the source reports them): ${progress.steps.map((s) => `${s.step} ${ms(s.ms ?? 0)} ms`).join(', ')}`);
     if (progress?.writeStallMs !== undefined) console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms`);
+    if (progress?.deltaRounds !== undefined)
+      console.log(`delta rounds (cells, KiB, ms): ${progress.deltaRounds.map((d) => `${d.cells} / ${(d.bytes / 1024).toFixed(1)} / ${ms(d.ms)}`).join(', ')}`);
+    if (progress?.freezeWaitMs !== undefined)
+      console.log(`freeze waited ${ms(progress.freezeWaitMs)} ms for admitted writes; the commit carried ${progress.finalCells ?? '?'} cells`);
+    if (progress?.commitParts !== undefined)
+      console.log(
+        `target's commit, ms since it started: ${Object.entries(progress.commitParts)
+          .map(([part, at]) => `${part} ${ms(at)}`)
+          .join(', ')}`,
+      );
     console.log(`longest write stall ${ms(during[1].longestRequestMs)} ms (no write finished for ${ms(during[1].longestGapMs)} ms at most)`);
     console.log(`longest read stall ${ms(during[2].longestRequestMs)} ms (no read finished for ${ms(during[2].longestGapMs)} ms at most)`);
     console.log(`copy ${copyMBs === undefined ? 'n/a (the migration status gave no copy bytes or time)' : `${copyMBs.toFixed(1)} MB/s`}`);
