@@ -31,7 +31,8 @@
 //    none can; refused, META names the winner. Writes stay frozen
 //    (bounded, retryable) until it is settled;
 //  - committed: the tablet leaves this server (TabletServer.handOver);
-//    requests for its rows get WRONG_TABLET with META's new location.
+//    requests for its rows get WRONG_TABLET with the target's location
+//    (known here: no META read for the hint).
 
 import { type Cell, encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
 import type { Engine, FragmentLists, HotBlock, TabletPin, TabletWriteTap, WriteFreeze } from '@kdi/storage';
@@ -292,7 +293,9 @@ export class MigrationSource {
       // handOver's synchronous part removes the tablet and ends the freeze: the writes that waited
       // here go on (to WRONG_TABLET → the target) from this moment.
       rec.writeStallMs = performance.now() - stallStart;
-      await server.handOver(id, req.target.serverId).catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
+      await server
+        .handOver(id, { serverId: req.target.serverId, url: req.target.url, epoch: req.newEpoch })
+        .catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
       rec.end('committed');
       logger.info(
         { migrationId: req.migrationId, tabletId: id, to: req.target.serverId, writeStallMs: rec.writeStallMs, bytes: rec.bytesCopied, files: rec.filesCopied },

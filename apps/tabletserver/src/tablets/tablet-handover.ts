@@ -7,7 +7,8 @@
 //    migrating` (or back to `serving`, which fences a commit that has not
 //    landed); handOver removes the tablet from the map before the engine
 //    drops it, so writes released from the freeze find no tablet and get
-//    WRONG_TABLET (with META's new location as the hint) — dropped from
+//    WRONG_TABLET (with the target's location, as its commit answered, as
+//    the hint; for HANDED_OVER_KEEP_MS, then META's) — dropped from
 //    the engine also when a refused META write fenced it first (the map
 //    no longer has it, the engine still does, frozen);
 //  - target: a preloaded tablet is in the engine (compactions held) but
@@ -18,10 +19,10 @@
 
 import { KdiError, type Cell, type TableSchema } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
-import { rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
+import { rangeContains, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
-import { assignedTablet, type TabletMeta } from './tablet-meta.js';
+import { assignedTablet, type RowLocation, type TabletMeta } from './tablet-meta.js';
 import type { MigratedTabletRequest, PreloadTabletRequest, ServerLogger, TabletChange, TabletView } from './tablet-types.js';
 
 /** What the migration side needs of the lifecycle. */
@@ -46,9 +47,23 @@ export interface HandoverHost {
 
 type Staged = RowRange & { tabletId: string; table: string; schema: TableSchema | undefined; stale: string[]; logFrom: number };
 
+/** Where a migration handed a tablet to: the target's id, URL and the new epoch. */
+export interface HandedOverTo {
+  readonly serverId: string;
+  readonly url: string;
+  readonly epoch: number;
+}
+
+type HandedOver = RowRange & { table: string; location: RowLocation; until: number };
+
+/** How long a handed-over tablet's new location answers WRONG_TABLET hints here without a META read. */
+const HANDED_OVER_KEEP_MS = 10_000;
+
 export class TabletHandover {
   /** Tablets a migration preloaded here (in the engine, compactions held), until its commit or abort. */
   private readonly staged = new Map<string, Staged>();
+  /** Tablets handed over lately, by id: their rows' new location (the WRONG_TABLET hint without reading META). */
+  private readonly handedOver = new Map<string, HandedOver>();
 
   constructor(private readonly h: HandoverHost) {}
 
@@ -64,9 +79,17 @@ export class TabletHandover {
    * server's files and log are needed by no config. Writes waiting on the
    * freeze find the tablet gone.
    */
-  async handOver(id: string, to: string): Promise<void> {
+  async handOver(id: string, to: HandedOverTo): Promise<void> {
     const entry = this.h.map.remove(id);
     if (entry !== undefined) {
+      // Before anything awaits: the writes released from the freeze are answered with this hint, not after a META read.
+      this.handedOver.set(id, {
+        table: entry.table,
+        lowerExclusive: entry.lowerExclusive,
+        upperInclusive: entry.upperInclusive,
+        location: { serverId: to.serverId, url: to.url, epoch: to.epoch, state: 'serving' },
+        until: performance.now() + HANDED_OVER_KEEP_MS,
+      });
       if (!this.h.map.hasTable(entry.table)) this.h.schemas.delete(entry.table);
       this.h.removed(entry);
       this.h.changed({ kind: 'unload', tabletId: id });
@@ -85,7 +108,25 @@ export class TabletHandover {
         throw fromStorageError(e);
       }
     }
-    this.h.log.info({ tabletId: id, table: entry?.table, to, fencedBefore: entry === undefined }, 'tablet handed over to its new server');
+    this.h.log.info({ tabletId: id, table: entry?.table, to: to.serverId, fencedBefore: entry === undefined }, 'tablet handed over to its new server');
+  }
+
+  /**
+   * Where a row of a tablet this server handed over in the last
+   * HANDED_OVER_KEEP_MS is served: the migration's target, as its commit
+   * answered (the WRONG_TABLET hint for the writes that waited on the
+   * freeze, without a META read). Undefined otherwise (then META is asked).
+   */
+  handedOverLocation(table: string, row: Uint8Array): RowLocation | undefined {
+    const now = performance.now();
+    for (const [id, h] of this.handedOver) {
+      if (h.until <= now) {
+        this.handedOver.delete(id);
+        continue;
+      }
+      if (h.table === table && rangeContains(h, row)) return h.location;
+    }
+    return undefined;
   }
 
   /**
