@@ -69,7 +69,7 @@ export interface MigrateRequest {
 
 /** At most this many catch-up rounds (each serializes and sends what is new). */
 const MAX_CATCH_UP_ROUNDS = 4;
-/** At most this many delta rounds after the preload; they stop early once a round is this small or stops shrinking. */
+/** At most this many delta rounds after the preload; they stop once what the next would carry is this small, or not less than the last. */
 const MAX_DELTA_ROUNDS = 8;
 const DELTA_DONE_BYTES = 16 * 1024;
 /** One delta request carries at most this many cell bytes (and at most half the request limit). */
@@ -240,7 +240,6 @@ export class MigrationSource {
       this.check(req.migrationId);
       rec.enter('delta');
       const blockBytes = Math.max(1, Math.min(DELTA_BLOCK_BYTES, Math.floor(server.limits.maxRequestBytes / 2)));
-      let lastBytes = Number.POSITIVE_INFINITY;
       for (let round = 0; round < MAX_DELTA_ROUNDS; round++) {
         this.check(req.migrationId);
         const bytes = tap!.pendingBytes;
@@ -252,8 +251,9 @@ export class MigrationSource {
           this.d.crash('delta');
           await this.d.pause('delta');
         }
-        if (bytes <= DELTA_DONE_BYTES || bytes >= lastBytes) break;
-        lastBytes = bytes;
+        // What the next round (or the commit, inside the stall) would carry: the writes made while this one travelled.
+        const next = tap!.pendingBytes;
+        if (next <= DELTA_DONE_BYTES || next >= bytes) break;
       }
 
       step('freeze', 'freeze');
