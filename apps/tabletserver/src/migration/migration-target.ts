@@ -296,7 +296,17 @@ export class MigrationTarget {
     return { cells: cells.length, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }
 
-  async commit(migrationId: string, body: CommitRequest): Promise<{ location: { serverId: string; url: string; epoch: number }; epoch: number; parts: Record<string, number> }> {
+  /**
+   * `authorized` (the master's sequencer check, begun when the request
+   * arrived) is awaited right before the META write, so the lock
+   * service's round trip overlaps the commit's own work instead of
+   * preceding it; a refusal fails the commit before META is touched.
+   */
+  async commit(
+    migrationId: string,
+    body: CommitRequest,
+    authorized: Promise<void> = Promise.resolve(),
+  ): Promise<{ location: { serverId: string; url: string; epoch: number }; epoch: number; parts: Record<string, number> }> {
     const inc = this.open(migrationId);
     if (inc.committing !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} is already committing`);
     if (inc.writing > 0) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still receives a file`);
@@ -331,6 +341,12 @@ export class MigrationTarget {
         memory,
         hotBlocks,
         beforeMetaWrite: async () => {
+          await authorized.catch((e: unknown) => {
+            // Nothing reached META: the commit is refused (aborted here), whatever the check's own error was.
+            throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId}: the master's sequencer was not confirmed (${(e as Error).message}); nothing was committed`, {
+              cause: e,
+            });
+          });
           this.d.crash('target-commit');
           await this.d.pause('target-commit');
         },

@@ -241,15 +241,18 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
         },
         response: { 200: CommitMigrationReplySchema, ...ERROR_RESPONSES },
       },
-      preHandler,
     },
     async (request) => {
+      // The master's sequencer is checked as for the other migration calls, but while the commit does its own work
+      // (inside the write stall): the target awaits it right before its META write.
+      const authorized = fromMaster(request);
+      authorized.catch(() => undefined); // awaited by the commit; a refusal before that point is its error
       const body: unknown = request.body;
-      if (Buffer.isBuffer(body)) return migrations.target.commit(request.params.migrationId, { memory: decodeCellBlock(body, { limits }), hotBlocks: [] });
+      if (Buffer.isBuffer(body)) return migrations.target.commit(request.params.migrationId, { memory: decodeCellBlock(body, { limits }), hotBlocks: [] }, authorized);
       if (typeof body !== 'object' || body === null) {
         throw new KdiError('INVALID_ARGUMENT', `send the commit as JSON or as a cell block (Content-Type: ${CELL_BLOCK_MIME_TYPE})`, { details: { field: 'body' } });
       }
-      return migrations.target.commit(request.params.migrationId, body as z.output<typeof CommitMigrationBodySchema>);
+      return migrations.target.commit(request.params.migrationId, body as z.output<typeof CommitMigrationBodySchema>, authorized);
     },
   );
 }

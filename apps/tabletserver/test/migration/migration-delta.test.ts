@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
+import { encodeCellBlock } from '@kdi/protocol';
+import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
 import { ok } from '../sdk/sdk-cluster.js';
 import { describeMove, migrations, waitMigration } from './migration-kit.js';
 
@@ -98,4 +99,32 @@ it('cells written between the preload and the freeze all reach the target, throu
   const lost = [...want].filter(([key, v]) => got.get(key) !== v && !maybe.has(`${key}=${got.get(key)}`)).map(([key]) => key);
   expect(lost.slice(0, 10)).toEqual([]);
   expect(want.size).toBeGreaterThan(250);
+}, 120_000);
+
+it('a commit without the master’s sequencer is refused before META is touched: the move aborts, the source serves on', async () => {
+  const source = await start('qs', { KDI_TS_MIGRATION_PAUSE_AT: 'delta', KDI_TS_MIGRATION_PAUSE_MS: '2000' });
+  const target = await start('qd');
+  ok(await master.assign(source, 'q', 'q0'));
+  ok(await post(`${source.url}/v1/tables/q/apply`, { cells: [{ row: 'a', column: 'f:q', timestamp: 1, value: 'v' }] }), 200);
+  const before = (await master.config('q'))!.location;
+  ok(await master.migrate(source, target, 'q0', 'bare'), 202);
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const m = (await migrations(source)).find((x) => x.migrationId === 'bare' && x.role === 'source');
+    if (m?.step === 'delta') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Preloaded, the source paused: a commit with the cluster secret but no sequencer.
+  const res = await fetch(`${target.url}/v1/admin/migrations/bare/commit`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLUSTER_SECRET}`, 'content-type': 'application/x-kdi-cells' },
+    body: encodeCellBlock([]),
+  });
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(res.status).toBe(400);
+  expect(body.error.code).toBe('FAILED_PRECONDITION');
+  expect(body.error.message).toMatch(/sequencer was not confirmed/);
+  expect((await master.config('q'))!.location).toEqual(before);
+  const status = await waitMigration(source, 'bare');
+  expect(status.outcome, describeMove(status)).toBe('aborted');
+  expect(await scanTable(source.url, 'q')).toEqual(new Map([['a|f:q', 'v']]));
 }, 120_000);
