@@ -22,7 +22,7 @@ import type { Engine } from '@kdi/storage';
 import { rangeContains, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
-import { assignedTablet, type RowLocation, type TabletMeta } from './tablet-meta.js';
+import { assignedTablet, type MigrationMetaRead, type RowLocation, type TabletMeta } from './tablet-meta.js';
 import type { MigratedTabletRequest, PreloadTabletRequest, ServerLogger, TabletChange, TabletView } from './tablet-types.js';
 
 /** What the migration side needs of the lifecycle. */
@@ -45,7 +45,15 @@ export interface HandoverHost {
   view(e: TabletEntry): TabletView;
 }
 
-type Staged = RowRange & { tabletId: string; table: string; schema: TableSchema | undefined; stale: string[]; logFrom: number };
+type Staged = RowRange & {
+  tabletId: string;
+  table: string;
+  schema: TableSchema | undefined;
+  stale: string[];
+  logFrom: number;
+  /** The tablet's META row as last read (at preload, refreshed by each delta round): the commit's write skips its own read. */
+  metaRead: MigrationMetaRead | undefined;
+};
 
 /** Where a migration handed a tablet to: the target's id, URL and the new epoch. */
 export interface HandedOverTo {
@@ -167,7 +175,7 @@ export class TabletHandover {
       } catch (e) {
         throw fromStorageError(e);
       }
-      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom });
+      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom, metaRead: undefined });
       const adopted = adoptedPaths(req.files, loaded.fragments);
       const warmed = await this.h.engine
         .warmBlocks(
@@ -175,6 +183,7 @@ export class TabletHandover {
           req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
         )
         .catch((e: unknown) => this.h.log.warn({ err: e, tabletId: req.tabletId }, 'warming the cache for a migrating tablet failed'));
+      this.refreshMetaRead(req.tabletId);
       this.h.log.info({ tabletId: req.tabletId, table: req.table, files: adopted.size, warmedBlocks: warmed }, 'migrating tablet preloaded');
       return adopted;
     });
@@ -218,12 +227,27 @@ export class TabletHandover {
     this.h.checkOpen();
     const staged = this.staged.get(id);
     if (staged === undefined) throw new KdiError('FAILED_PRECONDITION', `tablet ${id} was not preloaded here: preload before sending cells`, { details: { tabletId: id } });
+    // Outside the stall: the commit's META write will use this read of the row (taken while the source still serves).
+    this.refreshMetaRead(id);
     if (cells.length === 0) return;
     try {
       await this.h.engine.apply(staged.table, cells, { sync: true });
     } catch (e) {
       throw fromStorageError(e);
     }
+  }
+
+  /** Reads the staged tablet's META row for its commit, in the background (best effort: without it the commit reads itself). */
+  private refreshMetaRead(id: string): void {
+    const staged = this.staged.get(id);
+    const meta = this.h.meta;
+    if (staged === undefined || meta === undefined) return;
+    void meta.readForMigration(staged.table, staged.upperInclusive).then(
+      (read) => {
+        if (staged.metaRead === undefined || read.txn >= staged.metaRead.txn) staged.metaRead = read;
+      },
+      () => undefined,
+    );
   }
 
   /** A preloaded tablet whose migration ended without a commit leaves the engine (its files deleted: this server owns them). */
@@ -294,7 +318,7 @@ export class TabletHandover {
         await req.beforeMetaWrite?.();
         const published = await this.h.engine.beginPublish(req.tabletId);
         try {
-          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source);
+          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source, staged.metaRead);
         } catch (e) {
           const now = await meta.assignment(staged.table, staged.upperInclusive).catch(() => undefined);
           if (now === undefined) {

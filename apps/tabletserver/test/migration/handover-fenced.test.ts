@@ -127,6 +127,28 @@ describe('a moving tablet fenced at its source by its own publisher', () => {
     expect(s.server.handedOverLocation('u', b('w'))).toBeUndefined();
   });
 
+  it('a commit’s META write against an earlier read: applied when the row did not change, ABORTED when it did, refused for another location', async () => {
+    const meta = await metaServer();
+    const base: TabletConfig = { table: 't', lowerExclusive: undefined, upperInclusive: undefined, location: undefined, logs: [], fragments: {}, state: undefined };
+    const first = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...base, location: { serverId: 'S', url: 'http://S', epoch: 7 }, state: 'migrating' }, undefined, first.txn);
+    const read = await meta.readTablet('t', undefined);
+    const moved = { ...base, location: { serverId: 'D', url: 'http://D', epoch: 8 }, state: 'serving' as const };
+    // Another location than the read's: refused without a write.
+    await expect(meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 6, state: 'migrating' }, read)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    // The row changes after the read (the source fences: `serving`): the write against the old read is ABORTED.
+    const now = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...now.config!, state: 'serving' }, { serverId: 'S', epoch: 7 }, now.txn);
+    await expect(meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 7, state: 'migrating' }, read)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await meta.readTablet('t', undefined)).config?.location?.serverId).toBe('S');
+    // Unchanged since the read: written.
+    const fresh = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...fresh.config!, state: 'migrating' }, { serverId: 'S', epoch: 7 }, fresh.txn);
+    const last = await meta.readTablet('t', undefined);
+    await meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 7, state: 'migrating' }, last);
+    expect((await meta.readTablet('t', undefined)).config?.location).toEqual({ serverId: 'D', url: 'http://D', epoch: 8 });
+  });
+
   it('a fenced tablet whose freeze ends without a hand-over acknowledges none of the writes that waited', async () => {
     const meta = await metaServer();
     const s = await source(meta);
