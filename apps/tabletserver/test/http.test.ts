@@ -33,6 +33,7 @@ const ROUTES = [
   ['post', '/v1/admin/migrations/{migrationId}'],
   ['put', '/v1/admin/migrations/{migrationId}/files/{name}'],
   ['post', '/v1/admin/migrations/{migrationId}/preload'],
+  ['post', '/v1/admin/migrations/{migrationId}/cells'],
   ['post', '/v1/admin/migrations/{migrationId}/commit'],
   ['get', '/healthz'],
   ['get', '/readyz'],

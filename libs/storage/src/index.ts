@@ -27,6 +27,7 @@ export {
   type HotBlock,
   type PinnedFile,
   TabletPin,
+  type TabletWriteTap,
   type WriteFreeze,
   type ReadGate,
   Engine,

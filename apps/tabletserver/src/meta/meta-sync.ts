@@ -24,7 +24,7 @@ import { describeTablet, readRoot, writeRoot, type LockClient, type MetaTable, t
 import { isKdiError, KdiError, META_TABLE, type LogRef, type TableSchema, type TabletConfig, type TabletLocation } from '@kdi/protocol';
 import type { FragmentLists } from '@kdi/storage';
 import type { ServerLogger } from '../tablets/tablet-types.js';
-import { assignedTablet, type AssignedTablet, type LoadPlan, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
+import { assignedTablet, type AssignedTablet, type LoadPlan, type MigrationMetaRead, type PublishHost, type TabletMeta } from '../tablets/tablet-meta.js';
 import { rangeCovers, rangesOverlap, sameBound, type RowRange } from '../tablets/row-range.js';
 
 /** Where a row is served, per META. */
@@ -184,12 +184,25 @@ export class MetaSync implements TabletMeta {
   }
 
   /** A migration's commit: conditioned on `location:` naming the source with its epoch (tablets/tablet-meta.ts). */
-  async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void> {
+  async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }, read?: MigrationMetaRead): Promise<void> {
     if (t.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration`);
+    const config = this.config({ ...t, migrating: false }, lists, true);
     // Only while the source still says `migrating`: a source that gave up on this commit fenced it by writing `serving`.
-    await this.o.meta.writeTablets([
-      { config: this.config({ ...t, migrating: false }, lists, true), expect: { serverId: source.serverId, epoch: source.epoch, state: 'migrating' } },
-    ]);
+    const expect = { serverId: source.serverId, epoch: source.epoch, state: 'migrating' } as const;
+    if (read !== undefined) {
+      try {
+        await this.o.meta.writeTabletAfterRead(config, expect, read);
+        return;
+      } catch (e) {
+        // The row changed since the read (ABORTED) or the read is refused: decide on a fresh read, as without one.
+        if (!(isKdiError(e) && (e.code === 'ABORTED' || e.code === 'FAILED_PRECONDITION'))) throw e;
+      }
+    }
+    await this.o.meta.writeTablets([{ config, expect }]);
+  }
+
+  readForMigration(table: string, upperInclusive: Uint8Array | undefined): Promise<MigrationMetaRead> {
+    return this.o.meta.readTablet(table, upperInclusive);
   }
 
   async assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<LocationHint | undefined> {

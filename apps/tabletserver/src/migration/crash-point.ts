@@ -3,27 +3,33 @@
 // SIGKILL (as kill -9 would) when a migration reaches that point, so the
 // crash tests can stop either side at every step. Never set it in
 // production. Points: the source's steps (prepare, copy, catch-up, freeze,
-// commit — each at its start — and done: after the target's answer,
-// before the hand-over) and the target's (target-prepare, target-copy
-// after the first file is written, target-preloaded after the preload,
-// before its answer, target-commit before the META write,
-// target-committed after it, before the answer).
+// commit — each at its start —, delta: before the second delta round,
+// after the first was applied at the target, and done: after the
+// target's answer, before the hand-over) and the target's
+// (target-prepare, target-copy after the first file is written,
+// target-preloaded after the preload, before its answer, target-delta
+// after a delta round was applied, before the answer, target-commit
+// before the META write, target-committed after it, before the answer).
 // KDI_TS_MIGRATION_PAUSE_AT=<point> (with KDI_TS_MIGRATION_PAUSE_MS, default
-// 3000) makes the migration wait there instead — at target-commit (the
-// test of the source's fence: a commit whose META write comes late must
-// not land after the source gave up on it) and target-committed (the
-// test of reads at the source while the target already serves).
+// 3000) makes the migration wait there instead — at target-commit, for
+// the test of the source's fence (a commit whose META write comes late
+// must not land after the source gave up on it); at target-committed, for
+// the test of reads at the source while the target already serves; and at
+// delta, for the test that writes made between delta rounds all reach the
+// target.
 
 export const CRASH_POINTS = [
   'prepare',
   'copy',
   'catch-up',
+  'delta',
   'freeze',
   'commit',
   'done',
   'target-prepare',
   'target-copy',
   'target-preloaded',
+  'target-delta',
   'target-commit',
   'target-committed',
 ] as const;

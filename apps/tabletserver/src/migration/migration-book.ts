@@ -24,6 +24,14 @@ export class MigrationRecord {
   outcome: 'committed' | 'aborted' | undefined;
   error: string | undefined;
   writeStallMs: number | undefined;
+  /** Source: the delta rounds after the preload, in order. */
+  readonly deltaRounds: { cells: number; bytes: number; ms: number }[] = [];
+  /** Source: how long the freeze waited for admitted writes. */
+  freezeWaitMs: number | undefined;
+  /** Source: the cells the commit carried. */
+  finalCells: number | undefined;
+  /** The target's commit parts (ms since it started), as its answer (source) or its own timing (target) says. */
+  commitParts: Record<string, number> | undefined;
   private readonly startedAt = new Date();
   private endedAt: Date | undefined;
   private readonly steps: { step: MigrationStep; started: number; ms: number | undefined }[] = [];
@@ -88,6 +96,10 @@ export class MigrationRecord {
       ...(this.outcome && { outcome: this.outcome }),
       ...(this.error !== undefined && { error: this.error }),
       ...(this.writeStallMs !== undefined && { writeStallMs: round(this.writeStallMs) }),
+      ...(this.deltaRounds.length > 0 && { deltaRounds: this.deltaRounds.map((d) => ({ ...d, ms: round(d.ms) })) }),
+      ...(this.freezeWaitMs !== undefined && { freezeWaitMs: round(this.freezeWaitMs) }),
+      ...(this.finalCells !== undefined && { finalCells: this.finalCells }),
+      ...(this.commitParts !== undefined && { commitParts: { ...this.commitParts } }),
     };
   }
 }

@@ -1,8 +1,9 @@
 // The source's driver of a tablet migration (DESIGN §10, docs/migration.md):
 // prepare → copy → catch-up (ending with the target's preload: it loads
 // the tablet from the files so far, not served, and warms its cache) →
-// freeze → commit → done, in the background after the master's POST
-// .../migrate.
+// delta (rounds of the cells written since, applied at the target while
+// writes go on) → freeze → commit (carrying only the cells since the last
+// round) → done, in the background after the master's POST .../migrate.
 //
 // Promises:
 //  - until the target has committed, the tablet serves here: every
@@ -13,8 +14,13 @@
 //  - files are pinned (libs/storage tablet-pin.ts) from the moment their
 //    list is read until the move ends, so each stays readable while sent;
 //    each is sent once, with the CRC-32C of its bytes;
-//  - at freeze, with no write to the tablet in flight, the final fragment
-//    lists, the memory cells and the hot blocks are taken in one step;
+//  - a write tap (libs/storage tablet-write-tap.ts) opened before the
+//    catch-up's last serialization records every write after it; the
+//    files of the lists after that serialization (the preload's) plus the
+//    tap's cells are the whole tablet. Delta rounds send the tap's cells
+//    in order; at freeze, with no write to the tablet in flight, the rest
+//    of the tap goes with the commit — every write acknowledged before
+//    the freeze is in the preloaded files, a delta round or the commit;
 //  - from prepare on, META says `state: migrating` for the tablet (the
 //    target's commit is conditioned on it);
 //  - commit: the target's 200 means committed; any other end of the call
@@ -30,11 +36,12 @@
 //    META write on, and a read here must not miss them;
 //  - committed: the tablet leaves this server (TabletServer.handOver);
 //    requests for its rows — waiting reads included — get WRONG_TABLET
-//    with META's new location. Aborted or fenced: they go on here.
+//    with the target's location (known here: no META read for the hint).
+//    Aborted or fenced: they go on here.
 
-import { encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
-import type { Engine, FragmentLists, HotBlock, ReadGate, TabletPin, WriteFreeze } from '@kdi/storage';
-import { crc32c } from '@kdi/primitives';
+import { type Cell, encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
+import type { Engine, FragmentLists, HotBlock, ReadGate, TabletPin, TabletWriteTap, WriteFreeze } from '@kdi/storage';
+import { cellSize, crc32c } from '@kdi/primitives';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import { META_TABLE, type TabletMeta } from '../tablets/tablet-meta.js';
@@ -51,6 +58,8 @@ export interface MigrationSourceDeps {
   /** This server's URL once it joined (the target's calls back are none, but it is recorded there). */
   readonly selfUrl: () => string | undefined;
   readonly crash: (point: CrashPoint) => void;
+  /** Test-only pause (crash-point.ts). */
+  readonly pause: (point: CrashPoint) => Promise<void>;
   readonly logger: ServerLogger;
 }
 
@@ -65,6 +74,11 @@ export interface MigrateRequest {
 
 /** At most this many catch-up rounds (each serializes and sends what is new). */
 const MAX_CATCH_UP_ROUNDS = 4;
+/** At most this many delta rounds after the preload; they stop once what the next would carry is this small, or not less than the last. */
+const MAX_DELTA_ROUNDS = 8;
+const DELTA_DONE_BYTES = 16 * 1024;
+/** One delta request carries at most this many cell bytes (and at most half the request limit). */
+const DELTA_BLOCK_BYTES = 16 << 20;
 const SETTLE_RETRY_MS = 250;
 
 export class MigrationSource {
@@ -151,6 +165,7 @@ export class MigrationSource {
     const sent = new Map<string, string>();
     let freeze: WriteFreeze | undefined;
     let readGate: ReadGate | undefined;
+    let tap: TabletWriteTap | undefined;
     let stallStart = 0;
     let committed = false;
     let unsettled = false;
@@ -214,6 +229,9 @@ export class MigrationSource {
       let last = Number.POSITIVE_INFINITY;
       let latest = pins.at(-1)!;
       for (let round = 0; round < MAX_CATCH_UP_ROUNDS; round++) {
+        // Opened before the serialization: every write from here on is recorded, every earlier one is in `latest`.
+        tap?.close();
+        tap = engine.tapTabletWrites(id);
         await engine.serialize();
         latest = pin();
         const bytes = await sendAll(latest);
@@ -224,23 +242,48 @@ export class MigrationSource {
       this.check(req.migrationId);
       await peer.preload(req.migrationId, { fragments: wireLists(latest.lists, sent), hotBlocks: wireBlocks(engine.hotBlocks(id), sent) });
 
+      // Delta rounds: the preloaded copy catches up with the writes since, while they go on (outside the stall).
+      this.check(req.migrationId);
+      rec.enter('delta');
+      const blockBytes = Math.max(1, Math.min(DELTA_BLOCK_BYTES, Math.floor(server.limits.maxRequestBytes / 2)));
+      for (let round = 0; round < MAX_DELTA_ROUNDS; round++) {
+        this.check(req.migrationId);
+        const bytes = tap!.pendingBytes;
+        const cells = tap!.take();
+        const t0 = performance.now();
+        for (const block of cellBlocks(cells, blockBytes)) await peer.delta(req.migrationId, block);
+        rec.deltaRounds.push({ cells: cells.length, bytes, ms: performance.now() - t0 });
+        if (round === 0) {
+          this.d.crash('delta');
+          await this.d.pause('delta');
+        }
+        // What the next round (or the commit, inside the stall) would carry: the writes made while this one travelled.
+        const next = tap!.pendingBytes;
+        if (next <= DELTA_DONE_BYTES || next >= bytes) break;
+      }
+
       step('freeze', 'freeze');
       stallStart = performance.now();
       freeze = await engine.freezeWrites(id, this.d.freezeMs);
-      const final = pin();
-      const memory = engine.tabletMemoryCells(id);
-      const hot = engine.hotBlocks(id);
-      await sendAll(final);
+      rec.freezeWaitMs = performance.now() - stallStart;
+      // Nothing writes the tablet now: the tap holds every write since the last round.
+      const memory = tap!.take();
+      tap!.close();
+      rec.finalCells = memory.length;
+      const blocks = cellBlocks(memory, blockBytes);
+      // More than one request's worth (rare: the rounds stopped early): all but the last as rounds, inside the stall.
+      for (const block of blocks.slice(0, -1)) await peer.delta(req.migrationId, block);
 
       step('commit', 'commit');
-      const body = { fragments: wireLists(final.lists, sent), memory: Buffer.from(encodeCellBlock(memory)).toString('base64'), hotBlocks: wireBlocks(hot, sent) };
+      const body = blocks.at(-1) ?? encodeCellBlock([]);
       // From here the outcome is the target's (and META's): no abort. Reads of the tablet here wait too
       // (same bound as writes), until the hand-over (→ WRONG_TABLET, the target) or the abort (→ served here):
       // once the commit is sent the target may acknowledge writes this copy never sees. Reads already running
       // may finish: they started before the commit was sent, so before the target could acknowledge any write.
       readGate = engine.gateReads(id, this.d.freezeMs);
       try {
-        await peer.commit(req.migrationId, body);
+        const answer = await peer.commit(req.migrationId, body);
+        rec.commitParts = (answer as { parts?: Record<string, number> } | undefined)?.parts;
         committed = true;
       } catch (e) {
         logger.warn({ err: e, migrationId: req.migrationId, tabletId: id }, 'migration commit failed or its answer was lost; settling the outcome');
@@ -261,7 +304,9 @@ export class MigrationSource {
       // handOver's synchronous part removes the tablet and ends the freeze: the writes that waited
       // here go on (to WRONG_TABLET → the target) from this moment.
       rec.writeStallMs = performance.now() - stallStart;
-      await server.handOver(id, req.target.serverId).catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
+      await server
+        .handOver(id, { serverId: req.target.serverId, url: req.target.url, epoch: req.newEpoch })
+        .catch((e: unknown) => logger.error({ err: e, tabletId: id }, 'dropping a handed-over tablet failed'));
       rec.end('committed');
       logger.info(
         { migrationId: req.migrationId, tabletId: id, to: req.target.serverId, writeStallMs: rec.writeStallMs, bytes: rec.bytesCopied, files: rec.filesCopied },
@@ -291,6 +336,7 @@ export class MigrationSource {
       freeze?.thaw();
       // Committed, the hand-over's drop opened it (waiting reads find the tablet gone); if that drop failed they time out rather than read this copy.
       if (!committed) readGate?.open();
+      tap?.close();
       for (const p of pins) p.release();
       this.aborted.delete(req.migrationId);
       this.d.book.finished(rec);
@@ -348,6 +394,24 @@ export { PeerError };
 /** Fragment lists with each file as the name it was sent under. */
 function wireLists(lists: FragmentLists, sent: ReadonlyMap<string, string>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(lists).map(([group, paths]) => [group, paths.map((p) => sent.get(p)!)]));
+}
+
+/** `cells` as cell blocks of at most about `maxBytes` each, in order (none for no cells). */
+function cellBlocks(cells: readonly Cell[], maxBytes: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < cells.length; i++) {
+    const size = cellSize(cells[i]!) + 16;
+    if (i > from && bytes + size > maxBytes) {
+      out.push(encodeCellBlock(cells.slice(from, i)));
+      from = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (from < cells.length) out.push(encodeCellBlock(cells.slice(from)));
+  return out;
 }
 
 /** Hot blocks of sent files, by the names they were sent under. */

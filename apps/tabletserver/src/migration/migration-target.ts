@@ -2,10 +2,11 @@
 // docs/migration.md): prepare makes `<data dir>/migrations/<id>.tmp/`,
 // each file is streamed into it (fsynced, its CRC-32C checked), preload
 // (before the source freezes) adopts the files received so far into the
-// engine — the tablet loaded but not served, its cache warmed — and
-// commit hands the final lists, the memory cells and the hot blocks to
-// the tablet server (TabletServer.receiveMigrated: final lists, warm,
-// apply, META, serve).
+// engine — the tablet loaded but not served, its cache warmed — delta
+// rounds apply the cells written at the source since, through this
+// server's log, and commit hands the last cells (and, from an older
+// source, the final lists and hot blocks) to the tablet server
+// (TabletServer.receiveMigrated: final lists, warm, apply, META, serve).
 //
 // Promises:
 //  - the temp directory lies inside the engine's directory (the commit
@@ -26,7 +27,7 @@ import { mkdir, open, readdir, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { crc32c } from '@kdi/primitives';
-import { decodeCellBlock, KdiError, type MigrationStatus } from '@kdi/protocol';
+import { type Cell, decodeCellBlock, KdiError, type MigrationStatus } from '@kdi/protocol';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
 import type { CrashPoint } from './crash-point.js';
@@ -60,9 +61,10 @@ export interface PrepareRequest {
 }
 
 export interface CommitRequest {
-  readonly fragments: Readonly<Record<string, readonly string[]>>;
-  /** Base64 cell block. */
-  readonly memory: string;
+  /** The final lists; undefined: the tablet keeps the lists it preloaded (the delta rounds and `memory` carry every write since). */
+  readonly fragments?: Readonly<Record<string, readonly string[]>> | undefined;
+  /** A base64 cell block (the JSON commit), or the cells of a binary commit. */
+  readonly memory: string | readonly Cell[];
   readonly hotBlocks: readonly { readonly name: string; readonly block: number }[];
 }
 
@@ -86,6 +88,8 @@ interface Incoming {
   preloaded: Map<string, string> | undefined;
   /** Set while the preload runs: DELETE waits for it, then aborts. */
   preloading: Promise<unknown> | undefined;
+  /** Set while a delta round is applied: DELETE waits for it, then aborts. */
+  applying: Promise<unknown> | undefined;
 }
 
 export class MigrationTarget {
@@ -118,6 +122,7 @@ export class MigrationTarget {
     for (const inc of [...this.incoming.values()]) {
       if (inc.committing !== undefined) continue;
       await inc.preloading?.catch(() => undefined);
+      await inc.applying?.catch(() => undefined);
       await this.drop(inc, 'the server is shutting down');
     }
   }
@@ -154,6 +159,7 @@ export class MigrationTarget {
       writing: 0,
       preloaded: undefined,
       preloading: undefined,
+      applying: undefined,
     });
     book.add(rec);
     return rec;
@@ -265,18 +271,59 @@ export class MigrationTarget {
     return files;
   }
 
-  async commit(migrationId: string, body: CommitRequest): Promise<{ location: { serverId: string; url: string; epoch: number }; epoch: number }> {
+  /**
+   * A delta round (after the preload, before the commit; docs/migration.md
+   * `delta`): cells written at the source since its round before, applied
+   * to the preloaded tablet through this server's log (durable). The
+   * source sends rounds one at a time.
+   */
+  async delta(migrationId: string, cells: readonly Cell[]): Promise<{ cells: number; ms: number }> {
+    const inc = this.open(migrationId);
+    if (inc.committing !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} is committing: no more delta rounds`);
+    if (inc.preloaded === undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was not preloaded: preload before sending cells`);
+    if (inc.applying !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still applies a delta round: send them one at a time`);
+    const t0 = performance.now();
+    inc.rec.enter('delta');
+    const applying = this.d.server.applyMigratedDelta(inc.req.tabletId, cells);
+    inc.applying = applying;
+    try {
+      await applying;
+    } finally {
+      inc.applying = undefined;
+      inc.lastCall = performance.now();
+    }
+    if (this.incoming.get(migrationId) !== inc) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was aborted during a delta round`);
+    this.d.crash('target-delta');
+    return { cells: cells.length, ms: Math.round((performance.now() - t0) * 10) / 10 };
+  }
+
+  /**
+   * `authorized` (the master's sequencer check, begun when the request
+   * arrived) is awaited right before the META write, so the lock
+   * service's round trip overlaps the commit's own work instead of
+   * preceding it; a refusal fails the commit before META is touched.
+   */
+  async commit(
+    migrationId: string,
+    body: CommitRequest,
+    authorized: Promise<void> = Promise.resolve(),
+  ): Promise<{ location: { serverId: string; url: string; epoch: number }; epoch: number; parts: Record<string, number> }> {
     const inc = this.open(migrationId);
     if (inc.committing !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} is already committing`);
     if (inc.writing > 0) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still receives a file`);
     if (inc.preloaded === undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} was not preloaded: preload before commit`);
+    if (inc.applying !== undefined) throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId} still applies a delta round`);
     const preloaded = inc.preloaded;
-    const files = this.received(inc, body.fragments, preloaded);
-    let memory;
-    try {
-      memory = decodeCellBlock(Buffer.from(body.memory, 'base64'));
-    } catch (e) {
-      throw new KdiError('INVALID_ARGUMENT', `memory is not a base64 cell block: ${(e as Error).message}`, { details: { field: 'memory' } });
+    const files = body.fragments === undefined ? undefined : this.received(inc, body.fragments, preloaded);
+    let memory: readonly Cell[];
+    if (typeof body.memory === 'string') {
+      try {
+        memory = decodeCellBlock(Buffer.from(body.memory, 'base64'));
+      } catch (e) {
+        throw new KdiError('INVALID_ARGUMENT', `memory is not a base64 cell block: ${(e as Error).message}`, { details: { field: 'memory' } });
+      }
+    } else {
+      memory = body.memory;
     }
     const hotBlocks = body.hotBlocks.flatMap((h) => {
       const path = preloaded.get(h.name) ?? (inc.files.has(h.name) ? join(inc.dir, h.name) : undefined);
@@ -284,6 +331,7 @@ export class MigrationTarget {
     });
     inc.rec.enter('commit');
     const { req, rec } = inc;
+    const t0 = performance.now();
     const committing = Promise.resolve().then(() =>
       this.d.server.receiveMigrated({
         migrationId,
@@ -294,14 +342,22 @@ export class MigrationTarget {
         memory,
         hotBlocks,
         beforeMetaWrite: async () => {
+          await authorized.catch((e: unknown) => {
+            // Nothing reached META: the commit is refused (aborted here), whatever the check's own error was.
+            throw new KdiError('FAILED_PRECONDITION', `migration ${migrationId}: the master's sequencer was not confirmed (${(e as Error).message}); nothing was committed`, {
+              cause: e,
+            });
+          });
           this.d.crash('target-commit');
           await this.d.pause('target-commit');
         },
       }),
     );
     inc.committing = committing;
+    let parts: Record<string, number>;
     try {
-      await committing;
+      ({ parts } = await committing);
+      rec.commitParts = parts;
     } catch (e) {
       const unknown = e instanceof KdiError && e.code === 'UNAVAILABLE';
       rec.end(unknown ? undefined : 'aborted', (e as Error).message);
@@ -312,10 +368,12 @@ export class MigrationTarget {
     await this.d.pause('target-committed');
     rec.enter('done');
     rec.end('committed');
-    await this.forget(inc);
+    // The answer releases the source's waiting writes: the temp directory (files the commit did not adopt) goes after it.
+    void this.forget(inc);
+    parts['answered'] = Math.round((performance.now() - t0) * 10) / 10;
     this.d.logger.info({ migrationId, tabletId: req.tabletId, from: req.source.serverId, files: rec.filesCopied, bytes: rec.bytesCopied }, 'migration committed');
     const url = this.d.selfUrl() ?? '';
-    return { location: { serverId: this.d.server.serverId, url, epoch: req.newEpoch }, epoch: req.newEpoch };
+    return { location: { serverId: this.d.server.serverId, url, epoch: req.newEpoch }, epoch: req.newEpoch, parts };
   }
 
   /** DELETE: aborts (removing the temp directory), or waits for a running commit; the status after. Undefined for an unknown id. */
@@ -327,6 +385,7 @@ export class MigrationTarget {
       return inc.rec.status();
     }
     await inc.preloading?.catch(() => undefined);
+    await inc.applying?.catch(() => undefined);
     await this.drop(inc, 'aborted by DELETE');
     return inc.rec.status();
   }
@@ -362,7 +421,7 @@ export class MigrationTarget {
   private async sweep(): Promise<void> {
     const now = performance.now();
     for (const inc of [...this.incoming.values()]) {
-      if (inc.committing !== undefined || inc.preloading !== undefined || inc.writing > 0 || now - inc.lastCall < this.d.idleMs) continue;
+      if (inc.committing !== undefined || inc.preloading !== undefined || inc.applying !== undefined || inc.writing > 0 || now - inc.lastCall < this.d.idleMs) continue;
       this.d.logger.warn({ migrationId: inc.req.migrationId, tabletId: inc.req.tabletId }, 'migration idle too long: aborted, temp files removed');
       await this.drop(inc, `no call for ${this.d.idleMs} ms`);
     }

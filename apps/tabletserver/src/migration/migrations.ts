@@ -37,8 +37,8 @@ export class Migrations {
   constructor(o: MigrationsOptions) {
     const crash = crashPoints(o.crashAt, o.logger);
     const selfUrl = () => this.url;
-    this.source = new MigrationSource({ server: o.server, book: this.book, clusterSecret: o.clusterSecret, freezeMs: o.freezeMs, selfUrl, crash, logger: o.logger });
     const pause = pausePoints(o.pauseAt, o.pauseMs ?? 3000, o.logger);
+    this.source = new MigrationSource({ server: o.server, book: this.book, clusterSecret: o.clusterSecret, freezeMs: o.freezeMs, selfUrl, crash, pause, logger: o.logger });
     this.target = new MigrationTarget({ server: o.server, book: this.book, dataDir: o.dataDir, idleMs: o.idleMs, selfUrl, crash, pause, logger: o.logger });
   }
 

@@ -1,6 +1,7 @@
 // The source's calls to the target server (docs/migration.md, target
-// side), with undici: JSON for prepare, commit and abort; each file
-// streamed as application/octet-stream with its CRC-32C in x-kdi-crc32c.
+// side), with undici: JSON for prepare, preload and abort; each file
+// streamed as application/octet-stream with its CRC-32C in x-kdi-crc32c;
+// delta rounds and the commit as binary cell blocks (application/x-kdi-cells).
 // Every call carries the cluster secret and the master's sequencer the
 // source was given.
 //
@@ -10,7 +11,7 @@
 // (migration-source.ts) tells these apart.
 
 import { Readable } from 'node:stream';
-import { CRC32C_HEADER, type MigrationStatus } from '@kdi/protocol';
+import { CELL_BLOCK_MIME_TYPE, CRC32C_HEADER, type MigrationStatus } from '@kdi/protocol';
 import { Agent, request } from 'undici';
 
 export class PeerError extends Error {
@@ -49,8 +50,17 @@ export class PeerClient {
     return this.call('POST', `/v1/admin/migrations/${encodeURIComponent(migrationId)}/preload`, body, 200);
   }
 
+  /** A delta round: a cell block (application/x-kdi-cells); the target's {cells, ms}. */
+  delta(migrationId: string, block: Uint8Array): Promise<{ cells: number; ms: number } | undefined> {
+    const path = `/v1/admin/migrations/${encodeURIComponent(migrationId)}/cells`;
+    return this.send('POST', path, block, { 'content-type': CELL_BLOCK_MIME_TYPE }, 200) as Promise<{ cells: number; ms: number } | undefined>;
+  }
+
+  /** The commit: JSON, or a cell block (the cells since the last delta round; the target keeps its preloaded lists). */
   commit(migrationId: string, body: unknown): Promise<unknown> {
-    return this.call('POST', `/v1/admin/migrations/${encodeURIComponent(migrationId)}/commit`, body, 200);
+    const path = `/v1/admin/migrations/${encodeURIComponent(migrationId)}/commit`;
+    if (body instanceof Uint8Array) return this.send('POST', path, body, { 'content-type': CELL_BLOCK_MIME_TYPE }, 200);
+    return this.call('POST', path, body, 200);
   }
 
   /** DELETE: the target aborts (or, past its point of no return, waits for its commit) and answers its status; undefined for 404. */
@@ -67,7 +77,13 @@ export class PeerClient {
     return this.send(method, path, JSON.stringify(body), { 'content-type': 'application/json' }, expect);
   }
 
-  private async send(method: 'POST' | 'PUT' | 'DELETE', path: string, body: string | Readable | undefined, headers: Record<string, string>, expect: number): Promise<unknown> {
+  private async send(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body: string | Uint8Array | Readable | undefined,
+    headers: Record<string, string>,
+    expect: number,
+  ): Promise<unknown> {
     let res;
     try {
       res = await request(`${this.base}${path}`, { method, dispatcher: agent, headers: { ...this.headers, ...headers }, ...(body !== undefined && { body }) });

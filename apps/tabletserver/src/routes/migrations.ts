@@ -5,11 +5,14 @@
 // server's Migrations (migration/migrations.ts) → reply.
 
 import {
+  CELL_BLOCK_MIME_TYPE,
   CommitMigrationBodySchema,
   CommitMigrationReplySchema,
   CRC32C_HEADER,
+  decodeCellBlock,
   ERROR_RESPONSES,
   MigrateBodySchema,
+  MigrationDeltaReplySchema,
   MigrateReplySchema,
   MigrationFileParamsSchema,
   MigrationListReplySchema,
@@ -23,8 +26,10 @@ import {
   TabletParamsSchema,
 } from '@kdi/protocol';
 import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import type { Readable } from 'node:stream';
 import { decodeWireBytes } from '../api/wire-bytes.js';
+import { CellBlockBodySchema } from '../http/cell-content.js';
 import { masterSequencerCheck, SEQUENCER_HEADER } from '../http/master-sequencer.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import type { Migrations } from '../migration/migrations.js';
@@ -190,6 +195,31 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
   );
 
   app.post(
+    '/v1/admin/migrations/:migrationId/cells',
+    {
+      schema: {
+        operationId: 'migrationDelta',
+        tags: ['admin', 'migration'],
+        summary: 'Target: a delta round — cells written at the source since its round before (called by the source between preload and freeze)',
+        description:
+          `Body: a cell block (${CELL_BLOCK_MIME_TYPE}), in the order the cells entered the source's memory. Applied to the preloaded tablet through this ` +
+          'server’s log (durable); applying a cell again changes nothing. FAILED_PRECONDITION before the preload, during another round or once committing. ' +
+          'Needs the master’s sequencer.',
+        params: MigrationParamsSchema,
+        querystring: NO_QUERY,
+        body: { content: { [CELL_BLOCK_MIME_TYPE]: { schema: CellBlockBodySchema } } },
+        response: { 200: MigrationDeltaReplySchema, ...ERROR_RESPONSES },
+      },
+      preHandler,
+    },
+    async (request) => {
+      const body: unknown = request.body;
+      if (!Buffer.isBuffer(body)) throw new KdiError('INVALID_ARGUMENT', `send the cells as a cell block (Content-Type: ${CELL_BLOCK_MIME_TYPE})`, { details: { field: 'body' } });
+      return migrations.target.delta(request.params.migrationId, decodeCellBlock(body, { limits }));
+    },
+  );
+
+  app.post(
     '/v1/admin/migrations/:migrationId/commit',
     {
       schema: {
@@ -199,14 +229,30 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
         description:
           'After preload: the tablet takes the final lists (files received since moved into the engine), warms the block cache with the hot blocks, applies the memory cells through this server’s ' +
           'log, writes the config to META conditioned on location: naming the source with its epoch, and serves. UNAVAILABLE when the META write’s outcome is unknown. ' +
+          `With a ${CELL_BLOCK_MIME_TYPE} body (the source after its delta rounds): the cells written since the last round; the tablet keeps the lists it preloaded. ` +
           'Needs the master’s sequencer.',
         params: MigrationParamsSchema,
         querystring: NO_QUERY,
-        body: CommitMigrationBodySchema,
+        body: {
+          content: {
+            'application/json': { schema: CommitMigrationBodySchema },
+            [CELL_BLOCK_MIME_TYPE]: { schema: CellBlockBodySchema },
+          },
+        },
         response: { 200: CommitMigrationReplySchema, ...ERROR_RESPONSES },
       },
-      preHandler,
     },
-    async (request) => migrations.target.commit(request.params.migrationId, request.body),
+    async (request) => {
+      // The master's sequencer is checked as for the other migration calls, but while the commit does its own work
+      // (inside the write stall): the target awaits it right before its META write.
+      const authorized = fromMaster(request);
+      authorized.catch(() => undefined); // awaited by the commit; a refusal before that point is its error
+      const body: unknown = request.body;
+      if (Buffer.isBuffer(body)) return migrations.target.commit(request.params.migrationId, { memory: decodeCellBlock(body, { limits }), hotBlocks: [] }, authorized);
+      if (typeof body !== 'object' || body === null) {
+        throw new KdiError('INVALID_ARGUMENT', `send the commit as JSON or as a cell block (Content-Type: ${CELL_BLOCK_MIME_TYPE})`, { details: { field: 'body' } });
+      }
+      return migrations.target.commit(request.params.migrationId, body as z.output<typeof CommitMigrationBodySchema>, authorized);
+    },
   );
 }

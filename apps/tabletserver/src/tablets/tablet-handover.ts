@@ -7,7 +7,8 @@
 //    migrating` (or back to `serving`, which fences a commit that has not
 //    landed); handOver removes the tablet from the map before the engine
 //    drops it, so writes released from the freeze find no tablet and get
-//    WRONG_TABLET (with META's new location as the hint) — dropped from
+//    WRONG_TABLET (with the target's location, as its commit answered, as
+//    the hint; for HANDED_OVER_KEEP_MS, then META's) — dropped from
 //    the engine also when a refused META write fenced it first (the map
 //    no longer has it, the engine still does, frozen);
 //  - target: a preloaded tablet is in the engine (compactions held) but
@@ -16,12 +17,12 @@
 //    on the source's location, epoch and `state: migrating`) succeeded;
 //    a migration that ends otherwise drops it (its files: this server's).
 
-import { KdiError, type TableSchema } from '@kdi/protocol';
+import { KdiError, type Cell, type TableSchema } from '@kdi/protocol';
 import type { Engine } from '@kdi/storage';
-import { rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
+import { rangeContains, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
-import { assignedTablet, type TabletMeta } from './tablet-meta.js';
+import { assignedTablet, type MigrationMetaRead, type RowLocation, type TabletMeta } from './tablet-meta.js';
 import type { MigratedTabletRequest, PreloadTabletRequest, ServerLogger, TabletChange, TabletView } from './tablet-types.js';
 
 /** What the migration side needs of the lifecycle. */
@@ -44,11 +45,33 @@ export interface HandoverHost {
   view(e: TabletEntry): TabletView;
 }
 
-type Staged = RowRange & { tabletId: string; table: string; schema: TableSchema | undefined; stale: string[]; logFrom: number };
+type Staged = RowRange & {
+  tabletId: string;
+  table: string;
+  schema: TableSchema | undefined;
+  stale: string[];
+  logFrom: number;
+  /** The tablet's META row as last read (at preload, refreshed by each delta round): the commit's write skips its own read. */
+  metaRead: MigrationMetaRead | undefined;
+};
+
+/** Where a migration handed a tablet to: the target's id, URL and the new epoch. */
+export interface HandedOverTo {
+  readonly serverId: string;
+  readonly url: string;
+  readonly epoch: number;
+}
+
+type HandedOver = RowRange & { table: string; location: RowLocation; until: number };
+
+/** How long a handed-over tablet's new location answers WRONG_TABLET hints here without a META read. */
+const HANDED_OVER_KEEP_MS = 10_000;
 
 export class TabletHandover {
   /** Tablets a migration preloaded here (in the engine, compactions held), until its commit or abort. */
   private readonly staged = new Map<string, Staged>();
+  /** Tablets handed over lately, by id: their rows' new location (the WRONG_TABLET hint without reading META). */
+  private readonly handedOver = new Map<string, HandedOver>();
 
   constructor(private readonly h: HandoverHost) {}
 
@@ -64,9 +87,17 @@ export class TabletHandover {
    * server's files and log are needed by no config. Writes waiting on the
    * freeze find the tablet gone.
    */
-  async handOver(id: string, to: string): Promise<void> {
+  async handOver(id: string, to: HandedOverTo): Promise<void> {
     const entry = this.h.map.remove(id);
     if (entry !== undefined) {
+      // Before anything awaits: the writes released from the freeze are answered with this hint, not after a META read.
+      this.handedOver.set(id, {
+        table: entry.table,
+        lowerExclusive: entry.lowerExclusive,
+        upperInclusive: entry.upperInclusive,
+        location: { serverId: to.serverId, url: to.url, epoch: to.epoch, state: 'serving' },
+        until: performance.now() + HANDED_OVER_KEEP_MS,
+      });
       if (!this.h.map.hasTable(entry.table)) this.h.schemas.delete(entry.table);
       this.h.removed(entry);
       this.h.changed({ kind: 'unload', tabletId: id });
@@ -85,7 +116,25 @@ export class TabletHandover {
         throw fromStorageError(e);
       }
     }
-    this.h.log.info({ tabletId: id, table: entry?.table, to, fencedBefore: entry === undefined }, 'tablet handed over to its new server');
+    this.h.log.info({ tabletId: id, table: entry?.table, to: to.serverId, fencedBefore: entry === undefined }, 'tablet handed over to its new server');
+  }
+
+  /**
+   * Where a row of a tablet this server handed over in the last
+   * HANDED_OVER_KEEP_MS is served: the migration's target, as its commit
+   * answered (the WRONG_TABLET hint for the writes that waited on the
+   * freeze, without a META read). Undefined otherwise (then META is asked).
+   */
+  handedOverLocation(table: string, row: Uint8Array): RowLocation | undefined {
+    const now = performance.now();
+    for (const [id, h] of this.handedOver) {
+      if (h.until <= now) {
+        this.handedOver.delete(id);
+        continue;
+      }
+      if (h.table === table && rangeContains(h, row)) return h.location;
+    }
+    return undefined;
   }
 
   /**
@@ -126,7 +175,7 @@ export class TabletHandover {
       } catch (e) {
         throw fromStorageError(e);
       }
-      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom });
+      this.staged.set(req.tabletId, { tabletId: req.tabletId, table: req.table, ...range, schema, stale, logFrom, metaRead: undefined });
       const adopted = adoptedPaths(req.files, loaded.fragments);
       const warmed = await this.h.engine
         .warmBlocks(
@@ -134,6 +183,7 @@ export class TabletHandover {
           req.hotBlocks.flatMap((h) => (adopted.has(h.path) ? [{ path: adopted.get(h.path)!, block: h.block }] : [])),
         )
         .catch((e: unknown) => this.h.log.warn({ err: e, tabletId: req.tabletId }, 'warming the cache for a migrating tablet failed'));
+      this.refreshMetaRead(req.tabletId);
       this.h.log.info({ tabletId: req.tabletId, table: req.table, files: adopted.size, warmedBlocks: warmed }, 'migrating tablet preloaded');
       return adopted;
     });
@@ -166,6 +216,40 @@ export class TabletHandover {
     return this.staged.has(id);
   }
 
+  /**
+   * Target's delta round (after preloadMigrated, before the commit): cells
+   * written at the source since the round before are applied to the
+   * preloaded tablet through this server's log (durable; in the segment
+   * started at preload or later, which `log:` names at the commit).
+   * Applying a cell again changes nothing (cells carry their timestamps).
+   */
+  async applyMigratedDelta(id: string, cells: readonly Cell[]): Promise<void> {
+    this.h.checkOpen();
+    const staged = this.staged.get(id);
+    if (staged === undefined) throw new KdiError('FAILED_PRECONDITION', `tablet ${id} was not preloaded here: preload before sending cells`, { details: { tabletId: id } });
+    // Outside the stall: the commit's META write will use this read of the row (taken while the source still serves).
+    this.refreshMetaRead(id);
+    if (cells.length === 0) return;
+    try {
+      await this.h.engine.apply(staged.table, cells, { sync: true });
+    } catch (e) {
+      throw fromStorageError(e);
+    }
+  }
+
+  /** Reads the staged tablet's META row for its commit, in the background (best effort: without it the commit reads itself). */
+  private refreshMetaRead(id: string): void {
+    const staged = this.staged.get(id);
+    const meta = this.h.meta;
+    if (staged === undefined || meta === undefined) return;
+    void meta.readForMigration(staged.table, staged.upperInclusive).then(
+      (read) => {
+        if (staged.metaRead === undefined || read.txn >= staged.metaRead.txn) staged.metaRead = read;
+      },
+      () => undefined,
+    );
+  }
+
   /** A preloaded tablet whose migration ended without a commit leaves the engine (its files deleted: this server owns them). */
   async dropStaged(id: string): Promise<void> {
     if (!this.staged.delete(id)) return;
@@ -186,7 +270,7 @@ export class TabletHandover {
    * error is thrown; META unreadable → the tablet stays dormant (META may
    * name it) and UNAVAILABLE is thrown.
    */
-  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+  receiveMigrated(req: MigratedTabletRequest): Promise<{ view: TabletView; parts: Record<string, number> }> {
     this.h.checkOpen();
     this.h.checkMember();
     const meta = this.h.meta;
@@ -194,7 +278,11 @@ export class TabletHandover {
     const t0 = performance.now();
     const ms: Record<string, number> = {};
     const lap = (what: string) => (ms[what] = Math.round((performance.now() - t0) * 10) / 10);
-    return meta.run(async () => {
+    // Resolved the moment the tablet serves: the caller's answer releases the source's waiting writes, so the
+    // bookkeeping after it (the publication record, letting compactions go) does not hold them.
+    let served!: (r: { view: TabletView; parts: Record<string, number> }) => void;
+    const serving = new Promise<{ view: TabletView; parts: Record<string, number> }>((resolve) => (served = resolve));
+    const job = meta.run(async () => {
       lap('queued'); // behind this server's other META writes
       this.h.checkOpen();
       this.h.checkMember();
@@ -208,24 +296,29 @@ export class TabletHandover {
       try {
         // The preload warmed the blocks of the files it adopted; inside the stall only the files new since then are warmed
         // (warming the preloaded ones again re-reads what a full cache evicted, and evicts others in turn).
-        const preloaded = new Set(Object.values(this.h.engine.tabletFragments(req.tabletId)).flat());
-        const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
-        lap('adopt');
-        const adopted = adoptedPaths(req.files, lists);
-        const warmed = await this.h.engine.warmBlocks(
-          req.tabletId,
-          req.hotBlocks.flatMap((h) => {
-            const path = adopted.get(h.path);
-            return path !== undefined && !preloaded.has(path) ? [{ path, block: h.block }] : [];
-          }),
-        );
-        lap('warm');
+        // Without final lists (delta shipping: the delta rounds and the memory cells carry every write since the preload's
+        // lists) the tablet keeps what it preloaded.
+        let warmed = 0;
+        if (req.files !== undefined) {
+          const preloaded = new Set(Object.values(this.h.engine.tabletFragments(req.tabletId)).flat());
+          const lists = await this.h.engine.readoptTablet(req.tabletId, req.files);
+          lap('adopt');
+          const adopted = adoptedPaths(req.files, lists);
+          warmed = await this.h.engine.warmBlocks(
+            req.tabletId,
+            req.hotBlocks.flatMap((h) => {
+              const path = adopted.get(h.path);
+              return path !== undefined && !preloaded.has(path) ? [{ path, block: h.block }] : [];
+            }),
+          );
+          lap('warm');
+        }
         if (req.memory.length > 0) await this.h.engine.apply(staged.table, req.memory, { sync: true });
         lap('memory');
         await req.beforeMetaWrite?.();
         const published = await this.h.engine.beginPublish(req.tabletId);
         try {
-          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source);
+          await meta.writeMigrated({ ...entry, epoch: req.newEpoch, logFrom: staged.logFrom }, published, req.source, staged.metaRead);
         } catch (e) {
           const now = await meta.assignment(staged.table, staged.upperInclusive).catch(() => undefined);
           if (now === undefined) {
@@ -247,12 +340,21 @@ export class TabletHandover {
         entry.state = 'serving';
         this.h.changed({ kind: 'load', tabletId: req.tabletId });
         lap('serving');
-        await this.h.engine.endPublish(req.tabletId, published);
-        this.h.engine.releaseAdopted(req.tabletId);
-        for (const s of staged.stale) {
-          const p = this.h.engine.publishedTablets().find((x) => x.id === s);
-          if (p && rangeCovers(range, p)) await this.h.engine.forgetPublished(s);
+        const result = { view: this.h.view(entry), parts: ms };
+        served(result);
+        // META names this server's copy and it serves: a failure from here on is logged, never undoes that.
+        // (Compactions stay held until endPublish has recorded the lists META names.)
+        try {
+          await this.h.engine.endPublish(req.tabletId, published);
+          this.h.engine.releaseAdopted(req.tabletId);
+          for (const s of staged.stale) {
+            const p = this.h.engine.publishedTablets().find((x) => x.id === s);
+            if (p && rangeCovers(range, p)) await this.h.engine.forgetPublished(s);
+          }
+        } catch (err) {
+          this.h.log.error({ err, tabletId: req.tabletId }, 'recording the publication of a migrated tablet failed; it serves, its next publication records it');
         }
+        lap('published');
         this.h.log.info(
           {
             tabletId: req.tabletId,
@@ -265,7 +367,7 @@ export class TabletHandover {
           },
           'tablet received by migration',
         );
-        return this.h.view(entry);
+        return result;
       } catch (e) {
         if (this.h.map.get(req.tabletId) === entry) this.h.map.remove(req.tabletId);
         if (kept) {
@@ -277,6 +379,7 @@ export class TabletHandover {
         throw fromStorageError(e);
       }
     });
+    return Promise.race([serving, job]);
   }
 }
 

@@ -15,7 +15,7 @@
 //    change and reconciles tablets that left, until stop().
 
 import type { Engine, FragmentLists, ReplayLog } from '@kdi/storage';
-import type { TableSchema } from '@kdi/protocol';
+import type { TableSchema, TabletConfig } from '@kdi/protocol';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
 
 /** The META table: one tablet, never split; its config is the root. */
@@ -55,6 +55,12 @@ export interface PublishHost {
   isIncoming(id: string): boolean;
 }
 
+/** A read of a tablet's META row (its config and the txn it saw), for writeMigrated. */
+export interface MigrationMetaRead {
+  readonly config: TabletConfig | undefined;
+  readonly txn: number;
+}
+
 /** Where META says a row is served (a WRONG_TABLET reply's location hint). */
 export interface RowLocation {
   readonly serverId: string;
@@ -80,7 +86,13 @@ export interface TabletMeta {
    * fragments and this server's log, written only if `location:` still
    * names `source` with its epoch (FAILED_PRECONDITION otherwise).
    */
-  writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void>;
+  writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }, read?: MigrationMetaRead): Promise<void>;
+  /**
+   * A read of the tablet's row ahead of a migration's commit (taken while
+   * the source still takes writes): writeMigrated with it skips its own
+   * read — one round trip to the META server less inside the write stall.
+   */
+  readForMigration(table: string, upperInclusive: Uint8Array | undefined): Promise<MigrationMetaRead>;
   /** The server and epoch `location:` names for the tablet of `table` ending at `upperInclusive` (undefined: none). */
   assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<RowLocation | undefined>;
   /** The split of `parent` at `row`: both halves' configs, the parent's lists. */

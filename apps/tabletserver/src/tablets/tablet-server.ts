@@ -19,7 +19,8 @@ import { DataOperations, leaseProblem } from './data-operations.js';
 import { SplitMonitor } from './split-monitor.js';
 import { TabletLifecycle } from './tablet-lifecycle.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
-import type { TabletMeta } from './tablet-meta.js';
+import type { RowLocation, TabletMeta } from './tablet-meta.js';
+import type { HandedOverTo } from './tablet-handover.js';
 import type { RequestRates } from '../stats/request-rates.js';
 import type {
   DormantTabletView,
@@ -140,8 +141,13 @@ export class TabletServer {
   }
 
   /** Migration source: the target committed; stop serving the tablet and drop it (tablet-lifecycle.ts). */
-  handOver(id: string, to: string): Promise<void> {
+  handOver(id: string, to: HandedOverTo): Promise<void> {
     return this.lifecycle.handover.handOver(id, to);
+  }
+
+  /** The new location of a row of a tablet handed over here lately (the WRONG_TABLET hint without a META read), else undefined. */
+  handedOverLocation(table: string, row: Uint8Array): RowLocation | undefined {
+    return this.lifecycle.handover.handedOverLocation(table, row);
   }
 
   /** Migration source: `state: migrating` in META while the tablet moves (the target's commit requires it); false fences the commit. */
@@ -160,8 +166,13 @@ export class TabletServer {
   }
 
   /** Migration target: final lists, warm, apply memory, write META conditioned on the source, serve (tablet-lifecycle.ts). */
-  receiveMigrated(req: MigratedTabletRequest): Promise<TabletView> {
+  receiveMigrated(req: MigratedTabletRequest): Promise<{ view: TabletView; parts: Record<string, number> }> {
     return this.lifecycle.handover.receiveMigrated(req);
+  }
+
+  /** Migration target: a delta round's cells applied to the preloaded tablet through this server's log. */
+  applyMigratedDelta(id: string, cells: readonly Cell[]): Promise<void> {
+    return this.lifecycle.handover.applyMigratedDelta(id, cells);
   }
 
   /** Called when a tablet stops being served here (server-side scanners of its table are closed). */

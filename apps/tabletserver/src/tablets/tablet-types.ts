@@ -82,9 +82,12 @@ export interface MigratedTabletRequest {
   /** The source and the epoch location: names it with (the commit's condition). */
   readonly source: { readonly serverId: string; readonly epoch: number };
   readonly newEpoch: number;
-  /** The final lists: per group (or LEGACY_FRAGMENTS), files oldest first — adopted paths the preload returned, or newly received paths. */
-  readonly files: Readonly<Record<string, readonly string[]>>;
-  /** The tablet's cells still in memory at the source. */
+  /**
+   * The final lists: per group (or LEGACY_FRAGMENTS), files oldest first — adopted paths the preload returned, or newly
+   * received paths. Undefined: the tablet keeps the lists it preloaded (delta shipping).
+   */
+  readonly files: Readonly<Record<string, readonly string[]>> | undefined;
+  /** The tablet's cells still in memory at the source (with delta shipping: written since the last delta round). */
   readonly memory: readonly Cell[];
   /** Blocks hot at the source, by path (received or adopted). */
   readonly hotBlocks: readonly { readonly path: string; readonly block: number }[];

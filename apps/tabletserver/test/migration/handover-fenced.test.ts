@@ -23,6 +23,7 @@ import { parseConfig } from '../../src/config.js';
 import { MetaSync } from '../../src/meta/meta-sync.js';
 import { LocalMetaTable } from '../../src/meta/local-meta-rows.js';
 import { TabletServer } from '../../src/tablets/tablet-server.js';
+import { withLocationHint } from '../../src/http/location-hint.js';
 
 const b = (s: string) => Buffer.from(s, 'utf8');
 const limits = parseConfig({ serverId: 'x', dataDir: '/x', clusterSecret: 'test-cluster-secret-0123456789' }).limits;
@@ -100,10 +101,52 @@ describe('a moving tablet fenced at its source by its own publisher', () => {
     await targetCommitted(meta);
     await publisherFences(s);
     // The source's driver after the target's 200: hand over, then (finally) thaw.
-    await s.server.handOver('t1', 'D');
+    await s.server.handOver('t1', { serverId: 'D', url: 'http://D', epoch: 8 });
     freeze.thaw();
     expect(await outcome).toBe('WRONG_TABLET');
     expect(s.engine.tabletIds()).not.toContain('t1');
+  });
+
+  it('the writes released by a hand-over get WRONG_TABLET with the target the commit named as the hint, without a META read', async () => {
+    const meta = await metaServer();
+    const s = await source(meta);
+    const freeze = await s.engine.freezeWrites('t1', 60_000);
+    const waiting = s.server.apply('t', [{ row: b('w'), column: b('f:q'), timestamp: 1, value: b('during') }], { waitForSync: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await targetCommitted(meta); // META: http://D
+    // The commit's answer named the target by another URL: a hint with it was not read from META.
+    await s.server.handOver('t1', { serverId: 'D', url: 'http://D-as-committed', epoch: 8 });
+    freeze.thaw();
+    const refused = await waiting;
+    expect((refused as { code?: string }).code).toBe('WRONG_TABLET');
+    const hinted = (await withLocationHint(refused, s.server)) as { details: Record<string, unknown> };
+    expect(hinted.details['locationHint']).toEqual({ serverId: 'D', url: 'http://D-as-committed', epoch: 8, state: 'serving' });
+    // Rows of other tables are not answered from it.
+    expect(s.server.handedOverLocation('u', b('w'))).toBeUndefined();
+  });
+
+  it('a commit’s META write against an earlier read: applied when the row did not change, ABORTED when it did, refused for another location', async () => {
+    const meta = await metaServer();
+    const base: TabletConfig = { table: 't', lowerExclusive: undefined, upperInclusive: undefined, location: undefined, logs: [], fragments: {}, state: undefined };
+    const first = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...base, location: { serverId: 'S', url: 'http://S', epoch: 7 }, state: 'migrating' }, undefined, first.txn);
+    const read = await meta.readTablet('t', undefined);
+    const moved = { ...base, location: { serverId: 'D', url: 'http://D', epoch: 8 }, state: 'serving' as const };
+    // Another location than the read's: refused without a write.
+    await expect(meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 6, state: 'migrating' }, read)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    // The row changes after the read (the source fences: `serving`): the write against the old read is ABORTED.
+    const now = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...now.config!, state: 'serving' }, { serverId: 'S', epoch: 7 }, now.txn);
+    await expect(meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 7, state: 'migrating' }, read)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await meta.readTablet('t', undefined)).config?.location?.serverId).toBe('S');
+    // Unchanged since the read: written.
+    const fresh = await meta.readTablet('t', undefined);
+    await meta.writeTablet({ ...fresh.config!, state: 'migrating' }, { serverId: 'S', epoch: 7 }, fresh.txn);
+    const last = await meta.readTablet('t', undefined);
+    await meta.writeTabletAfterRead(moved, { serverId: 'S', epoch: 7, state: 'migrating' }, last);
+    expect((await meta.readTablet('t', undefined)).config?.location).toEqual({ serverId: 'D', url: 'http://D', epoch: 8 });
   });
 
   it('a fenced tablet whose freeze ends without a hand-over acknowledges none of the writes that waited', async () => {

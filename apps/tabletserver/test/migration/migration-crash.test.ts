@@ -44,8 +44,8 @@ async function dormantTablets(server: ServerProc, table: string): Promise<string
 
 const text = (b: Uint8Array | null) => (b === null ? '' : Buffer.from(b).toString('utf8'));
 
-const SOURCE_POINTS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done'] as const;
-const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-preloaded', 'target-commit', 'target-committed'] as const;
+const SOURCE_POINTS = ['prepare', 'copy', 'catch-up', 'delta', 'freeze', 'commit', 'done'] as const;
+const TARGET_POINTS = ['target-prepare', 'target-copy', 'target-preloaded', 'target-delta', 'target-commit', 'target-committed'] as const;
 
 let n = 0;
 

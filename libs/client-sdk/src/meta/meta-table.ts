@@ -83,6 +83,14 @@ export interface MetaTable {
    */
   writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number>;
   /**
+   * Writes `config` against an earlier readTablet of its row, without
+   * reading it again: the location is checked on that read's config, and
+   * the write is conditioned on its txn (ABORTED when the row changed
+   * since; FAILED_PRECONDITION when the read's location differs). One
+   * round trip where writeTablet takes two.
+   */
+  writeTabletAfterRead(config: TabletConfig, expect: ExpectedAssignment | undefined, read: { readonly config: TabletConfig | undefined; readonly txn: number }): Promise<number>;
+  /**
    * Writes several rows in ONE row transaction (a split writes two, a
    * merge erases one and widens the other),
    * reading them itself: every row's location is checked as in
@@ -122,6 +130,15 @@ export class MetaTableClient implements MetaTable {
   async writeTablet(config: TabletConfig, expect: ExpectedAssignment | undefined, readTxn: number): Promise<number> {
     const { cells } = await this.checkedCells([{ config, expect }]);
     return this.rows.apply(cells, readTxn);
+  }
+
+  async writeTabletAfterRead(
+    config: TabletConfig,
+    expect: ExpectedAssignment | undefined,
+    read: { readonly config: TabletConfig | undefined; readonly txn: number },
+  ): Promise<number> {
+    checkLocation(config, read.config, expect);
+    return this.rows.apply(tabletConfigCells(config, read.config === undefined ? [] : Object.keys(read.config.fragments)), read.txn);
   }
 
   async writeTablets(writes: readonly TabletWrite[]): Promise<number> {

@@ -30,7 +30,7 @@ export const MigrationProgressSchema = z
     table: z.string().optional(),
     role: z.enum(['source', 'target']).optional(),
     peer: ServerRefSchema.partial().optional(),
-    step: z.string().describe('prepare, copy, catch-up, freeze, commit or done'),
+    step: z.string().describe('prepare, copy, catch-up, delta, freeze, commit or done'),
     bytesCopied: count.optional(),
     bytesTotal: count.optional(),
     filesCopied: count.optional(),
@@ -44,6 +44,13 @@ export const MigrationProgressSchema = z
     outcome: z.enum(['committed', 'aborted']).optional(),
     error: z.string().optional(),
     writeStallMs: count.optional().describe('How long writes to the tablet waited (freeze + commit)'),
+    deltaRounds: z
+      .array(z.object({ cells: count, bytes: count, ms: count }))
+      .optional()
+      .describe('The delta rounds after the preload: cells and bytes sent, ms each'),
+    freezeWaitMs: count.optional().describe('How long the freeze waited for admitted writes'),
+    finalCells: count.optional().describe('Cells the commit carried'),
+    commitParts: z.record(z.string(), count).optional().describe('The target’s commit: ms since it started, after each part'),
   })
   .describe('A move as the source server reports it (its GET /v1/admin/migrations), last polled by the master');
 

@@ -10,7 +10,7 @@ import { CellEncodingSchema } from '../cells/index.js';
 import { NAME_PATTERN, NAME_RULE } from '../schema/names.js';
 import { TableNameSchema, TabletIdSchema } from './route-schemas.js';
 
-export const MIGRATION_STEPS = ['prepare', 'copy', 'catch-up', 'freeze', 'commit', 'done'] as const;
+export const MIGRATION_STEPS = ['prepare', 'copy', 'catch-up', 'delta', 'freeze', 'commit', 'done'] as const;
 export type MigrationStep = (typeof MIGRATION_STEPS)[number];
 
 /** The header carrying a migration file's CRC-32C (decimal, of the whole file). */
@@ -54,6 +54,16 @@ export const MigrationStatusSchema = z.strictObject({
   outcome: z.enum(['committed', 'aborted']).optional(),
   error: z.string().optional(),
   writeStallMs: z.number().nonnegative().optional().describe('freeze + commit: how long writes to the tablet waited'),
+  deltaRounds: z
+    .array(z.strictObject({ cells: z.int().nonnegative(), bytes: z.int().nonnegative(), ms: z.number().nonnegative() }))
+    .optional()
+    .describe('Source: the delta rounds after the preload (cells written since the round before, applied at the target), in order'),
+  freezeWaitMs: z.number().nonnegative().optional().describe('Source: how long the freeze waited for the writes already admitted to finish'),
+  finalCells: z.int().nonnegative().optional().describe('Source: the cells the commit carried (written since the last delta round)'),
+  commitParts: z
+    .record(z.string(), z.number().nonnegative())
+    .optional()
+    .describe('The target’s commit, ms since it started, after each part: queued (behind its META writes), adopt, warm, memory, meta, serving'),
 });
 export type MigrationStatus = z.infer<typeof MigrationStatusSchema>;
 
@@ -87,9 +97,18 @@ export const CommitMigrationBodySchema = z
     memory: z.string().describe('The tablet’s cells still in memory at the source: a cell block (application/x-kdi-cells) in base64'),
     hotBlocks: z.array(z.strictObject({ name: MigrationFileNameSchema, block: z.int().nonnegative() })).describe('Blocks hot in the source’s cache, to warm'),
   })
-  .describe('Take over the tablet');
+  .describe(
+    'Take over the tablet, with the final lists and the memory cells (JSON). The source sends instead a cell block (application/x-kdi-cells): the cells written ' +
+      'since its last delta round; the tablet keeps the lists it preloaded',
+  );
 
 export const CommitMigrationReplySchema = z.strictObject({
   location: z.strictObject({ serverId: z.string(), url: z.string(), epoch: z.int() }),
   epoch: z.int(),
+  parts: z.record(z.string(), z.number().nonnegative()).optional().describe('ms since the commit started, after each part (MigrationStatus commitParts)'),
+});
+
+export const MigrationDeltaReplySchema = z.strictObject({
+  cells: z.int().nonnegative().describe('Cells applied'),
+  ms: z.number().nonnegative().describe('How long the apply took here (through the log, durable)'),
 });

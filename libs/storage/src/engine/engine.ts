@@ -70,6 +70,7 @@ import { WritePath } from './write-path.js';
 import { newFreezeState, thawTablet, type WriteFreeze } from './write-freeze.js';
 import { newReadGateState, openReadGate, type ReadGate, waitWhileReadsGated } from './read-gate.js';
 import { TabletPin } from './tablet-pin.js';
+import { type TabletWriteTap, TabletWriteTapImpl } from './tablet-write-tap.js';
 import { adoptTablet, type AdoptTabletDefinition, type HotBlock, readoptTablet, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
 
 export type { ApplyOptions, DiskSizes, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
@@ -81,6 +82,7 @@ export type { PublishedTabletInfo } from './publication-api.js';
 export type { WriteFreeze } from './write-freeze.js';
 export type { ReadGate } from './read-gate.js';
 export { TabletPin, type PinnedFile } from './tablet-pin.js';
+export type { TabletWriteTap } from './tablet-write-tap.js';
 export type { AdoptTabletDefinition, HotBlock } from './tablet-migration.js';
 export { type FragmentLists, LEGACY_FRAGMENTS, type LoadedTablet, type LoadTabletDefinition, type ReplayLog, type UnloadedTablet } from './tablet-transfer.js';
 
@@ -366,6 +368,22 @@ export class Engine {
       const t = this.registry.get(id);
       if (!(await waitWhileReadsGated(t, this.clock, wait))) return t;
     }
+  }
+
+  /**
+   * Opens a tap on tablet `id`'s writes (tablet-write-tap.ts): every cell
+   * put into memory for its rows from now on is recorded, in insertion
+   * order, until close(). With a serialize() started after this call, the
+   * tablet's fragment lists after it plus the tap's takes hold every cell
+   * of the tablet.
+   */
+  tapTabletWrites(id: string): TabletWriteTap {
+    this.checkOpen();
+    const t = this.usableTablet(id);
+    const table = this.registry.tables.get(t.def.table)!;
+    const tap = new TabletWriteTapImpl(id, t.range, (x) => table.taps.delete(x));
+    table.taps.add(tap);
+    return tap;
   }
 
   /**

@@ -63,7 +63,7 @@ export class TabletRegistry {
   insert(t: Tablet): void {
     let table = this.tables.get(t.def.table);
     if (!table) {
-      table = { name: t.def.table, active: this.newMemory(), frozen: [], tablets: [], inflight: new Set(), applying: new Set() };
+      table = { name: t.def.table, active: this.newMemory(), frozen: [], tablets: [], inflight: new Set(), applying: new Set(), taps: new Set() };
       this.tables.set(t.def.table, table);
     }
     table.tablets.push(t);

@@ -23,6 +23,7 @@ import type { ManifestTablet } from './manifest.js';
 import type { InflightBatch } from './row-txns.js';
 import type { WriteFreezeState } from './write-freeze.js';
 import type { ReadGateState } from './read-gate.js';
+import type { WriteTapSink } from './tablet-write-tap.js';
 
 export interface TabletDefinition {
   readonly id: string;
@@ -89,6 +90,8 @@ export interface Table {
   readonly inflight: Set<InflightBatch>;
   /** Applies past their checks, not yet in memory: an unload waits for them. */
   readonly applying: Set<Promise<unknown>>;
+  /** Migrations' taps on a tablet's writes (tablet-write-tap.ts): fed every batch put into memory. */
+  readonly taps: Set<WriteTapSink>;
 }
 
 export function newTablet(def: TabletDefinition, range: RowRange, groups: readonly LocalityGroupSpec[], floorTxn: number): Tablet {

@@ -116,7 +116,10 @@ export class WritePath {
       // Insert the logged bytes, not the caller's buffers: one copy, and the
       // memory fragment cannot be changed behind our back.
       const active = table.active;
-      for (const c of decodeLogBatch(payload, 'apply').cells) active.insert(c);
+      const cells = decodeLogBatch(payload, 'apply').cells;
+      for (const c of cells) active.insert(c);
+      // A migration's tap records them in the same synchronous step (tablet-write-tap.ts).
+      for (const tap of table.taps) tap.record(cells);
       active.oldestLogSegment = Math.min(active.oldestLogSegment, segmentId);
       if (txn > active.maxTxn) active.maxTxn = txn;
       txns.applied(txn, sync);

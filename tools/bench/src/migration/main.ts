@@ -182,7 +182,22 @@ async function main(): Promise<void> {
     console.log(`move ${moved.migrationId}: ${moved.outcome} in ${(moved.totalMs / 1000).toFixed(2)} s`);
     if (progress?.steps !== undefined) console.log(`steps (as the source reports them): ${progress.steps.map((s) => `${s.step} ${ms(s.ms ?? 0)} ms`).join(', ')}`);
     if (progress?.writeStallMs !== undefined) console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms`);
+    if (progress?.deltaRounds !== undefined)
+      console.log(`delta rounds (cells, KiB, ms): ${progress.deltaRounds.map((d) => `${d.cells} / ${(d.bytes / 1024).toFixed(1)} / ${ms(d.ms)}`).join(', ')}`);
+    if (progress?.freezeWaitMs !== undefined)
+      console.log(`freeze waited ${ms(progress.freezeWaitMs)} ms for admitted writes; the commit carried ${progress.finalCells ?? '?'} cells`);
+    if (progress?.commitParts !== undefined)
+      console.log(
+        `target's commit, ms since it started: ${Object.entries(progress.commitParts)
+          .map(([part, at]) => `${part} ${ms(at)}`)
+          .join(', ')}`,
+      );
     console.log(`longest write stall ${ms(during[1].longestRequestMs)} ms (no write finished for ${ms(during[1].longestGapMs)} ms at most)`);
+    // The source's freeze-to-release window on this process's clock (its record's start, plus the steps before the freeze):
+    // the longest write overlapping it is the stall the move itself caused, apart from the copy's load on a busy machine.
+    const frozen = freezeWindow(progress);
+    const inFreeze = frozen === undefined ? undefined : writes.window(frozen.fromMs, frozen.toMs);
+    if (inFreeze !== undefined) console.log(`longest write overlapping the freeze-to-release window ${ms(inFreeze.longestRequestMs)} ms`);
     console.log(`longest read stall ${ms(during[2].longestRequestMs)} ms (no read finished for ${ms(during[2].longestGapMs)} ms at most)`);
     console.log(`copy ${copyMBs === undefined ? 'n/a (the migration status gave no copy bytes or time)' : `${copyMBs.toFixed(1)} MB/s`}`);
     console.log(`acknowledged writes ${formatNumber(acked.length)}, lost ${lost}`);
@@ -201,6 +216,7 @@ async function main(): Promise<void> {
           ];
         }),
         { name: 'move-time', value: moved.totalMs, unit: 'ms' },
+        ...(inFreeze === undefined ? [] : [{ name: 'longest-write-in-freeze', value: inFreeze.longestRequestMs, unit: 'ms' as const }]),
         ...(copyMBs === undefined ? [] : [{ name: 'copy-throughput', value: copyMBs, unit: 'MB/s' as const }]),
       ];
       await writeReport(out, { bench: 'migration', machine, startedAt, results });
@@ -212,6 +228,16 @@ async function main(): Promise<void> {
     await cluster?.stop();
     await temp.remove();
   }
+}
+
+/** The source's freeze-to-release window as performance.now() times here, from its status (undefined when it lacks the figures). */
+function freezeWindow(progress: MasterMigration['progress']): { fromMs: number; toMs: number } | undefined {
+  if (progress?.startedAt === undefined || progress.steps === undefined || progress.writeStallMs === undefined) return undefined;
+  const at = progress.steps.findIndex((s) => s.step === 'freeze');
+  if (at < 0) return undefined;
+  const before = progress.steps.slice(0, at).reduce((sum, s) => sum + s.ms, 0);
+  const fromMs = Date.parse(progress.startedAt) + before - performance.timeOrigin;
+  return { fromMs, toMs: fromMs + progress.writeStallMs };
 }
 
 main().catch((e: unknown) => {
