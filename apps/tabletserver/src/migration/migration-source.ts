@@ -26,13 +26,15 @@
 //    (bounded, retryable) until it is settled;
 //  - committed: the tablet leaves this server (TabletServer.handOver);
 //    requests for its rows get WRONG_TABLET with META's new location.
+// META itself moves the same way; its config is the root, not a META row
+// (tablets/move-config.ts, docs/migration.md "Moving META").
 
 import { encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
 import type { Engine, FragmentLists, HotBlock, TabletPin, WriteFreeze } from '@kdi/storage';
 import { crc32c } from '@kdi/primitives';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
-import { META_TABLE, type TabletMeta } from '../tablets/tablet-meta.js';
+import type { TabletMeta } from '../tablets/tablet-meta.js';
 import type { CrashPoint } from './crash-point.js';
 import { MigrationBook, MigrationRecord, type Peer } from './migration-book.js';
 import { PeerClient, PeerError } from './peer-client.js';
@@ -80,8 +82,6 @@ export class MigrationSource {
     if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${server.serverId} runs without a lock service: no migrations`);
     const entry = server.map.get(req.tabletId);
     if (entry === undefined) throw new KdiError('NOT_FOUND', `tablet ${req.tabletId} is not on server ${server.serverId}`, { details: { tabletId: req.tabletId } });
-    if (entry.table === META_TABLE)
-      throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration (the master reassigns it)`, { details: { tabletId: req.tabletId } });
     if (entry.state !== 'serving' || entry.epoch === undefined) {
       throw new KdiError(
         'FAILED_PRECONDITION',
