@@ -13,8 +13,9 @@
 //     cell readable and the table writable.
 //  3. A crash at the commit of a META move (KDI_TS_MIGRATION_CRASH_AT, set
 //     on every server; only the one that reaches the point dies): the
-//     source at `commit`, the target before its root write
-//     (`target-commit`) and after it (`target-committed`). Afterwards
+//     source at `commit` and after the target's answer (`done`), the
+//     target before its root write (`target-commit`) and after it
+//     (`target-committed`). Afterwards
 //     exactly one live server serves META, the table takes writes and a
 //     new table can be made, and no acknowledged write is lost.
 // Write stalls and times are printed, never asserted.
@@ -209,6 +210,7 @@ const CRASHES = [
   { point: 'commit', dies: 'source' },
   { point: 'target-commit', dies: 'target' },
   { point: 'target-committed', dies: 'target' },
+  { point: 'done', dies: 'source' },
 ] as const;
 
 describe.each(CRASHES)('a crash at the commit of a META move: $dies at $point', ({ point, dies }) => {
