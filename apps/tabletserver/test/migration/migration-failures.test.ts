@@ -8,7 +8,9 @@
 //    source serves on, the target removes its temp directory;
 //  - the target's routes refuse a wrong checksum and drop the file; DELETE
 //    removes the temp directory;
-//  - the migrate route's refusals name what to fix.
+//  - the migrate route's refusals name what to fix;
+//  - the fence (a user tablet, then META, whose commit writes the root):
+//    a commit that comes after the source gave up on it does not land.
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { crc32c } from '@kdi/primitives';
+import { LockClient, readRoot } from '@kdi/client-sdk';
 import { type RunningLockServer, startEmbeddedLockServer } from '@kdi/client-sdk/test-support';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CLUSTER_SECRET, FakeMaster, kill9, post, scanTable, type ServerProc, startServerProcess } from '../cluster.js';
@@ -342,5 +345,43 @@ it('the fence: a commit whose META write comes after the source gave up on it (a
     expect(await tempDirs(target.dataDir)).toEqual([]);
   } finally {
     proxy.server.close();
+  }
+}, 120_000);
+
+// Last in this file: it moves META's server's tablet, which every other case uses.
+it('the fence for META: a commit whose root write comes after the source gave up on it does not land; META serves on at its source', async () => {
+  const target = await start('fd6', { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: '3000' });
+  const want = await loadedTablet(target, 'mf', 'mf0', 2);
+  const proxy = await cuttingProxy(target.url);
+  const lockClient = new LockClient({ url: lock.url });
+  try {
+    const before = (await readRoot(lockClient))!.config.location!;
+    ok(await master.migrate(metaServer, { ...target, url: proxy.url }, 'meta', 'meta-fence'), 202);
+    const status = await waitMigration(metaServer, 'meta-fence');
+    console.log(`fenced commit of META: ${describeMove(status)}`);
+    expect(status.outcome).toBe('aborted');
+    // The target's late root write is refused by the fence; its preloaded copy of META leaves.
+    const deadline = Date.now() + 15_000;
+    let theirs;
+    while (Date.now() < deadline) {
+      theirs = (await migrations(target)).find((m) => m.migrationId === 'meta-fence');
+      if (theirs?.endedAt !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(theirs).toMatchObject({ role: 'target', outcome: 'aborted' });
+    expect(theirs?.error).toMatch(/was fenced/);
+    // The root names the source with its epoch, serving (no state), as before the move.
+    expect((await readRoot(lockClient))!.config).toMatchObject({ location: before });
+    expect((await readRoot(lockClient))!.config.state).toBeUndefined();
+    expect((await servedTablets(metaServer)).filter((t) => t.table === 'META')).toMatchObject([{ tabletId: 'meta', state: 'serving' }]);
+    expect((await servedTablets(target)).filter((t) => t.table === 'META')).toEqual([]);
+    // META is written and read at its source again: a config write (a load, through META) and the target's own tablet.
+    ok(await master.assign(target, 'mf2', 'mf2-0'));
+    expect((await master.config('mf2'))?.location?.serverId).toBe('fd6');
+    expect(await scanTable(target.url, 'mf')).toEqual(want);
+    expect(await tempDirs(target.dataDir)).toEqual([]);
+  } finally {
+    proxy.server.close();
+    await lockClient.close();
   }
 }, 120_000);
