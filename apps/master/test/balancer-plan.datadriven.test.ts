@@ -4,7 +4,7 @@
 //
 // Cluster input, one server per line (tablet sizes in any unit of bytes):
 //
-//   ts1: t1=300 t2=200/10 meta=5!      tablet=bytes[/requests per s], ! = cannot move
+//   ts1: t1=300 t2=200/10 x=5! meta=1^  tablet=bytes[/requests per s], ! = cannot move, ^ = drain-only (META)
 //   ts2 draining: t3=50
 //   ts3:
 //   running t1 ts1 ts3                  a move already running (t1 is still on ts1)
@@ -59,9 +59,9 @@ function parseCluster(c: TestCase): Cluster {
       .split(/\s+/)
       .filter((w) => w !== '')
       .map((w) => {
-        const t = /^([^=]+)=([0-9.]+)(?:\/([0-9.]+))?(!)?$/.exec(w);
-        if (t === null) fail(c, `cannot read tablet "${w}" (id=bytes[/rate][!])`);
-        return { tabletId: t[1]!, table: 't', diskBytes: Number(t[2]), requestsPerSec: Number(t[3] ?? 0), movable: t[4] === undefined };
+        const t = /^([^=]+)=([0-9.]+)(?:\/([0-9.]+))?([!^])?$/.exec(w);
+        if (t === null) fail(c, `cannot read tablet "${w}" (id=bytes[/rate][!|^])`);
+        return { tabletId: t[1]!, table: 't', diskBytes: Number(t[2]), requestsPerSec: Number(t[3] ?? 0), movable: t[4] !== '!', drainOnly: t[4] === '^' };
       });
     servers.push({ serverId: m[1]!, draining: m[2] !== undefined, tablets });
   }

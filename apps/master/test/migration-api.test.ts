@@ -1,8 +1,8 @@
 // The move, migration, balancer and drain routes of an active master in a
 // real cluster (a lock server, three tablet-server processes, a master
 // process with an admin token): every refusal is a 4xx naming what to fix
-// (unknown tablet, unknown / dead / same / draining target, META, no
-// token); a draining server gets no new tablets and GET /v1/servers says
+// (unknown tablet, unknown / dead / same / draining target, no token;
+// META gets the same checks); a draining server gets no new tablets and GET /v1/servers says
 // it drains; a dry run of the balancer reports the loads it saw and why it
 // plans what it plans; a drain outlives the master that began it (a
 // standby that takes over continues it). Moves that run are tested in
@@ -61,7 +61,8 @@ describe('an active master', { timeout: 120_000 }, () => {
     expectError(await move(t.tabletId, { target: 'ts9' }), 404, 'NOT_FOUND', /target server ts9 is not known/);
     expectError(await move(t.tabletId, { target: own }), 400, 'INVALID_ARGUMENT', new RegExp(`target ${own} is the server the tablet is on`));
     expectError(await move(t.tabletId, { target: 'ts3' }), 400, 'FAILED_PRECONDITION', /target server ts3 is dead/);
-    expectError(await move('meta', {}), 400, 'FAILED_PRECONDITION', /META cannot be moved/);
+    // META moves like any tablet (meta-move.test.ts), so it gets the same checks.
+    expectError(await move('meta', { target: 'ts3' }), 400, 'FAILED_PRECONDITION', /target server ts3 is dead/);
     expectError(await move(t.tabletId, {}, {}), 401, 'UNAUTHENTICATED', /admin token/);
     // None of these reached a source: no move was recorded.
     expect((await call('GET', `${m}/v1/migrations`)).body).toEqual({ migrations: [] });

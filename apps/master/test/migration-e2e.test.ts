@@ -5,8 +5,9 @@
 // the master's record goes running → committed with the source's steps
 // and bytes, the tablet's range is served by the target (META, describe),
 // a second request for a tablet being moved is 409 ALREADY_EXISTS, and
-// every cell reads back. Then a drain: the server ends with no tablet (but
-// META, which is not migrated), every cell reads back and takes writes,
+// every cell reads back. Then a drain of a server without META (draining
+// META's server: meta-move.test.ts): it ends with no tablet, every cell
+// reads back and takes writes,
 // the moves show with reason drain, and the drain ends. Last, the
 // balancer (asked to run, any byte of skew) moves tablets onto that empty
 // server, each move with its reason and figures, and every cell reads back.
@@ -137,7 +138,7 @@ describe('moving tablets between real servers', { timeout: 240_000 }, () => {
     const d = await call('GET', `${m}/v1/tables/moving`);
     const counts = new Map<string, number>();
     for (const t of d.body.tablets) counts.set(t.location.serverId, (counts.get(t.location.serverId) ?? 0) + 1);
-    // The busiest server that does not hold META (META is not migrated).
+    // The busiest server that does not hold META (meta-move.test.ts drains META's).
     victim = ['ts1', 'ts2', 'ts3'].filter((id) => id !== meta).sort((x, y) => (counts.get(y) ?? 0) - (counts.get(x) ?? 0))[0]!;
     expect(counts.get(victim) ?? 0).toBeGreaterThan(0);
     expect((await call('POST', `${m}/v1/servers/${victim}/drain`, undefined, auth)).body).toMatchObject({ serverId: victim, draining: true });

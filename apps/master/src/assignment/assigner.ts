@@ -310,7 +310,8 @@ export class Assigner {
     const url = registry.url(target.serverId)!;
     const epoch = ++this.#maxEpoch;
     try {
-      await writeRoot(lock, { ...root.config, location: { serverId: target.serverId, url, epoch } }, root.generation);
+      // A move of META its old server was driving is over (state cleared): the new epoch fences its commit.
+      await writeRoot(lock, { ...root.config, location: { serverId: target.serverId, url, epoch }, state: undefined }, root.generation);
     } catch (e) {
       if (isKdiError(e) && e.code === 'ABORTED') return false; // a server rewrote the root: next round
       throw e;

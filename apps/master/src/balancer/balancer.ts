@@ -240,8 +240,9 @@ export class Balancer {
         table: t.table,
         diskBytes: t.diskBytes,
         requestsPerSec: t.readsPerSec + t.writesPerSec,
-        // META is not migrated; a tablet loading or unloading is not ready to move.
-        movable: t.table !== META_TABLE && t.state === 'serving',
+        // A tablet loading or unloading is not ready to move; META moves only off a draining server (plan.ts).
+        movable: t.state === 'serving',
+        drainOnly: t.table === META_TABLE,
       })),
     };
   }

@@ -16,7 +16,10 @@
 //   1. Drain first: every movable tablet of a draining server is planned
 //      off it (largest first) to the least-loaded pool server (bytes, then
 //      rate, then tablet count, then id); nothing is ever planned onto a
-//      draining server. A tablet that cannot move (META) is named in notes.
+//      draining server. A tablet that cannot move (not serving) is named
+//      in notes. A drain-only tablet (META: every META write waits while
+//      it moves) goes last: once no other tablet of its server is left
+//      there or moving off; balancing never moves it.
 //   2. Then balance, while the skew in bytes or in request rate is above
 //      its threshold: from the most loaded pool server in the dimension
 //      with the larger skew/threshold, to the least loaded one, the tablet
@@ -42,8 +45,10 @@ export interface PlanTablet {
   readonly diskBytes: number;
   /** Reads + writes per second. */
   readonly requestsPerSec: number;
-  /** False for a tablet that cannot be migrated (META); default true. */
+  /** False for a tablet that cannot be migrated now (not serving); default true. */
   readonly movable?: boolean | undefined;
+  /** Moved only off a draining server, after its other tablets; never to balance (META). Default false. */
+  readonly drainOnly?: boolean | undefined;
 }
 
 export interface PlanServer {
@@ -127,6 +132,8 @@ interface ModelServer {
 }
 
 const movableTablet = (t: PlanTablet & { moving: boolean }) => t.movable !== false && !t.moving;
+/** Movable by the balancing half of a plan (not drain-only). */
+const balanceable = (t: PlanTablet & { moving: boolean }) => movableTablet(t) && t.drainOnly !== true;
 
 function loadOf(s: ModelServer): Load {
   return { diskBytes: s.bytes, requestsPerSec: s.rate, tablets: s.tablets.size };
@@ -246,13 +253,22 @@ export function planBalance(servers: readonly PlanServer[], running: readonly Ru
   let drainLeft = 0;
   for (const s of model.values()) {
     if (!s.draining) continue;
-    const tablets = [...s.tablets.values()].sort((a, b) => b.diskBytes - a.diskBytes || (a.tabletId < b.tabletId ? -1 : 1));
+    const last = (t: PlanTablet) => (t.drainOnly === true ? 1 : 0);
+    const tablets = [...s.tablets.values()].sort((a, b) => last(a) - last(b) || b.diskBytes - a.diskBytes || (a.tabletId < b.tabletId ? -1 : 1));
     for (const t of tablets) {
       if (t.movable === false) {
         notes.push(`${t.tabletId} (${t.table}) stays on draining ${s.serverId}: it cannot be migrated`);
         continue;
       }
       if (t.moving) continue;
+      if (t.drainOnly === true) {
+        const others = [...s.tablets.values()].filter((x) => x !== t && movableTablet(x)).length;
+        const leaving = running.filter((r) => r.from === s.serverId).length + moves.filter((m) => m.from === s.serverId).length;
+        if (others + leaving > 0) {
+          notes.push(`${t.tabletId} (${t.table}) moves off draining ${s.serverId} last: ${others + leaving} other tablet(s) are still there or moving off`);
+          continue;
+        }
+      }
       const target = leastLoaded(pool(model));
       if (target === undefined) {
         notes.push(`cannot drain ${s.serverId}: no live server that is not draining to move its tablets to`);
@@ -316,7 +332,7 @@ function balance(
       let fixed = 0;
       for (const t of from.tablets.values()) {
         const s = sizeIn(t, d);
-        if (!movableTablet(t)) {
+        if (!balanceable(t)) {
           fixed++;
           continue;
         }

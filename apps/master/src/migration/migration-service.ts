@@ -18,6 +18,9 @@
 //          MISSING_POLLS polls: the outcome is read from META — location
 //          D with e′ is committed, anything else aborted.
 //
+// META moves like any tablet (its id is `meta`); its config is the root,
+// not a META row (moving-config.ts).
+//
 // Promises: at most one running move per tablet (ALREADY_EXISTS names the
 // running one); nothing is sent for a request that fails a check; every
 // ended move is an event (migration-committed / migration-aborted) and a
@@ -25,12 +28,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { describeTablet, readRoot } from '@kdi/client-sdk';
-import { allUtf8, encodeWireBytes, KdiError, META_TABLE, MigrationProgressSchema, type MasterMigration, type MigrationReason, type TabletConfig } from '@kdi/protocol';
+import { allUtf8, encodeWireBytes, KdiError, MigrationProgressSchema, type MasterMigration, type MigrationReason, type TabletConfig } from '@kdi/protocol';
 import type { Assigner } from '../assignment/assigner.js';
 import { leastLoaded } from '../assignment/placement.js';
 import { readCatalog } from '../meta/catalog.js';
 import type { MasterContext } from '../node/master-context.js';
 import { MigrationBook } from './migration-book.js';
+import { readMovingConfig } from './moving-config.js';
 
 /** How often running moves are polled at their sources. */
 export const POLL_MS = 1_000;
@@ -82,8 +86,6 @@ export class MigrationService {
 
   /** Checks the request, sends it to the source; the record (running, or failed when the source refused). Throws KdiError for a request that fails a check. */
   async move(req: MoveRequest): Promise<MasterMigration> {
-    if (req.tabletId === 'meta')
-      throw new KdiError('FAILED_PRECONDITION', 'META cannot be moved (its tablet is not migrated; it moves only when its server dies)', { details: { tabletId: req.tabletId } });
     const running = this.book.runningFor((r) => r.tabletId === req.tabletId);
     if (running !== undefined) throw alreadyMoving(running);
     // Two requests for one tablet at once: the second is refused here, before either has a record.
@@ -104,7 +106,6 @@ export class MigrationService {
     const { registry } = this.ctx;
     const found = await this.find(req.tabletId);
     const { config } = found;
-    if (config.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', 'META cannot be moved', { details: { tabletId: req.tabletId } });
     const loc = config.location;
     if (loc === undefined || !registry.isLive(loc.serverId)) {
       throw new KdiError(
@@ -173,7 +174,7 @@ export class MigrationService {
     if (hit !== undefined) {
       const t = hit.tablet;
       const upper = t.upperInclusive === undefined ? undefined : Buffer.from(t.upperInclusive, hit.encoding === 'base64' ? 'base64' : 'utf8');
-      const { config } = await this.ctx.meta.readTablet(t.table, upper);
+      const config = await readMovingConfig(this.ctx, t.table, upper);
       if (config !== undefined && config.location !== undefined && config.location.serverId !== hit.serverId) {
         // The heartbeat is older than META (a move or reassignment just happened): the id may mean nothing where it is now.
         throw new KdiError(
@@ -271,12 +272,11 @@ export class MigrationService {
     }
   }
 
-  /** The outcome as META says: location on the target with the move's epoch → committed, else aborted. */
+  /** The outcome as META (the root for META) says: location on the target with the move's epoch → committed, else aborted. */
   private async settleFromMeta(r: MasterMigration, why: string): Promise<void> {
     this.#missing.delete(r.migrationId);
     const upper = r.upperInclusive === undefined ? undefined : Buffer.from(r.upperInclusive, r.encoding === 'base64' ? 'base64' : 'utf8');
-    const { config } = await this.ctx.meta.readTablet(r.table, upper);
-    const loc = config?.location;
+    const loc = (await readMovingConfig(this.ctx, r.table, upper))?.location;
     // epoch 0: a move learned from its source (learn-moves.ts), whose new epoch is not known.
     if (loc !== undefined && loc.serverId === r.target.serverId && (r.epoch === 0 ? loc.epoch > r.previousEpoch : loc.epoch === r.epoch)) this.finish(r, 'committed');
     else this.finish(r, 'aborted', `${why}; META names ${loc === undefined ? 'no server' : `${loc.serverId} (epoch ${loc.epoch})`}`);

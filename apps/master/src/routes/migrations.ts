@@ -27,9 +27,10 @@ export function registerMigrationRoutes(app: MasterApp, master: Master, adminChe
         summary: 'Move a tablet to another server while it keeps serving',
         description:
           'Asks the tablet’s server (the source) to move it (docs/migration.md): 202 with the move, which runs in the background — follow it at ' +
-          'GET /v1/migrations/{migrationId}. Without target the master picks the least-loaded other live server that is not draining. ' +
+          'GET /v1/migrations/{migrationId}. META moves too (tablet id meta; its commit writes the root). Without target the master picks the ' +
+          'least-loaded other live server that is not draining. ' +
           'NOT_FOUND: no live server serves that tablet id, or the target is unknown; INVALID_ARGUMENT: the target is the tablet’s own server; ' +
-          'FAILED_PRECONDITION: META, a dead or draining target, no other server, or a source that refuses; ALREADY_EXISTS: the tablet is already ' +
+          'FAILED_PRECONDITION: a dead or draining target, no other server, or a source that refuses; ALREADY_EXISTS: the tablet is already ' +
           'moving (details.migrationId); UNAVAILABLE: the source did not answer. Needs the admin token when the master has one.',
         params: MoveTabletParamsSchema,
         querystring: NO_QUERY,

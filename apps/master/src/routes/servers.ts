@@ -31,8 +31,8 @@ export function registerServerRoutes(app: MasterApp, master: Master, adminCheck:
         summary: 'Drain a server: no new tablets, and every tablet it holds moved off',
         description:
           'The drain is kept in the lock service (/kdi/drain/<serverId>), so a new master continues it; the balancer moves the tablets off within ' +
-          'its concurrency bound, checking every second. Once GET /v1/servers shows it with 0 tablets it may be stopped. META stays (it is not ' +
-          'migrated). NOT_FOUND for an unknown server, FAILED_PRECONDITION for a dead one. Needs the admin token when the master has one.',
+          'its concurrency bound, checking every second. Once GET /v1/servers shows it with 0 tablets it may be stopped. META moves too, ' +
+          'last (once its other tablets have left). NOT_FOUND for an unknown server, FAILED_PRECONDITION for a dead one. Needs the admin token when the master has one.',
         params: ServerParamsSchema,
         querystring: NO_QUERY,
         response: { 200: DrainReplySchema, ...ERROR_RESPONSES },

@@ -191,7 +191,7 @@ export interface TabletServerHandle {
 /** Process starts may take long on a busy machine (tsx compiles on each start). */
 const START_TIMEOUT_MS = 150_000;
 
-export function startFaultTabletServer(id: string, dataDir: string, lockUrl: string): Promise<ServiceProcess> {
+export function startFaultTabletServer(id: string, dataDir: string, lockUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
   return startServiceProcess({
     main: TABLET_SERVER_MAIN,
     name: `tablet server ${id}`,
@@ -206,6 +206,7 @@ export function startFaultTabletServer(id: string, dataDir: string, lockUrl: str
       KDI_TS_SPLIT_CHECK_INTERVAL_MS: '0',
       KDI_TS_WORKER_THREADS: '0',
       KDI_TS_LOG_LEVEL: 'warn',
+      ...env,
     },
   });
 }
@@ -234,6 +235,8 @@ export interface FaultClusterOptions {
   readonly tabletServers?: number;
   /** KDI_MASTER_* overrides for every master started. */
   readonly masterEnv?: Record<string, string>;
+  /** KDI_TS_* overrides for the tablet servers the cluster starts (e.g. a test-only crash point). */
+  readonly tabletServerEnv?: Record<string, string>;
 }
 
 export interface FaultCluster {
@@ -292,9 +295,9 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
         const dataDir = join(dir, id);
         await mkdir(dataDir, { recursive: true });
         // On a starved machine a 2 s lease can run out while the server joins (it then exits): one more try.
-        const p = await startFaultTabletServer(id, dataDir, lockUrl).catch((e: unknown) => {
+        const p = await startFaultTabletServer(id, dataDir, lockUrl, o.tabletServerEnv).catch((e: unknown) => {
           if (!String(e).includes('exited')) throw e;
-          return startFaultTabletServer(id, dataDir, lockUrl);
+          return startFaultTabletServer(id, dataDir, lockUrl, o.tabletServerEnv);
         });
         servers.set(id, { id, dataDir, process: p, url: p.url });
       }),
@@ -322,7 +325,7 @@ export async function startFaultCluster(o: FaultClusterOptions): Promise<FaultCl
         for (const s of servers.values()) {
           if (!ended(s.process) || s.process.child.exitCode !== 3 || restarts >= 6) continue;
           restarts++;
-          const p = await startFaultTabletServer(s.id, s.dataDir, lockUrl);
+          const p = await startFaultTabletServer(s.id, s.dataDir, lockUrl, o.tabletServerEnv);
           servers.set(s.id, { ...s, process: p, url: p.url });
         }
         // Each "not yet" is thrown with what is missing: the timeout names the last one.

@@ -183,9 +183,15 @@ export class MetaSync implements TabletMeta {
     }
   }
 
-  /** A migration's commit: conditioned on `location:` naming the source with its epoch (tablets/tablet-meta.ts). */
+  /**
+   * A migration's commit: conditioned on `location:` naming the source with
+   * its epoch and `state: migrating` (tablets/tablet-meta.ts). Where the
+   * config goes is the one difference between moving a tablet and moving
+   * META: a META row (a row transaction, against `read` when the target
+   * took one ahead), or the root (compare-and-set).
+   */
   async writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }, read?: MigrationMetaRead): Promise<void> {
-    if (t.table === META_TABLE) throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration`);
+    if (t.table === META_TABLE) return this.writeRootMigrated(t, lists, source);
     const config = this.config({ ...t, migrating: false }, lists, true);
     // Only while the source still says `migrating`: a source that gave up on this commit fenced it by writing `serving`.
     const expect = { serverId: source.serverId, epoch: source.epoch, state: 'migrating' } as const;
@@ -258,10 +264,58 @@ export class MetaSync implements TabletMeta {
     return loc?.serverId === this.o.serverId && loc.epoch === merged.epoch && sameBound(config!.lowerExclusive, merged.lowerExclusive);
   }
 
-  private async writeRootConfig(epoch: number, config: RootConfig): Promise<void> {
+  /**
+   * META's config (a load, an unload, the publisher): written if the root
+   * still names this server with `epoch`. The root's `state` is kept as it
+   * is: only a move of META changes it (writeRootState, writeRootMigrated),
+   * so a publication racing with the source's fence cannot undo it.
+   */
+  private writeRootConfig(epoch: number, config: RootConfig): Promise<void> {
+    return this.rewriteRoot((root) => {
+      this.checkAssignment(`the ${META_TABLE} tablet (/kdi/root)`, root?.location, epoch);
+      return { ...config, state: root!.state };
+    });
+  }
+
+  /**
+   * Source of a move of META (docs/migration.md "Moving META"): the root's
+   * state only — `migrating`, or back to serving, which fences a commit
+   * that has not landed — if it still names this server with `epoch`. The
+   * lists stay as the publisher wrote them. FAILED_PRECONDITION when the
+   * root names another server or epoch (the commit landed, or the master
+   * reassigned META).
+   */
+  writeRootState(epoch: number, migrating: boolean): Promise<void> {
+    return this.rewriteRoot((root) => {
+      this.checkAssignment(`the ${META_TABLE} tablet (/kdi/root)`, root?.location, epoch);
+      return { ...root!, state: migrating ? 'migrating' : undefined };
+    });
+  }
+
+  /** Target of a move of META: the root names this server, its lists and log — only while it names the source with its epoch and `migrating`. */
+  private writeRootMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }): Promise<void> {
+    const { location, logs } = this.config({ ...t, migrating: false }, lists, true);
+    return this.rewriteRoot((root) => {
+      const loc = root?.location;
+      if (loc?.serverId !== source.serverId || loc.epoch !== source.epoch || root?.state !== 'migrating') {
+        const now = loc === undefined ? 'no server' : `server ${loc.serverId} with epoch ${loc.epoch}${root?.state === 'migrating' ? ', migrating' : ''}`;
+        throw new KdiError(
+          'FAILED_PRECONDITION',
+          `the ${META_TABLE} tablet (/kdi/root) names ${now}, not ${source.serverId} with epoch ${source.epoch} migrating: the move of ${META_TABLE} was fenced`,
+          {
+            details: { serverId: this.o.serverId, ...(loc !== undefined && { assignedServerId: loc.serverId, assignedEpoch: loc.epoch }) },
+          },
+        );
+      }
+      return { location, logs, fragments: lists };
+    });
+  }
+
+  /** Reads the root, lets `next` check it and say what to write, writes it by compare-and-set; read again when somebody wrote it meanwhile. */
+  private async rewriteRoot(next: (root: RootConfig | undefined) => RootConfig): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const root = await readRoot(this.o.lockClient);
-      this.checkAssignment(`the ${META_TABLE} tablet (/kdi/root)`, root?.config.location, epoch);
+      const config = next(root?.config);
       try {
         await writeRoot(this.o.lockClient, config, root!.generation);
         return;
@@ -371,11 +425,14 @@ export class MetaSync implements TabletMeta {
   private async publishOnce(): Promise<void> {
     const host = this.host!;
     if (!host.engine.isOpen) return;
+    // Only tablets that served before the snapshot: one that began serving since (a move of META commits
+    // outside this queue) wrote its own config, newer than the lists this snapshot holds for it.
+    const servingBefore = new Set(host.map.all().filter((e) => e.state === 'serving'));
     const snapshot = await host.engine.publicationSnapshot();
     const done: string[] = [];
     for (const t of snapshot.tablets) {
       const entry = host.map.get(t.id);
-      const assigned = entry?.state === 'serving' ? assignedTablet(entry) : undefined;
+      const assigned = entry?.state === 'serving' && servingBefore.has(entry) ? assignedTablet(entry) : undefined;
       if (assigned === undefined) continue;
       try {
         await this.writeServing(assigned, t.fragments);

@@ -38,13 +38,15 @@
 //    requests for its rows — waiting reads included — get WRONG_TABLET
 //    with the target's location (known here: no META read for the hint).
 //    Aborted or fenced: they go on here.
+// META itself moves the same way; its config is the root, not a META row
+// (tablets/move-config.ts, docs/migration.md "Moving META").
 
 import { type Cell, encodeCellBlock, KdiError, type MigrationStep } from '@kdi/protocol';
 import type { Engine, FragmentLists, HotBlock, ReadGate, TabletPin, TabletWriteTap, WriteFreeze } from '@kdi/storage';
 import { cellSize, crc32c } from '@kdi/primitives';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import type { ServerLogger } from '../tablets/tablet-types.js';
-import { META_TABLE, type TabletMeta } from '../tablets/tablet-meta.js';
+import type { TabletMeta } from '../tablets/tablet-meta.js';
 import type { CrashPoint } from './crash-point.js';
 import { MigrationBook, MigrationRecord, type Peer } from './migration-book.js';
 import { PeerClient, PeerError } from './peer-client.js';
@@ -99,8 +101,6 @@ export class MigrationSource {
     if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${server.serverId} runs without a lock service: no migrations`);
     const entry = server.map.get(req.tabletId);
     if (entry === undefined) throw new KdiError('NOT_FOUND', `tablet ${req.tabletId} is not on server ${server.serverId}`, { details: { tabletId: req.tabletId } });
-    if (entry.table === META_TABLE)
-      throw new KdiError('FAILED_PRECONDITION', `${META_TABLE} is not moved by migration (the master reassigns it)`, { details: { tabletId: req.tabletId } });
     if (entry.state !== 'serving' || entry.epoch === undefined) {
       throw new KdiError(
         'FAILED_PRECONDITION',

@@ -54,7 +54,7 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
         description:
           'prepare → copy → catch-up → freeze → commit → done (docs/migration.md). Answers 202 at once; follow it in GET /v1/admin/migrations. ' +
           'NOT_FOUND when the tablet is not here; ALREADY_EXISTS when it is already moving or the migrationId is known; FAILED_PRECONDITION when it is ' +
-          'not serving or is META; INVALID_ARGUMENT for a target that is this server or an epoch not above the tablet’s. Needs the master’s sequencer.',
+          'not serving (META moves too: its commit writes the root); INVALID_ARGUMENT for a target that is this server or an epoch not above the tablet’s. Needs the master’s sequencer.',
         params: TabletParamsSchema,
         querystring: NO_QUERY,
         body: MigrateBodySchema,
@@ -228,7 +228,7 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
         summary: 'Target: take over the tablet (called by the source)',
         description:
           'After preload: the tablet takes the final lists (files received since moved into the engine), warms the block cache with the hot blocks, applies the memory cells through this server’s ' +
-          'log, writes the config to META conditioned on location: naming the source with its epoch, and serves. UNAVAILABLE when the META write’s outcome is unknown. ' +
+          'log, writes the config to META (the root for META itself) conditioned on location: naming the source with its epoch and state: migrating, and serves. UNAVAILABLE when the META write’s outcome is unknown. ' +
           `With a ${CELL_BLOCK_MIME_TYPE} body (the source after its delta rounds): the cells written since the last round; the tablet keeps the lists it preloaded. ` +
           'Needs the master’s sequencer.',
         params: MigrationParamsSchema,

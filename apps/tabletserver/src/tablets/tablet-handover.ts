@@ -5,7 +5,7 @@
 // Promises:
 //  - source: markMigrating writes the tablet's config with `state:
 //    migrating` (or back to `serving`, which fences a commit that has not
-//    landed); handOver removes the tablet from the map before the engine
+//    landed) — for META, the root's state (move-config.ts); handOver removes the tablet from the map before the engine
 //    drops it, so writes released from the freeze find no tablet and get
 //    WRONG_TABLET (with the target's location, as its commit answered, as
 //    the hint; for HANDED_OVER_KEEP_MS, then META's) — dropped from
@@ -22,7 +22,8 @@ import type { Engine } from '@kdi/storage';
 import { rangeContains, rangeCovers, rangesOverlap, type RowRange } from './row-range.js';
 import { fromStorageError } from './storage-errors.js';
 import type { TabletEntry, TabletMap } from './tablet-map.js';
-import { assignedTablet, type MigrationMetaRead, type RowLocation, type TabletMeta } from './tablet-meta.js';
+import { moveConfigFor } from './move-config.js';
+import { assignedTablet, META_TABLE, type MigrationMetaRead, type RowLocation, type TabletMeta } from './tablet-meta.js';
 import type { MigratedTabletRequest, PreloadTabletRequest, ServerLogger, TabletChange, TabletView } from './tablet-types.js';
 
 /** What the migration side needs of the lifecycle. */
@@ -163,7 +164,8 @@ export class TabletHandover {
           details: { tabletId: req.tabletId },
         });
       }
-      const schema = await meta.readTableSchema(req.table);
+      // META has no schema row (as when it is loaded: planLoad).
+      const schema = req.table === META_TABLE ? undefined : await meta.readTableSchema(req.table);
       // Copies kept from an earlier tenure here are stale: they leave the engine (files kept) first.
       const stale = this.h.dormant(req.table).filter((id) => rangesOverlap(this.h.engine.tabletRange(id), range));
       for (const id of stale) await this.h.engine.unloadTablet(id);
@@ -199,15 +201,18 @@ export class TabletHandover {
   async markMigrating(id: string, migrating: boolean): Promise<void> {
     const meta = this.h.meta;
     if (meta === undefined) throw new KdiError('FAILED_PRECONDITION', `server ${this.h.serverId} runs without a lock service: no migrations`);
-    await meta.run(async () => {
+    const table = this.h.map.get(id)?.table;
+    if (table === undefined) throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is not serving here`, { details: { tabletId: id } });
+    // A META row, or the root for META itself (move-config.ts).
+    const where = moveConfigFor(table);
+    await where.run(meta, async () => {
       const entry = this.h.map.get(id);
       if (entry === undefined || entry.state !== 'serving') throw new KdiError('FAILED_PRECONDITION', `tablet ${id} is not serving here`, { details: { tabletId: id } });
       entry.migrating = migrating;
       const assigned = assignedTablet(entry);
       if (assigned === undefined) return;
-      const lists = await this.h.engine.beginPublish(id);
-      await meta.writeServing(assigned, lists);
-      await this.h.engine.endPublish(id, lists);
+      const lists = await where.writeFlag(meta, assigned, () => this.h.engine.beginPublish(id));
+      if (lists !== undefined) await this.h.engine.endPublish(id, lists);
     });
   }
 
@@ -241,7 +246,8 @@ export class TabletHandover {
   private refreshMetaRead(id: string): void {
     const staged = this.staged.get(id);
     const meta = this.h.meta;
-    if (staged === undefined || meta === undefined) return;
+    // META's config is the root, written by compare-and-set: nothing to read ahead.
+    if (staged === undefined || meta === undefined || staged.table === META_TABLE) return;
     void meta.readForMigration(staged.table, staged.upperInclusive).then(
       (read) => {
         if (staged.metaRead === undefined || read.txn >= staged.metaRead.txn) staged.metaRead = read;
@@ -282,7 +288,9 @@ export class TabletHandover {
     // bookkeeping after it (the publication record, letting compactions go) does not hold them.
     let served!: (r: { view: TabletView; parts: Record<string, number> }) => void;
     const serving = new Promise<{ view: TabletView; parts: Record<string, number> }>((resolve) => (served = resolve));
-    const job = meta.run(async () => {
+    // Behind this server's other META writes — except a commit of META itself, which writes the root (move-config.ts).
+    const where = moveConfigFor(this.staged.get(req.tabletId)?.table ?? '');
+    const job = where.run(meta, async () => {
       lap('queued'); // behind this server's other META writes
       this.h.checkOpen();
       this.h.checkMember();

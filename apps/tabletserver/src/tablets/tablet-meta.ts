@@ -84,15 +84,25 @@ export interface TabletMeta {
   /**
    * A migration's commit (DESIGN §10): the tablet is served here with these
    * fragments and this server's log, written only if `location:` still
-   * names `source` with its epoch (FAILED_PRECONDITION otherwise).
+   * names `source` with its epoch and `state: migrating`
+   * (FAILED_PRECONDITION otherwise) — in its META row, or, for META
+   * itself, in the root.
    */
   writeMigrated(t: AssignedTablet, lists: FragmentLists, source: { readonly serverId: string; readonly epoch: number }, read?: MigrationMetaRead): Promise<void>;
   /**
    * A read of the tablet's row ahead of a migration's commit (taken while
    * the source still takes writes): writeMigrated with it skips its own
    * read — one round trip to the META server less inside the write stall.
+   * Not for META itself (its config is the root).
    */
   readForMigration(table: string, upperInclusive: Uint8Array | undefined): Promise<MigrationMetaRead>;
+  /**
+   * Source of a move of META (whose config is the root): the root's
+   * `state` only — migrating, or (false) serving again, which fences a
+   * commit that has not landed — if the root names this server with
+   * `epoch` (FAILED_PRECONDITION otherwise). Not queued behind run().
+   */
+  writeRootState(epoch: number, migrating: boolean): Promise<void>;
   /** The server and epoch `location:` names for the tablet of `table` ending at `upperInclusive` (undefined: none). */
   assignment(table: string, upperInclusive: Uint8Array | undefined): Promise<RowLocation | undefined>;
   /** The split of `parent` at `row`: both halves' configs, the parent's lists. */

@@ -8,13 +8,16 @@
 //    source serves on, the target removes its temp directory;
 //  - the target's routes refuse a wrong checksum and drop the file; DELETE
 //    removes the temp directory;
-//  - the migrate route's refusals name what to fix.
+//  - the migrate route's refusals name what to fix;
+//  - the fence (a user tablet, then META, whose commit writes the root):
+//    a commit that comes after the source gave up on it does not land.
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { crc32c } from '@kdi/primitives';
+import { LockClient, readRoot } from '@kdi/client-sdk';
 import { expect, it } from 'vitest';
 import { CLUSTER_SECRET, post, scanTable, type ServerProc } from '../cluster.js';
 import { ok } from '../sdk/sdk-cluster.js';
@@ -225,9 +228,12 @@ it('the migrate route refuses what cannot move, naming why', async () => {
   expect((await migrate('nope', { migrationId: 'a', target: to, epoch: epoch + 50 })).body.error.code).toBe('NOT_FOUND');
   expect((await migrate('rf0', { migrationId: 'a', target: { serverId: 'fs4', url: source.url }, epoch: epoch + 50 })).body.error).toMatchObject({ code: 'INVALID_ARGUMENT' });
   expect((await migrate('rf0', { migrationId: 'a', target: to, epoch })).body.error.message).toMatch(/must be above the tablet's current epoch/);
-  expect((await c.master.admin('POST', `${c.metaServer.url}/v1/admin/tablets/meta/migrate`, { migrationId: 'a', target: to, epoch: 999 })).body.error.code).toBe(
-    'FAILED_PRECONDITION',
-  );
+  // META moves too (apps/master/test/meta-move.test.ts), so it gets the same checks.
+  const toItself = { serverId: c.metaServer.serverId, url: c.metaServer.url };
+  expect((await c.master.admin('POST', `${c.metaServer.url}/v1/admin/tablets/meta/migrate`, { migrationId: 'a', target: toItself, epoch: 999 })).body.error).toMatchObject({
+    code: 'INVALID_ARGUMENT',
+    message: expect.stringMatching(/the target is this server/),
+  });
   expect((await migrate('rf0', { migrationId: 'a', target: to, epoch: epoch + 50, extra: 1 })).status).toBe(400);
   // Without the master's sequencer: refused.
   const bare = await fetch(`${source.url}/v1/admin/tablets/rf0/migrate`, {
@@ -277,5 +283,43 @@ it('the fence: a commit whose META write comes after the source gave up on it (a
     expect(await tempDirs(target.dataDir)).toEqual([]);
   } finally {
     proxy.server.close();
+  }
+}, 120_000);
+
+// Last in this file: it moves META's server's tablet, which every other case uses.
+it('the fence for META: a commit whose root write comes after the source gave up on it does not land; META serves on at its source', async () => {
+  const target = await start('fd6', { KDI_TS_MIGRATION_PAUSE_AT: 'target-commit', KDI_TS_MIGRATION_PAUSE_MS: '3000' });
+  const want = await loadedTablet(target, 'mf', 'mf0', 2);
+  const proxy = await cuttingProxy(target.url);
+  const lockClient = new LockClient({ url: c.lockUrl });
+  try {
+    const before = (await readRoot(lockClient))!.config.location!;
+    ok(await c.master.migrate(c.metaServer, { ...target, url: proxy.url }, 'meta', 'meta-fence'), 202);
+    const status = await waitMigration(c.metaServer, 'meta-fence');
+    console.log(`fenced commit of META: ${describeMove(status)}`);
+    expect(status.outcome).toBe('aborted');
+    // The target's late root write is refused by the fence; its preloaded copy of META leaves.
+    const deadline = Date.now() + 15_000;
+    let theirs;
+    while (Date.now() < deadline) {
+      theirs = (await migrations(target)).find((m) => m.migrationId === 'meta-fence');
+      if (theirs?.endedAt !== undefined) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(theirs).toMatchObject({ role: 'target', outcome: 'aborted' });
+    expect(theirs?.error).toMatch(/was fenced/);
+    // The root names the source with its epoch, serving (no state), as before the move.
+    expect((await readRoot(lockClient))!.config).toMatchObject({ location: before });
+    expect((await readRoot(lockClient))!.config.state).toBeUndefined();
+    expect((await servedTablets(c.metaServer)).filter((t) => t.table === 'META')).toMatchObject([{ tabletId: 'meta', state: 'serving' }]);
+    expect((await servedTablets(target)).filter((t) => t.table === 'META')).toEqual([]);
+    // META is written and read at its source again: a config write (a load, through META) and the target's own tablet.
+    ok(await c.master.assign(target, 'mf2', 'mf2-0'));
+    expect((await c.master.config('mf2'))?.location?.serverId).toBe('fd6');
+    expect(await scanTable(target.url, 'mf')).toEqual(want);
+    expect(await tempDirs(target.dataDir)).toEqual([]);
+  } finally {
+    proxy.server.close();
+    await lockClient.close();
   }
 }, 120_000);

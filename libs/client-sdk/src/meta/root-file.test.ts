@@ -33,6 +33,16 @@ describe('the root file', () => {
     expect((await readRoot(client))?.config.location?.serverId).toBe('ts-2');
   });
 
+  it('keeps a move of META in progress (state: migrating), and reads roots written before the state existed', async () => {
+    const root = (await readRoot(client))!;
+    const g = await writeRoot(client, { ...root.config, state: 'migrating' }, root.generation);
+    expect(await readRoot(client)).toEqual({ config: { ...root.config, state: 'migrating' }, generation: g });
+    await writeRoot(client, { ...root.config, state: undefined }, g);
+    expect((await readRoot(client))?.config).toEqual(root.config);
+    expect(parseRoot('{"location":null,"logs":[],"fragments":{}}')).toEqual({ location: undefined, logs: [], fragments: {} });
+    expect(() => parseRoot('{"state":"moving"}')).toThrow(/state must be/);
+  });
+
   it('refuses malformed contents with a message naming the file', async () => {
     expect(() => parseRoot('{')).toThrow(`${ROOT_PATH} is malformed: not JSON`);
     expect(() => parseRoot('{"location":{"serverId":"x"}}')).toThrow(/location must be/);

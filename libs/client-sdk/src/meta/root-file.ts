@@ -2,6 +2,13 @@
 // file /kdi/root and changed only with compare-and-set on the file's
 // generation, so two servers (or a server and the master) can never both
 // believe they wrote the current root.
+//
+// `state: "migrating"` is set by the server serving META while it moves
+// META to another server (docs/migration.md "Moving META"): the target's
+// commit rewrites the root only while it still names the source with its
+// epoch and says `migrating`, and the source writing the state back
+// (absent: serving) fences a commit that has not landed. Writers that are
+// not part of a move keep whatever state the root has.
 
 import { isKdiError, parseLogRef, type LogRef, type TabletLocation } from '@kdi/protocol';
 import type { LockClient } from '../lock/lock-client.js';
@@ -14,6 +21,8 @@ export interface RootConfig {
   readonly logs: readonly LogRef[];
   /** META's fragment paths per locality group, oldest first. */
   readonly fragments: Readonly<Record<string, readonly string[]>>;
+  /** 'migrating' while META is being moved (absent: serving, or not assigned). */
+  readonly state?: 'migrating' | undefined;
 }
 
 export interface RootRead {
@@ -39,7 +48,7 @@ export async function readRoot(client: LockClient): Promise<RootRead | undefined
 export function parseRoot(text: string): RootConfig {
   const bad = (why: string) => new Error(`${ROOT_PATH} is malformed: ${why}`);
   if (text === '') return EMPTY_ROOT;
-  let v: Partial<{ location: TabletLocation | null; logs: unknown; fragments: unknown }>;
+  let v: Partial<{ location: TabletLocation | null; logs: unknown; fragments: unknown; state: unknown }>;
   try {
     v = JSON.parse(text);
   } catch {
@@ -57,7 +66,8 @@ export function parseRoot(text: string): RootConfig {
   for (const [g, list] of Object.entries(fragments)) {
     if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) throw bad(`fragments.${g} must be a list of paths`);
   }
-  return { location: loc, logs: logs as LogRef[], fragments: fragments as Record<string, string[]> };
+  if (v.state !== undefined && v.state !== null && v.state !== 'migrating') throw bad('state must be "migrating" or absent');
+  return { location: loc, logs: logs as LogRef[], fragments: fragments as Record<string, string[]>, ...(v.state === 'migrating' && { state: 'migrating' as const }) };
 }
 
 /**
@@ -66,7 +76,12 @@ export function parseRoot(text: string): RootConfig {
  * when somebody else got there first — read again and decide.
  */
 export async function writeRoot(client: LockClient, config: RootConfig, ifGeneration: number | undefined): Promise<number> {
-  const contents = JSON.stringify({ location: config.location ?? null, logs: config.logs, fragments: config.fragments });
+  const contents = JSON.stringify({
+    location: config.location ?? null,
+    logs: config.logs,
+    fragments: config.fragments,
+    ...(config.state !== undefined && { state: config.state }),
+  });
   if (ifGeneration === undefined) return (await client.createFile(ROOT_PATH, { contents })).generation;
   return (await client.setContents(ROOT_PATH, contents, { ifGeneration })).generation;
 }

@@ -427,7 +427,7 @@ export class Engine {
    */
   readoptTablet(id: string, files: Readonly<Record<string, readonly string[]>>): Promise<FragmentLists> {
     this.checkOpen();
-    return readoptTablet({ fs: this.o.fs, store: this.store, registry: this.registry, saveManifest: () => this.saveManifest() }, id, files);
+    return readoptTablet({ fs: this.o.fs, store: this.store, registry: this.registry, saveManifest: () => this.saveManifest(), floorTxn: () => this.txns.floor() }, id, files);
   }
 
   /** A staged tablet is the engine's like any other from now on (compacted as needed, kept by a restart). */

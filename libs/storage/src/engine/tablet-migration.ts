@@ -147,13 +147,16 @@ function receivedSources(store: FragmentStore, id: string, files: Readonly<Recor
  * swapped in one synchronous step. Resolves with the new lists.
  */
 export async function readoptTablet(
-  ctx: { fs: FileSystem; store: FragmentStore; registry: TabletRegistry; saveManifest: () => Promise<void> },
+  ctx: { fs: FileSystem; store: FragmentStore; registry: TabletRegistry; saveManifest: () => Promise<void>; floorTxn: () => number },
   id: string,
   files: Readonly<Record<string, readonly string[]>>,
 ): Promise<FragmentLists> {
   const { fs, store, registry } = ctx;
   const t = registry.get(id);
   if (!t.holdCompaction) throw invalidArgument(`tablet ${id} was not adopted with staged: its fragments are the engine's to manage`);
+  // Rows may have changed at the source after the preload set the floor (files serialized there since): a row
+  // transaction that read before now — at the source, with its txns — must conflict here, not overwrite them.
+  t.floorTxn = ctx.floorTxn();
   const held = new Map(allFragments(t).map((f) => [f.name, f]));
   const sources = receivedSources(store, id, files, new Set(held.keys()));
   const seen = new Set<string>();
