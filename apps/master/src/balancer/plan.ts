@@ -37,6 +37,8 @@
 //      to the model in order), the source's and target's loads, and a
 //      sentence saying why.
 
+import { formatBytes } from '@kdi/primitives';
+
 export type MoveReason = 'drain' | 'bytes-skew' | 'rate-skew';
 
 export interface PlanTablet {
@@ -279,7 +281,7 @@ export function planBalance(servers: readonly PlanServer[], running: readonly Ru
         drainLeft++;
         continue;
       }
-      plan(s, target, t, 'drain', () => `${s.serverId} is draining; ${target.serverId} is the least-loaded server (${fmtBytes(target.bytes)}, ${fmtRate(target.rate)})`);
+      plan(s, target, t, 'drain', () => `${s.serverId} is draining; ${target.serverId} is the least-loaded server (${formatBytes(target.bytes)}, ${fmtRate(target.rate)})`);
     }
   }
   if (drainLeft > 0 && full()) notes.push(`${drainLeft} tablet(s) of draining servers wait: ${options.maxConcurrentMoves} move(s) at most run at once`);
@@ -308,12 +310,12 @@ function balance(
     const pressure = (d: Dim) => (threshold(d) > 0 ? skew[d] / threshold(d) : skew[d] > 0 ? Infinity : 0);
     const dims = (['bytes', 'rate'] as const).filter((d) => skew[d] > threshold(d)).sort((a, b) => pressure(b) - pressure(a));
     if (dims.length === 0) {
-      notes.push(`balanced: bytes skew ${fmtBytes(skew.bytes)} ≤ ${fmtBytes(o.bytesSkewThreshold)}, rate skew ${fmtRate(skew.rate)} ≤ ${fmtRate(o.rateSkewThreshold)}`);
+      notes.push(`balanced: bytes skew ${formatBytes(skew.bytes)} ≤ ${formatBytes(o.bytesSkewThreshold)}, rate skew ${fmtRate(skew.rate)} ≤ ${fmtRate(o.rateSkewThreshold)}`);
       return;
     }
     if (full()) {
       notes.push(
-        `skew above the threshold (${dims.map((d) => `${d} ${d === 'bytes' ? fmtBytes(skew.bytes) : fmtRate(skew.rate)}`).join(', ')}), but ${o.maxConcurrentMoves} move(s) at most run at once`,
+        `skew above the threshold (${dims.map((d) => `${d} ${d === 'bytes' ? formatBytes(skew.bytes) : fmtRate(skew.rate)}`).join(', ')}), but ${o.maxConcurrentMoves} move(s) at most run at once`,
       );
       return;
     }
@@ -357,10 +359,10 @@ function balance(
         }
       }
       if (best === undefined) {
-        const unit = d === 'bytes' ? fmtBytes : fmtRate;
+        const unit = d === 'bytes' ? formatBytes : fmtRate;
         const parts = [
           ...(tooBig > 0 ? [`${tooBig} not smaller than the gap to ${to.serverId} (${unit(gap)}), so moving one would not lower the skew`] : []),
-          ...(raisesOther > 0 ? [`${raisesOther} would raise the ${other} skew past ${d === 'bytes' ? fmtRate(otherLimit) : fmtBytes(otherLimit)}`] : []),
+          ...(raisesOther > 0 ? [`${raisesOther} would raise the ${other} skew past ${d === 'bytes' ? fmtRate(otherLimit) : formatBytes(otherLimit)}`] : []),
           ...(fixed > 0 ? [`${fixed} cannot move or are moving`] : []),
         ];
         why.push(
@@ -368,7 +370,7 @@ function balance(
         );
         continue;
       }
-      const unit = d === 'bytes' ? fmtBytes : fmtRate;
+      const unit = d === 'bytes' ? formatBytes : fmtRate;
       const [fromLoad, toLoad, size] = [loadIn(from, d), loadIn(to, d), sizeIn(best.t, d)];
       plan(
         from,
@@ -391,19 +393,6 @@ function balance(
 
 function shifted(s: ModelServer, d: Dim, by: number): { bytes: number; rate: number } {
   return d === 'bytes' ? { bytes: s.bytes + by, rate: s.rate } : { bytes: s.bytes, rate: s.rate + by };
-}
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** 0 B, 999 B, 1.5 KiB, 12 MiB: for explanations. */
-export function fmtBytes(n: number): string {
-  let v = Math.max(0, n);
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? Math.round(v) : Number(v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2))} ${UNITS[u]}`;
 }
 
 export function fmtRate(n: number): string {
