@@ -26,6 +26,7 @@
 import { allUtf8, encodeWireBytes, KdiError, MigrationProgressSchema, type MasterMigration, type MigrationProgress } from '@kdi/protocol';
 import type { MasterContext } from '../node/master-context.js';
 import type { MigrationBook } from './migration-book.js';
+import { readMovingConfig } from './moving-config.js';
 
 /** A tablet as a server's GET /v1/admin/status?encoding=base64 lists it. */
 interface HeldTablet {
@@ -150,7 +151,8 @@ export class MoveLearner {
     if (!found && s.outcome === undefined) return undefined;
     let previousEpoch = 0;
     if (found) {
-      const loc = (await this.ctx.meta.readTablet(s.table!, upper).catch((e: unknown) => (e instanceof KdiError ? { config: undefined } : Promise.reject(e)))).config?.location;
+      // META's config is the root (moving-config.ts).
+      const loc = (await readMovingConfig(this.ctx, s.table!, upper).catch((e: unknown) => (e instanceof KdiError ? undefined : Promise.reject(e))))?.location;
       if (loc?.serverId === serverId) previousEpoch = loc.epoch;
     }
     const encoding = allUtf8([lower, upper]) ? 'utf8' : 'base64';
