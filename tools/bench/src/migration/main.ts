@@ -181,7 +181,8 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`move ${moved.migrationId}: ${moved.outcome} in ${(moved.totalMs / 1000).toFixed(2)} s`);
     if (progress?.steps !== undefined) console.log(`steps (as the source reports them): ${progress.steps.map((s) => `${s.step} ${ms(s.ms ?? 0)} ms`).join(', ')}`);
-    if (progress?.writeStallMs !== undefined) console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms`);
+    if (progress?.writeStallMs !== undefined)
+      console.log(`source's freeze-to-release time ${ms(progress.writeStallMs)} ms (the window in which writes to the tablet are held by the move)`);
     if (progress?.deltaRounds !== undefined)
       console.log(`delta rounds (cells, KiB, ms): ${progress.deltaRounds.map((d) => `${d.cells} / ${(d.bytes / 1024).toFixed(1)} / ${ms(d.ms)}`).join(', ')}`);
     if (progress?.freezeWaitMs !== undefined)
@@ -217,6 +218,7 @@ async function main(): Promise<void> {
         }),
         { name: 'move-time', value: moved.totalMs, unit: 'ms' },
         ...(inFreeze === undefined ? [] : [{ name: 'longest-write-in-freeze', value: inFreeze.longestRequestMs, unit: 'ms' as const }]),
+        ...(progress?.writeStallMs === undefined ? [] : [{ name: 'freeze-to-release', value: progress.writeStallMs, unit: 'ms' as const }]),
         ...(copyMBs === undefined ? [] : [{ name: 'copy-throughput', value: copyMBs, unit: 'MB/s' as const }]),
       ];
       await writeReport(out, { bench: 'migration', machine, startedAt, results });
