@@ -7,18 +7,10 @@
 // server; draining servers end with no movable tablet; it stops.
 
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '@kdi/primitives/test-support';
 import { planBalance, type BalancerOptions, type PlanServer, type PlanTablet, type RunningMove } from './plan.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function randomCluster(r: () => number): { servers: PlanServer[]; options: BalancerOptions } {
   const n = 2 + Math.floor(r() * 5);
