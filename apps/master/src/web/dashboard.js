@@ -10,7 +10,8 @@
 // Promises: a refresh that finds the master unreachable keeps the last
 // figures on screen and says since when they are (the header says why);
 // the next one is scheduled all the same. A route that answers an error
-// shows that error in its own section. A 404 from the migration or balancer routes means
+// shows that error in its own section (above the section's last figures,
+// when it has some). A 404 from the migration or balancer routes means
 // "not available on this master" (a master older than them). Refreshes are
 // sequential (the next starts `refreshMs` after the last ended), paused
 // while the tab is hidden or the person presses "pause". `?refresh=SECONDS`
@@ -95,9 +96,32 @@ function failed(r) {
   return r.status === 'absent' ? html`<p class="error">The master has no such route.</p>` : html`<p class="error">${r.message}</p>`;
 }
 
+/** Sections drawn from an answer (not an error) at least once: a later error keeps their figures. */
+const drawn = new Set();
+
+/**
+ * A route answered an error: a section that has figures keeps them, under
+ * a line saying the refresh failed (a master that is stopping answers
+ * errors before it answers nothing); one that has none shows the error.
+ */
+function putFailed(id, r) {
+  const el = $(id);
+  if (el === null) return;
+  if (!drawn.has(id)) {
+    el.innerHTML = String(failed(r));
+    return;
+  }
+  el.querySelector(':scope > .stale-note')?.remove();
+  el.insertAdjacentHTML(
+    'afterbegin',
+    String(html`<p class="error stale-note">Not refreshed: ${r.status === 'absent' ? 'the master has no such route' : r.message}. Showing the last figures.</p>`),
+  );
+}
+
 function put(id, markup) {
   const el = $(id);
   if (el === null) return;
+  drawn.add(id);
   el.innerHTML = String(markup);
   // Bar widths: set through the CSSOM (the page's policy allows no inline style attributes).
   for (const seg of el.querySelectorAll('[data-w]')) seg.style.width = `${seg.dataset.w}%`;
@@ -120,14 +144,16 @@ function paint(s, now) {
     put('servers', renderServers(s.servers.data.servers, now, STALE_AFTER_MS));
     put('disks', renderDisks(s.servers.data.servers));
   } else {
-    put('servers', failed(s.servers));
-    put('disks', failed(s.servers));
+    putFailed('servers', s.servers);
+    putFailed('disks', s.servers);
   }
-  put('tables', s.tables.status === 'ok' ? renderTables(s.tables.data.tables, s.described, folded) : failed(s.tables));
+  if (s.tables.status === 'ok') put('tables', renderTables(s.tables.data.tables, s.described, folded));
+  else putFailed('tables', s.tables);
   undescribed = new Set(s.tables.status === 'ok' ? s.tables.data.tables.map((t) => t.name).filter((n) => !s.described.has(n)) : []);
   put('moves', renderMigrations(s.migrations, now));
   put('decisions', renderDecisions(s.decisions, now));
-  put('events', s.events.status === 'ok' ? renderEvents(s.events.data.events, now, EVENTS_SHOWN) : failed(s.events));
+  if (s.events.status === 'ok') put('events', renderEvents(s.events.data.events, now, EVENTS_SHOWN));
+  else putFailed('events', s.events);
 }
 
 /** Refreshes never overlap: one asked for while another runs happens right after it. */
