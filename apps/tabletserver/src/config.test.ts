@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       KDI_TS_MIGRATION_CRASH_AT: 'target-copy',
       KDI_TS_MIGRATION_PAUSE_AT: 'target-commit',
       KDI_TS_MIGRATION_PAUSE_MS: '250',
+      KDI_TS_DISK_MIGRATION_CRASH_AT: 'CLOSED',
     };
     expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
     expect(loadConfig(values)).toEqual({
@@ -95,6 +96,7 @@ describe('loadConfig', () => {
       migrationCrashAt: 'target-copy',
       migrationPauseAt: 'target-commit',
       migrationPauseMs: 250,
+      diskMigrationCrashAt: 'CLOSED',
     });
   });
 

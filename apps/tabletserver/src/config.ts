@@ -31,6 +31,8 @@
 //   KDI_TS_MIGRATION_IDLE_MS        a received migration with no call for this long is aborted, its temp files removed (60000)
 //   KDI_TS_MIGRATION_CRASH_AT       TEST-ONLY: kill this process (SIGKILL) when a migration reaches this point (migration/crash-point.ts)
 //   KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS  TEST-ONLY: wait there that long (3000) instead
+//   KDI_TS_DISK_MIGRATION_CRASH_AT  TEST-ONLY: kill this process (SIGKILL) when a disk migration enters this state
+//                                   (MOVING|MOVED|CLOSED|COMPLETED; disks/disk-migration-crash-point.ts)
 //
 // An unknown KDI_TS_* variable is an error too: a typo would otherwise be
 // silently ignored.
@@ -39,6 +41,7 @@ import { DEFAULT_LIMITS, NAME_PATTERN, NAME_RULE } from '@kdi/protocol';
 import { configLoader, ServiceConfigError, type ConfigIssue, type EnvVariable } from '@kdi/service-kit';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
+import { DISK_MIGRATION_CRASH_STATES } from './disks/disk-migration-crash-point.js';
 import { CRASH_POINTS } from './migration/crash-point.js';
 
 export const DEFAULT_TABLET_SERVER_PORT = 7200;
@@ -103,6 +106,8 @@ const TabletServerConfigShape = z.strictObject({
   /** TEST-ONLY pause point and its length (migration/crash-point.ts). */
   migrationPauseAt: z.enum(CRASH_POINTS).optional(),
   migrationPauseMs: int(0, 600_000).default(3_000),
+  /** TEST-ONLY crash point of a disk migration (disks/disk-migration-crash-point.ts). */
+  diskMigrationCrashAt: z.enum(DISK_MIGRATION_CRASH_STATES).optional(),
 });
 
 /**
@@ -208,6 +213,7 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_MIGRATION_CRASH_AT', path: ['migrationCrashAt'] },
   { name: 'KDI_TS_MIGRATION_PAUSE_AT', path: ['migrationPauseAt'] },
   { name: 'KDI_TS_MIGRATION_PAUSE_MS', path: ['migrationPauseMs'], number: true },
+  { name: 'KDI_TS_DISK_MIGRATION_CRASH_AT', path: ['diskMigrationCrashAt'] },
 ];
 
 /** The environment variables loadConfig reads, for documentation and tests. */

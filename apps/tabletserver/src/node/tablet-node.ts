@@ -31,6 +31,7 @@ import { buildApp, newMigrations } from '../app.js';
 import type { TabletServerConfig } from '../config.js';
 import type { TabletApp } from '../http/tablet-app.js';
 import { prepareDataDirectories } from '../disks/data-directories.js';
+import { diskMigrationCrashHook } from '../disks/disk-migration-crash-point.js';
 import { heartbeatBody } from '../master/heartbeat-status.js';
 import { HeartbeatSender } from '../master/heartbeat-sender.js';
 import { MasterFinder } from '../master/master-finder.js';
@@ -103,6 +104,8 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
       ? undefined
       : (ports.lockClient?.({ ...config, lockUrl }) ?? new LockClient({ url: lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) }));
   const engineLog = logger.child({ component: 'engine' });
+  // TEST-ONLY (KDI_TS_DISK_MIGRATION_CRASH_AT): SIGKILL when a disk migration enters that state.
+  const onDiskMigrationState = diskMigrationCrashHook(config.diskMigrationCrashAt, engineLog);
   // The engine reports saved manifests here; the META publisher listens once it exists.
   const manifestSaved = new EventTarget();
   const engine = await Engine.open({
@@ -116,6 +119,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
     onBackgroundError: (e) => engineLog.error({ err: e }, 'background work failed'),
     publication: lockClient !== undefined,
     onManifestSaved: () => manifestSaved.dispatchEvent(new Event('saved')),
+    ...(onDiskMigrationState && { onDiskMigrationState }),
     ...ports.engine,
   });
   if (engine.droppedStagedAtOpen.length > 0) {
