@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       migrationFreezeMs: 2_000,
       migrationIdleMs: 60_000,
       migrationPauseMs: 3_000,
+      diskMigrationPauseAt: [],
+      diskMigrationPauseMs: 3_000,
     });
   });
 
@@ -70,6 +72,8 @@ describe('loadConfig', () => {
       KDI_TS_MIGRATION_PAUSE_AT: 'target-commit',
       KDI_TS_MIGRATION_PAUSE_MS: '250',
       KDI_TS_DISK_MIGRATION_CRASH_AT: 'CLOSED',
+      KDI_TS_DISK_MIGRATION_PAUSE_AT: 'MOVING, MOVED',
+      KDI_TS_DISK_MIGRATION_PAUSE_MS: '400',
     };
     expect(Object.keys(values).sort()).toEqual([...TABLET_SERVER_CONFIG_ENV_NAMES].sort());
     expect(loadConfig(values)).toEqual({
@@ -97,6 +101,8 @@ describe('loadConfig', () => {
       migrationPauseAt: 'target-commit',
       migrationPauseMs: 250,
       diskMigrationCrashAt: 'CLOSED',
+      diskMigrationPauseAt: ['MOVING', 'MOVED'],
+      diskMigrationPauseMs: 400,
     });
   });
 

@@ -33,6 +33,8 @@
 //   KDI_TS_MIGRATION_PAUSE_AT, KDI_TS_MIGRATION_PAUSE_MS  TEST-ONLY: wait there that long (3000) instead
 //   KDI_TS_DISK_MIGRATION_CRASH_AT  TEST-ONLY: kill this process (SIGKILL) when a disk migration enters this state
 //                                   (MOVING|MOVED|CLOSED|COMPLETED; disks/disk-migration-crash-point.ts)
+//   KDI_TS_DISK_MIGRATION_PAUSE_AT, KDI_TS_DISK_MIGRATION_PAUSE_MS  TEST-ONLY: a disk migration waits that long (3000)
+//                                   on entering each of these states (comma-separated) instead
 //
 // An unknown KDI_TS_* variable is an error too: a typo would otherwise be
 // silently ignored.
@@ -108,6 +110,9 @@ const TabletServerConfigShape = z.strictObject({
   migrationPauseMs: int(0, 600_000).default(3_000),
   /** TEST-ONLY crash point of a disk migration (disks/disk-migration-crash-point.ts). */
   diskMigrationCrashAt: z.enum(DISK_MIGRATION_CRASH_STATES).optional(),
+  /** TEST-ONLY pause states of a disk migration and the pause (disks/disk-migration-crash-point.ts). */
+  diskMigrationPauseAt: z.preprocess((v) => (typeof v === 'string' ? splitDirList(v) : v), z.array(z.enum(DISK_MIGRATION_CRASH_STATES))).default([]),
+  diskMigrationPauseMs: int(0, 600_000).default(3_000),
 });
 
 /**
@@ -214,6 +219,8 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_MIGRATION_PAUSE_AT', path: ['migrationPauseAt'] },
   { name: 'KDI_TS_MIGRATION_PAUSE_MS', path: ['migrationPauseMs'], number: true },
   { name: 'KDI_TS_DISK_MIGRATION_CRASH_AT', path: ['diskMigrationCrashAt'] },
+  { name: 'KDI_TS_DISK_MIGRATION_PAUSE_AT', path: ['diskMigrationPauseAt'] },
+  { name: 'KDI_TS_DISK_MIGRATION_PAUSE_MS', path: ['diskMigrationPauseMs'], number: true },
 ];
 
 /** The environment variables loadConfig reads, for documentation and tests. */

@@ -104,8 +104,11 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
       ? undefined
       : (ports.lockClient?.({ ...config, lockUrl }) ?? new LockClient({ url: lockUrl, ttlMs: config.leaseTtlMs, ...(config.lockSecret && { secret: config.lockSecret }) }));
   const engineLog = logger.child({ component: 'engine' });
-  // TEST-ONLY (KDI_TS_DISK_MIGRATION_CRASH_AT): SIGKILL when a disk migration enters that state.
-  const onDiskMigrationState = diskMigrationCrashHook(config.diskMigrationCrashAt, engineLog);
+  // TEST-ONLY (KDI_TS_DISK_MIGRATION_CRASH_AT, …_PAUSE_AT): SIGKILL, or a wait, when a disk migration enters a state.
+  const onDiskMigrationState = diskMigrationCrashHook(
+    { crashAt: config.diskMigrationCrashAt, pauseAt: config.diskMigrationPauseAt, pauseMs: config.diskMigrationPauseMs },
+    engineLog,
+  );
   // The engine reports saved manifests here; the META publisher listens once it exists.
   const manifestSaved = new EventTarget();
   const engine = await Engine.open({
