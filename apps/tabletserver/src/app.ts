@@ -27,6 +27,9 @@ import { registerMergeRoute } from './routes/merge.js';
 import { registerApplyRoute } from './routes/apply.js';
 import { registerGcRoute } from './routes/gc.js';
 import { registerMigrationRoutes } from './routes/migrations.js';
+import { registerDiskRoutes } from './routes/disks.js';
+import { ServerDisks } from './disks/server-disks.js';
+import { diskEngineOf } from './disks/disk-engine.js';
 import { Migrations } from './migration/migrations.js';
 import { registerSchemaReloadRoute } from './routes/schema-reload.js';
 import { DiskUsage } from './stats/disk-usage.js';
@@ -138,6 +141,9 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
   app.addHook('onClose', async () => scans.close());
 
   const disks = deps.disks ?? new DiskUsage(dataDirectories(config));
+  // Heartbeats, /v1/admin/status and metrics carry each disk's state from now on.
+  const diskEngine = diskEngineOf(server.engine);
+  if (diskEngine !== undefined) disks.setStates(() => diskEngine.diskStates());
   metrics = new TabletServerMetrics(chassis.metrics.registry, {
     server,
     scans,
@@ -168,6 +174,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
     app.addHook('onClose', async () => own.close());
   }
   registerMigrationRoutes(app, routeDeps, migrations);
+  registerDiskRoutes(app, routeDeps, new ServerDisks(server, disks));
 
   await app.ready();
   return app;

@@ -19,6 +19,8 @@ import { Counter, Gauge, Histogram, type MetricsRegistry } from '@kdi/service-ki
 import type { BlockCache, LogSyncSample } from '@kdi/storage';
 import type { ScanService } from '../scan/scan-service.js';
 import type { DiskUsage } from '../stats/disk-usage.js';
+
+const DISK_STATES = ['ok', 'high-water', 'full'] as const;
 import type { TabletServer } from '../tablets/tablet-server.js';
 
 const SYNC_SECONDS_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
@@ -56,6 +58,7 @@ export class TabletServerMetrics {
   private readonly diskFree: Gauge<'dir'>;
   private readonly diskTotal: Gauge<'dir'>;
   private readonly diskKdi: Gauge<'dir'>;
+  private readonly diskState: Gauge<'dir' | 'state'>;
   private readonly leaseRemaining: Gauge | undefined;
 
   constructor(
@@ -95,6 +98,12 @@ export class TabletServerMetrics {
     this.diskFree = new Gauge({ name: 'tabletserver_disk_free_bytes', help: 'Bytes free (for this user) on the filesystem of a data directory.', labelNames: ['dir'], registers });
     this.diskTotal = new Gauge({ name: 'tabletserver_disk_total_bytes', help: 'Size of the filesystem of a data directory.', labelNames: ['dir'], registers });
     this.diskKdi = new Gauge({ name: 'tabletserver_disk_kdi_bytes', help: 'Bytes of the files under a data directory.', labelNames: ['dir'], registers });
+    this.diskState = new Gauge({
+      name: 'tabletserver_disk_state',
+      help: "A data directory's state (1 for the current one): ok, high-water (takes no new fragments) or full (a write failed for lack of space).",
+      labelNames: ['dir', 'state'],
+      registers,
+    });
     this.leaseRemaining =
       sources.leaseRemainingMs === undefined ? undefined : gauge('tabletserver_lease_remaining_seconds', 'Time left of the server lease on the lock service (0 once lost).');
   }
@@ -139,6 +148,7 @@ export class TabletServerMetrics {
     const lease = this.sources.leaseRemainingMs?.();
     if (this.leaseRemaining !== undefined && lease !== undefined) this.leaseRemaining.set(lease / 1000);
     for (const d of await this.sources.disks.statuses()) {
+      if (d.state !== undefined) for (const state of DISK_STATES) this.diskState.set({ dir: d.path, state }, d.state === state ? 1 : 0);
       // A filesystem that could not be read (capacity 0) reports no space rather than a false number.
       if (d.capacityBytes === 0) continue;
       this.diskFree.set({ dir: d.path }, d.freeBytes);

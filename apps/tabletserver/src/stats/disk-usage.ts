@@ -3,6 +3,9 @@
 // filesystem holding it (statfs) and the bytes of the files under it (the
 // log, the manifest, fragment files — everything KDI keeps there).
 //
+// Given the engine's disk states (setStates), each status says ok,
+// high-water or full (issue 11).
+//
 // Promises: statuses() never throws — a directory that cannot be read
 // reports what could be measured (0 for the rest) and the problem goes to
 // the logger; the walk for kdiBytes, the costly part, runs at most once
@@ -57,7 +60,11 @@ export interface DiskUsageOptions {
   readonly onError?: (dir: string, error: unknown) => void;
 }
 
+/** The engine's state of each disk (issue 11), merged into the statuses when given. */
+export type DiskStates = () => readonly { disk: string; state: 'ok' | 'high-water' | 'full'; reason?: string | undefined }[];
+
 export class DiskUsage {
+  private states: DiskStates | undefined;
   private readonly walked = new Map<string, { atMs: number; bytes: number }>();
   private readonly walking = new Map<string, Promise<number>>();
 
@@ -67,8 +74,25 @@ export class DiskUsage {
     private readonly o: DiskUsageOptions = {},
   ) {}
 
+  /** From now on each status carries its disk's state and reason (the storage engine's, once it is open). */
+  setStates(states: DiskStates | undefined): void {
+    this.states = states;
+  }
+
   async statuses(): Promise<DiskStatus[]> {
-    return Promise.all(this.dirs.map((dir) => this.status(dir)));
+    const figures = await Promise.all(this.dirs.map((dir) => this.status(dir)));
+    if (this.states === undefined) return figures;
+    let states;
+    try {
+      states = new Map(this.states().map((s) => [s.disk, s]));
+    } catch (e) {
+      this.o.onError?.(this.dirs[0] ?? '', e);
+      return figures;
+    }
+    return figures.map((d) => {
+      const s = states.get(d.path);
+      return s === undefined ? d : { ...d, state: s.state, ...(s.reason !== undefined && { reason: s.reason }) };
+    });
   }
 
   private async status(path: string): Promise<DiskStatus> {

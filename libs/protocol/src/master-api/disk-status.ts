@@ -13,5 +13,10 @@ export const DiskStatusSchema = z
     capacityBytes: bytes.describe('Size of the filesystem holding it'),
     freeBytes: bytes.describe('Bytes free on that filesystem (for unprivileged users)'),
     kdiBytes: bytes.describe('Bytes of KDI files in the directory'),
+    state: z
+      .enum(['ok', 'high-water', 'full'])
+      .optional()
+      .describe("The engine's view (issue 11): ok; high-water: at or above the high-water mark, takes no new fragments; full: a write failed for lack of space"),
+    reason: z.string().optional().describe('Why the state is not ok'),
   })
   .describe("One of a tablet server's data directories");

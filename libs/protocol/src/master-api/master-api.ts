@@ -188,6 +188,7 @@ export const ClusterEventSchema = z
       'server-draining',
       'server-drain-ended',
       'tablets-merged',
+      'disk-balance',
       'error',
     ]),
     message: z.string(),

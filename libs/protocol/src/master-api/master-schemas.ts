@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { BalancerDecisionSchema } from './balancer.js';
+import { DiskBalanceDecisionSchema, DiskCapacitySchema, DiskMigrationStatusSchema, PlannedDiskMoveSchema } from './disks.js';
 import { MasterMigrationSchema } from './migrations.js';
 import { ClusterEventSchema, DiskStatusSchema, MasterServerSchema, MasterTabletSchema, TableDescriptionSchema, TableSummarySchema } from './master-api.js';
 
@@ -17,3 +18,7 @@ MASTER_API_SCHEMAS.add(DiskStatusSchema, { id: 'DiskStatus' });
 MASTER_API_SCHEMAS.add(ClusterEventSchema, { id: 'ClusterEvent' });
 MASTER_API_SCHEMAS.add(MasterMigrationSchema, { id: 'MasterMigration' });
 MASTER_API_SCHEMAS.add(BalancerDecisionSchema, { id: 'BalancerDecision' });
+MASTER_API_SCHEMAS.add(DiskCapacitySchema, { id: 'DiskCapacity' });
+MASTER_API_SCHEMAS.add(DiskMigrationStatusSchema, { id: 'DiskMigrationStatus' });
+MASTER_API_SCHEMAS.add(PlannedDiskMoveSchema, { id: 'PlannedDiskMove' });
+MASTER_API_SCHEMAS.add(DiskBalanceDecisionSchema, { id: 'DiskBalanceDecision' });
