@@ -115,6 +115,7 @@ export async function startDiskLoad(o: {
     }
   };
 
+  let stopped: Promise<void> | undefined;
   const all = [...Array.from({ length: o.writers ?? 2 }, (_, w) => writer(w)), ...Array.from({ length: o.scanners ?? 1 }, (_, s) => scanner(s))];
   return {
     acked,
@@ -122,10 +123,13 @@ export async function startDiskLoad(o: {
     problems,
     servedIn,
     scans: () => scans,
-    async stop() {
-      running = false;
-      await Promise.all(all);
-      for (const c of clients) await c.close();
+    stop() {
+      stopped ??= (async () => {
+        running = false;
+        await Promise.all(all);
+        for (const c of clients) await c.close();
+      })();
+      return stopped;
     },
   };
 }
