@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '@kdi/primitives';
+import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions } from '../src/engine/engine.js';
 import type { DiskMigrationState } from '../src/engine/disk-migration.js';
@@ -218,6 +219,19 @@ describe('disk migration', () => {
     const again = await open(mem);
     expect(show(await all(again)).sort()).toEqual([...model.keys()].sort());
     await again.close();
+  });
+
+  it('the copies start warm: blocks cached for the old files are cached for the new ones', async () => {
+    const mem = new MemoryFileSystem();
+    const cache = new BlockCache({ capacityBytes: 64 << 20 });
+    const { engine, written } = await withTablet(mem, 3, { cache });
+    expect(show(await all(engine))).toEqual(show(written)); // every block read once
+    engine.startDiskMigration('t', D0, D1);
+    expect(await engine.awaitDiskMigration('t')).toMatchObject({ state: 'COMPLETED' });
+    const misses = cache.stats.misses;
+    expect(show(await all(engine))).toEqual(show(written));
+    expect(cache.stats.misses).toBe(misses);
+    await engine.close();
   });
 
   it('refuses bad requests, naming the problem, before anything starts', async () => {
