@@ -285,6 +285,22 @@ describe('disk migration', () => {
     await engine.close();
   });
 
+  it('a tablet dropped during the migration: it ends in IDLE with the reason and no copy is left on the target', async () => {
+    const mem = new MemoryFileSystem();
+    let engineRef: Engine | undefined;
+    const { engine } = await withTablet(mem, 3, {
+      onDiskMigrationState: async (_t, state) => {
+        if (state === 'MOVED') await engineRef!.dropTablet('t');
+      },
+    });
+    engineRef = engine;
+    engine.startDiskMigration('t', D0, D1);
+    expect(await engine.awaitDiskMigration('t')).toMatchObject({ state: 'IDLE', error: expect.stringContaining('left this server') });
+    await engine.idle();
+    expect(await filesUnder(mem, D1)).toEqual([]);
+    await engine.close();
+  });
+
   it('a rename that fails is undone: back to IDLE, the old files in use, nothing left on the target', async () => {
     const mem = new MemoryFileSystem();
     const fs = new FaultyFileSystem(mem);

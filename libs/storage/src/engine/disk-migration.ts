@@ -285,6 +285,11 @@ export class DiskMigrations {
       for (const { tmp, path } of renamed.reverse()) await fs.rename(path, tmp).catch(() => {});
       throw e;
     }
+    if (this.host.registry.tablets.get(t.def.id) !== t) {
+      // Dropped or unloaded while the copies opened: they are orphans now (unreferenced, owned: deleted).
+      for (const f of opened.values()) f.unref();
+      throw new Error(`tablet ${t.def.id} left this server during its disk migration`);
+    }
     this.host.checkOpen();
     // One synchronous step: every list of the tablet names the copies from here on.
     const replaced: DiskFragment[] = [];
