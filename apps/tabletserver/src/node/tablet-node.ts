@@ -22,6 +22,7 @@
 //
 // The data directories (KDI_TS_DATA_DIR and KDI_TS_EXTRA_DATA_DIRS) are
 // checked before the engine opens (disks/data-directories.ts); all of them
+// are the engine's disks (the first holds the manifest and the log) and
 // are reported as disks.
 
 import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
@@ -111,9 +112,15 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
   );
   // The engine reports saved manifests here; the META publisher listens once it exists.
   const manifestSaved = new EventTarget();
+  // The engine places tablets and fragments on the disk with the most free bytes (DESIGN §11).
+  await disks.refreshSpace();
+  disks.startRefresh();
   const engine = await Engine.open({
     fs: ports.fs,
     dir: config.dataDir,
+    disks: disks.dirs.slice(1),
+    diskSpace: (dir) => disks.space(dir),
+    highWaterMark: config.diskHighWaterPercent / 100,
     codec: lz4Codec,
     ...(cache && { cache }),
     ...(workers && { workers }),
@@ -243,6 +250,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
         await lease.membership?.leave();
         await lockClient?.close();
         await workers?.close();
+        disks.stop();
       })();
       return closing;
     },

@@ -36,6 +36,7 @@
 // them). Exactly one copy is in use either way.
 
 import { type Clock } from '@kdi/primitives';
+import type { BlockCache } from '../cache/block-cache.js';
 import { invalidArgument, notFound } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { SerialQueue } from '../util/serial-queue.js';
@@ -73,6 +74,8 @@ export interface DiskMigrationHost {
   readonly store: FragmentStore;
   readonly registry: TabletRegistry;
   readonly clock: Clock;
+  /** The block cache: a copy's blocks are cached under its path before the swap (no cold reads after it). */
+  readonly cache?: BlockCache | undefined;
   /** Serialization's and compaction's queues: the final pass and the swap run with both paused. */
   readonly serializerQueue: SerialQueue;
   readonly compactQueue: SerialQueue;
@@ -120,7 +123,8 @@ export class DiskMigrations {
     if (t.diskMigrating || (running !== undefined && running.status.endedAtMs === undefined)) {
       throw invalidArgument(`a disk migration of tablet ${id} is already running (${running?.status.state ?? 'MOVING'}); wait for it to end`, { reason: 'already-migrating' });
     }
-    if (t.unloading || t.staged) throw invalidArgument(`tablet ${id} is ${t.unloading ? 'unloading' : 'being loaded by a migration'}; try again once it is served here`, { reason: 'not-served' });
+    if (t.unloading || t.staged)
+      throw invalidArgument(`tablet ${id} is ${t.unloading ? 'unloading' : 'being loaded by a migration'}; try again once it is served here`, { reason: 'not-served' });
     if (host.isPinned(id)) throw invalidArgument(`tablet ${id} is moving to another server; move it between disks after that`, { reason: 'already-migrating' });
     if (t.homeDisk !== a && filesOn(host.store, t, a).length === 0) {
       throw invalidArgument(`tablet ${id} has no files on disk ${disks.dirs[a]} and its new fragments go to ${disks.dirs[t.homeDisk]}; nothing to move`, { reason: 'not-on-disk' });
@@ -144,23 +148,25 @@ export class DiskMigrations {
     let resolve!: (s: DiskMigrationStatus) => void;
     const record: Running = { status, done: new Promise((r) => (resolve = r)), aborted: undefined, ori: [] };
     this.byTablet.set(id, record);
-    void this.run(record, t, a, b).then(
-      () => {
-        status.state = 'COMPLETED';
-      },
-      (e: unknown) => {
-        status.state = 'IDLE';
-        status.error = e instanceof Error ? e.message : String(e);
-      },
-    ).finally(() => {
-      t.diskMigrating = false;
-      if (host.registry.tablets.get(id) === t && !heldBefore) {
-        t.holdCompaction = false;
-        host.resumeCompaction();
-      }
-      status.endedAtMs = Math.floor(host.clock.wallMicros() / 1000);
-      resolve(this.status(id)!);
-    });
+    void this.run(record, t, a, b)
+      .then(
+        () => {
+          status.state = 'COMPLETED';
+        },
+        (e: unknown) => {
+          status.state = 'IDLE';
+          status.error = e instanceof Error ? e.message : String(e);
+        },
+      )
+      .finally(() => {
+        t.diskMigrating = false;
+        if (host.registry.tablets.get(id) === t && !heldBefore) {
+          t.holdCompaction = false;
+          host.resumeCompaction();
+        }
+        status.endedAtMs = Math.floor(host.clock.wallMicros() / 1000);
+        resolve(this.status(id)!);
+      });
     return this.snapshot(record);
   }
 
@@ -245,12 +251,13 @@ export class DiskMigrations {
         }),
       );
     } catch (e) {
-      await this.removeCopies(copies).catch(() => {});
+      await this.removeCopies(copies, true).catch(() => {});
       throw e;
     } finally {
       for (const { final } of copies.values()) store.finishedWriting(final);
     }
     r.status.state = 'CLOSED';
+    await this.removeCopies(copies, false); // the emptied .migrate.tmp directories
     await host.onState?.(id, 'CLOSED');
     await host.onState?.(id, 'COMPLETED');
   }
@@ -268,13 +275,20 @@ export class DiskMigrations {
         renamed.push({ tmp, path });
       }
       for (const [old, { final }] of copies) {
-        const inMemory = allFragments(t).find((f) => f.name === old)?.inMemory ?? false;
-        opened.set(old, (await store.open(final, inMemory)).ref());
+        const was = allFragments(t).find((f) => f.name === old);
+        // Blocks cached for the old file are cached for its copy before it opens (in-memory groups preload from the cache).
+        if (was !== undefined) this.host.cache?.copyFile(was.path, store.pathOf(final));
+        opened.set(old, (await store.open(final, was?.inMemory ?? false)).ref());
       }
     } catch (e) {
       for (const f of opened.values()) f.unref();
       for (const { tmp, path } of renamed.reverse()) await fs.rename(path, tmp).catch(() => {});
       throw e;
+    }
+    if (this.host.registry.tablets.get(t.def.id) !== t) {
+      // Dropped or unloaded while the copies opened: they are orphans now (unreferenced, owned: deleted).
+      for (const f of opened.values()) f.unref();
+      throw new Error(`tablet ${t.def.id} left this server during its disk migration`);
     }
     this.host.checkOpen();
     // One synchronous step: every list of the tablet names the copies from here on.
@@ -295,11 +309,12 @@ export class DiskMigrations {
     for (const f of replaced) f.unref();
   }
 
-  private async removeCopies(copies: Map<string, { final: string; tmp: string }>): Promise<void> {
+  /** Removes the temp copies (with `files`; else they were renamed away) and their directories. */
+  private async removeCopies(copies: Map<string, { final: string; tmp: string }>, files: boolean): Promise<void> {
     const { fs } = this.host;
     const dirs = new Set<string>();
     for (const { tmp } of copies.values()) {
-      await fs.unlink(tmp).catch(() => {});
+      if (files) await fs.unlink(tmp).catch(() => {});
       dirs.add(tmp.slice(0, tmp.lastIndexOf('/')));
     }
     for (const dir of dirs) {
@@ -365,4 +380,3 @@ async function copyFile(fs: FileSystem, from: string, to: string, progress: (byt
     await src.close();
   }
 }
-
