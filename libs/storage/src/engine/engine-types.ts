@@ -7,6 +7,7 @@ import type { BlockCodec } from '../codec/block-codec.js';
 import type { CompactionPickerOptions } from '../compaction/compaction-picker.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { FragmentWorkerPool } from '../workers/fragment-worker-pool.js';
+import type { DiskMigrationState } from './disk-migration.js';
 
 export interface EngineOptions {
   readonly fs: FileSystem;
@@ -37,6 +38,19 @@ export interface EngineOptions {
   readonly publication?: boolean;
   /** With publication: called after the manifest changed (fragment lists may have moved; time to publish). */
   readonly onManifestSaved?: () => void;
+  /**
+   * More disks (data directories, absolute or relative to the working
+   * directory) beside `dir`, which is disk 0 and keeps the manifest and the
+   * log. New tablets and fragments go to the disk with the most free bytes
+   * (disk-set.ts); tablets move between disks with startDiskMigration.
+   */
+  readonly disks?: readonly string[];
+  /** The latest capacity and free bytes of a disk's filesystem (statfs), or undefined when unknown. */
+  readonly diskSpace?: (dir: string) => { capacityBytes: number; freeBytes: number } | undefined;
+  /** Usage (0..1) at or above which a disk takes no new fragments (default 0.9). */
+  readonly highWaterMark?: number;
+  /** Called as a disk migration enters each state (disk-migration.ts); awaited. For crash tests. */
+  readonly onDiskMigrationState?: (tablet: string, state: DiskMigrationState) => void | Promise<void>;
   /** Called with errors of background work (serialization, compaction). */
   readonly onBackgroundError?: (e: unknown) => void;
 }

@@ -51,6 +51,8 @@ import type { DiskFragment } from './disk-fragment.js';
 import type { EngineScanPage, EngineScanner } from './engine-scanner.js';
 import type { ApplyOptions, EngineOptions, ScanOptions, TabletSizes } from './engine-types.js';
 import { absoluteDir } from './fragment-files.js';
+import { DiskSet, type DiskState } from './disk-set.js';
+import { DiskMigrations, type DiskMigrationStatus, tabletBytesPerDisk } from './disk-migration.js';
 import { FragmentStore } from './fragment-store.js';
 import { checkGroups, copyGroups } from './group-specs.js';
 import { encodeManifest, MANIFEST_NAME, type Manifest } from './manifest.js';
@@ -81,6 +83,8 @@ export type { PublicationSnapshot, PublishedTablet } from './publication.js';
 export type { PublishedTabletInfo } from './publication-api.js';
 export type { WriteFreeze } from './write-freeze.js';
 export type { ReadGate } from './read-gate.js';
+export type { DiskState } from './disk-set.js';
+export type { DiskMigrationState, DiskMigrationStatus } from './disk-migration.js';
 export { TabletPin, type PinnedFile } from './tablet-pin.js';
 export type { TabletWriteTap } from './tablet-write-tap.js';
 export type { AdoptTabletDefinition, HotBlock } from './tablet-migration.js';
@@ -108,6 +112,10 @@ export class Engine {
   private readonly publication: PublicationApi;
   /** The engine directory, absolute and normalized. */
   readonly dir: string;
+  /** The engine's disks, absolute: [0] is `dir` (manifest, log), then EngineOptions.disks (disk-set.ts). */
+  readonly disks: readonly string[];
+  private readonly diskSet: DiskSet;
+  private readonly diskMoves: DiskMigrations;
   /** Tablets a migration had preloaded whose commit never began: left out at open, their files deleted (recovery.ts). */
   readonly droppedStagedAtOpen: string[] = [];
 
@@ -119,12 +127,27 @@ export class Engine {
     this.txns = new TxnSequencer(this.clock);
     this.dir = absoluteDir(o.dir);
     const registry = (this.registry = new TabletRegistry(() => new MemoryFragment(this.nextMemoryId++)));
-    this.store = new FragmentStore(o.fs, this.dir, o.cache, {
-      isListed: (f) => this.isListed(f),
-      background: (job) => this.background(job),
-      saveManifest: () => this.saveManifest(),
-      isPublished: (name) => this.publication.isPublished(name),
+    this.disks = [this.dir, ...(o.disks ?? []).map(absoluteDir)];
+    if (new Set(this.disks).size !== this.disks.length) throw invalidArgument(`engine disks must be distinct directories, got ${this.disks.join(', ')}`);
+    this.diskSet = new DiskSet({
+      dirs: this.disks,
+      space: o.diskSpace,
+      highWaterMark: o.highWaterMark,
+      clock: this.clock,
+      ownBytes: () => this.store.bytesPerDisk(),
     });
+    this.store = new FragmentStore(
+      o.fs,
+      this.dir,
+      o.cache,
+      {
+        isListed: (f) => this.isListed(f),
+        background: (job) => this.background(job),
+        saveManifest: () => this.saveManifest(),
+        isPublished: (name) => this.publication.isPublished(name),
+      },
+      this.diskSet,
+    );
     this.publication = new PublicationApi({
       registry,
       store: this.store,
@@ -181,13 +204,30 @@ export class Engine {
       checkOpen: () => this.checkOpen(),
       observeTxn: (txn) => this.txns.observe(txn),
       floorTxn: () => this.txns.floor(),
+      chooseDisk: () => this.diskSet.choose(),
       writeFragment: (t, g, src, how) => this.writeFragment(t, g, src, how),
       serialize: () => this.serialize(),
       saveManifest: () => this.saveManifest(),
     });
+    this.diskMoves = new DiskMigrations({
+      fs: o.fs,
+      store: this.store,
+      registry,
+      clock: this.clock,
+      serializerQueue: this.serializer.queue,
+      compactQueue: this.compactQueue,
+      checkOpen: () => this.checkOpen(),
+      saveManifest: () => this.saveManifest(),
+      isPinned: (id) => [...this.pins].some((p) => p.tabletId === id && !p.released),
+      isFragmentInUse: (path) => this.isFragmentInUse(path),
+      resumeCompaction: () => {
+        if (this.o.autoCompact ?? true) this.background(() => this.compactAll());
+      },
+      onState: o.onDiskMigrationState,
+    });
   }
 
-  /** Opens (or creates) the engine in `dir`, replaying the log (recovery.ts). */
+  /** Opens (or creates) the engine in `dir` (and its other disks), replaying the log (recovery.ts). */
   static async open(o: EngineOptions): Promise<Engine> {
     for (const name of ['memoryBudgetBytes', 'maxMemoryBytes', 'backPressureWaitMs', 'blockSize', 'logSegmentBytes'] as const) {
       const v = o[name];
@@ -244,7 +284,7 @@ export class Engine {
   /** Creates an empty tablet (its rows take a fresh floor txn). */
   async createTablet(def: TabletDefinition): Promise<void> {
     this.checkOpen();
-    this.registry.add(def, () => this.txns.floor());
+    this.registry.add(def, () => this.txns.floor()).homeDisk = this.diskSet.choose();
     await this.saveManifest();
   }
 
@@ -290,6 +330,7 @@ export class Engine {
   pinTablet(id: string): TabletPin {
     this.checkOpen();
     const t = this.registry.get(id);
+    if (t.diskMigrating) throw invalidArgument(`tablet ${id} is moving between this server's disks; move it to another server once that ends`, { reason: 'disk-migrating' });
     const pin = new TabletPin(id, tabletFragmentLists(this.store, t), allFragments(t), this.o.fs, (p) => this.pins.delete(p));
     this.pins.add(pin);
     return pin;
@@ -449,6 +490,7 @@ export class Engine {
     this.checkOpen();
     const parent = this.usableTablet(id);
     if (parent.writeFreeze !== undefined) throw invalidArgument(`tablet ${id} is frozen for a migration; split it after the move`);
+    if (parent.diskMigrating) throw invalidArgument(`tablet ${id} is moving between disks; split it after the move`, { reason: 'disk-migrating' });
     this.registry.split(parent, row, lowId, highId);
     this.publication.split(id, [lowId, highId]);
     await this.saveManifest();
@@ -464,7 +506,10 @@ export class Engine {
    */
   async mergeTablets(lowId: string, highId: string, mergedId: string): Promise<void> {
     this.checkOpen();
-    mergeInRegistry(this.registry, this.usableTablet(lowId), this.usableTablet(highId), mergedId);
+    const low = this.usableTablet(lowId);
+    const high = this.usableTablet(highId);
+    for (const t of [low, high]) if (t.diskMigrating) throw invalidArgument(`tablet ${t.def.id} is moving between disks; merge after the move`, { reason: 'disk-migrating' });
+    mergeInRegistry(this.registry, low, high, mergedId, (name) => this.store.isOnOwnDisk(name));
     this.publication.merge([lowId, highId], mergedId);
     await this.saveManifest();
   }
@@ -499,6 +544,51 @@ export class Engine {
     this.publication.dropped(id);
     await this.saveManifest();
     await this.store.sweepHeld();
+  }
+
+  // ---- disks (disk-set.ts, disk-migration.ts; DESIGN §11) -------------------------
+
+  /** Bytes of tablet `id`'s own fragment files on each disk, keyed by the disk's directory (every disk has a key). */
+  tabletDiskBytes(id: string): Record<string, number> {
+    const bytes = tabletBytesPerDisk(this.store, this.registry.get(id));
+    return Object.fromEntries(this.disks.map((d, i) => [d, bytes[i]!]));
+  }
+
+  /** The disk (directory) tablet `id`'s new fragments go to while it has room. */
+  tabletHomeDisk(id: string): string {
+    return this.disks[this.registry.get(id).homeDisk]!;
+  }
+
+  /** Each disk's state for placement: ok, at or above the high-water mark, or full (a write failed for lack of space). */
+  diskStates(): { disk: string; state: DiskState; reason?: string }[] {
+    return this.disks.map((disk, i) => ({ disk, ...this.diskSet.state(i) }));
+  }
+
+  /**
+   * Starts moving tablet `id`'s fragment files from disk `from` to disk
+   * `to` (directories or indexes, disk-migration.ts) and returns its first
+   * status; the tablet serves reads and writes throughout. Refused
+   * ('invalid-argument' with details.reason: unknown-disk, same-disk,
+   * not-on-disk, already-migrating, not-served) before anything starts;
+   * 'not-found' for a tablet not served here.
+   */
+  startDiskMigration(id: string, from: string, to: string): DiskMigrationStatus {
+    return this.diskMoves.start(id, from, to);
+  }
+
+  /** The last disk migration of tablet `id` (running or ended), or undefined. */
+  diskMigration(id: string): DiskMigrationStatus | undefined {
+    return this.diskMoves.status(id);
+  }
+
+  /** Every disk migration since the engine opened (running or ended). */
+  diskMigrations(): DiskMigrationStatus[] {
+    return this.diskMoves.all();
+  }
+
+  /** Resolves with tablet `id`'s migration's status once it has ended; undefined if it never had one. */
+  awaitDiskMigration(id: string): Promise<DiskMigrationStatus | undefined> {
+    return this.diskMoves.wait(id);
   }
 
   // ---- publication (publication-api.ts) -------------------------------------
@@ -773,7 +863,7 @@ export class Engine {
         nextFragmentId: this.store.nextFragmentId,
         logFloor: this.logFloor(),
         released: this.store.releasedNames(),
-        tablets: [...this.registry.tablets.values()].map(manifestEntry),
+        tablets: [...this.registry.tablets.values()].map((t) => manifestEntry(t, this.disks)),
         publication: this.publication.manifestEntry(),
       };
       await this.o.fs.writeFileAtomic(`${this.dir}/${MANIFEST_NAME}`, encodeManifest(m));
@@ -800,6 +890,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const pin of [...this.pins]) pin.release();
+    await this.diskMoves.abortAll('the engine is closing');
     await this.idle();
     this.closed = true;
     await this.log.close();

@@ -46,6 +46,14 @@ export function canonicalFragmentName(dir: string, name: string): string {
   return rel;
 }
 
+/**
+ * The suffix of a tablet directory a disk migration copies into
+ * (`tables/<table>/<tablet>.migrate.tmp/<group>/<id>.frag`, disk-migration.ts):
+ * nothing names files there until they are renamed into place, and an open
+ * after a crash removes what is left.
+ */
+export const MIGRATE_TMP_SUFFIX = '.migrate.tmp';
+
 /** True when a canonical reference names a file outside the engine directory. */
 export function isForeignFragment(name: string): boolean {
   return name.startsWith('/');

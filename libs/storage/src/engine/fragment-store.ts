@@ -5,10 +5,12 @@
 // last holder lets go and no chain lists it, the reader is closed and —
 // only if this engine OWNS the file — the file is deleted. The engine owns
 // a file when it lies inside the engine directory and was never handed to
-// another server:
-//  - a file outside the directory (an absolute reference: another server's
+// another server. The engine's directory is its disk 0; the server's
+// other data directories are its other disks (disk-set.ts), whose files
+// are named by absolute path and owned all the same:
+//  - a file outside every disk (an absolute reference: another server's
 //    disk or a shared mount) is never deleted here;
-//  - a file inside it is "released" for good once a tablet config may name
+//  - a file on a disk is "released" for good once a tablet config may name
 //    it for another server: every fragment of a tablet unloaded from here,
 //    and every fragment a loaded tablet's config named. Released names are
 //    kept in the manifest, so a restart does not mistake them for orphans
@@ -24,7 +26,8 @@ import { isStorageError } from '../errors.js';
 import { FragmentReader } from '../fragment/fragment-reader.js';
 import type { FileSystem } from '../fs/file-system.js';
 import { DiskFragment } from './disk-fragment.js';
-import { canonicalFragmentName, fragmentName, fragmentPath, isForeignFragment, listFragmentFiles } from './fragment-files.js';
+import type { DiskSet } from './disk-set.js';
+import { canonicalFragmentName, fragmentName, fragmentPath, listFragmentFiles, MIGRATE_TMP_SUFFIX } from './fragment-files.js';
 
 /** What the store needs from the engine. */
 export interface FragmentStoreHost {
@@ -40,6 +43,8 @@ export interface FragmentStoreHost {
 
 export class FragmentStore {
   private readonly byPath = new Map<string, Promise<DiskFragment>>();
+  /** Bytes of each open file (by path), for placement by bytes. */
+  private readonly sizes = new Map<string, number>();
   private readonly released = new Set<string>();
   /** Owned files nothing holds, kept because META may name them (closed). */
   private readonly held = new Set<string>();
@@ -54,6 +59,8 @@ export class FragmentStore {
     readonly dir: string,
     private readonly cache: BlockCache | undefined,
     private readonly host: FragmentStoreHost,
+    /** The engine's disks ([0] is `dir`). */
+    readonly disks: DiskSet,
   ) {}
 
   /** The canonical reference of `name` (relative to the engine directory, or absolute). */
@@ -67,15 +74,20 @@ export class FragmentStore {
 
   /** May this engine delete the file once nothing holds it? */
   owns(name: string): boolean {
-    return !isForeignFragment(name) && !this.released.has(name);
+    return this.isOnOwnDisk(name) && !this.released.has(name);
+  }
+
+  /** Does the canonical reference name a file on one of this engine's disks? */
+  isOnOwnDisk(name: string): boolean {
+    return this.disks.diskOfName(name) !== undefined;
   }
 
   /** Hands a file's fate to the master's GC: this engine will never delete it. */
   release(name: string): void {
-    if (!isForeignFragment(name)) this.released.add(name);
+    if (this.isOnOwnDisk(name)) this.released.add(name);
   }
 
-  /** Names inside the engine directory that this engine must not delete, for the manifest. */
+  /** Names on this engine's disks that it must not delete, for the manifest. */
   releasedNames(): string[] {
     return [...this.released].sort();
   }
@@ -88,9 +100,10 @@ export class FragmentStore {
     }
   }
 
-  /** A new fragment file for one (tablet, group): its canonical name and path. */
-  newFragment(table: string, tablet: string, group: string): { name: string; path: string } {
-    const name = fragmentName(table, tablet, group, this.nextFragmentId++);
+  /** A new fragment file for one (tablet, group) on disk `disk` (default 0): its canonical name and path. */
+  newFragment(table: string, tablet: string, group: string, disk = 0): { name: string; path: string } {
+    const relative = fragmentName(table, tablet, group, this.nextFragmentId++);
+    const name = disk === 0 ? relative : `${this.disks.dirs[disk]!}/${relative}`;
     this.writing.add(name);
     return { name, path: this.pathOf(name) };
   }
@@ -110,7 +123,8 @@ export class FragmentStore {
     if (this.byPath.has(path)) return true;
     let name: string;
     try {
-      name = this.canonical(path);
+      // A disk migration's copy in its .migrate.tmp directory is being built under its final name.
+      name = this.canonical(path.replace(/\/([^/]+)\.migrate\.tmp\//, '/$1/'));
     } catch {
       return false;
     }
@@ -136,6 +150,7 @@ export class FragmentStore {
         await reader.close().catch(() => {});
         throw e;
       }
+      this.sizes.set(path, reader.info.fileBytes);
       return new DiskFragment(name, path, reader, reader.info.fileBytes, (f) => this.unreferenced(f), inMemory);
     })();
     this.byPath.set(path, opening);
@@ -150,6 +165,7 @@ export class FragmentStore {
   private unreferenced(f: DiskFragment): void {
     if (this.host.isListed(f)) return;
     this.byPath.delete(f.path);
+    this.sizes.delete(f.path);
     const remove = this.owns(f.name) && !this.host.isPublished(f.name);
     if (this.owns(f.name) && !remove) this.held.add(f.name);
     this.host.background(async () => {
@@ -188,14 +204,34 @@ export class FragmentStore {
   }
 
   /**
-   * Removes files under tables/ that neither `named` (the manifest's
-   * canonical references) nor the released set names: outputs of work a
-   * crash interrupted, and temp files. Never looks outside the directory.
+   * Removes files under each disk's tables/ that neither `named` (the
+   * manifest's canonical references) nor the released set names: outputs
+   * of work a crash interrupted, temp files, and what a disk migration
+   * left in its `.migrate.tmp` directories (removed too). Never looks
+   * outside the disks.
    */
   async removeOrphans(named: ReadonlySet<string>): Promise<void> {
-    for (const name of await listFragmentFiles(this.fs, this.dir)) {
-      if (!named.has(name) && !this.released.has(name)) await this.fs.unlink(this.pathOf(name));
+    for (const [i, dir] of this.disks.dirs.entries()) {
+      const tmpDirs = new Set<string>();
+      for (const rel of await listFragmentFiles(this.fs, dir)) {
+        const name = i === 0 ? rel : `${dir}/${rel}`;
+        if (!named.has(name) && !this.released.has(name)) await this.fs.unlink(this.pathOf(name));
+        const tablet = rel.split('/').slice(0, 3).join('/');
+        if (tablet.endsWith(MIGRATE_TMP_SUFFIX)) tmpDirs.add(`${dir}/${tablet}`);
+      }
+      for (const tmp of tmpDirs) await removeTree(this.fs, tmp);
     }
+  }
+
+  /** Bytes of the open fragment files on each disk (foreign files not counted). */
+  bytesPerDisk(): number[] {
+    const out = this.disks.dirs.map(() => 0);
+    for (const opening of this.byPath.keys()) {
+      const disk = this.disks.diskOfPath(opening);
+      const size = this.sizes.get(opening);
+      if (disk !== undefined && size !== undefined) out[disk]! += size;
+    }
+    return out;
   }
 
   async closeAll(): Promise<void> {
@@ -204,4 +240,15 @@ export class FragmentStore {
       await f?.reader.close();
     }
   }
+}
+
+/** Removes a directory and everything under it (files first, then the directories, deepest first). */
+async function removeTree(fs: FileSystem, dir: string): Promise<void> {
+  if (!(await fs.exists(dir))) return;
+  for (const entry of await fs.list(dir)) {
+    const path = `${dir}/${entry}`;
+    if ((await fs.stat(path)).isDirectory) await removeTree(fs, path);
+    else await fs.unlink(path);
+  }
+  await fs.rmdir(dir);
 }

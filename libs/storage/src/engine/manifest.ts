@@ -16,7 +16,9 @@
 //                                  "inMemory"?, "purge"? } ],
 //                    "chains": { "<group>": ["tables/t/id/<group>/f.frag", ...] },
 //                    "legacy": [ { "fragment": "tables/...", "inMemory": bool } ],
-//                    "staged"?: true } ] }
+//                    "staged"?: true, "disk"?: "/abs/data/dir" } ] }
+// "disk" is the tablet's home disk (disk-set.ts): the data directory its
+// new fragments go to; absent in older manifests (the open then infers it).
 // "staged" marks a tablet a migration preloaded (tablet-migration.ts)
 // whose config no META write has named yet: the next open drops it and
 // deletes its files (an engine that predates the field keeps it, dormant).
@@ -71,6 +73,8 @@ export interface ManifestTablet {
   readonly legacy: readonly ManifestLegacyFragment[];
   /** A migration's preload whose commit never began: dropped at open, its files deleted (tablet-migration.ts). */
   readonly staged?: true | undefined;
+  /** The home disk's directory (absolute), where its new fragments go. */
+  readonly disk?: string | undefined;
 }
 
 export interface Manifest {
@@ -120,6 +124,7 @@ export function encodeManifest(m: Manifest): Uint8Array {
       chains: t.chains,
       legacy: t.legacy,
       ...(t.staged === true && { staged: true }),
+      ...(t.disk !== undefined && { disk: t.disk }),
     })),
   };
   return Buffer.from(JSON.stringify(doc, null, 1), 'utf8');
@@ -164,7 +169,8 @@ export function decodeManifest(data: Uint8Array, path: string): Manifest {
       if (typeof l?.fragment !== 'string') throw corruption(`manifest tablet ${t.id}: malformed legacy entry`, path);
       return { fragment: l.fragment, inMemory: l.inMemory === true };
     });
-    return { ...base, groups, chains, legacy, ...(t.staged === true && { staged: true as const }) };
+    if (t.disk !== undefined && typeof t.disk !== 'string') throw corruption(`manifest tablet ${t.id}: disk is not a directory path`, path);
+    return { ...base, groups, chains, legacy, ...(t.staged === true && { staged: true as const }), ...(typeof t.disk === 'string' && { disk: t.disk }) };
   });
   const released = (d.version as number) >= 3 ? d.released : [];
   if (!Array.isArray(released) || !released.every((r) => typeof r === 'string')) throw corruption('manifest "released" is not a list of file names', path);

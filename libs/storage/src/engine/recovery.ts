@@ -63,6 +63,7 @@ export async function recover(p: RecoveryParts): Promise<LogWriter> {
   p.publication?.restore(manifest);
   for (const t of manifest.tablets) {
     const tablet = registry.add({ id: t.id, table: t.table, lowerExclusive: t.lower, upperInclusive: t.upper, groups: t.groups }, () => 0);
+    tablet.homeDisk = homeDisk(store, t);
     for (const [i, g] of tablet.routing.groups.entries()) {
       const chain = tablet.chains[i]!;
       for (const name of t.chains[g.name] ?? []) chain.fragments.push((await store.open(store.canonical(name), g.inMemory === true)).ref());
@@ -90,6 +91,23 @@ export async function recover(p: RecoveryParts): Promise<LogWriter> {
     firstSegmentId: Math.max(replay.lastSegmentId + 1, manifest.logFloor),
     nextSeq: replay.lastSeq + 1,
   });
+}
+
+/**
+ * A tablet's home disk: the manifest's when it is still one of the
+ * engine's disks, else the disk of its newest own fragment, else the disk
+ * with the most free bytes (a manifest from before several disks, or a
+ * data directory removed from the configuration).
+ */
+function homeDisk(store: FragmentStore, t: Manifest['tablets'][number]): number {
+  const named = t.disk === undefined ? undefined : store.disks.indexOf(t.disk);
+  if (named !== undefined) return named;
+  const newest = Object.values(t.chains)
+    .flatMap((names) => names.map((n) => store.canonical(n)))
+    .map((n) => ({ disk: store.disks.diskOfName(n), id: Number(/(\d+)\.frag$/.exec(n)?.[1] ?? -1) }))
+    .filter((x) => x.disk !== undefined)
+    .sort((a, b) => b.id - a.id)[0];
+  return newest?.disk ?? store.disks.choose();
 }
 
 /**

@@ -40,7 +40,6 @@
 import { invalidArgument } from '../errors.js';
 import { rowInRange } from '../merge/row-range.js';
 import type { DiskFragment } from './disk-fragment.js';
-import { isForeignFragment } from './fragment-files.js';
 import type { TabletRegistry } from './tablet-registry.js';
 import type { GroupChain, Tablet } from './tablet.js';
 
@@ -88,9 +87,9 @@ export function mergeProblem(low: Tablet, high: Tablet): string | undefined {
   return undefined;
 }
 
-/** The fragment's age key: this engine's fragment number, −1 for a file from elsewhere (oldest). */
-function ageKey(f: DiskFragment): number {
-  if (isForeignFragment(f.name)) return -1;
+/** The fragment's age key: this engine's fragment number (on any of its disks), −1 for a file from elsewhere (oldest). */
+function ageKey(f: DiskFragment, isOwn: (name: string) => boolean): number {
+  if (!isOwn(f.name)) return -1;
   const m = /(\d+)\.frag$/.exec(f.name);
   return m ? Number(m[1]) : -1;
 }
@@ -100,13 +99,13 @@ function ageKey(f: DiskFragment): number {
  * list that is not ascending by key is still taken in order). `newestFirst`
  * for legacy lists.
  */
-export function mergeByAge(a: readonly DiskFragment[], b: readonly DiskFragment[], newestFirst = false): DiskFragment[] {
+export function mergeByAge(a: readonly DiskFragment[], b: readonly DiskFragment[], isOwn: (name: string) => boolean, newestFirst = false): DiskFragment[] {
   const out: DiskFragment[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    const ka = ageKey(a[i]!);
-    const kb = ageKey(b[j]!);
+    const ka = ageKey(a[i]!, isOwn);
+    const kb = ageKey(b[j]!, isOwn);
     const takeA = newestFirst ? ka >= kb : ka <= kb;
     out.push(takeA ? a[i++]! : b[j++]!);
   }
@@ -118,7 +117,7 @@ export function mergeByAge(a: readonly DiskFragment[], b: readonly DiskFragment[
  * synchronous step (see the contract above). Throws 'invalid-argument'
  * and changes nothing when they cannot be merged.
  */
-export function mergeInRegistry(registry: TabletRegistry, low: Tablet, high: Tablet, mergedId: string): Tablet {
+export function mergeInRegistry(registry: TabletRegistry, low: Tablet, high: Tablet, mergedId: string, isOwn: (name: string) => boolean): Tablet {
   const problem = mergeProblem(low, high);
   if (problem !== undefined) throw invalidArgument(problem, { reason: 'not-mergeable' });
   const outside = [low, high].filter((t) => fragmentsOutside(t).length > 0);
@@ -142,9 +141,10 @@ export function mergeInRegistry(registry: TabletRegistry, low: Tablet, high: Tab
     registry.insert(high);
     throw e;
   }
+  merged.homeDisk = low.homeDisk;
   // The references move from the two tablets to the merged one (no ref/unref).
-  merged.chains = low.chains.map((c, i): GroupChain => ({ fragments: mergeByAge(c.fragments, high.chains[i]!.fragments), compacting: false }));
-  merged.legacy = mergeByAge(low.legacy, high.legacy, true);
+  merged.chains = low.chains.map((c, i): GroupChain => ({ fragments: mergeByAge(c.fragments, high.chains[i]!.fragments, isOwn), compacting: false }));
+  merged.legacy = mergeByAge(low.legacy, high.legacy, isOwn, true);
   for (const t of [low, high]) {
     t.chains = t.chains.map(() => ({ fragments: [], compacting: false }));
     t.legacy = [];

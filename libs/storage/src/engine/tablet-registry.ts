@@ -107,6 +107,7 @@ export class TabletRegistry {
       throw e;
     }
     for (const half of [low, high]) {
+      half.homeDisk = t.homeDisk;
       t.chains.forEach((c, i) => half.chains[i]!.fragments.push(...c.fragments.map((f) => f.ref())));
       half.legacy.push(...t.legacy.map((f) => f.ref()));
     }

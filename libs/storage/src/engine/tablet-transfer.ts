@@ -87,6 +87,8 @@ export interface TransferHost {
   observeTxn(txn: number): void;
   /** A fresh txn for a tablet's floor: above everything before. */
   floorTxn(): number;
+  /** The home disk for a tablet new here (disk-set.ts). */
+  chooseDisk(): number;
   writeFragment(tablet: Tablet, group: number, src: FragmentSources, how: FragmentWriteMode): Promise<DiskFragment | undefined>;
   serialize(): Promise<void>;
   saveManifest(): Promise<void>;
@@ -118,6 +120,7 @@ export class TabletTransfer {
     const logs = checkLogs(p.def.id, replayLogs ?? []);
     host.registry.reserve(p);
     const tablet = newTablet(p.def, p.range, p.groups, 0);
+    tablet.homeDisk = host.chooseDisk();
     tablet.holdCompaction = opts.staged === true;
     tablet.staged = opts.staged === true;
     let registered = false;

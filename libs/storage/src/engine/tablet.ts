@@ -77,6 +77,10 @@ export interface Tablet {
    * its commit cannot have happened (tablet-migration.ts).
    */
   staged: boolean;
+  /** The disk (index into the engine's disks, disk-set.ts) its new fragments go to while it has room. */
+  homeDisk: number;
+  /** A disk migration (disk-migration.ts) runs for it: at most one at a time. */
+  diskMigrating: boolean;
 }
 
 export interface Table {
@@ -109,6 +113,8 @@ export function newTablet(def: TabletDefinition, range: RowRange, groups: readon
     readGate: undefined,
     holdCompaction: false,
     staged: false,
+    homeDisk: 0,
+    diskMigrating: false,
   };
 }
 
@@ -183,8 +189,8 @@ export function dropChains(t: Tablet): void {
   for (const f of held) f.unref();
 }
 
-/** The tablet as the manifest records it (fragment references as canonical names). */
-export function manifestEntry(t: Tablet): ManifestTablet {
+/** The tablet as the manifest records it (fragment references as canonical names; `disks` the engine's disks, for the home disk's path). */
+export function manifestEntry(t: Tablet, disks: readonly string[]): ManifestTablet {
   return {
     id: t.def.id,
     table: t.def.table,
@@ -194,5 +200,6 @@ export function manifestEntry(t: Tablet): ManifestTablet {
     chains: Object.fromEntries(t.routing.groups.map((g, i) => [g.name, t.chains[i]!.fragments.map((f) => f.name)])),
     legacy: t.legacy.map((f) => ({ fragment: f.name, inMemory: f.inMemory })),
     ...(t.staged && { staged: true }),
+    disk: disks[t.homeDisk],
   };
 }

@@ -5,12 +5,19 @@
 // size and purge policy; it runs on a worker thread when the engine has a
 // pool. The file is written under a temp name and renamed into place once
 // complete, so a crash never leaves a half-written `.frag`.
+//
+// Where: the tablet's home disk while it has room, else the disk with the
+// most free bytes (disk-set.ts). A build that runs out of space (ENOSPC)
+// marks its disk full, removes its temp file and is tried once more on
+// another disk; when that fails too the error goes to the caller, whose
+// data stays where it was (memory and log, or the chain being compacted).
 
 import type { BlockCodec } from '../codec/block-codec.js';
 import { lz4Codec } from '../codec/lz4-codec.js';
 import { mergeIntoWriter } from '../compaction/merge-fragments.js';
 import { FragmentWriter } from '../fragment/fragment-writer.js';
 import type { FileSystem } from '../fs/file-system.js';
+import { fsErrorCode } from '../fs/fs-error.js';
 import type { Cursor } from '../merge/cursor.js';
 import { DiskCursor } from '../merge/disk-cursor.js';
 import { MemoryCursor } from '../merge/memory-cursor.js';
@@ -53,10 +60,43 @@ export async function writeTabletFragment(
   src: FragmentSources,
   how: FragmentWriteMode,
 ): Promise<DiskFragment | undefined> {
-  const spec = tablet.routing.groups[group]!;
-  const { name, path } = ctx.store.newFragment(tablet.def.table, tablet.def.id, spec.name);
+  const { disks } = ctx.store;
+  const first = disks.choose(tablet.homeDisk);
   try {
-    const tmp = `${path}.tmp`;
+    return await writeOnDisk(ctx, tablet, group, src, how, first);
+  } catch (e) {
+    if (!isNoSpace(e)) throw e;
+    disks.markFull(first);
+    const second = disks.choose(tablet.homeDisk);
+    if (second === first) throw e;
+    try {
+      return await writeOnDisk(ctx, tablet, group, src, how, second);
+    } catch (e2) {
+      if (isNoSpace(e2)) disks.markFull(second);
+      throw e2;
+    }
+  }
+}
+
+/** ENOSPC (or EDQUOT), from this thread's file system or a worker's. */
+function isNoSpace(e: unknown): boolean {
+  const code = fsErrorCode(e);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  return e instanceof Error && /\bENOSPC\b|no space left on device/i.test(e.message);
+}
+
+async function writeOnDisk(
+  ctx: FragmentWriteContext,
+  tablet: Tablet,
+  group: number,
+  src: FragmentSources,
+  how: FragmentWriteMode,
+  disk: number,
+): Promise<DiskFragment | undefined> {
+  const spec = tablet.routing.groups[group]!;
+  const { name, path } = ctx.store.newFragment(tablet.def.table, tablet.def.id, spec.name, disk);
+  const tmp = `${path}.tmp`;
+  try {
     await ctx.fs.mkdir(path.slice(0, path.lastIndexOf('/')));
     const { lowerExclusive, upperInclusive } = tablet.range;
     const nowMicros = ctx.clock.wallMicros();
@@ -109,7 +149,12 @@ export async function writeTabletFragment(
     }
     if (cellsOut === 0) return undefined;
     await ctx.fs.rename(tmp, path);
+    ctx.store.disks.markWritten(disk);
     return (await ctx.store.open(name, spec.inMemory === true)).ref();
+  } catch (e) {
+    // A half-written temp file (a full disk, a worker's failure) is not left for the next open to find.
+    if (isNoSpace(e)) await ctx.fs.unlink(tmp).catch(() => {});
+    throw e;
   } finally {
     // Open (held by the caller's reference) or never made: either way no longer "being built".
     ctx.store.finishedWriting(name);
