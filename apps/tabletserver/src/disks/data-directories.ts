@@ -2,10 +2,12 @@
 // where the storage engine lives, and the KDI_TS_EXTRA_DATA_DIRS beside it.
 // Checked once at start, before anything is written: each extra directory
 // is created when missing and must be a directory this process can write;
-// two that turn out to be one (a symbolic link to another) are refused.
-// Placing data on the extra directories is issue 11 (disk migration and
-// balancing); until then they are reported — heartbeats, /kdi/servers/<id>,
-// /v1/admin/status, metrics — and swept by the file GC.
+// two that turn out to be one (a symbolic link to another), or one inside
+// another, are refused. All of them are the engine's disks (new tablets
+// and fragments go to the one with the most free bytes; tablets move
+// between them with disk-migrate, docs/disks.md); they are reported —
+// heartbeats, /kdi/servers/<id>, /v1/admin/status, metrics — and swept by
+// the file GC.
 //
 // Promises: prepareDataDirectories either returns every directory as an
 // absolute path (the data directory first) or throws ConfigError naming
@@ -41,7 +43,9 @@ export function prepareDataDirectories(config: Pick<TabletServerConfig, 'dataDir
     }
     const target = realpathSync(dir);
     const other = real.get(target);
+    const nested = [...real.entries()].find(([r]) => target.startsWith(`${r}/`) || r.startsWith(`${target}/`));
     if (other !== undefined) problems.push(`${VARIABLE}: ${dir} is ${other} (both resolve to ${target}); give each data directory its own directory`);
+    else if (nested !== undefined) problems.push(`${VARIABLE}: ${dir} and ${nested[1]} lie one inside the other; give each data directory its own directory`);
     else real.set(target, dir);
   }
   if (problems.length > 0) throw new ConfigError(problems);

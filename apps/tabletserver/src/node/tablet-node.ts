@@ -22,6 +22,7 @@
 //
 // The data directories (KDI_TS_DATA_DIR and KDI_TS_EXTRA_DATA_DIRS) are
 // checked before the engine opens (disks/data-directories.ts); all of them
+// are the engine's disks (the first holds the manifest and the log) and
 // are reported as disks.
 
 import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
@@ -105,9 +106,14 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
   const engineLog = logger.child({ component: 'engine' });
   // The engine reports saved manifests here; the META publisher listens once it exists.
   const manifestSaved = new EventTarget();
+  // The engine places tablets and fragments on the disk with the most free bytes (DESIGN §11).
+  await disks.refreshSpace();
+  disks.startRefresh();
   const engine = await Engine.open({
     fs: ports.fs,
     dir: config.dataDir,
+    disks: disks.dirs.slice(1),
+    diskSpace: (dir) => disks.space(dir),
     codec: lz4Codec,
     ...(cache && { cache }),
     ...(workers && { workers }),
@@ -236,6 +242,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
         await lease.membership?.leave();
         await lockClient?.close();
         await workers?.close();
+        disks.stop();
       })();
       return closing;
     },

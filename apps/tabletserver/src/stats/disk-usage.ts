@@ -11,6 +11,11 @@
 // the logger; the walk for kdiBytes, the costly part, runs at most once
 // per `kdiBytesMaxAgeMs` per directory (heartbeats come every second),
 // never follows symbolic links and counts each file once.
+//
+// The engine places new tablets and fragments by free bytes (libs/storage
+// disk-set.ts) and asks synchronously: space(dir) answers the last statfs
+// figures, which refreshSpace() (every second once startRefresh() runs,
+// and on every statuses()) keeps current.
 
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,6 +72,8 @@ export class DiskUsage {
   private states: DiskStates | undefined;
   private readonly walked = new Map<string, { atMs: number; bytes: number }>();
   private readonly walking = new Map<string, Promise<number>>();
+  private readonly spaces = new Map<string, { capacityBytes: number; freeBytes: number }>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     /** The data directories, absolute. */
@@ -95,13 +102,47 @@ export class DiskUsage {
     });
   }
 
-  private async status(path: string): Promise<DiskStatus> {
-    let space = { capacityBytes: 0, freeBytes: 0 };
+  /** The last statfs figures of a data directory, or undefined before the first (or after a failed) measurement. */
+  space(dir: string): { capacityBytes: number; freeBytes: number } | undefined {
+    return this.spaces.get(dir);
+  }
+
+  /** Measures every directory's filesystem again (statfs only: cheap). */
+  async refreshSpace(): Promise<void> {
+    await Promise.all(this.dirs.map((dir) => this.measure(dir)));
+  }
+
+  /** Refreshes the figures every `intervalMs` until stop(). */
+  startRefresh(intervalMs = 1000): void {
+    this.stop();
+    this.timer = setInterval(() => void this.refreshSpace(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The next status walks every directory's KDI bytes again (after a disk migration moved bytes between them). */
+  forgetKdiBytes(): void {
+    this.walked.clear();
+  }
+
+  private async measure(path: string): Promise<{ capacityBytes: number; freeBytes: number }> {
     try {
-      space = diskSpace(await statfs(path));
+      const space = diskSpace(await statfs(path));
+      this.spaces.set(path, space);
+      return space;
     } catch (e) {
+      this.spaces.delete(path);
       this.o.onError?.(path, e);
+      return { capacityBytes: 0, freeBytes: 0 };
     }
+  }
+
+  private async status(path: string): Promise<DiskStatus> {
+    const space = await this.measure(path);
     return { path, ...space, kdiBytes: await this.kdiBytes(path) };
   }
 

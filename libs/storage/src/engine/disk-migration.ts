@@ -120,7 +120,8 @@ export class DiskMigrations {
     if (t.diskMigrating || (running !== undefined && running.status.endedAtMs === undefined)) {
       throw invalidArgument(`a disk migration of tablet ${id} is already running (${running?.status.state ?? 'MOVING'}); wait for it to end`, { reason: 'already-migrating' });
     }
-    if (t.unloading || t.staged) throw invalidArgument(`tablet ${id} is ${t.unloading ? 'unloading' : 'being loaded by a migration'}; try again once it is served here`, { reason: 'not-served' });
+    if (t.unloading || t.staged)
+      throw invalidArgument(`tablet ${id} is ${t.unloading ? 'unloading' : 'being loaded by a migration'}; try again once it is served here`, { reason: 'not-served' });
     if (host.isPinned(id)) throw invalidArgument(`tablet ${id} is moving to another server; move it between disks after that`, { reason: 'already-migrating' });
     if (t.homeDisk !== a && filesOn(host.store, t, a).length === 0) {
       throw invalidArgument(`tablet ${id} has no files on disk ${disks.dirs[a]} and its new fragments go to ${disks.dirs[t.homeDisk]}; nothing to move`, { reason: 'not-on-disk' });
@@ -144,23 +145,25 @@ export class DiskMigrations {
     let resolve!: (s: DiskMigrationStatus) => void;
     const record: Running = { status, done: new Promise((r) => (resolve = r)), aborted: undefined, ori: [] };
     this.byTablet.set(id, record);
-    void this.run(record, t, a, b).then(
-      () => {
-        status.state = 'COMPLETED';
-      },
-      (e: unknown) => {
-        status.state = 'IDLE';
-        status.error = e instanceof Error ? e.message : String(e);
-      },
-    ).finally(() => {
-      t.diskMigrating = false;
-      if (host.registry.tablets.get(id) === t && !heldBefore) {
-        t.holdCompaction = false;
-        host.resumeCompaction();
-      }
-      status.endedAtMs = Math.floor(host.clock.wallMicros() / 1000);
-      resolve(this.status(id)!);
-    });
+    void this.run(record, t, a, b)
+      .then(
+        () => {
+          status.state = 'COMPLETED';
+        },
+        (e: unknown) => {
+          status.state = 'IDLE';
+          status.error = e instanceof Error ? e.message : String(e);
+        },
+      )
+      .finally(() => {
+        t.diskMigrating = false;
+        if (host.registry.tablets.get(id) === t && !heldBefore) {
+          t.holdCompaction = false;
+          host.resumeCompaction();
+        }
+        status.endedAtMs = Math.floor(host.clock.wallMicros() / 1000);
+        resolve(this.status(id)!);
+      });
     return this.snapshot(record);
   }
 
@@ -245,12 +248,13 @@ export class DiskMigrations {
         }),
       );
     } catch (e) {
-      await this.removeCopies(copies).catch(() => {});
+      await this.removeCopies(copies, true).catch(() => {});
       throw e;
     } finally {
       for (const { final } of copies.values()) store.finishedWriting(final);
     }
     r.status.state = 'CLOSED';
+    await this.removeCopies(copies, false); // the emptied .migrate.tmp directories
     await host.onState?.(id, 'CLOSED');
     await host.onState?.(id, 'COMPLETED');
   }
@@ -295,11 +299,12 @@ export class DiskMigrations {
     for (const f of replaced) f.unref();
   }
 
-  private async removeCopies(copies: Map<string, { final: string; tmp: string }>): Promise<void> {
+  /** Removes the temp copies (with `files`; else they were renamed away) and their directories. */
+  private async removeCopies(copies: Map<string, { final: string; tmp: string }>, files: boolean): Promise<void> {
     const { fs } = this.host;
     const dirs = new Set<string>();
     for (const { tmp } of copies.values()) {
-      await fs.unlink(tmp).catch(() => {});
+      if (files) await fs.unlink(tmp).catch(() => {});
       dirs.add(tmp.slice(0, tmp.lastIndexOf('/')));
     }
     for (const dir of dirs) {
@@ -365,4 +370,3 @@ async function copyFile(fs: FileSystem, from: string, to: string, progress: (byt
     await src.close();
   }
 }
-

@@ -212,14 +212,17 @@ export class FragmentStore {
    */
   async removeOrphans(named: ReadonlySet<string>): Promise<void> {
     for (const [i, dir] of this.disks.dirs.entries()) {
-      const tmpDirs = new Set<string>();
       for (const rel of await listFragmentFiles(this.fs, dir)) {
         const name = i === 0 ? rel : `${dir}/${rel}`;
         if (!named.has(name) && !this.released.has(name)) await this.fs.unlink(this.pathOf(name));
-        const tablet = rel.split('/').slice(0, 3).join('/');
-        if (tablet.endsWith(MIGRATE_TMP_SUFFIX)) tmpDirs.add(`${dir}/${tablet}`);
       }
-      for (const tmp of tmpDirs) await removeTree(this.fs, tmp);
+      const tables = `${dir}/tables`;
+      if (!(await this.fs.exists(tables))) continue;
+      for (const table of await this.fs.list(tables)) {
+        for (const entry of await this.fs.list(`${tables}/${table}`)) {
+          if (entry.endsWith(MIGRATE_TMP_SUFFIX)) await removeTree(this.fs, `${tables}/${table}/${entry}`);
+        }
+      }
     }
   }
 
