@@ -11,7 +11,8 @@
 // unknown disk or a tablet with no file on the source disk, NOT_FOUND for
 // a tablet the engine does not hold, ALREADY_EXISTS (409) when a disk
 // migration of the tablet is running — each message saying what to fix.
-// Nothing here writes a file: the engine does.
+// Nothing here writes a file: the engine does. When a migration ends the
+// disks' KDI bytes are measured again at the next status.
 
 import { KdiError, type DiskBalanceReply, type DiskCapacity, type DiskReplica } from '@kdi/protocol';
 import { isStorageError, type DiskMigrationStatus, type Engine } from '@kdi/storage';
@@ -129,7 +130,13 @@ export class ServerDisks {
     const running = engine.diskMigration(tablet);
     if (running !== undefined && isRunning(running)) throw alreadyMigrating(running);
     try {
-      return engine.startDiskMigration(tablet, from, to);
+      const started = engine.startDiskMigration(tablet, from, to);
+      // Once it ends, the disks' KDI bytes are walked again (Pegasus #903: the disk state was not updated after a migration).
+      void engine.awaitDiskMigration(tablet).then(
+        () => this.usage.forgetKdiBytes(),
+        () => this.usage.forgetKdiBytes(),
+      );
+      return started;
     } catch (e) {
       if (isStorageError(e, 'not-found')) throw new KdiError('NOT_FOUND', e.message, { details: { tablet }, cause: e });
       if (isStorageError(e, 'invalid-argument')) {
