@@ -256,8 +256,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "Move a tablet's files from one disk of its server to another while it keeps serving; waits for the outcome",
     description:
       'IDLE → MOVING (copy) → MOVED → CLOSED (swap) → COMPLETED. Waits with a progress bar on a terminal (one line per state otherwise); exit status 5 when it ' +
-      'ended with an error (the tablet stays on DISK1). --no-wait returns once it has started (follow it with kdi disk-migrate … again, or the JSON of ' +
-      'GET /v1/servers/NODE/disk-migrations/TABLET). Refused (exit 1, or 4 for an unknown tablet): the same disk twice, an unknown disk, a tablet with no file on DISK1, one already migrating.',
+      'ended with an error (the tablet stays on DISK1). --no-wait returns once it has started (follow it with kdi disk-replica -n NODE, ' +
+      'or GET /v1/servers/NODE/disk-migrations/TABLET on the master). Refused (exit 1, or 4 for an unknown tablet): the same disk twice, an unknown disk, a tablet with no file on DISK1, one already migrating.',
     options: {
       node: { type: 'string', short: 'n', value: 'NODE', help: 'The server (its id)', required: true },
       tablet: { type: 'string', short: 'g', value: 'TABLET', help: 'The tablet id (kdi tablets TABLE, kdi disk-replica show it)', required: true },

@@ -13,7 +13,18 @@ const pct = (u: number) => `${(u * 100).toFixed(1)}%`;
 export function diskCapacityView(r: DiskCapacityReply): string {
   const table = textTable(
     ['DISK', 'PATH', 'CAPACITY', 'USED', 'FREE', 'KDI', 'USAGE', 'STATE', 'TABLETS', 'HOME'],
-    r.disks.map((d) => [d.index, d.disk, formatBytes(d.capacityBytes), formatBytes(d.usedBytes), formatBytes(d.freeBytes), formatBytes(d.kdiBytes), pct(d.usage), d.state, d.tablets, d.home]),
+    r.disks.map((d) => [
+      d.index,
+      d.disk,
+      formatBytes(d.capacityBytes),
+      formatBytes(d.usedBytes),
+      formatBytes(d.freeBytes),
+      formatBytes(d.kdiBytes),
+      pct(d.usage),
+      d.state,
+      d.tablets,
+      d.home,
+    ]),
   );
   const reasons = r.disks.filter((d) => d.reason !== undefined).map((d) => `disk ${d.index} is ${d.state}: ${d.reason}`);
   return [`server ${r.serverId}: ${r.disks.length} disk(s)`, table, ...reasons].join('\n');
