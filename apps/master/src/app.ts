@@ -23,6 +23,7 @@ import { registerGatewayRoutes } from './gateway/register-gateway.js';
 import type { MasterApp } from './http/master-app.js';
 import type { Master } from './node/master.js';
 import { registerBalancerRoutes } from './routes/balancer.js';
+import { registerDiskRoutes } from './routes/disks.js';
 import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerServerRoutes } from './routes/servers.js';
 import { registerStatusRoutes } from './routes/status.js';
@@ -70,7 +71,7 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
       version: MASTER_VERSION,
       description:
         'The master API (DESIGN §9): tables (create, drop, schema, describe), tablets, servers, recent events and the election; ' +
-        'tablet moves, the balancer and server drains (docs/migration.md); ' +
+        'tablet moves, the balancer and server drains (docs/migration.md); a server’s disks, disk migrations and disk balance, proxied, and the automatic disk balance (docs/disks.md); ' +
         "the tablet servers' heartbeats (cluster secret); META's location for SDK bootstrap; and the gateway (the Table API's apply, sync, scan " +
         'and stat on /v1/tables/{table}/…, routed to the owning servers). Errors are {error:{code,message,details,retryAfterMs,requestId}} with the ' +
         'status of the KDI error catalogue. A standby master answers GET /v1/master and GET /v1/meta/location, and UNAVAILABLE naming the active master otherwise.',
@@ -94,6 +95,7 @@ export async function buildApp(config: MasterConfig, deps: MasterAppDeps): Promi
   registerTableRoutes(app, master, adminCheck);
   registerMigrationRoutes(app, master, adminCheck);
   registerBalancerRoutes(app, master, adminCheck);
+  registerDiskRoutes(app, master, adminCheck);
   registerWebRoutes(app);
 
   // ---- GATEWAY: the single place it is registered ---------------------------

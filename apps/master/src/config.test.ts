@@ -29,6 +29,11 @@ describe('loadConfig', () => {
       balanceRateSkew: 500,
       balanceMaxMoves: 2,
       mergeBelowBytes: 0,
+      diskBalance: 'off',
+      diskBalanceIntervalMs: 60_000,
+      diskBalanceUsageFloor: 0.5,
+      diskBalanceSkewThreshold: 0.1,
+      diskBalanceMinTabletBytes: 64 * 1024 * 1024,
       historyMoves: 100,
       historyDecisions: 100,
       historyEvents: 1000,
@@ -54,6 +59,11 @@ describe('loadConfig', () => {
       KDI_MASTER_BALANCE_RATE_SKEW: '12',
       KDI_MASTER_BALANCE_MAX_MOVES: '3',
       KDI_MASTER_MERGE_BELOW_BYTES: '4096',
+      KDI_MASTER_DISK_BALANCE: 'auto',
+      KDI_MASTER_DISK_BALANCE_INTERVAL_MS: '5000',
+      KDI_MASTER_DISK_BALANCE_USAGE_FLOOR: '0.25',
+      KDI_MASTER_DISK_BALANCE_SKEW_THRESHOLD: '0.05',
+      KDI_MASTER_DISK_BALANCE_MIN_TABLET_BYTES: '1024',
       KDI_MASTER_HISTORY_MOVES: '10',
       KDI_MASTER_HISTORY_DECISIONS: '11',
       KDI_MASTER_HISTORY_EVENTS: '12',
@@ -74,6 +84,11 @@ describe('loadConfig', () => {
       balanceRateSkew: 12,
       balanceMaxMoves: 3,
       mergeBelowBytes: 4096,
+      diskBalance: 'auto',
+      diskBalanceIntervalMs: 5000,
+      diskBalanceUsageFloor: 0.25,
+      diskBalanceSkewThreshold: 0.05,
+      diskBalanceMinTabletBytes: 1024,
       historyMoves: 10,
       historyDecisions: 11,
       historyEvents: 12,
@@ -81,7 +96,7 @@ describe('loadConfig', () => {
       historyMaxBytes: 65536,
       adminToken: 'an-admin-token-0123',
     });
-    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(22);
+    expect(MASTER_CONFIG_ENV_NAMES).toHaveLength(27);
   });
 
   it('names every bad or missing variable, and unknown ones, without echoing secrets', () => {

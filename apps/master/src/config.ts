@@ -19,6 +19,11 @@
 //   KDI_MASTER_BALANCE_RATE_SKEW      … or by more requests per second than this (500)
 //   KDI_MASTER_BALANCE_MAX_MOVES      most tablet moves running at once, drains included (2)
 //   KDI_MASTER_MERGE_BELOW_BYTES      the balancer merges adjacent tablets each smaller than this and cold (0 = merges off: only listed)
+//   KDI_MASTER_DISK_BALANCE          off|auto: every interval, ask each live server's disk-balance (off)
+//   KDI_MASTER_DISK_BALANCE_INTERVAL_MS      how often the automatic disk balance runs (60000)
+//   KDI_MASTER_DISK_BALANCE_USAGE_FLOOR      nothing to do on a server whose fullest disk is under this usage, 0..1 (0.5)
+//   KDI_MASTER_DISK_BALANCE_SKEW_THRESHOLD   … or whose disks' usage differs by this or less, 0..1 (0.1)
+//   KDI_MASTER_DISK_BALANCE_MIN_TABLET_BYTES tablets smaller than this on their disk are not moved (67108864)
 //   KDI_MASTER_HISTORY_MOVES          ended moves kept, in memory and in the lock service (100)
 //   KDI_MASTER_HISTORY_DECISIONS      balancer decisions kept, in memory and in the lock service (100)
 //   KDI_MASTER_HISTORY_EVENTS         recent events kept, in memory and in the lock service (1000)
@@ -38,6 +43,17 @@ export const DEFAULT_MASTER_PORT = 7000;
 export const MIN_SECRET_LENGTH = 16;
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
+/** A number from 0 to 1; from the environment as decimal text (the env loader reads whole numbers only). */
+const fraction = () =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^(?:0|1|0?\.[0-9]+|1\.0+)$/, 'must be a number from 0 to 1, e.g. 0.5')
+        .transform(Number),
+    ])
+    .pipe(z.number().min(0).max(1));
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 
 export const MasterConfigSchema = z.strictObject({
@@ -58,6 +74,11 @@ export const MasterConfigSchema = z.strictObject({
   balanceRateSkew: int(0).default(500),
   balanceMaxMoves: int(1, 1000).default(2),
   mergeBelowBytes: int(0).default(0),
+  diskBalance: z.enum(['off', 'auto']).default('off'),
+  diskBalanceIntervalMs: int(1_000).default(60_000),
+  diskBalanceUsageFloor: fraction().default(0.5),
+  diskBalanceSkewThreshold: fraction().default(0.1),
+  diskBalanceMinTabletBytes: int(0).default(64 * 1024 * 1024),
   historyMoves: int(1, 10_000).default(100),
   historyDecisions: int(1, 10_000).default(100),
   historyEvents: int(1, 100_000).default(1000),
@@ -93,6 +114,11 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_MASTER_BALANCE_RATE_SKEW', path: ['balanceRateSkew'], number: true },
   { name: 'KDI_MASTER_BALANCE_MAX_MOVES', path: ['balanceMaxMoves'], number: true },
   { name: 'KDI_MASTER_MERGE_BELOW_BYTES', path: ['mergeBelowBytes'], number: true },
+  { name: 'KDI_MASTER_DISK_BALANCE', path: ['diskBalance'] },
+  { name: 'KDI_MASTER_DISK_BALANCE_INTERVAL_MS', path: ['diskBalanceIntervalMs'], number: true },
+  { name: 'KDI_MASTER_DISK_BALANCE_USAGE_FLOOR', path: ['diskBalanceUsageFloor'] },
+  { name: 'KDI_MASTER_DISK_BALANCE_SKEW_THRESHOLD', path: ['diskBalanceSkewThreshold'] },
+  { name: 'KDI_MASTER_DISK_BALANCE_MIN_TABLET_BYTES', path: ['diskBalanceMinTabletBytes'], number: true },
   { name: 'KDI_MASTER_HISTORY_MOVES', path: ['historyMoves'], number: true },
   { name: 'KDI_MASTER_HISTORY_DECISIONS', path: ['historyDecisions'], number: true },
   { name: 'KDI_MASTER_HISTORY_EVENTS', path: ['historyEvents'], number: true },

@@ -29,7 +29,6 @@ import { registerGcRoute } from './routes/gc.js';
 import { registerMigrationRoutes } from './routes/migrations.js';
 import { registerDiskRoutes } from './routes/disks.js';
 import { ServerDisks } from './disks/server-disks.js';
-import { diskEngineOf } from './disks/disk-engine.js';
 import { Migrations } from './migration/migrations.js';
 import { registerSchemaReloadRoute } from './routes/schema-reload.js';
 import { DiskUsage } from './stats/disk-usage.js';
@@ -142,8 +141,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
 
   const disks = deps.disks ?? new DiskUsage(dataDirectories(config));
   // Heartbeats, /v1/admin/status and metrics carry each disk's state from now on.
-  const diskEngine = diskEngineOf(server.engine);
-  if (diskEngine !== undefined) disks.setStates(() => diskEngine.diskStates());
+  disks.setStates(() => server.engine.diskStates());
   metrics = new TabletServerMetrics(chassis.metrics.registry, {
     server,
     scans,

@@ -5,12 +5,21 @@
 // exit status; failures are thrown and described by failure.ts.
 
 import { KdiClient, type AdminClient, type Table } from '@kdi/client-sdk';
-import { DEFAULT_TABLE_SCHEMA, type Cell, type MasterMigration, type Predicate, type TableSchemaInput } from '@kdi/protocol';
+import { DEFAULT_TABLE_SCHEMA, type Cell, type DiskMigrationStatusView, type MasterMigration, type Predicate, type TableSchemaInput } from '@kdi/protocol';
 import type { Command, GlobalOptions } from './args/invocation.js';
 import { UsageError } from './args/usage-error.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { cellJson, CELL_LINE } from './format/cell-text.js';
 import { decisionView, drainView, migrationsView, moveEndedView, moveFraction, moveStartedView, progressBar, progressText } from './format/migration-views.js';
+import {
+  diskBalanceView,
+  diskCapacityView,
+  diskMigrationEndedView,
+  diskMigrationFraction,
+  diskMigrationProgress,
+  diskMigrationStartedView,
+  diskReplicaView,
+} from './format/disk-views.js';
 import { cellsView, createdView, droppedView, eventsView, schemaSetView, serversView, tablesView, tabletsView } from './format/views.js';
 import type { CliIo } from './io.js';
 import { readSchemaArgument } from './schema-argument.js';
@@ -19,6 +28,8 @@ import { readSchemaArgument } from './schema-argument.js';
 const REACH_TIMEOUT_MS = 3_000;
 /** How often kdi move asks how its move is doing. */
 const MOVE_POLL_MS = 500;
+/** How often kdi disk-migrate asks how its migration is doing. */
+const DISK_POLL_MS = 250;
 
 type DataCommand = Extract<Command, { name: 'put' | 'get' | 'erase' | 'scan' }>;
 type AdminCommand = Exclude<Command, DataCommand | { name: 'help' }>;
@@ -121,7 +132,59 @@ async function admin(kdi: KdiClient, c: AdminCommand, schema: unknown, asJson: b
       await io.out(asJson ? json(r) : `${drainView(r)}\n`);
       return EXIT.OK;
     }
+    case 'disk-capacity': {
+      const r = await a.diskCapacity(c.node, { disk: c.disk });
+      await io.out(asJson ? json(r) : `${diskCapacityView(r)}\n`);
+      return EXIT.OK;
+    }
+    case 'disk-replica': {
+      const r = await a.diskReplica(c.node, { disk: c.disk });
+      await io.out(asJson ? json(r) : `${diskReplicaView(r)}\n`);
+      return EXIT.OK;
+    }
+    case 'disk-migrate': {
+      const started = await a.startDiskMigration(c.node, { tablet: c.tablet, from: c.from, to: c.to });
+      if (!c.wait) {
+        await io.out(asJson ? json({ serverId: c.node, migration: started }) : `${diskMigrationStartedView(c.node, started)}\n`);
+        return EXIT.OK;
+      }
+      if (!asJson) await io.out(`${diskMigrationStartedView(c.node, started)}\n`);
+      const ended = await followDisk(a, c.node, started, asJson, io);
+      await io.out(asJson ? json({ serverId: c.node, migration: ended }) : `${diskMigrationEndedView(ended)}\n`);
+      return ended.state === 'COMPLETED' && ended.error === undefined ? EXIT.OK : EXIT.MOVE_ABORTED;
+    }
+    case 'disk-balance': {
+      const r = await a.diskBalance(c.node, { dryRun: c.dryRun });
+      await io.out(asJson ? json(r) : `${diskBalanceView(r)}\n`);
+      return EXIT.OK;
+    }
   }
+}
+
+/**
+ * Polls a disk migration until it ends: a progress bar (bytes copied of
+ * bytes) on the terminal's status line (stderr) when there is one, else
+ * (human output) one line each time the state changes. Returns the ended
+ * status.
+ */
+async function followDisk(a: AdminClient, node: string, started: DiskMigrationStatusView, asJson: boolean, io: CliIo): Promise<DiskMigrationStatusView> {
+  const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let s = started;
+  let lastState: string | undefined;
+  try {
+    while (s.endedAtMs === undefined) {
+      if (io.status !== undefined) io.status(`${progressBar(diskMigrationFraction(s))} ${diskMigrationProgress(s)}`);
+      else if (!asJson && s.state !== lastState) {
+        lastState = s.state;
+        await io.out(`${diskMigrationProgress(s)}\n`);
+      }
+      await sleep(DISK_POLL_MS);
+      s = await a.diskMigration(node, s.tablet);
+    }
+  } finally {
+    io.status?.('');
+  }
+  return s;
 }
 
 /**

@@ -13,7 +13,10 @@ export const EXIT = {
   UNREACHABLE: 3,
   /** The table, or the cell asked for, does not exist. */
   NOT_FOUND: 4,
-  /** A move `kdi move` waited for ended without being committed (aborted by its source, or refused); the tablet stays where it was. */
+  /**
+   * A move `kdi move` waited for ended without being committed (aborted by its source, or refused), or a disk migration
+   * `kdi disk-migrate` waited for ended with an error; the tablet stays where it was.
+   */
   MOVE_ABORTED: 5,
 } as const;
 

@@ -16,7 +16,7 @@ const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const MASTER_MAIN = join(REPO, 'apps/master/src/main.ts');
 /** The tablet server run by the tests; KDI_TS_MAIN runs another checkout's (e.g. a branch's worktree). */
 const SERVER_MAIN = process.env['KDI_TS_MAIN'] ?? join(REPO, 'apps/tabletserver/src/main.ts');
-const CLUSTER_SECRET = 'cli-e2e-cluster-secret-0123456789';
+export const CLUSTER_SECRET = 'cli-e2e-cluster-secret-0123456789';
 /** The master's admin token (create, drop and set schema need it). */
 export const ADMIN_TOKEN = 'cli-e2e-admin-token-0123456789';
 
@@ -31,7 +31,14 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(serverCount: number): Promise<TestCluster> {
+export interface ClusterOptions {
+  /** Give each server a second data directory, as the standalone launcher does (KDI_TS_EXTRA_DATA_DIRS: <dir>/ts-N-disk1). */
+  readonly twoDisks?: boolean;
+  /** More KDI_MASTER_* settings. */
+  readonly masterEnv?: Record<string, string>;
+}
+
+export async function startCluster(serverCount: number, opts: ClusterOptions = {}): Promise<TestCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'kdi-cli-e2e-'));
   const started: ServiceProcess[] = [];
   let lock: RunningLockServer | undefined;
@@ -54,6 +61,7 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
         KDI_MASTER_GC_INTERVAL_MS: '0',
         KDI_MASTER_ADMIN_TOKEN: ADMIN_TOKEN,
         KDI_MASTER_LOG_LEVEL: 'warn',
+        ...opts.masterEnv,
       },
     });
     started.push(master);
@@ -73,6 +81,7 @@ export async function startCluster(serverCount: number): Promise<TestCluster> {
             KDI_TS_SPLIT_CHECK_INTERVAL_MS: '0',
             KDI_TS_WORKER_THREADS: '0',
             KDI_TS_LOG_LEVEL: 'warn',
+            ...(opts.twoDisks === true && { KDI_TS_EXTRA_DATA_DIRS: join(dir, `ts-${i + 1}-disk1`) }),
           },
         }),
       ),

@@ -63,6 +63,11 @@ export class AdminClient {
     return this.call('POST', `${serverUrl}/v1/admin/tablets/${encodeURIComponent(tabletId)}/merge`, body);
   }
 
+  /** One of the server's disk routes (docs/disks.md): `path` under /v1/admin, with its query. */
+  disks(serverUrl: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<AdminAnswer> {
+    return this.call(method, `${serverUrl}/v1/admin${path}`, body, method === 'GET' ? POLL_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
+  }
+
   status(serverUrl: string): Promise<AdminAnswer> {
     return this.call('GET', `${serverUrl}/v1/admin/status?encoding=base64`);
   }

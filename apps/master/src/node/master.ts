@@ -20,6 +20,8 @@ import { Assigner } from '../assignment/assigner.js';
 import { tabletCounts } from '../assignment/assigner.js';
 import { Balancer } from '../balancer/balancer.js';
 import { AdminClient } from '../cluster/admin-client.js';
+import { DiskBalanceDriver } from '../disks/disk-balance-driver.js';
+import { DiskProxy } from '../disks/disk-proxy.js';
 import type { MasterConfig } from '../config.js';
 import { Election } from '../election/election.js';
 import { EventLog } from '../events/event-log.js';
@@ -54,6 +56,10 @@ interface Active {
   readonly migrations: MigrationService;
   readonly balancer: Balancer;
   readonly learner: MoveLearner;
+  /** A server's disk routes, through the master (issue 11). */
+  readonly diskProxy: DiskProxy;
+  /** The automatic disk balance (KDI_MASTER_DISK_BALANCE). */
+  readonly diskBalance: DiskBalanceDriver;
 }
 
 export class Master {
@@ -124,6 +130,7 @@ export class Master {
     const assigner = new Assigner(ctx);
     kick = () => void assigner.kick();
     const migrations = new MigrationService(ctx, assigner);
+    const diskProxy = new DiskProxy(this.registry, () => ctx.admin);
     const parts: Active = {
       ctx,
       assigner,
@@ -133,6 +140,8 @@ export class Master {
       migrations,
       balancer: new Balancer(ctx, migrations),
       learner: new MoveLearner(ctx, migrations.book),
+      diskProxy,
+      diskBalance: new DiskBalanceDriver(ctx, diskProxy),
     };
     this.#parts = parts;
     election
@@ -167,6 +176,7 @@ export class Master {
         parts.gc.start(this.config.gcIntervalMs);
         parts.migrations.start();
         parts.balancer.start();
+        parts.diskBalance.start();
       })
       .catch((e: unknown) => {
         if (this.#closed) return;
@@ -262,6 +272,7 @@ export class Master {
     p?.watch.stop();
     p?.migrations.stop();
     p?.balancer.stop();
+    p?.diskBalance.stop();
     p?.learner.stop();
   }
 

@@ -11,15 +11,18 @@
 // unknown disk or a tablet with no file on the source disk, NOT_FOUND for
 // a tablet the engine does not hold, ALREADY_EXISTS (409) when a disk
 // migration of the tablet is running — each message saying what to fix.
-// Nothing here writes a file: the engine does.
+// Nothing here writes a file: the engine does. When a migration ends the
+// disks' KDI bytes are measured again at the next status.
 
 import { KdiError, type DiskBalanceReply, type DiskCapacity, type DiskReplica } from '@kdi/protocol';
-import { isStorageError } from '@kdi/storage';
+import { isStorageError, type DiskMigrationStatus, type Engine } from '@kdi/storage';
 import { isAbsolute, resolve } from 'node:path';
 import type { DiskUsage } from '../stats/disk-usage.js';
 import type { TabletServer } from '../tablets/tablet-server.js';
 import { DEFAULT_DISK_BALANCE_OPTIONS, planDiskBalance, type DiskBalanceOptions, type DiskPlanDisk } from './disk-balance-plan.js';
-import { diskEngineOf, isRunning, type DiskEngine, type DiskMigrationStatus } from './disk-engine.js';
+
+/** A migration that has not ended. */
+export const isRunning = (s: DiskMigrationStatus): boolean => s.endedAtMs === undefined;
 
 interface TabletOnDisks {
   readonly tablet: string;
@@ -35,16 +38,13 @@ export class ServerDisks {
     private readonly usage: DiskUsage,
   ) {}
 
-  /** The engine's disk side; UNAVAILABLE when this engine has none. */
-  get engine(): DiskEngine {
-    const e = diskEngineOf(this.server.engine);
-    if (e === undefined) throw new KdiError('UNAVAILABLE', `server ${this.server.serverId}: its storage engine has no disk migration`);
-    return e;
+  get engine(): Engine {
+    return this.server.engine;
   }
 
-  /** The disks, absolute, disk 0 first. */
+  /** The disks, absolute, disk 0 first (the engine's: the data directories it was opened with). */
   get paths(): readonly string[] {
-    return diskEngineOf(this.server.engine)?.disks ?? this.usage.dirs;
+    return this.engine.disks;
   }
 
   /** The absolute path of the disk `name` (a path or an index); INVALID_ARGUMENT naming `field` otherwise. */
@@ -130,7 +130,13 @@ export class ServerDisks {
     const running = engine.diskMigration(tablet);
     if (running !== undefined && isRunning(running)) throw alreadyMigrating(running);
     try {
-      return engine.startDiskMigration(tablet, from, to);
+      const started = engine.startDiskMigration(tablet, from, to);
+      // Once it ends, the disks' KDI bytes are walked again (Pegasus #903: the disk state was not updated after a migration).
+      void engine.awaitDiskMigration(tablet).then(
+        () => this.usage.forgetKdiBytes(),
+        () => this.usage.forgetKdiBytes(),
+      );
+      return started;
     } catch (e) {
       if (isStorageError(e, 'not-found')) throw new KdiError('NOT_FOUND', e.message, { details: { tablet }, cause: e });
       if (isStorageError(e, 'invalid-argument')) {
@@ -140,7 +146,10 @@ export class ServerDisks {
           throw now !== undefined ? alreadyMigrating(now) : new KdiError('ALREADY_EXISTS', e.message, { details: { tablet, reason }, cause: e });
         }
         const field = reason === 'not-on-disk' ? 'from' : reason === 'same-disk' ? 'to' : undefined;
-        throw new KdiError('INVALID_ARGUMENT', e.message, { details: { tablet, ...(field !== undefined && { field }), ...(typeof reason === 'string' && { reason }) }, cause: e });
+        throw new KdiError(reason === 'not-served' ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT', e.message, {
+          details: { tablet, ...(field !== undefined && { field }), ...(typeof reason === 'string' && { reason }) },
+          cause: e,
+        });
       }
       throw e;
     }
@@ -189,14 +198,12 @@ export class ServerDisks {
   }
 
   private states(): Map<string, { state: 'ok' | 'high-water' | 'full'; reason?: string | undefined }> {
-    const e = diskEngineOf(this.server.engine);
-    return new Map((e?.diskStates() ?? []).map((s) => [s.disk, s]));
+    return new Map(this.engine.diskStates().map((s) => [s.disk, s]));
   }
 
   /** Every tablet the engine holds, with its bytes on each disk: served ones movable when serving, dormant ones not. */
   private tablets(): TabletOnDisks[] {
-    const e = diskEngineOf(this.server.engine);
-    if (e === undefined) return [];
+    const e = this.engine;
     const known = new Map<string, { table: string; movable: boolean }>();
     for (const v of this.server.tablets()) known.set(v.tabletId, { table: v.table, movable: v.state === 'serving' });
     for (const d of this.server.dormantTablets()) if (!known.has(d.tabletId)) known.set(d.tabletId, { table: d.table, movable: false });

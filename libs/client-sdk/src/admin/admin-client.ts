@@ -1,7 +1,8 @@
 // The master's API for people and tools (DESIGN §9, §12): tables (list,
 // create with pre-split rows and a schema, drop, set schema, describe),
 // tablets, servers, recent events and the master's own status, tablet
-// moves, the balancer and server drains — the routes
+// moves, the balancer and server drains, a server's disks (disk-capacity,
+// disk-replica, disk migrations, disk-balance; docs/disks.md) — the routes
 // of libs/protocol master-api. Reached as `kdi.admin` on a client
 // connected with `master`; the data calls of table handles never go
 // through here.
@@ -18,6 +19,19 @@
 // (a create whose answer was lost comes back ALREADY_EXISTS).
 
 import {
+  DiskBalanceDecisionsReplySchema,
+  DiskBalanceReplySchema,
+  DiskCapacityReplySchema,
+  DiskMigrationListReplySchema,
+  DiskMigrationStatusSchema,
+  DiskReplicaReplySchema,
+  type DiskBalanceBody,
+  type DiskBalanceDecision,
+  type DiskBalanceReply,
+  type DiskBalanceSettings,
+  type DiskCapacityReply,
+  type DiskMigrationStatusView,
+  type DiskReplicaReply,
   BalancerDecisionsReplySchema,
   BalancerRunReplySchema,
   DrainReplySchema,
@@ -85,6 +99,13 @@ export interface DecisionsOptions extends CallOptions {
   readonly limit?: number | undefined;
 }
 
+export interface DiskOptions extends CallOptions {
+  /** Only this disk: its index ("0", "1", …) or absolute path. */
+  readonly disk?: string | undefined;
+}
+
+export type DiskBalanceOptions = CallOptions & DiskBalanceBody;
+
 export interface AdminContext {
   readonly pools: ServerPools;
   /** The master's base URL, without a trailing slash. */
@@ -96,6 +117,9 @@ export interface AdminContext {
 export type SetSchemaResult = ReturnType<typeof SetSchemaReplySchema.parse>;
 export type DropTableResult = ReturnType<typeof DropTableReplySchema.parse>;
 export type TabletsResult = ReturnType<typeof TableTabletsReplySchema.parse>;
+
+const diskPath = (serverId: string, path: string, disk?: string) =>
+  `/v1/servers/${encodeURIComponent(serverId)}${path}${disk === undefined ? '' : `?disk=${encodeURIComponent(disk)}`}`;
 
 const tablePath = (name: string) => `/v1/tables/${encodeURIComponent(checkedName(name))}`;
 
@@ -204,6 +228,54 @@ export class AdminClient {
       schema: DrainReplySchema,
       signal,
     }));
+  }
+
+  /** disk-capacity of a server (by id, through the master): each disk's figures, state and tablets. */
+  async diskCapacity(serverId: string, opts: DiskOptions = {}): Promise<DiskCapacityReply> {
+    const path = diskPath(serverId, '/disks', opts.disk);
+    return this.#read(`disk capacity of ${serverId}`, opts, (signal) => ({ method: 'GET', path, schema: DiskCapacityReplySchema, signal }));
+  }
+
+  /** disk-replica of a server: the tablets on each disk with their bytes there. */
+  async diskReplica(serverId: string, opts: DiskOptions = {}): Promise<DiskReplicaReply> {
+    const path = diskPath(serverId, '/disks/tablets', opts.disk);
+    return this.#read(`disk replicas of ${serverId}`, opts, (signal) => ({ method: 'GET', path, schema: DiskReplicaReplySchema, signal }));
+  }
+
+  /** Starts moving a tablet's files to another disk of its server (disks by index or path); its first status. Sent once. */
+  async startDiskMigration(serverId: string, body: { tablet: string; from: string; to: string }, opts: CallOptions = {}): Promise<DiskMigrationStatusView> {
+    const path = diskPath(serverId, '/disk-migrations');
+    return this.#once(`disk-migrate ${body.tablet} on ${serverId}`, opts, (signal) => ({ method: 'POST', path, body, schema: DiskMigrationStatusSchema, signal }));
+  }
+
+  /** A tablet's disk migration on a server: running, or the last that ended (NOT_FOUND if it never had one). */
+  async diskMigration(serverId: string, tablet: string, opts: CallOptions = {}): Promise<DiskMigrationStatusView> {
+    const path = diskPath(serverId, `/disk-migrations/${encodeURIComponent(tablet)}`);
+    return this.#read(`disk migration of ${tablet} on ${serverId}`, opts, (signal) => ({ method: 'GET', path, schema: DiskMigrationStatusSchema, signal }));
+  }
+
+  /** A server's disk migrations: running ones and the last of each tablet. */
+  async diskMigrations(serverId: string, opts: CallOptions = {}): Promise<DiskMigrationStatusView[]> {
+    const path = diskPath(serverId, '/disk-migrations');
+    return (await this.#read(`disk migrations of ${serverId}`, opts, (signal) => ({ method: 'GET', path, schema: DiskMigrationListReplySchema, signal }))).migrations;
+  }
+
+  /** disk-balance of a server: the plan and (unless dryRun) the first move started. Sent once. */
+  async diskBalance(serverId: string, opts: DiskBalanceOptions = {}): Promise<DiskBalanceReply> {
+    const body = {
+      dryRun: opts.dryRun === true,
+      ...(opts.usageFloor !== undefined && { usageFloor: opts.usageFloor }),
+      ...(opts.skewThreshold !== undefined && { skewThreshold: opts.skewThreshold }),
+      ...(opts.minTabletBytes !== undefined && { minTabletBytes: opts.minTabletBytes }),
+    };
+    const path = diskPath(serverId, '/disk-balance');
+    return this.#once(`disk-balance ${serverId}`, opts, (signal) => ({ method: 'POST', path, body, schema: DiskBalanceReplySchema, signal }));
+  }
+
+  /** The automatic disk balance's decisions, newest first, and its settings. */
+  async diskBalanceDecisions(opts: DecisionsOptions = {}): Promise<{ decisions: DiskBalanceDecision[]; settings: DiskBalanceSettings }> {
+    const path = opts.limit === undefined ? '/v1/disk-balance/decisions' : `/v1/disk-balance/decisions?limit=${opts.limit}`;
+    return this.#read('disk balance decisions', opts, (signal) => ({ method: 'GET', path, schema: DiskBalanceDecisionsReplySchema, signal }));
   }
 
   /** This master: active or standby, and counts of tables, servers and tablets. */

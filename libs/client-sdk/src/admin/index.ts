@@ -4,6 +4,8 @@ export {
   AdminClient,
   type BalancerRunOptions,
   type DecisionsOptions,
+  type DiskBalanceOptions,
+  type DiskOptions,
   type MoveTabletOptions,
   type CreateTableOptions,
   type DropTableResult,

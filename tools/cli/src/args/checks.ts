@@ -62,3 +62,18 @@ export function masterUrl(value: string, from: string): string {
   }
   return value.replace(/\/+$/, '');
 }
+
+/** A required option's value; UsageError naming it when it is missing. */
+export function required(flag: string, value: string | undefined, command: string): string {
+  if (value === undefined || value === '') throw new UsageError(`${command} needs ${flag}`, command);
+  return value;
+}
+
+/** A disk of a server: its index (0, 1, …) or its absolute path, as kdi disk-capacity shows them. */
+export function disk(flag: string, value: string | undefined, command: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]{1,4}$/.test(value) && !value.startsWith('/')) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)} is not a disk: give its index (0, 1, …) or its absolute path, as kdi disk-capacity -n NODE shows them`, command);
+  }
+  return value;
+}

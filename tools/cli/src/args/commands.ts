@@ -13,6 +13,8 @@ export interface OptionSpec {
   /** Placeholder of the value in help, e.g. ROW. */
   readonly value?: string;
   readonly help: string;
+  /** The command cannot run without it (shown without brackets in the usage line). */
+  readonly required?: boolean;
 }
 
 export type OptionValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
@@ -213,6 +215,87 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: { undo: { type: 'boolean', help: 'End the drain: the server takes tablets again' } },
     examples: ['kdi drain ts-3', 'kdi drain ts-3 --undo'],
     build: ([server], v) => ({ name: 'drain', serverId: check.id('server id', server!, 'drain'), undo: v['undo'] === true }),
+  },
+  {
+    name: 'disk-capacity',
+    args: [],
+    summary: "A server's disks: capacity, used, free and KDI bytes, usage, state and tablets",
+    description:
+      'NODE is a server id as kdi servers shows it (asked through the master). Used is what the filesystem reports (KDI files and others); ' +
+      'state is ok, high-water (at or above the high-water mark: no new fragments there) or full (a write failed for lack of space).',
+    options: {
+      node: { type: 'string', short: 'n', value: 'NODE', help: 'The server (its id)', required: true },
+      disk: { type: 'string', short: 'd', value: 'DISK', help: 'Only this disk: its index (0, 1, …) or absolute path' },
+    },
+    examples: ['kdi disk-capacity -n ts-1', 'kdi disk-capacity -n ts-1 -d 1 --json'],
+    build: (_args, v) => ({
+      name: 'disk-capacity',
+      node: check.id('-n/--node', check.required('-n/--node NODE', str(v['node']), 'disk-capacity'), 'disk-capacity'),
+      disk: check.disk('-d/--disk', str(v['disk']), 'disk-capacity'),
+    }),
+  },
+  {
+    name: 'disk-replica',
+    args: [],
+    summary: "The tablets on each of a server's disks, with their bytes there",
+    description: 'A tablet with files on two disks (during a disk migration, or placed so) is listed on each; "home" marks the disk its new fragments go to.',
+    options: {
+      node: { type: 'string', short: 'n', value: 'NODE', help: 'The server (its id)', required: true },
+      disk: { type: 'string', short: 'd', value: 'DISK', help: 'Only this disk: its index (0, 1, …) or absolute path' },
+    },
+    examples: ['kdi disk-replica -n ts-1', 'kdi disk-replica -n ts-1 -d 0 --json'],
+    build: (_args, v) => ({
+      name: 'disk-replica',
+      node: check.id('-n/--node', check.required('-n/--node NODE', str(v['node']), 'disk-replica'), 'disk-replica'),
+      disk: check.disk('-d/--disk', str(v['disk']), 'disk-replica'),
+    }),
+  },
+  {
+    name: 'disk-migrate',
+    args: [],
+    summary: "Move a tablet's files from one disk of its server to another while it keeps serving; waits for the outcome",
+    description:
+      'IDLE → MOVING (copy) → MOVED → CLOSED (swap) → COMPLETED. Waits with a progress bar on a terminal (one line per state otherwise); exit status 5 when it ' +
+      'ended with an error (the tablet stays on DISK1). --no-wait returns once it has started (follow it with kdi disk-replica -n NODE, ' +
+      'or GET /v1/servers/NODE/disk-migrations/TABLET on the master). Refused (exit 1, or 4 for an unknown tablet): the same disk twice, an unknown disk, a tablet with no file on DISK1, one already migrating.',
+    options: {
+      node: { type: 'string', short: 'n', value: 'NODE', help: 'The server (its id)', required: true },
+      tablet: { type: 'string', short: 'g', value: 'TABLET', help: 'The tablet id (kdi tablets TABLE, kdi disk-replica show it)', required: true },
+      from: { type: 'string', short: 'f', value: 'DISK1', help: 'The disk it is on: index or absolute path', required: true },
+      to: { type: 'string', short: 't', value: 'DISK2', help: 'The disk to move it to: index or absolute path', required: true },
+      'no-wait': { type: 'boolean', help: 'Return once the migration has started' },
+    },
+    examples: ['kdi disk-migrate -n ts-1 -g web-3f2a -f 0 -t 1', 'kdi disk-migrate -n ts-1 -g web-3f2a -f /data/a -t /data/b --no-wait --json'],
+    build: (_args, v) => {
+      const c = 'disk-migrate';
+      return {
+        name: c,
+        node: check.id('-n/--node', check.required('-n/--node NODE', str(v['node']), c), c),
+        tablet: check.id('-g/--tablet', check.required('-g/--tablet TABLET', str(v['tablet']), c), c),
+        from: check.disk('-f/--from', check.required('-f/--from DISK1', str(v['from']), c), c)!,
+        to: check.disk('-t/--to', check.required('-t/--to DISK2', str(v['to']), c), c)!,
+        wait: v['no-wait'] !== true,
+      };
+    },
+  },
+  {
+    name: 'disk-balance',
+    args: [],
+    summary: "Even out a server's disks: plan moves with the reason for each, and start the first",
+    description:
+      'Nothing to do while the fullest disk is under 50% or the disks differ by 10 points of usage or less; otherwise the largest tablet of at least 64 MiB ' +
+      'that fits without overshooting the mean usage moves to the disk with the most room. One move at a time: run it again once the move has ended. ' +
+      '--dry-run prints the plan and starts nothing.',
+    options: {
+      node: { type: 'string', short: 'n', value: 'NODE', help: 'The server (its id)', required: true },
+      'dry-run': { type: 'boolean', help: 'Plan only: start no move' },
+    },
+    examples: ['kdi disk-balance -n ts-1 --dry-run', 'kdi disk-balance -n ts-1 --json'],
+    build: (_args, v) => ({
+      name: 'disk-balance',
+      node: check.id('-n/--node', check.required('-n/--node NODE', str(v['node']), 'disk-balance'), 'disk-balance'),
+      dryRun: v['dry-run'] === true,
+    }),
   },
 ];
 

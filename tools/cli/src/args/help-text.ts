@@ -11,7 +11,7 @@ const EXIT_CODES = [
   '  2  usage error (unknown command or option, missing or bad argument)',
   '  3  the cluster cannot be reached (is it running? start it with npm start)',
   '  4  not found (unknown table, tablet or server, or no cell for get / erase)',
-  '  5  the move kdi move waited for was aborted (the tablet stays where it was)',
+  '  5  the move kdi move or kdi disk-migrate waited for was aborted or failed (the tablet stays where it was)',
 ];
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
@@ -24,7 +24,10 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
 }
 
 function usageLine(spec: CommandSpec): string {
-  const opts = Object.entries(spec.options).map(([name, o]) => `[--${name}${o.value !== undefined ? ` ${o.value}` : ''}${o.multiple === true ? ' ...' : ''}]`);
+  const opts = Object.entries(spec.options).map(([name, o]) => {
+    const flag = `${o.required === true && o.short !== undefined ? `-${o.short}` : `--${name}`}${o.value !== undefined ? ` ${o.value}` : ''}${o.multiple === true ? ' ...' : ''}`;
+    return o.required === true ? flag : `[${flag}]`;
+  });
   return ['kdi', spec.name, usageArgs(spec), ...opts].filter((s) => s !== '').join(' ');
 }
 

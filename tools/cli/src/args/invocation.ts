@@ -29,7 +29,11 @@ export type Command =
   | { readonly name: 'move'; readonly tabletId: string; readonly to: string | undefined; readonly wait: boolean }
   | { readonly name: 'migrations' }
   | { readonly name: 'balance'; readonly dryRun: boolean }
-  | { readonly name: 'drain'; readonly serverId: string; readonly undo: boolean };
+  | { readonly name: 'drain'; readonly serverId: string; readonly undo: boolean }
+  | { readonly name: 'disk-capacity'; readonly node: string; readonly disk: string | undefined }
+  | { readonly name: 'disk-replica'; readonly node: string; readonly disk: string | undefined }
+  | { readonly name: 'disk-migrate'; readonly node: string; readonly tablet: string; readonly from: string; readonly to: string; readonly wait: boolean }
+  | { readonly name: 'disk-balance'; readonly node: string; readonly dryRun: boolean };
 
 export interface Invocation {
   readonly global: GlobalOptions;
