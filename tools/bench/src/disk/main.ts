@@ -92,6 +92,38 @@ async function load(kdi: KdiClient, table: string, mib: number): Promise<number>
   return rows;
 }
 
+/** The tablet server's Prometheus metrics, sample "name{labels}" → value (empty when they cannot be read). */
+async function scrape(url: string, secret: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
+    if (res.status !== 200) return out;
+    for (const line of (await res.text()).split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)$/.exec(line);
+      if (m !== null) out.set(m[1]!, Number(m[2]));
+    }
+  } catch {
+    // no metrics: the figures are left out
+  }
+  return out;
+}
+
+/**
+ * What the tablet server's process did between two scrapes: the longest
+ * event-loop lag (prom-client resets it at every scrape), the time spent
+ * in garbage collection and the collections longer than 10 ms.
+ */
+function processFigures(before: Map<string, number>, after: Map<string, number>): string | undefined {
+  const lag = after.get('nodejs_eventloop_lag_max_seconds');
+  if (lag === undefined) return undefined;
+  const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0);
+  const kinds = ['minor', 'major', 'incremental', 'weakcb'];
+  const gcMs = kinds.reduce((sum, k) => sum + delta(`nodejs_gc_duration_seconds_sum{kind="${k}"}`), 0) * 1000;
+  const over10 = kinds.reduce((sum, k) => sum + delta(`nodejs_gc_duration_seconds_count{kind="${k}"}`) - delta(`nodejs_gc_duration_seconds_bucket{le="0.01",kind="${k}"}`), 0);
+  const over100 = kinds.reduce((sum, k) => sum + delta(`nodejs_gc_duration_seconds_count{kind="${k}"}`) - delta(`nodejs_gc_duration_seconds_bucket{le="0.1",kind="${k}"}`), 0);
+  return `event-loop lag at most ${(lag * 1000).toFixed(1)} ms; GC ${gcMs.toFixed(1)} ms in all, ${over10} collections over 10 ms (${over100} over 100 ms)`;
+}
+
 /** State → [first seen, last seen] (performance.now()). */
 type StateTimes = Map<string, { fromMs: number; toMs: number }>;
 
@@ -143,6 +175,8 @@ async function main(): Promise<void> {
     const writes = new LatencyLog();
     const reads = new LatencyLog();
     const acked: string[] = [];
+    /** Each write's span, to say when the longest one during the move happened. */
+    const writeSpans: { startMs: number; endMs: number }[] = [];
     let running = true;
     let next = 0;
     const value = randomBytes(100);
@@ -150,7 +184,9 @@ async function main(): Promise<void> {
       ...Array.from({ length: writers }, async () => {
         while (running) {
           const row = `new${String(next++).padStart(9, '0')}`;
+          const startMs = performance.now();
           if (await writes.time(() => handle.set(row, 'f:w', value))) acked.push(row);
+          writeSpans.push({ startMs, endMs: performance.now() });
         }
       }),
       ...Array.from({ length: readers }, async () => {
@@ -161,8 +197,11 @@ async function main(): Promise<void> {
     const states: StateTimes = new Map();
     const beforeFrom = performance.now();
     let moveFrom: number, moveTo: number, afterTo: number, final: DiskMigrationStatus;
+    let metricsBefore = new Map<string, number>();
+    let metricsAfter = new Map<string, number>();
     try {
       await sleep(settle);
+      metricsBefore = await scrape(tsUrl, clusterSecret);
       moveFrom = performance.now();
       await ts.ok('POST', '/v1/admin/disk-migrations', { tablet, from: from.disk, to: to.disk }, 202);
       for (;;) {
@@ -179,6 +218,7 @@ async function main(): Promise<void> {
         await sleep(20);
       }
       moveTo = performance.now();
+      metricsAfter = await scrape(tsUrl, clusterSecret);
       await sleep(settle);
       afterTo = performance.now();
     } finally {
@@ -249,6 +289,17 @@ async function main(): Promise<void> {
       ),
     );
 
+    // When the longest write overlapping the move began and ended, and in which state (as polled).
+    const stateAt = (at: number) => {
+      let found = at < moveFrom ? 'before the move' : at > moveTo ? 'after the move' : 'MOVING';
+      for (const [st, t] of states) if (at >= t.fromMs) found = at <= moveTo ? st : found;
+      return found;
+    };
+    const worst = writeSpans.filter((w) => w.startMs < moveTo && w.endMs > moveFrom).sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs))[0];
+    const worstAt =
+      worst === undefined
+        ? 'none'
+        : `${ms(worst.endMs - worst.startMs)} ms, began ${ms(worst.startMs - moveFrom)} ms after the request (${stateAt(worst.startMs)}), ended at ${ms(worst.endMs - moveFrom)} ms (${stateAt(worst.endMs)})`;
     const moveMs = final.endedAtMs !== undefined ? final.endedAtMs - final.startedAtMs : moveTo - moveFrom;
     // Copying runs in MOVING and in MOVED's final pass; the swap (CLOSED) follows. The first poll that saw CLOSED (or the end) bounds it.
     const swapSeenAt = states.get('CLOSED')?.fromMs ?? states.get('COMPLETED')?.fromMs ?? moveTo;
@@ -259,6 +310,8 @@ async function main(): Promise<void> {
       ['outcome', `${final.state}${final.error ? ` (${final.error})` : ''}`],
       ['tablet moved', `${(from.bytes / 2 ** 20).toFixed(1)} MiB; copied ${final.filesCopied}/${final.files} files, ${(final.bytesCopied / 2 ** 20).toFixed(1)} MiB`],
       ['longest write stall', `${ms(during[1].longestRequestMs)} ms (no write finished for ${ms(during[1].longestGapMs)} ms at most)`],
+      ['longest write, when', worstAt],
+      ['server process during the move', processFigures(metricsBefore, metricsAfter) ?? 'n/a (no /metrics)'],
       ['longest read stall', `${ms(during[2].longestRequestMs)} ms (no read finished for ${ms(during[2].longestGapMs)} ms at most)`],
       ['copy', copyMBs === undefined ? 'n/a' : `${copyMBs.toFixed(1)} MB/s (${ms(copyMs)} ms from the start to the swap)`],
       ['move time', `${ms(moveMs)} ms (the status's start to end)`],
