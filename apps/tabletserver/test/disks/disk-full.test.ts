@@ -117,7 +117,9 @@ it('keeps serving when a disk passes its high-water mark, reports it, and takes 
     const reported = await stateOf(d1);
     lines.push(`tmpfs with the filler: ${reported?.state} (${reported?.reason ?? ''}), usage ${reported?.usage.toFixed(3)}`);
 
-    // Writes go on; new fragments go to disk 0.
+    // Writes go on; new fragments go to disk 0 (a build placed before the disk passed the mark finishes first).
+    await serialize(s);
+    await sleep(200);
     const onD0 = new Set(await fragmentFiles(d0, 'hot'));
     const onD1 = new Set(await fragmentFiles(d1, 'hot'));
     const ackedBefore = hot.acked.size;
