@@ -17,6 +17,8 @@
 // the target disk (which exist), the source disk holds no file of the
 // table and no `*.migrate.tmp` is left.
 
+import { randomBytes } from 'node:crypto';
+import { connect } from '@kdi/client-sdk';
 import { expect, it } from 'vitest';
 import { ok } from '../sdk/sdk-cluster.js';
 import { migrationCluster } from '../migration/migration-cluster.js';
@@ -35,8 +37,20 @@ const start = diskServers(c, 'dmload');
 it('moves a tablet between its server’s disks and back under writers and scanners: served in every state, nothing lost or duplicated, one copy in use', async () => {
   const s = await start('dl1');
   ok(await c.master.assign(s, 't', 'dl'));
+  // 4 MiB in 1000-byte values first: a fragment file copied in several 1 MiB chunks.
+  const bulk = await connect({ servers: [c.metaServer.url], timeoutMs: 30_000 });
+  const preloaded = new Map<string, string>();
+  const writer = bulk.table('t').writer({ maxInFlight: 4 });
+  for (let i = 0; i < 4 * 1024; i++) {
+    const value = randomBytes(750).toString('base64'); // 1000 characters lz4 cannot shrink much
+    await writer.set(`bulk-${String(i).padStart(5, '0')}`, 'f:b', value);
+    preloaded.set(`bulk-${String(i).padStart(5, '0')}|f:b`, value);
+  }
+  await writer.close();
+  await bulk.close();
   let state = 'IDLE';
   const load = await startDiskLoad({ metaUrl: c.metaServer.url, table: 't', writers: 3, scanners: 2, state: () => state });
+  for (const [k, v] of preloaded) load.acked.set(k, v);
   const lines: string[] = [];
   try {
     await sleep(800);
@@ -72,6 +86,7 @@ it('moves a tablet between its server’s disks and back under writers and scann
       expect(status.state).toBe('COMPLETED');
       expect(status.filesCopied).toBe(status.files);
       expect(status.files, 'the files on the source at the start and the one serialized during the copy').toBeGreaterThanOrEqual(2);
+      expect(status.bytes, 'the preloaded 3 MiB among them').toBeGreaterThan(3 << 20);
       expect(seen.filter((x) => ['MOVING', 'MOVED', 'CLOSED'].includes(x))).toEqual(['MOVING', 'MOVED', 'CLOSED']);
       state = 'IDLE';
       // Let the writers and scanners run on the new disk for a while.
