@@ -9,7 +9,8 @@
 //   KDI_TS_SERVER_ID                this server's id, [A-Za-z0-9._-]{1,128}, not '.' or '..' — required
 //   KDI_TS_DATA_DIR                 the storage engine's directory — required
 //   KDI_TS_EXTRA_DATA_DIRS          more data directories (disks), comma-separated; created if missing, each a writable
-//                                   directory distinct from KDI_TS_DATA_DIR and the others (reported as disks; data placement: issue 11)
+//                                   directory distinct from KDI_TS_DATA_DIR and the others (disks: docs/disks.md)
+//   KDI_TS_DISK_HIGH_WATER_PERCENT  a disk this full (percent of its capacity) takes no new fragments (90)
 //   KDI_TS_CLUSTER_SECRET           needed as `Authorization: Bearer <it>` on /v1/admin/* — required
 //   KDI_TS_MEMORY_BUDGET_BYTES      memory fragments are serialized past this (64 MiB)
 //   KDI_TS_BLOCK_CACHE_BYTES        shared block cache (64 MiB; 0 = no cache)
@@ -78,6 +79,8 @@ const TabletServerConfigShape = z.strictObject({
   dataDir: z.string().min(1),
   /** More data directories (disks) beside dataDir: given as a list, or as the comma-separated text of KDI_TS_EXTRA_DATA_DIRS. */
   extraDataDirs: z.preprocess((v) => (typeof v === 'string' ? splitDirList(v) : v), z.array(z.string())).default([]),
+  /** A disk at or above this usage (percent) takes no new fragments (libs/storage disk-set.ts). */
+  diskHighWaterPercent: int(1, 100).default(90),
   // Messages never echo the secret.
   clusterSecret: z.string().min(MIN_CLUSTER_SECRET_LENGTH, `must be at least ${MIN_CLUSTER_SECRET_LENGTH} characters`),
   memoryBudgetBytes: int(64 * 1024).default(64 * MiB),
@@ -184,6 +187,7 @@ const ENV: readonly EnvVariable[] = [
   { name: 'KDI_TS_SERVER_ID', path: ['serverId'] },
   { name: 'KDI_TS_DATA_DIR', path: ['dataDir'] },
   { name: 'KDI_TS_EXTRA_DATA_DIRS', path: ['extraDataDirs'] },
+  { name: 'KDI_TS_DISK_HIGH_WATER_PERCENT', path: ['diskHighWaterPercent'], number: true },
   { name: 'KDI_TS_CLUSTER_SECRET', path: ['clusterSecret'] },
   { name: 'KDI_TS_MEMORY_BUDGET_BYTES', path: ['memoryBudgetBytes'], number: true },
   { name: 'KDI_TS_BLOCK_CACHE_BYTES', path: ['blockCacheBytes'], number: true },

@@ -7,6 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '@kdi/primitives';
+import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine, type EngineOptions } from '../src/engine/engine.js';
 import type { DiskMigrationState } from '../src/engine/disk-migration.js';
@@ -220,6 +221,19 @@ describe('disk migration', () => {
     await again.close();
   });
 
+  it('the copies start warm: blocks cached for the old files are cached for the new ones', async () => {
+    const mem = new MemoryFileSystem();
+    const cache = new BlockCache({ capacityBytes: 64 << 20 });
+    const { engine, written } = await withTablet(mem, 3, { cache });
+    expect(show(await all(engine))).toEqual(show(written)); // every block read once
+    engine.startDiskMigration('t', D0, D1);
+    expect(await engine.awaitDiskMigration('t')).toMatchObject({ state: 'COMPLETED' });
+    const misses = cache.stats.misses;
+    expect(show(await all(engine))).toEqual(show(written));
+    expect(cache.stats.misses).toBe(misses);
+    await engine.close();
+  });
+
   it('refuses bad requests, naming the problem, before anything starts', async () => {
     const mem = new MemoryFileSystem();
     const { engine } = await withTablet(mem, 1);
@@ -268,6 +282,22 @@ describe('disk migration', () => {
     // It can run again.
     engine.startDiskMigration('t', D0, D1);
     expect(await engine.awaitDiskMigration('t')).toMatchObject({ state: 'COMPLETED' });
+    await engine.close();
+  });
+
+  it('a tablet dropped during the migration: it ends in IDLE with the reason and no copy is left on the target', async () => {
+    const mem = new MemoryFileSystem();
+    let engineRef: Engine | undefined;
+    const { engine } = await withTablet(mem, 3, {
+      onDiskMigrationState: async (_t, state) => {
+        if (state === 'MOVED') await engineRef!.dropTablet('t');
+      },
+    });
+    engineRef = engine;
+    engine.startDiskMigration('t', D0, D1);
+    expect(await engine.awaitDiskMigration('t')).toMatchObject({ state: 'IDLE', error: expect.stringContaining('left this server') });
+    await engine.idle();
+    expect(await filesUnder(mem, D1)).toEqual([]);
     await engine.close();
   });
 

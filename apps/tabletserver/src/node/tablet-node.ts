@@ -114,6 +114,7 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
     dir: config.dataDir,
     disks: disks.dirs.slice(1),
     diskSpace: (dir) => disks.space(dir),
+    highWaterMark: config.diskHighWaterPercent / 100,
     codec: lz4Codec,
     ...(cache && { cache }),
     ...(workers && { workers }),

@@ -29,6 +29,18 @@ describe('BlockCache', () => {
     expect(cached(c, 'f', 2)).toEqual([0]);
   });
 
+  it("copyFile caches a file's blocks for its copy too, at the same priority, within the budget", () => {
+    const c = new BlockCache({ capacityBytes: 1000 });
+    c.set(key('old', 0), block(100));
+    c.set(key('old', 2), block(100), 'in-memory');
+    c.copyFile('old', 'new');
+    expect(cached(c, 'new', 3)).toEqual([0, 2]);
+    expect(c.get(key('new', 2))).toBe(c.get(key('old', 2)));
+    expect(c.stats).toMatchObject({ bytes: 400, entries: 4 });
+    c.copyFile('missing', 'other');
+    expect(c.stats.entries).toBe(4);
+  });
+
   it('replacing an entry adjusts the byte count', () => {
     const c = new BlockCache({ capacityBytes: 1000 });
     c.set(key(1, 0), block(100));

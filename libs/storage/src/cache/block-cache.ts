@@ -186,6 +186,17 @@ export class BlockCache {
     return this.files.get(key.fileId)?.has(key.blockIndex) ?? false;
   }
 
+  /**
+   * Caches every block of file `from` for file `to` too (at its priority):
+   * `to` is a byte-identical copy (a disk migration's), so its first reads
+   * hit the cache instead of the new disk. The decoded blocks are shared.
+   */
+  copyFile(from: number | string, to: number | string): void {
+    for (const e of [...(this.files.get(from)?.values() ?? [])]) {
+      if (e.block !== undefined && !this.has({ fileId: to, blockIndex: e.blockIndex })) this.set({ fileId: to, blockIndex: e.blockIndex }, e.block, e.priority);
+    }
+  }
+
   /** Drops every block of a file, including loads of it still in flight. */
   evictFile(fileId: number | string): void {
     this.pending.delete(fileId);

@@ -36,6 +36,7 @@
 // them). Exactly one copy is in use either way.
 
 import { type Clock } from '@kdi/primitives';
+import type { BlockCache } from '../cache/block-cache.js';
 import { invalidArgument, notFound } from '../errors.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { SerialQueue } from '../util/serial-queue.js';
@@ -73,6 +74,8 @@ export interface DiskMigrationHost {
   readonly store: FragmentStore;
   readonly registry: TabletRegistry;
   readonly clock: Clock;
+  /** The block cache: a copy's blocks are cached under its path before the swap (no cold reads after it). */
+  readonly cache?: BlockCache | undefined;
   /** Serialization's and compaction's queues: the final pass and the swap run with both paused. */
   readonly serializerQueue: SerialQueue;
   readonly compactQueue: SerialQueue;
@@ -272,13 +275,20 @@ export class DiskMigrations {
         renamed.push({ tmp, path });
       }
       for (const [old, { final }] of copies) {
-        const inMemory = allFragments(t).find((f) => f.name === old)?.inMemory ?? false;
-        opened.set(old, (await store.open(final, inMemory)).ref());
+        const was = allFragments(t).find((f) => f.name === old);
+        // Blocks cached for the old file are cached for its copy before it opens (in-memory groups preload from the cache).
+        if (was !== undefined) this.host.cache?.copyFile(was.path, store.pathOf(final));
+        opened.set(old, (await store.open(final, was?.inMemory ?? false)).ref());
       }
     } catch (e) {
       for (const f of opened.values()) f.unref();
       for (const { tmp, path } of renamed.reverse()) await fs.rename(path, tmp).catch(() => {});
       throw e;
+    }
+    if (this.host.registry.tablets.get(t.def.id) !== t) {
+      // Dropped or unloaded while the copies opened: they are orphans now (unreferenced, owned: deleted).
+      for (const f of opened.values()) f.unref();
+      throw new Error(`tablet ${t.def.id} left this server during its disk migration`);
     }
     this.host.checkOpen();
     // One synchronous step: every list of the tablet names the copies from here on.

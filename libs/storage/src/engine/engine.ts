@@ -214,6 +214,7 @@ export class Engine {
       store: this.store,
       registry,
       clock: this.clock,
+      cache: o.cache,
       serializerQueue: this.serializer.queue,
       compactQueue: this.compactQueue,
       checkOpen: () => this.checkOpen(),
