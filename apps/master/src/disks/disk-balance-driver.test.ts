@@ -119,4 +119,28 @@ describe('DiskBalanceDriver', () => {
     expect(driver.decisions(2)).toHaveLength(2);
     expect(driver.settings).toEqual({ mode: 'auto', intervalMs: 60_000, usageFloor: 0.5, skewThreshold: 0.1, minTabletBytes: 0 });
   });
+
+  it('restores a previous master’s decisions and numbers its own above them', async () => {
+    const config = parseConfig({ lockUrl: 'http://127.0.0.1:9', clusterSecret: 'driver-test-secret-0123' });
+    const ctx = {
+      config,
+      events: new EventLog(10),
+      election: { role: 'active' },
+      registry: { liveLoads: () => [{ serverId: 'ts1', url: '', diskBytes: 0, requestsPerSec: 0 }] },
+      log: { warn: () => {} },
+    } as unknown as MasterContext;
+    const proxy = {
+      call: async (serverId: string, method: string) => (method === 'GET' ? { serverId, migrations: [] } : reply(serverId)),
+    } as unknown as DiskProxy;
+    const driver = new DiskBalanceDriver(ctx, proxy);
+    let changes = 0;
+    driver.onChange(() => changes++);
+    driver.restore([{ decisionId: 'dd-7', at: '2026-12-07T00:00:00.000Z', serverId: 'ts9', outcome: 'started', reason: 'moving x /a → /b: why' }]);
+    expect(changes).toBe(1);
+    const [d] = await driver.round();
+    expect(d!.decisionId).toBe('dd-8');
+    expect(changes).toBe(2);
+    expect(driver.decisions().map((x) => x.decisionId)).toEqual(['dd-8', 'dd-7']);
+    expect(driver.settings.mode).toBe('off');
+  });
 });
