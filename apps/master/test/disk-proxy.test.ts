@@ -52,6 +52,14 @@ describe('disk routes through the master', { timeout: 120_000 }, () => {
     expect(cap.body.disks.map((d: { disk: string }) => d.disk)).toEqual([`${dir.path}/ts1/d0`, `${dir.path}/ts1/d1`]);
     expect(cap.body.disks.every((d: { state: string; capacityBytes: number }) => d.state === 'ok' && d.capacityBytes > 0)).toBe(true);
 
+    // The heartbeats carry each disk's state too.
+    const servers = await waitFor('a heartbeat with disk states', async () => {
+      const r = await call('GET', `${m}/v1/servers`);
+      const ts1 = r.body.servers.find((x: { serverId: string }) => x.serverId === 'ts1');
+      return ts1?.disks?.length === 2 && ts1.disks.every((d: { state?: string }) => d.state !== undefined) ? ts1 : undefined;
+    });
+    expect(servers.disks.map((d: { state: string }) => d.state)).toEqual(['ok', 'ok']);
+
     const one = await call('GET', `${m}/v1/servers/ts1/disks/tablets?disk=0`);
     expect(one.status).toBe(200);
     expect(one.body.disks).toHaveLength(1);

@@ -172,7 +172,7 @@ export async function buildApp(config: TabletServerConfig, deps: TabletAppDeps):
     app.addHook('onClose', async () => own.close());
   }
   registerMigrationRoutes(app, routeDeps, migrations);
-  registerDiskRoutes(app, routeDeps, new ServerDisks(server, disks));
+  registerDiskRoutes(app, routeDeps, new ServerDisks(server, disks, config.diskHighWaterPercent / 100));
 
   await app.ready();
   return app;

@@ -12,9 +12,10 @@
 // KDI_MASTER_HISTORY_DECISIONS, newest first; a quiet decision replaces the
 // server's previous one when that was quiet with the same outcome, so an
 // idle cluster does not push the real ones out). Started and failed ones
-// also go to the event log (kind disk-balance), which is part of the
-// master's history (kept across a failover); the decisions list itself is
-// this master's memory.
+// also go to the event log (kind disk-balance). Both are part of the
+// master's history (src/history/): written to the lock service, restored
+// by a master that takes over, whose decision ids go on above the
+// restored ones (dd-N).
 //
 // Promises: rounds run one at a time and only on the active master; a
 // server that fails (no answer, an error) is a failed decision, and the
@@ -31,6 +32,7 @@ export class DiskBalanceDriver {
   #seq = 0;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<DiskBalanceDecision[]> | undefined;
+  #onChange: () => void = () => {};
 
   constructor(
     private readonly ctx: MasterContext,
@@ -59,6 +61,20 @@ export class DiskBalanceDriver {
 
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /** Called after a decision is kept and after restore (the history recorder marks itself dirty). */
+  onChange(listener: () => void): void {
+    this.#onChange = listener;
+  }
+
+  /** Puts decisions a previous master kept (oldest first) before the ones held here; new ids go on above theirs. */
+  restore(decisions: readonly DiskBalanceDecision[]): void {
+    const known = new Set(this.#decisions.map((d) => d.decisionId));
+    const old = decisions.filter((d) => !known.has(d.decisionId));
+    this.#decisions.splice(0, this.#decisions.length, ...[...old, ...this.#decisions].slice(-this.ctx.config.historyDecisions));
+    for (const d of old) this.#seq = Math.max(this.#seq, Number(/^dd-(\d+)$/.exec(d.decisionId)?.[1] ?? 0));
+    this.#onChange();
   }
 
   /** Newest first. */
@@ -139,5 +155,6 @@ export class DiskBalanceDriver {
     }
     this.#decisions.push(d);
     while (this.#decisions.length > this.ctx.config.historyDecisions) this.#decisions.shift();
+    this.#onChange();
   }
 }

@@ -5,7 +5,7 @@
 // decisions before ended moves, running moves never.
 
 import { gzipSync } from 'node:zlib';
-import type { BalancerDecision, ClusterEvent, MasterMigration } from '@kdi/protocol';
+import type { BalancerDecision, ClusterEvent, DiskBalanceDecision, MasterMigration } from '@kdi/protocol';
 import { describe, expect, it } from 'vitest';
 import { decodeHistory, encodeHistory, type History } from './history-file.js';
 
@@ -64,6 +64,28 @@ describe('the master history file', () => {
     expect(bytes.length).toBeLessThan(Buffer.byteLength(JSON.stringify(h)));
     const d = decodeHistory(bytes);
     expect(d).toEqual({ ok: true, history: h, dropped: 0 });
+  });
+
+  it('round-trips the automatic disk balance’s decisions; a file without them decodes without them', async () => {
+    const disk = (n: number): DiskBalanceDecision => ({
+      decisionId: `dd-${n}`,
+      at: '2026-12-07T00:00:00.000Z',
+      serverId: 's1',
+      outcome: n % 2 === 0 ? 'balanced' : 'failed',
+      reason: `reason ${n}`,
+    });
+    const h = { ...history(3), diskDecisions: [disk(1), disk(2)] };
+    expect(decodeHistory((await encodeHistory(h, 1 << 20)).bytes)).toEqual({ ok: true, history: h, dropped: 0 });
+    const old = decodeHistory((await encodeHistory(history(3), 1 << 20)).bytes);
+    expect(old.ok && old.history.diskDecisions).toBeUndefined();
+    // Trimmed after the events, before the balancer's decisions.
+    const big = { ...history(0), diskDecisions: Array.from({ length: 2000 }, (_, i) => disk(i + 1)) };
+    const full = (await encodeHistory(big, 1 << 24)).bytes.length;
+    const cut = decodeHistory((await encodeHistory(big, Math.floor(full / 3))).bytes);
+    if (!cut.ok) throw new Error(cut.bad);
+    expect(cut.history.diskDecisions!.length).toBeLessThan(2000);
+    expect(cut.history.diskDecisions!.at(-1)!.decisionId).toBe('dd-2000');
+    expect(cut.history.decisions).toHaveLength(2);
   });
 
   it('decodes junk to `bad` with the reason, and drops records that do not match their schema', () => {

@@ -10,7 +10,9 @@
 //     "writtenAt": <ISO-8601, when the snapshot was taken>,
 //     "migrations": [MasterMigration, …]   newest first, as GET /v1/migrations
 //     "decisions":  [BalancerDecision, …]  oldest first
-//     "events":     [ClusterEvent, …]      oldest first, increasing seq }
+//     "events":     [ClusterEvent, …]      oldest first, increasing seq
+//     "diskDecisions": [DiskBalanceDecision, …]  oldest first (the automatic
+//                 disk balance; optional: files written before it have none) }
 // Gzip because the lock service keeps whole files (256 KiB each by
 // default, the embedded store rewriting its state file on each change):
 // the JSON of 100 moves, 100 decisions and 1000 events is several hundred
@@ -20,12 +22,21 @@
 // or not this format decodes to `bad` with the reason; a record that does
 // not match its schema is dropped and counted, the others kept.
 // encodeHistory keeps the result at most `maxBytes` by dropping the oldest
-// events, then decisions, then ended moves (half of a kind at a time);
+// events, then disk-balance decisions, then decisions, then ended moves (half of a kind at a time);
 // running moves are never dropped.
 
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
-import { BalancerDecisionSchema, ClusterEventSchema, MasterMigrationSchema, type BalancerDecision, type ClusterEvent, type MasterMigration } from '@kdi/protocol';
+import {
+  BalancerDecisionSchema,
+  ClusterEventSchema,
+  DiskBalanceDecisionSchema,
+  MasterMigrationSchema,
+  type BalancerDecision,
+  type ClusterEvent,
+  type DiskBalanceDecision,
+  type MasterMigration,
+} from '@kdi/protocol';
 import { z } from 'zod';
 
 export const HISTORY_PATH = '/kdi/master-history';
@@ -46,6 +57,8 @@ export interface History {
   readonly migrations: readonly MasterMigration[];
   readonly decisions: readonly BalancerDecision[];
   readonly events: readonly ClusterEvent[];
+  /** The automatic disk balance's decisions, oldest first (absent in files written before it). */
+  readonly diskDecisions?: readonly DiskBalanceDecision[] | undefined;
 }
 
 export type DecodedHistory = { readonly ok: true; readonly history: History; readonly dropped: number } | { readonly ok: false; readonly bad: string };
@@ -58,6 +71,7 @@ const EnvelopeSchema = z.object({
   migrations: z.array(z.unknown()),
   decisions: z.array(z.unknown()),
   events: z.array(z.unknown()),
+  diskDecisions: z.array(z.unknown()).optional(),
 });
 
 export interface EncodedHistory {
@@ -73,13 +87,24 @@ export async function encodeHistory(h: History, maxBytes: number): Promise<Encod
   let events = [...h.events];
   let decisions = [...h.decisions];
   let migrations = [...h.migrations];
-  const total = events.length + decisions.length + migrations.length;
+  let diskDecisions = [...(h.diskDecisions ?? [])];
+  const total = events.length + decisions.length + migrations.length + diskDecisions.length;
   for (;;) {
-    const json = JSON.stringify({ format: FORMAT, version: VERSION, writer: h.writer, writtenAt: h.writtenAt, migrations, decisions, events });
+    const json = JSON.stringify({
+      format: FORMAT,
+      version: VERSION,
+      writer: h.writer,
+      writtenAt: h.writtenAt,
+      migrations,
+      decisions,
+      events,
+      ...(h.diskDecisions !== undefined && { diskDecisions }),
+    });
     const bytes = await gzipAsync(Buffer.from(json, 'utf8'));
-    if (bytes.length <= maxBytes) return { bytes, trimmed: total - events.length - decisions.length - migrations.length };
+    if (bytes.length <= maxBytes) return { bytes, trimmed: total - events.length - decisions.length - migrations.length - diskDecisions.length };
     const endedIndexes = migrations.flatMap((m, i) => (m.state === 'running' ? [] : [i]));
     if (events.length > 0) events = events.slice(Math.ceil(events.length / 2));
+    else if (diskDecisions.length > 0) diskDecisions = diskDecisions.slice(Math.ceil(diskDecisions.length / 2));
     else if (decisions.length > 0) decisions = decisions.slice(Math.ceil(decisions.length / 2));
     else if (endedIndexes.length > 0) {
       // Newest first: the oldest ended ones are at the end.
@@ -113,6 +138,7 @@ export function decodeHistory(bytes: Uint8Array): DecodedHistory {
     migrations: each(MasterMigrationSchema, e.migrations),
     decisions: each(BalancerDecisionSchema, e.decisions),
     events: each(ClusterEventSchema, e.events).sort((a, b) => a.seq - b.seq),
+    ...(e.diskDecisions !== undefined && { diskDecisions: each(DiskBalanceDecisionSchema, e.diskDecisions) }),
   };
   return { ok: true, history, dropped };
 }

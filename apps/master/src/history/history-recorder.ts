@@ -31,7 +31,7 @@ const MAX_CONFLICTS = 3;
 
 /** What the history is made of: taken for each write, restored into at takeover. */
 export interface HistoryParts {
-  snapshot(): Pick<History, 'migrations' | 'decisions' | 'events'>;
+  snapshot(): Pick<History, 'migrations' | 'decisions' | 'events' | 'diskDecisions'>;
   restore(h: History): void;
 }
 

@@ -151,7 +151,7 @@ export class Master {
         // The predecessor's moves, decisions and events first (bounded; never stops the takeover), so this master's own come after them.
         const history = new HistoryRecorder({
           store: new HistoryStore(this.lock),
-          parts: historyParts(migrations.book, parts.balancer, this.events),
+          parts: historyParts(migrations.book, parts.balancer, this.events, parts.diskBalance),
           writer: { url, generation: sequencer.generation },
           flushMs: this.config.historyFlushMs,
           maxBytes: this.config.historyMaxBytes,
@@ -162,6 +162,7 @@ export class Master {
         const dirty = () => history.markDirty();
         migrations.book.onChange(dirty);
         parts.balancer.onChange(dirty);
+        parts.diskBalance.onChange(dirty);
         this.events.onChange(dirty);
         await history.takeOver();
         this.events.add({ kind: 'master-elected', message: `${url} is the active master (sequencer generation ${sequencer.generation})` });

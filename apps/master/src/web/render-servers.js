@@ -119,6 +119,7 @@ export function renderDisks(servers) {
         html`<tr data-server-id="${s.serverId}" data-disk="${d.path}">
           <td>${i === 0 ? html`<span class="id">${s.serverId}</span>` : ''}</td>
           <td class="path">${d.path}</td>
+          <td data-field="state" title="${d.reason ?? ''}">${d.state ?? '-'}${d.reason === undefined ? '' : html`: ${d.reason}`}</td>
           <td class="num" data-field="kdiBytes" title="${d.kdiBytes} bytes">${formatBytes(d.kdiBytes)}</td>
           <td class="wide">${diskBar(d)}</td>
         </tr>`,
@@ -129,6 +130,7 @@ export function renderDisks(servers) {
       <tr>
         <th>server</th>
         <th>data directory</th>
+        <th>state</th>
         <th class="num">KDI bytes</th>
         <th>
           filesystem <span class="legend"><span class="sw kdi"></span>KDI <span class="sw other"></span>other</span>

@@ -153,9 +153,10 @@ describe('servers and disks', () => {
   });
 
   it('draws one usage bar per data directory: KDI bytes, other used bytes, free', () => {
-    const s = server({ disks: [server().disks[0]!, { path: '/data/ts1/d1', capacityBytes: 1000, freeBytes: 50, kdiBytes: 900 }] });
+    const s = server({ disks: [server().disks[0]!, { path: '/data/ts1/d1', capacityBytes: 1000, freeBytes: 50, kdiBytes: 900, state: 'high-water', reason: 'usage 95% ≥ 90%' }] });
     const out = String(renderDisks([s, server({ serverId: 'ts2', disks: [] })]));
-    expect(text(out)).toContain('/data/ts1/d0 10.0 GiB 40.0 GiB of 100 GiB used (40%), 60.0 GiB free');
+    expect(text(out)).toContain('/data/ts1/d0 - 10.0 GiB 40.0 GiB of 100 GiB used (40%), 60.0 GiB free');
+    expect(text(out)).toContain('/data/ts1/d1 high-water: usage 95% ≥ 90% 900 B');
     expect(out).toContain('data-w="10.00"'); // KDI share of d0
     expect(out).toContain('data-w="30.00"'); // the rest of d0's used bytes
     expect(out).toContain('class="seg other full"'); // d1 is 95% full

@@ -36,6 +36,8 @@ export class ServerDisks {
   constructor(
     private readonly server: TabletServer,
     private readonly usage: DiskUsage,
+    /** The engine's high-water mark (KDI_TS_DISK_HIGH_WATER_PERCENT ÷ 100): no planned move leaves its target above it. */
+    private readonly highWaterMark: number = DEFAULT_DISK_BALANCE_OPTIONS.highWaterMark,
   ) {}
 
   get engine(): Engine {
@@ -143,7 +145,8 @@ export class ServerDisks {
         const reason = e.details?.['reason'];
         if (reason === 'already-migrating') {
           const now = engine.diskMigration(tablet);
-          throw now !== undefined ? alreadyMigrating(now) : new KdiError('ALREADY_EXISTS', e.message, { details: { tablet, reason }, cause: e });
+          // Running here, or the tablet is moving to another server (the engine's message says which).
+          throw now !== undefined && isRunning(now) ? alreadyMigrating(now) : new KdiError('ALREADY_EXISTS', e.message, { details: { tablet, reason }, cause: e });
         }
         const field = reason === 'not-on-disk' ? 'from' : reason === 'same-disk' ? 'to' : undefined;
         throw new KdiError(reason === 'not-served' ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT', e.message, {
@@ -160,6 +163,7 @@ export class ServerDisks {
     const engine = this.engine;
     const options: DiskBalanceOptions = {
       ...DEFAULT_DISK_BALANCE_OPTIONS,
+      highWaterMark: this.highWaterMark,
       ...(body.usageFloor !== undefined && { usageFloor: body.usageFloor }),
       ...(body.skewThreshold !== undefined && { skewThreshold: body.skewThreshold }),
       ...(body.minTabletBytes !== undefined && { minTabletBytes: body.minTabletBytes }),

@@ -58,6 +58,8 @@ export async function bytesUnder(dir: string): Promise<number> {
 }
 
 export interface DiskUsageOptions {
+  /** The filesystem's figures for a directory; default node:fs statfs (tests give a disk the fullness they need). */
+  readonly statfs?: (dir: string) => Promise<FilesystemSpace>;
   /** A directory's kdiBytes is walked again only when older than this (default 5000 ms). */
   readonly kdiBytesMaxAgeMs?: number;
   /** Monotonic milliseconds; default performance.now. */
@@ -131,7 +133,7 @@ export class DiskUsage {
 
   private async measure(path: string): Promise<{ capacityBytes: number; freeBytes: number }> {
     try {
-      const space = diskSpace(await statfs(path));
+      const space = diskSpace(await (this.o.statfs ?? statfs)(path));
       this.spaces.set(path, space);
       return space;
     } catch (e) {
