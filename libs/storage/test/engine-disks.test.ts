@@ -236,7 +236,7 @@ describe('disk migration', () => {
 
   it('refuses bad requests, naming the problem, before anything starts', async () => {
     const mem = new MemoryFileSystem();
-    const { engine } = await withTablet(mem, 1);
+    const { engine, space } = await withTablet(mem, 1);
     await engine.createTablet({ id: 'empty', table: 'other' });
     const emptyHome = engine.tabletHomeDisk('empty');
     const notHome = emptyHome === D0 ? D1 : D0;
@@ -254,6 +254,10 @@ describe('disk migration', () => {
     expect(reason(() => engine.startDiskMigration('t', D0, '/elsewhere'))).toMatchObject({ reason: 'unknown-disk', message: expect.stringContaining(D1) });
     expect(reason(() => engine.startDiskMigration('t', '7', D1))).toMatchObject({ reason: 'unknown-disk' });
     expect(reason(() => engine.startDiskMigration('empty', notHome, emptyHome))).toMatchObject({ reason: 'not-on-disk' });
+    const roomy = space[D1]!;
+    space[D1] = { capacityBytes: 1e9, freeBytes: 0.05e9 };
+    expect(reason(() => engine.startDiskMigration('t', D0, D1))).toMatchObject({ reason: 'target-full', message: expect.stringContaining('high-water') });
+    space[D1] = roomy;
     engine.startDiskMigration('t', D0, D1);
     expect(reason(() => engine.startDiskMigration('t', D0, D1))).toMatchObject({ reason: 'already-migrating' });
     expect(reason(() => engine.pinTablet('t'))).toMatchObject({ reason: 'disk-migrating' });

@@ -148,8 +148,8 @@ export class ServerDisks {
           // Running here, or the tablet is moving to another server (the engine's message says which).
           throw now !== undefined && isRunning(now) ? alreadyMigrating(now) : new KdiError('ALREADY_EXISTS', e.message, { details: { tablet, reason }, cause: e });
         }
-        const field = reason === 'not-on-disk' ? 'from' : reason === 'same-disk' ? 'to' : undefined;
-        throw new KdiError(reason === 'not-served' ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT', e.message, {
+        const field = reason === 'not-on-disk' ? 'from' : reason === 'same-disk' || reason === 'target-full' ? 'to' : undefined;
+        throw new KdiError(reason === 'not-served' || reason === 'target-full' ? 'FAILED_PRECONDITION' : 'INVALID_ARGUMENT', e.message, {
           details: { tablet, ...(field !== undefined && { field }), ...(typeof reason === 'string' && { reason }) },
           cause: e,
         });

@@ -79,7 +79,7 @@ export async function writeTabletFragment(
 }
 
 /** ENOSPC (or EDQUOT), from this thread's file system or a worker's. */
-function isNoSpace(e: unknown): boolean {
+export function isNoSpace(e: unknown): boolean {
   const code = fsErrorCode(e);
   if (code === 'ENOSPC' || code === 'EDQUOT') return true;
   return e instanceof Error && /\bENOSPC\b|no space left on device/i.test(e.message);
