@@ -12,44 +12,17 @@
 import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DiskCapacity, DiskMigrationStatusView, DiskReplica } from '@kdi/protocol';
 import { afterAll } from 'vitest';
 import { CLUSTER_SECRET, type FakeMaster, type ServerProc } from '../cluster.js';
 import type { MigrationCluster } from '../migration/migration-cluster.js';
 
 export type DiskMigrationState = 'IDLE' | 'MOVING' | 'MOVED' | 'CLOSED' | 'COMPLETED';
 
-export interface DiskMigrationStatus {
-  tablet: string;
-  table: string;
-  from: string;
-  to: string;
-  state: DiskMigrationState;
-  files: number;
-  filesCopied: number;
-  bytes: number;
-  bytesCopied: number;
-  startedAtMs: number;
-  endedAtMs?: number;
-  error?: string;
-  oriFiles: number;
-}
-
-export interface DiskCapacityView {
-  disk: string;
-  capacityBytes: number;
-  usedBytes: number;
-  freeBytes: number;
-  kdiBytes: number;
-  usage: number;
-  state: 'ok' | 'high-water' | 'full';
-  reason?: string;
-  tablets: number;
-}
-
-export interface DiskReplicaView {
-  disk: string;
-  tablets: { tablet: string; table: string; bytes: number; home?: boolean }[];
-}
+// The routes' own shapes (libs/protocol master-api/disks.ts), under the names the tests use.
+export type DiskMigrationStatus = DiskMigrationStatusView;
+export type DiskCapacityView = DiskCapacity;
+export type DiskReplicaView = DiskReplica;
 
 /** A tablet server with two disks: `disks[0]` is its data directory (MANIFEST, log/), `disks[1]` its extra one. */
 export type DiskServer = ServerProc & { readonly dataDir: string; readonly disks: readonly [string, string] };

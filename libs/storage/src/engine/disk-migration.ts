@@ -43,7 +43,7 @@ import type { SerialQueue } from '../util/serial-queue.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { FragmentStore } from './fragment-store.js';
 import { MIGRATE_TMP_SUFFIX } from './fragment-files.js';
-import { isNoSpace } from './write-fragment.js';
+import { isNoSpace } from '../fs/fs-error.js';
 import type { TabletRegistry } from './tablet-registry.js';
 import { allFragments, type Tablet } from './tablet.js';
 

@@ -17,7 +17,7 @@ import { lz4Codec } from '../codec/lz4-codec.js';
 import { mergeIntoWriter } from '../compaction/merge-fragments.js';
 import { FragmentWriter } from '../fragment/fragment-writer.js';
 import type { FileSystem } from '../fs/file-system.js';
-import { fsErrorCode } from '../fs/fs-error.js';
+import { isNoSpace } from '../fs/fs-error.js';
 import type { Cursor } from '../merge/cursor.js';
 import { DiskCursor } from '../merge/disk-cursor.js';
 import { MemoryCursor } from '../merge/memory-cursor.js';
@@ -76,13 +76,6 @@ export async function writeTabletFragment(
       throw e2;
     }
   }
-}
-
-/** ENOSPC (or EDQUOT), from this thread's file system or a worker's. */
-export function isNoSpace(e: unknown): boolean {
-  const code = fsErrorCode(e);
-  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
-  return e instanceof Error && /\bENOSPC\b|no space left on device/i.test(e.message);
 }
 
 async function writeOnDisk(

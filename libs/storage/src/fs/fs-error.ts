@@ -49,6 +49,13 @@ export function fsErrorCode(e: unknown): string | undefined {
   return errnoOf(e instanceof StorageError ? e.cause : e);
 }
 
+/** ENOSPC (or EDQUOT), from this thread's file system or a worker's. */
+export function isNoSpace(e: unknown): boolean {
+  const code = fsErrorCode(e);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  return e instanceof Error && /\bENOSPC\b|no space left on device/i.test(e.message);
+}
+
 function errnoOf(e: unknown): string | undefined {
   if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') return e.code;
   return undefined;

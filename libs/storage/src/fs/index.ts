@@ -6,5 +6,5 @@ export { NodeFileSystem } from './node-file-system.js';
 export { MemoryFileSystem } from './memory-file-system.js';
 export { FAULT_OPS, FaultyFileSystem } from './faulty-file-system.js';
 export type { FaultOp, FaultRule, OpStats } from './faulty-file-system.js';
-export { errnoError, fsError, fsErrorCode } from './fs-error.js';
+export { errnoError, fsError, fsErrorCode, isNoSpace } from './fs-error.js';
 export type { ErrnoCode, ErrnoError } from './fs-error.js';

@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { connect, type KdiClient } from '@kdi/client-sdk';
+import type { DiskMigrationStatusView } from '@kdi/protocol';
 import { COMMON_FLAGS, flagBoolean, flagInteger, flagOutPath, parseArgs, usage, type FlagSpec } from '../common/args.js';
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { type BenchResult, writeReport } from '../common/report.js';
@@ -45,20 +46,7 @@ const rowName = (i: number) => `row${String(i).padStart(9, '0')}`;
 /** A count, with thousands separators. */
 const count = (n: number) => n.toLocaleString('en-US');
 
-interface DiskMigrationStatus {
-  tablet: string;
-  from: string;
-  to: string;
-  state: string;
-  files: number;
-  filesCopied: number;
-  bytes: number;
-  bytesCopied: number;
-  startedAtMs: number;
-  endedAtMs?: number;
-  error?: string;
-  oriFiles: number;
-}
+type DiskMigrationStatus = DiskMigrationStatusView;
 
 /** The tablet server's admin API (cluster secret). */
 class ServerAdmin {
