@@ -72,6 +72,7 @@ import { WritePath } from './write-path.js';
 import { newFreezeState, thawTablet, type WriteFreeze } from './write-freeze.js';
 import { newReadGateState, openReadGate, type ReadGate, waitWhileReadsGated } from './read-gate.js';
 import { TabletPin } from './tablet-pin.js';
+import { readRowFast } from './point-read.js';
 import { type TabletWriteTap, TabletWriteTapImpl } from './tablet-write-tap.js';
 import { adoptTablet, type AdoptTabletDefinition, type HotBlock, readoptTablet, tabletHotBlocks, tabletMemoryCells, warmTabletBlocks } from './tablet-migration.js';
 
@@ -818,6 +819,31 @@ export class Engine {
     let t = this.registry.get(id);
     if (t.readGate !== undefined) t = await this.readableTablet(id);
     return openTabletScanner(t, this.registry.tables.get(t.def.table)!, spec, opts, this.clock.wallMicros(), this.txns.visible);
+  }
+
+  /**
+   * Every cell of one row of tablet `id` — the same answer as a scan of
+   * just that row with no other condition — by a short path when it
+   * applies (point-read.ts: one fragment, bloom, index, one block), else
+   * by that scan.
+   */
+  async readRow(id: string, row: Uint8Array): Promise<Cell[]> {
+    this.checkOpen();
+    const t = this.registry.get(id);
+    const fast = await readRowFast(t, this.registry.tables.get(t.def.table)!, row);
+    if (fast !== undefined) return fast;
+    const bound = { value: row, inclusive: true };
+    const s = await this.openScanner(id, { rows: [{ lower: bound, upper: bound }] });
+    try {
+      const out: Cell[] = [];
+      for (;;) {
+        const page = await s.nextBatch(10_000, 4 << 20);
+        out.push(...page.cells);
+        if (page.end) return out;
+      }
+    } finally {
+      s.close();
+    }
   }
 
   /** One page of a scan; pass the last returned key as `after` for the next. */

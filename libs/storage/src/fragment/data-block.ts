@@ -79,6 +79,12 @@ export class DecodedBlock {
     return timestamp - this.timestamps[i]!;
   }
 
+  /** Is cell i's row `row`? In place, allocating nothing. */
+  rowEquals(i: number, row: Uint8Array): boolean {
+    const k = i * 6;
+    return compareAt(this.data, this.fields[k]!, this.fields[k + 1]!, row) === 0;
+  }
+
   /** Index of the first cell ≥ the search key; count when none. */
   lowerBound(row: Uint8Array, column?: Uint8Array, timestamp?: number): number {
     let lo = 0;

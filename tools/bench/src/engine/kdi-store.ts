@@ -54,10 +54,9 @@ class KdiStore implements Store<Cell[], Buffer> {
 
   /** A point read by row: each row holds exactly one cell (column f:q). */
   async get(row: Buffer): Promise<Uint8Array | undefined> {
-    const bound = { value: row, inclusive: true };
-    const page = await this.engine.scan(TABLET, { rows: [{ lower: bound, upper: bound }] }, { maxCells: 10 });
-    const cell = page.cells[0];
-    return cell?.value ?? undefined;
+    // The engine's point read (point-read.ts): bloom, index, one cached block; a scan of the row when that does not apply.
+    const cells = await this.engine.readRow(TABLET, row);
+    return cells[0]?.value ?? undefined;
   }
 
   async settle(): Promise<void> {

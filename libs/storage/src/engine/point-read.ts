@@ -1,0 +1,59 @@
+// Reading one row without the scan machinery (issue 12: a point read was a
+// full predicate scan of one row — spec compiled, every source opened as a
+// cursor, a merge heap, a page). The common case takes a short path:
+//
+//   one wildcard locality group with no purge policy, no legacy fragments,
+//   no memory fragment holding the row, and exactly one fragment of the
+//   chain whose bloom filter admits the row
+//
+// → the fragment's index gives the one block that can hold the row's first
+// cell (from the cache without a promise when it is there), a binary search
+// in place finds it, and the row's cells are read off in order (into the
+// next blocks when the row continues). A row with an erasure among them,
+// and every case outside the one above, returns undefined: the caller
+// runs the general scan, whose answer this path must equal (a differential
+// test checks it on random histories).
+
+import type { Cell } from '@kdi/primitives';
+import { rowInRange } from '../merge/row-range.js';
+import type { DiskFragment } from './disk-fragment.js';
+import type { Table, Tablet } from './tablet.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** The row's cells in key order, or undefined when the short path does not apply. */
+export async function readRowFast(t: Tablet, table: Table, row: Uint8Array): Promise<Cell[] | undefined> {
+  if (!t.routing.single || t.routing.groups[0]!.purge !== undefined || t.legacy.length > 0 || t.readGate !== undefined) return undefined;
+  if (!rowInRange(row, t.range)) return undefined;
+  for (const m of [table.active, ...table.frozen]) {
+    if (m.cellCount === 0) continue;
+    const [ci, i] = m.seek({ row, column: EMPTY, timestamp: Number.MAX_SAFE_INTEGER, value: null });
+    const c = m.at(ci, i);
+    if (c !== undefined && Buffer.compare(c.row, row) === 0) return undefined;
+  }
+  let only: DiskFragment | undefined;
+  for (const f of t.chains[0]!.fragments) {
+    if (!f.reader.mayContainRow(row)) continue;
+    if (only !== undefined) return undefined;
+    only = f;
+  }
+  if (only === undefined) return [];
+  only.ref(); // the file stays open while it is read, whatever compaction does meanwhile
+  try {
+    const reader = only.reader;
+    const out: Cell[] = [];
+    for (let b = reader.seekBlock(row); b < reader.blockCount; b++) {
+      const block = reader.cachedBlock(b) ?? (await reader.readBlock(b));
+      let i = out.length === 0 ? block.lowerBound(row) : 0;
+      for (; i < block.count; i++) {
+        if (!block.rowEquals(i, row)) return out; // past the row
+        const cell = block.cell(i);
+        if (cell.value === null) return undefined; // an erasure: the general scan knows what it hides
+        out.push(cell);
+      }
+    }
+    return out;
+  } finally {
+    only.unref();
+  }
+}

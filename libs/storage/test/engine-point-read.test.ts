@@ -1,0 +1,89 @@
+// The point-read short path (point-read.ts) must answer exactly what a scan
+// of the one row answers. Random histories — sets, erasures, several
+// versions, rows in memory and on disk, serializations and compactions at
+// random, schemas with several groups and purge policies (where the short
+// path must step aside) — and every row read both ways, present or not.
+
+import { describe, expect, it } from 'vitest';
+import type { Cell } from '@kdi/primitives';
+import { BlockCache } from '../src/cache/block-cache.js';
+import { lz4Codec } from '../src/codec/lz4-codec.js';
+import { Engine } from '../src/engine/engine.js';
+import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
+import { b, cell, erase, rng, show } from './kit.js';
+
+async function scanRow(engine: Engine, id: string, row: string): Promise<Cell[]> {
+  const bound = { value: b(row), inclusive: true };
+  return (await engine.scan(id, { rows: [{ lower: bound, upper: bound }] }, { maxCells: 100_000 })).cells;
+}
+
+const SCHEMAS = {
+  plain: undefined,
+  groups: [
+    { name: 'a', families: ['f'] },
+    { name: 'rest', families: '*' as const },
+  ],
+  purge: [{ name: 'default', families: '*' as const, purge: { maxVersions: 2 } }],
+};
+
+describe('readRow', () => {
+  for (const [schema, groups] of Object.entries(SCHEMAS)) {
+    for (const seed of [1, 2, 3, 4]) {
+      it(`answers like a scan of the row (${schema} schema, seed ${seed})`, async () => {
+        const random = rng(seed * 101 + schema.length);
+        const engine = await Engine.open({
+          fs: new MemoryFileSystem(),
+          dir: '/kdi',
+          codec: lz4Codec,
+          blockSize: 256,
+          autoCompact: false,
+          cache: new BlockCache({ capacityBytes: 1 << 20 }),
+        });
+        await engine.createTablet({ id: 't', table: 'tb', lowerExclusive: b('r010'), ...(groups && { groups }) });
+        const rowName = (i: number) => `r${String(i).padStart(3, '0')}`;
+        const columns = ['f:a', 'f:b', 'g:c'];
+        let fastPaths = 0;
+        for (let step = 0; step < 60; step++) {
+          const batch: Cell[] = [];
+          for (let k = 0; k < 20; k++) {
+            const row = rowName(11 + Math.floor(random() * 40));
+            const col = columns[Math.floor(random() * columns.length)]!;
+            const ts = 1 + Math.floor(random() * 4);
+            batch.push(random() < 0.15 ? erase(row, col, ts) : cell(row, col, ts, `v${step}-${k}`));
+          }
+          await engine.apply('tb', batch, { sync: false });
+          const r = random();
+          if (r < 0.3) await engine.serialize();
+          else if (r < 0.4) await engine.compactTablet('t', { full: random() < 0.5 });
+          if (step % 10 === 9) {
+            for (let i = 11; i < 55; i++) {
+              const row = rowName(i);
+              const want = show(await scanRow(engine, 't', row));
+              expect(show(await engine.readRow('t', b(row))), `row ${row} at step ${step}`).toEqual(want);
+            }
+          }
+        }
+        // Settled: everything on disk in one fragment — the short path's case.
+        await engine.serialize();
+        await engine.compactTablet('t', { full: true });
+        for (let i = 11; i < 55; i++) {
+          const row = rowName(i);
+          const got = show(await engine.readRow('t', b(row)));
+          expect(got).toEqual(show(await scanRow(engine, 't', row)));
+          if (got.length > 0) fastPaths++;
+        }
+        expect(fastPaths).toBeGreaterThan(0);
+        await engine.close();
+      });
+    }
+  }
+
+  it('a row outside the tablet is refused like a scan refuses it, and an unknown tablet is not found', async () => {
+    const engine = await Engine.open({ fs: new MemoryFileSystem(), dir: '/kdi', autoCompact: false });
+    await engine.createTablet({ id: 't', table: 'tb', lowerExclusive: b('m') });
+    await engine.apply('tb', [cell('n', 'f:q', 1, 'x')]);
+    expect(show(await engine.readRow('t', b('a')))).toEqual(show(await scanRow(engine, 't', 'a')));
+    await expect(engine.readRow('nope', b('a'))).rejects.toMatchObject({ kind: 'not-found' });
+    await engine.close();
+  });
+});
