@@ -12,10 +12,12 @@ import { Engine } from '../src/engine/engine.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
 import { b, cell, erase, rng, show } from './kit.js';
 
-async function scanRow(engine: Engine, id: string, row: string): Promise<Cell[]> {
+async function scanRow(engine: Engine, id: string, row: string, history?: number): Promise<Cell[]> {
   const bound = { value: b(row), inclusive: true };
-  return (await engine.scan(id, { rows: [{ lower: bound, upper: bound }] }, { maxCells: 100_000 })).cells;
+  return (await engine.scan(id, { rows: [{ lower: bound, upper: bound }], ...(history !== undefined && { history }) }, { maxCells: 100_000 })).cells;
 }
+
+const HISTORIES = [undefined, 1, 2, -1];
 
 const SCHEMAS = {
   plain: undefined,
@@ -23,7 +25,7 @@ const SCHEMAS = {
     { name: 'a', families: ['f'] },
     { name: 'rest', families: '*' as const },
   ],
-  purge: [{ name: 'default', families: '*' as const, purge: { maxVersions: 2 } }],
+  purge: [{ name: 'default', families: '*' as const, purge: { maxHistory: 2 } }],
 };
 
 describe('readRow', () => {
@@ -58,8 +60,10 @@ describe('readRow', () => {
           if (step % 10 === 9) {
             for (let i = 11; i < 55; i++) {
               const row = rowName(i);
-              const want = show(await scanRow(engine, 't', row));
-              expect(show(await engine.readRow('t', b(row))), `row ${row} at step ${step}`).toEqual(want);
+              for (const history of HISTORIES) {
+                const want = show(await scanRow(engine, 't', row, history));
+                expect(show(await engine.readRow('t', b(row), { history })), `row ${row} history ${history} at step ${step}`).toEqual(want);
+              }
             }
           }
         }
@@ -68,9 +72,11 @@ describe('readRow', () => {
         await engine.compactTablet('t', { full: true });
         for (let i = 11; i < 55; i++) {
           const row = rowName(i);
-          const got = show(await engine.readRow('t', b(row)));
-          expect(got).toEqual(show(await scanRow(engine, 't', row)));
-          if (got.length > 0) fastPaths++;
+          for (const history of HISTORIES) {
+            const got = show(await engine.readRow('t', b(row), { history }));
+            expect(got, `row ${row} history ${history}`).toEqual(show(await scanRow(engine, 't', row, history)));
+            if (got.length > 0) fastPaths++;
+          }
         }
         expect(fastPaths).toBeGreaterThan(0);
         await engine.close();

@@ -54,7 +54,7 @@ export interface TabletKeyAfter {
 
 /** What a table scan needs of the server (the TabletServer is one). */
 export interface TableScanHost {
-  readonly engine: Pick<Engine, 'scan'>;
+  readonly engine: Pick<Engine, 'scan' | 'readRow' | 'currentTxn'>;
   readonly map: TabletMap;
   /** The latest txn visible to scans. */
   readonly currentTxn: number;
@@ -75,11 +75,38 @@ export interface TabletReader {
   ): Promise<{ readonly cells: Cell[]; readonly end: boolean; readonly scanTxn: number }>;
 }
 
-/** The stateless reader: one engine scan per tablet per page. */
+/**
+ * The stateless reader: one engine scan per tablet per page — or, for a
+ * first page that wants exactly one row with no column or time condition
+ * (the SDK's get), the engine's point read (readRow: bloom, index, one
+ * block), whose scanTxn is the visible txn taken before it reads.
+ */
 export function engineReader(server: Pick<TableScanHost, 'engine'>): TabletReader {
   return {
-    read: (entry, spec, after, maxCells, maxBytes) => server.engine.scan(entry.id, spec, { after, maxCells, maxBytes }),
+    read: async (entry, spec, after, maxCells, maxBytes) => {
+      const row = after === undefined ? pointRowOf(spec) : undefined;
+      if (row !== undefined) {
+        const scanTxn = server.engine.currentTxn;
+        const cells = await server.engine.readRow(entry.id, row, { history: spec.history });
+        if (cells.length <= maxCells && cellBytes(cells) <= maxBytes) return { cells, end: true, scanTxn };
+      }
+      return server.engine.scan(entry.id, spec, { after, maxCells, maxBytes });
+    },
   };
+}
+
+/** The row when `spec` wants exactly one row and nothing narrower; else undefined. */
+function pointRowOf(spec: ScanSpec): Uint8Array | undefined {
+  if (spec.columns !== undefined || spec.times !== undefined || spec.rows?.length !== 1) return undefined;
+  const { lower, upper } = spec.rows[0]!;
+  if (!lower?.inclusive || !upper?.inclusive || Buffer.compare(lower.value, upper.value) !== 0) return undefined;
+  return lower.value;
+}
+
+function cellBytes(cells: readonly Cell[]): number {
+  let n = 0;
+  for (const c of cells) n += cellSize(c);
+  return n;
 }
 
 /** The tablet (any state) holding the scan's next wanted rows, and the one row that names them. */

@@ -822,18 +822,18 @@ export class Engine {
   }
 
   /**
-   * Every cell of one row of tablet `id` — the same answer as a scan of
-   * just that row with no other condition — by a short path when it
-   * applies (point-read.ts: one fragment, bloom, index, one block), else
-   * by that scan.
+   * Every cell of one row of tablet `id` (with `history`, as a scan's
+   * history) — the same answer as a scan of just that row with no other
+   * condition — by a short path when it applies (point-read.ts: one
+   * fragment, bloom, index, one block), else by that scan.
    */
-  async readRow(id: string, row: Uint8Array): Promise<Cell[]> {
+  async readRow(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Promise<Cell[]> {
     this.checkOpen();
     const t = this.registry.get(id);
-    const fast = await readRowFast(t, this.registry.tables.get(t.def.table)!, row);
+    const fast = await readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history);
     if (fast !== undefined) return fast;
     const bound = { value: row, inclusive: true };
-    const s = await this.openScanner(id, { rows: [{ lower: bound, upper: bound }] });
+    const s = await this.openScanner(id, { rows: [{ lower: bound, upper: bound }], ...(opts.history !== undefined && { history: opts.history }) });
     try {
       const out: Cell[] = [];
       for (;;) {

@@ -21,8 +21,9 @@ import type { Table, Tablet } from './tablet.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** The row's cells in key order, or undefined when the short path does not apply. */
-export async function readRowFast(t: Tablet, table: Table, row: Uint8Array): Promise<Cell[] | undefined> {
+/** The row's cells in key order (with `history` K > 0, the newest K per column), or undefined when the short path does not apply. */
+export async function readRowFast(t: Tablet, table: Table, row: Uint8Array, history?: number): Promise<Cell[] | undefined> {
+  if (history !== undefined && !(Number.isSafeInteger(history) && history > 0)) return undefined;
   if (!t.routing.single || t.routing.groups[0]!.purge !== undefined || t.legacy.length > 0 || t.readGate !== undefined) return undefined;
   if (!rowInRange(row, t.range)) return undefined;
   for (const m of [table.active, ...table.frozen]) {
@@ -42,6 +43,8 @@ export async function readRowFast(t: Tablet, table: Table, row: Uint8Array): Pro
   try {
     const reader = only.reader;
     const out: Cell[] = [];
+    let column: Uint8Array | undefined;
+    let versions = 0;
     for (let b = reader.seekBlock(row); b < reader.blockCount; b++) {
       const block = reader.cachedBlock(b) ?? (await reader.readBlock(b));
       let i = out.length === 0 ? block.lowerBound(row) : 0;
@@ -49,6 +52,14 @@ export async function readRowFast(t: Tablet, table: Table, row: Uint8Array): Pro
         if (!block.rowEquals(i, row)) return out; // past the row
         const cell = block.cell(i);
         if (cell.value === null) return undefined; // an erasure: the general scan knows what it hides
+        if (history !== undefined) {
+          // Cells of one column are adjacent, newest first; equal columns share one view (data-block.ts).
+          if (column === undefined || (cell.column !== column && Buffer.compare(cell.column, column) !== 0)) {
+            column = cell.column;
+            versions = 0;
+          }
+          if (++versions > history) continue;
+        }
         out.push(cell);
       }
     }
