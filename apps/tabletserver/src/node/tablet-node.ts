@@ -27,6 +27,7 @@
 
 import { LockClient, MetaRouter, MetaTableClient, SequencerChecker } from '@kdi/client-sdk';
 import { BlockCache, Engine, FragmentWorkerPool, lz4Codec, type EngineOptions, type FileSystem } from '@kdi/storage';
+import { mkdir } from 'node:fs/promises';
 import { pino, type Logger } from 'pino';
 import { buildApp, newMigrations } from '../app.js';
 import type { TabletServerConfig } from '../config.js';
@@ -113,6 +114,8 @@ export async function createTabletNode(config: TabletServerConfig, ports: Tablet
   // The engine reports saved manifests here; the META publisher listens once it exists.
   const manifestSaved = new EventTarget();
   // The engine places tablets and fragments on the disk with the most free bytes (DESIGN §11).
+  // The engine creates its directory; made first here so that it can be measured (a failure is the engine's to report).
+  await mkdir(disks.dirs[0]!, { recursive: true }).catch(() => {});
   await disks.refreshSpace();
   disks.startRefresh();
   const engine = await Engine.open({
