@@ -4,7 +4,8 @@
 // after), disk-balance, and every bad request answered 4xx naming the
 // problem — unknown and same disk 400, tablet not on the source disk 400,
 // unknown tablet 404, a migration already running 409 (held in MOVING by
-// the engine's state hook), no cluster secret 401.
+// the engine's state hook), no cluster secret 401, a tablet id that is not
+// one path segment or a disk name past PATH_MAX 400 (not echoed back).
 
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -143,6 +144,24 @@ describe('disk routes', () => {
 
     const extra = await post({ tablet: 't1', from: '0', to: '1', fast: true });
     expect(extra.status).toBe(400);
+
+    // Names are bounded before anything echoes them: a tablet id is one path segment (1-128 of
+    // [A-Za-z0-9._-]), a disk at most PATH_MAX. A 2 MB id used to come back twice in a 4 MB 404
+    // (and ~20 MB stalled the server past its lease).
+    const hugeTablet = await post({ tablet: 'x'.repeat(2_000_000), from: '0', to: '1' });
+    expect(hugeTablet.status).toBe(400);
+    expect(hugeTablet.body.error.details.fields[0].field).toBe('body.tablet');
+    expect(JSON.stringify(hugeTablet.body).length).toBeLessThan(2000);
+    const traversal = await post({ tablet: '..', from: '0', to: '1' });
+    expect(traversal.status).toBe(400);
+    expect(traversal.body.error.message).toContain('body.tablet');
+    const hugeDisk = await post({ tablet: 't1', from: '0', to: '/'.concat('a'.repeat(100_000)) });
+    expect(hugeDisk.status).toBe(400);
+    expect(hugeDisk.body.error.details.fields[0].field).toBe('body.to');
+    expect(JSON.stringify(hugeDisk.body).length).toBeLessThan(2000);
+    const dotDot = await s.call('GET', '/v1/admin/disk-migrations/..%2F..%2Fetc');
+    expect(dotDot.status).toBe(400);
+    expect(dotDot.body.error.message).toContain('tablet');
 
     const noSecret = await s.call('POST', '/v1/admin/disk-migrations', { body: { tablet: 't1', from: '0', to: '1' }, auth: false });
     expect(noSecret.status).toBe(401);

@@ -11,12 +11,19 @@
 // the data directory that holds the MANIFEST and the log).
 
 import { z } from 'zod';
-import { QueryPositiveIntSchema } from '../table-api/route-schemas.js';
+import { QueryPositiveIntSchema, TabletIdSchema } from '../table-api/route-schemas.js';
 
 const bytes = z.int().nonnegative();
 const ratio = z.number().nonnegative();
 
-export const DiskNameSchema = z.string().min(1).describe('A disk of the server: its absolute path, or its index ("0" is the data directory holding the MANIFEST and the log)');
+/** Longer than any path the kernel takes (PATH_MAX): a name past it cannot be a disk, and is not echoed back in the error. */
+export const DISK_NAME_MAX_CHARS = 4096;
+
+export const DiskNameSchema = z
+  .string()
+  .min(1)
+  .max(DISK_NAME_MAX_CHARS)
+  .describe('A disk of the server: its absolute path, or its index ("0" is the data directory holding the MANIFEST and the log)');
 
 export const DiskStateSchema = z
   .enum(['ok', 'high-water', 'full'])
@@ -99,13 +106,13 @@ export const DiskMigrationStatusSchema = z
 
 export const DiskMigrationBodySchema = z
   .strictObject({
-    tablet: z.string().min(1).describe('Tablet id'),
+    tablet: TabletIdSchema,
     from: DiskNameSchema.describe('The disk it is on (path or index)'),
     to: DiskNameSchema.describe('The disk to move it to (path or index)'),
   })
   .describe("Move a tablet's fragment files to another disk of the same server");
 
-export const DiskMigrationParamsSchema = z.strictObject({ tablet: z.string().min(1).describe('Tablet id') });
+export const DiskMigrationParamsSchema = z.strictObject({ tablet: TabletIdSchema });
 
 export const DiskMigrationListReplySchema = z
   .strictObject({
