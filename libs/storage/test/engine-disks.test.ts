@@ -85,6 +85,20 @@ describe('several disks under one engine', () => {
     await again.close();
   });
 
+  it("the open removes what a crash inside the manifest's atomic write left beside it", async () => {
+    const mem = new MemoryFileSystem();
+    const engine = await open(mem);
+    await engine.createTablet({ id: 't', table: 'tb' });
+    await engine.close();
+    const w = await mem.openWrite(`${D0}/MANIFEST.tmp-1b8341e03bfc`, 'create-new');
+    await w.append(Buffer.from('half a manifest'));
+    await w.close();
+    const again = await open(mem);
+    expect(await mem.list(D0)).not.toContain('MANIFEST.tmp-1b8341e03bfc');
+    expect(again.tabletIds()).toEqual(['t']);
+    await again.close();
+  });
+
   it("without free-byte figures, placement goes by the engine's own bytes per disk", async () => {
     const mem = new MemoryFileSystem();
     const engine = await open(mem);

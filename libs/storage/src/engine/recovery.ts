@@ -35,6 +35,9 @@ import type { PublicationApi } from './publication-api.js';
 import type { TabletRegistry } from './tablet-registry.js';
 import type { TxnSequencer } from './txn-sequencer.js';
 
+/** A temp file of the manifest's atomic write (node-file-system.ts: `<path>.tmp-<hex>`). */
+const MANIFEST_TEMP = new RegExp(`^${MANIFEST_NAME}\\.tmp-[0-9a-f]+$`);
+
 /** The parts of a freshly constructed engine that recovery fills. */
 export interface RecoveryParts {
   readonly fs: FileSystem;
@@ -58,6 +61,8 @@ export async function recover(p: RecoveryParts): Promise<LogWriter> {
   let manifest: Manifest = { nextFragmentId: 1, logFloor: 0, tablets: [], released: [] };
   const mpath = `${dir}/${MANIFEST_NAME}`;
   if (await fs.exists(mpath)) manifest = withoutStaged(decodeManifest(await fs.readFile(mpath), mpath), p.droppedStaged);
+  // A crash inside writeFileAtomic leaves its temp file beside the manifest; the manifest itself is whole.
+  for (const name of await fs.list(dir)) if (MANIFEST_TEMP.test(name)) await fs.unlink(`${dir}/${name}`);
   store.nextFragmentId = manifest.nextFragmentId;
   await store.restoreReleased(manifest.released);
   p.publication?.restore(manifest);

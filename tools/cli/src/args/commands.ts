@@ -255,7 +255,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: [],
     summary: "Move a tablet's files from one disk of its server to another while it keeps serving; waits for the outcome",
     description:
-      'IDLE → MOVING (copy) → MOVED → CLOSED (swap) → COMPLETED. Waits with a progress bar on a terminal (one line per state otherwise); exit status 5 when it ' +
+      'IDLE → MOVING (copy) → MOVED → CLOSED (swap) → COMPLETED. Waits with a progress bar on a terminal (one line per state it sees otherwise: a short state may pass between two polls); exit status 5 when it ' +
       'ended with an error (the tablet stays on DISK1). --no-wait returns once it has started (follow it with kdi disk-replica -n NODE, ' +
       'or GET /v1/servers/NODE/disk-migrations/TABLET on the master). Refused (exit 1, or 4 for an unknown tablet): the same disk twice, an unknown disk, a tablet with no file on DISK1, one already migrating.',
     options: {
