@@ -1,0 +1,210 @@
+// `npm run bench:paper` (issue 12; DESIGN §17): the Bigtable paper's
+// per-server benchmark (Chang et al., OSDI 2006, §7, Figure 6) against ONE
+// KDI tablet server, with Redis on this machine as the peer for point
+// writes and reads.
+//
+// - The cluster is the standalone launcher with one tablet server on free
+//   ports (or a running cluster with `--master URL`: then put one tablet
+//   server behind it, the figures are per server).
+// - Clients go through the SDK (@kdi/client-sdk) from `--clients N`
+//   separate processes (worker.ts; default 2 on this 2-core machine), each
+//   with `--concurrency C` operations in flight (default 8).
+// - R rows (`--values N`, default 40,000; 4,000 with --quick) of one
+//   1000-byte random (incompressible, crypto.randomBytes) value each, in
+//   column f:v; keys 0 … R−1 as 10-digit decimals, cut into ranges dealt to
+//   the clients (keys.ts). The six experiments, in the paper's order, each
+//   of R operations: sequential writes (keys in order), random writes
+//   (hash(i) mod R), sequential reads, random reads (single-row `get`, as
+//   the paper's reads), random reads (mem) on a second table of R/10 rows
+//   (the paper's 100 MB beside 1 GB) whose only locality group is
+//   inMemory, and scans (every range scanned through the SDK, history = 1).
+//   Writes are durable: `set` uses the SDK's default waitForSync.
+// - Redis (redis-server of our own, appendonly yes, appendfsync always)
+//   through ioredis from the same number of processes and lanes: the same
+//   sequential load, random writes and random reads.
+//
+// Prints values/s per experiment beside the paper's one-server figure
+// (ratio), p50/p99 per operation (per page for scans), issue 12's target,
+// Redis's figure and KDI ÷ Redis; `--out FILE` writes the JSON report:
+// results `sequential-writes` … `scans` (values/s, peer: the paper),
+// `<name>-p50-ms`/`-p99-ms`, `redis-<name>` and `<name>-vs-redis`.
+
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { connect, type KdiClient } from '@kdi/client-sdk';
+import { COMMON_FLAGS, flagBoolean, flagInteger, flagOutPath, flagString, parseArgs, usage, type FlagSpec } from '../common/args.js';
+import { formatMachine, machineInfo } from '../common/machine.js';
+import { comparedResult, type BenchResult, writeReport } from '../common/report.js';
+import { startStandalone, type StandaloneCluster } from '../common/standalone.js';
+import { formatNumber, formatRatio, formatTable } from '../common/table.js';
+import { makeTempDir } from '../common/temp-dir.js';
+import { ClientProcesses, percentile, type PhaseResult, type PhaseSpec } from './clients.js';
+import { EXPERIMENTS, PAPER_PEER, type ExperimentName } from './experiments.js';
+import { startRedis, type RedisServer } from './redis-server.js';
+
+const FLAGS: readonly FlagSpec[] = [
+  ...COMMON_FLAGS,
+  { name: 'values', kind: 'integer', help: 'R: rows of the table and operations per experiment (default 40000; 4000 with --quick)' },
+  { name: 'clients', kind: 'integer', help: 'client processes (default 2)' },
+  { name: 'concurrency', kind: 'integer', help: 'operations in flight per client process (default 8)' },
+  { name: 'master', kind: 'string', help: 'use the running cluster at this master URL (one tablet server) instead of starting one' },
+  { name: 'no-redis', kind: 'boolean', help: 'skip the Redis peer' },
+];
+
+const VALUE_BYTES = 1000;
+const REDIS_PEER = 'redis-appendfsync-always';
+
+interface Figures {
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+function figures(r: PhaseResult): Figures {
+  return { rate: r.values / r.seconds, p50: percentile(r.latencies, 50), p99: percentile(r.latencies, 99) };
+}
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
+
+async function phase(clients: ClientProcesses, label: string, spec: PhaseSpec, expectValues: number): Promise<Figures> {
+  const r = await clients.run(spec);
+  if (r.missing > 0) throw new Error(`${label}: ${r.missing} of ${r.values} reads found no ${VALUE_BYTES}-byte value: a row written before was lost`);
+  if (r.values !== expectValues) throw new Error(`${label}: ${r.values} values, expected ${expectValues}`);
+  const f = figures(r);
+  console.log(`  ${label.padEnd(24)} ${formatNumber(f.rate).padStart(9)} values/s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  (${r.seconds.toFixed(1)} s)`);
+  return f;
+}
+
+async function main(): Promise<void> {
+  const flags = parseArgs(process.argv.slice(2), FLAGS);
+  if (flagBoolean(flags, 'help')) {
+    console.log(usage('npm run bench:paper --', FLAGS));
+    return;
+  }
+  const quick = flagBoolean(flags, 'quick');
+  const rows = flagInteger(flags, 'values') ?? (quick ? 4_000 : 40_000);
+  const memRows = Math.max(100, Math.floor(rows / 10));
+  const processes = flagInteger(flags, 'clients') ?? 2;
+  const concurrency = flagInteger(flags, 'concurrency') ?? 8;
+  const withRedis = !flagBoolean(flags, 'no-redis');
+  const machine = machineInfo();
+  const startedAt = new Date().toISOString();
+  console.log(formatMachine(machine));
+  console.log(`load average at the start: ${load()}`);
+  console.log(
+    `R = ${formatNumber(rows)} rows of ${VALUE_BYTES} B (mem table ${formatNumber(memRows)}), ${processes} client processes × ${concurrency} in flight, one durable value per write, one row per read`,
+  );
+
+  const temp = await makeTempDir('kdi-bench-paper');
+  let cluster: StandaloneCluster | undefined;
+  let redis: RedisServer | undefined;
+  let kdi: KdiClient | undefined;
+  let clients: ClientProcesses | undefined;
+  try {
+    let master = flagString(flags, 'master');
+    if (master === undefined) {
+      console.log('starting a standalone cluster (1 tablet server) …');
+      cluster = await startStandalone({ dataDir: join(temp.path, 'kdi'), servers: 1 });
+      master = cluster.masterUrl;
+    }
+    kdi = await connect({ master });
+    const stamp = Date.now();
+    const table = `bench_paper_${stamp}`;
+    const memTable = `bench_paper_mem_${stamp}`;
+    await kdi.admin.createTable(table);
+    await kdi.admin.createTable(memTable, { schema: { groups: [{ name: 'mem', families: '*', inMemory: true }] } });
+
+    const ours = new Map<ExperimentName, Figures>();
+    clients = await ClientProcesses.start({ kind: 'kdi', master }, processes, concurrency, VALUE_BYTES);
+    console.log('KDI, one tablet server:');
+    ours.set('sequential-writes', await phase(clients, 'sequential writes', { op: 'write', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    ours.set('random-writes', await phase(clients, 'random writes', { op: 'write', table, order: 'random', n: rows, rows, seed: 1 }, rows));
+    ours.set('sequential-reads', await phase(clients, 'sequential reads', { op: 'read', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    ours.set('random-reads', await phase(clients, 'random reads', { op: 'read', table, order: 'random', n: rows, rows, seed: 2 }, rows));
+    await phase(clients, '(loading the mem table)', { op: 'write', table: memTable, order: 'sequential', n: memRows, rows: memRows, seed: 0 }, memRows);
+    ours.set('random-reads-mem', await phase(clients, 'random reads (mem)', { op: 'read', table: memTable, order: 'random', n: rows, rows: memRows, seed: 3 }, rows));
+    ours.set('scans', await phase(clients, 'scans', { op: 'scan', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    await clients.close();
+    clients = undefined;
+
+    const peer = new Map<'sequential-writes' | 'random-writes' | 'random-reads', Figures>();
+    if (withRedis) {
+      redis = await startRedis(join(temp.path, 'redis'));
+      console.log(`Redis (redis-server PID ${redis.pid}, appendfsync always), through ioredis:`);
+      clients = await ClientProcesses.start({ kind: 'redis', port: redis.port }, processes, concurrency, VALUE_BYTES);
+      const prefix = 'paper';
+      peer.set('sequential-writes', await phase(clients, 'sequential writes', { op: 'write', table: prefix, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+      peer.set('random-writes', await phase(clients, 'random writes', { op: 'write', table: prefix, order: 'random', n: rows, rows, seed: 1 }, rows));
+      peer.set('random-reads', await phase(clients, 'random reads', { op: 'read', table: prefix, order: 'random', n: rows, rows, seed: 2 }, rows));
+      await clients.close();
+      clients = undefined;
+    }
+    console.log(`load average at the end: ${load()}`);
+
+    const ms = (x: number) => x.toFixed(2);
+    const results: BenchResult[] = [];
+    const tableRows: string[][] = [];
+    for (const e of EXPERIMENTS) {
+      const f = ours.get(e.name)!;
+      const r = peer.get(e.name as 'random-writes');
+      results.push(comparedResult(e.name, 'values/s', f.rate, PAPER_PEER, e.paper));
+      results.push({ name: `${e.name}-p50-ms`, value: Math.round(f.p50 * 100) / 100, unit: 'ms' });
+      results.push({ name: `${e.name}-p99-ms`, value: Math.round(f.p99 * 100) / 100, unit: 'ms' });
+      if (r !== undefined) {
+        results.push({ name: `redis-${e.name}`, value: Math.round(r.rate), unit: 'values/s' });
+        results.push({ name: `redis-${e.name}-p50-ms`, value: Math.round(r.p50 * 100) / 100, unit: 'ms' });
+        results.push({ name: `redis-${e.name}-p99-ms`, value: Math.round(r.p99 * 100) / 100, unit: 'ms' });
+        results.push(comparedResult(`${e.name}-vs-redis`, 'values/s', f.rate, REDIS_PEER, r.rate));
+      }
+      tableRows.push([
+        e.title,
+        formatNumber(f.rate),
+        formatNumber(e.paper),
+        formatRatio(f.rate / e.paper),
+        ms(f.p50),
+        ms(f.p99),
+        `${formatNumber(e.target)} (${formatRatio(f.rate / e.target)})`,
+        r === undefined ? '' : formatNumber(r.rate),
+        r === undefined ? '' : `${ms(r.p50)} / ${ms(r.p99)}`,
+        r === undefined ? '' : formatRatio(f.rate / r.rate),
+      ]);
+    }
+    console.log('');
+    console.log(
+      formatTable(
+        [
+          { title: 'experiment', align: 'left' },
+          { title: 'values/s', align: 'right' },
+          { title: 'paper, 1 server', align: 'right' },
+          { title: 'ratio', align: 'right' },
+          { title: 'p50 ms', align: 'right' },
+          { title: 'p99 ms', align: 'right' },
+          { title: 'issue 12 target', align: 'right' },
+          { title: 'Redis values/s', align: 'right' },
+          { title: 'Redis p50/p99 ms', align: 'right' },
+          { title: 'KDI ÷ Redis', align: 'right' },
+        ],
+        tableRows,
+      ),
+    );
+    const path = flagOutPath(flags);
+    if (path) {
+      await writeReport(path, { bench: 'paper', machine, startedAt, results });
+      console.log(`wrote ${path}`);
+    }
+  } finally {
+    await clients?.close();
+    await kdi?.close();
+    await redis?.stop();
+    await cluster?.stop();
+    await temp.remove();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
