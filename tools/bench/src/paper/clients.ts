@@ -78,6 +78,11 @@ export class ClientProcesses {
     return pool;
   }
 
+  /** The PIDs of the client processes (for CPU accounting). */
+  get pids(): number[] {
+    return this.children.map((c) => c.pid!);
+  }
+
   async run(spec: PhaseSpec): Promise<PhaseResult> {
     const ranges = splitRange(spec.n, this.children.length * this.concurrency * RANGES_PER_LANE);
     const shares = this.children.map((_, p) => ranges.filter((_, k) => k % this.children.length === p));

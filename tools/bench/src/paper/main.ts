@@ -38,6 +38,7 @@ import { comparedResult, type BenchResult, writeReport } from '../common/report.
 import { startStandalone, type StandaloneCluster } from '../common/standalone.js';
 import { formatNumber, formatRatio, formatTable } from '../common/table.js';
 import { makeTempDir } from '../common/temp-dir.js';
+import { totalCpuMs } from './cpu.js';
 import { ClientProcesses, percentile, type PhaseResult, type PhaseSpec } from './clients.js';
 import { EXPERIMENTS, PAPER_PEER, type ExperimentName } from './experiments.js';
 import { startRedis, type RedisServer } from './redis-server.js';
@@ -69,12 +70,19 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(', ');
 
-async function phase(clients: ClientProcesses, label: string, spec: PhaseSpec, expectValues: number): Promise<Figures> {
+/** `serverPids`: the processes whose CPU per value is printed as the server's (none with --master). */
+async function phase(clients: ClientProcesses, serverPids: readonly number[], label: string, spec: PhaseSpec, expectValues: number): Promise<Figures> {
+  const server0 = totalCpuMs(serverPids);
+  const clients0 = totalCpuMs(clients.pids);
   const r = await clients.run(spec);
+  const serverUs = ((totalCpuMs(serverPids) - server0) * 1000) / r.values;
+  const clientsUs = ((totalCpuMs(clients.pids) - clients0) * 1000) / r.values;
   if (r.missing > 0) throw new Error(`${label}: ${r.missing} of ${r.values} reads found no ${VALUE_BYTES}-byte value: a row written before was lost`);
   if (r.values !== expectValues) throw new Error(`${label}: ${r.values} values, expected ${expectValues}`);
   const f = figures(r);
-  console.log(`  ${label.padEnd(24)} ${formatNumber(f.rate).padStart(9)} values/s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `  ${label.padEnd(24)} ${formatNumber(f.rate).padStart(9)} values/s  p50 ${f.p50.toFixed(2)} ms  p99 ${f.p99.toFixed(2)} ms  (${r.seconds.toFixed(1)} s; CPU per value: server ${serverPids.length === 0 ? '?' : serverUs.toFixed(0)} µs, clients ${clientsUs.toFixed(0)} µs)`,
+  );
   return f;
 }
 
@@ -110,6 +118,8 @@ async function main(): Promise<void> {
       cluster = await startStandalone({ dataDir: join(temp.path, 'kdi'), servers: 1 });
       master = cluster.masterUrl;
     }
+    // The tablet server's CPU per value is printed when we started it (its PID is known).
+    const tsPids = [...(cluster?.pids.entries() ?? [])].filter(([name]) => name.startsWith('tablet server')).map(([, pid]) => pid);
     kdi = await connect({ master });
     const stamp = Date.now();
     const table = `bench_paper_${stamp}`;
@@ -119,14 +129,15 @@ async function main(): Promise<void> {
 
     const ours = new Map<ExperimentName, Figures>();
     clients = await ClientProcesses.start({ kind: 'kdi', master }, processes, concurrency, VALUE_BYTES);
+    let serverPids: readonly number[] = tsPids;
     console.log('KDI, one tablet server:');
-    ours.set('sequential-writes', await phase(clients, 'sequential writes', { op: 'write', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
-    ours.set('random-writes', await phase(clients, 'random writes', { op: 'write', table, order: 'random', n: rows, rows, seed: 1 }, rows));
-    ours.set('sequential-reads', await phase(clients, 'sequential reads', { op: 'read', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
-    ours.set('random-reads', await phase(clients, 'random reads', { op: 'read', table, order: 'random', n: rows, rows, seed: 2 }, rows));
-    await phase(clients, '(loading the mem table)', { op: 'write', table: memTable, order: 'sequential', n: memRows, rows: memRows, seed: 0 }, memRows);
-    ours.set('random-reads-mem', await phase(clients, 'random reads (mem)', { op: 'read', table: memTable, order: 'random', n: rows, rows: memRows, seed: 3 }, rows));
-    ours.set('scans', await phase(clients, 'scans', { op: 'scan', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    ours.set('sequential-writes', await phase(clients, serverPids, 'sequential writes', { op: 'write', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    ours.set('random-writes', await phase(clients, serverPids, 'random writes', { op: 'write', table, order: 'random', n: rows, rows, seed: 1 }, rows));
+    ours.set('sequential-reads', await phase(clients, serverPids, 'sequential reads', { op: 'read', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+    ours.set('random-reads', await phase(clients, serverPids, 'random reads', { op: 'read', table, order: 'random', n: rows, rows, seed: 2 }, rows));
+    await phase(clients, serverPids, '(loading the mem table)', { op: 'write', table: memTable, order: 'sequential', n: memRows, rows: memRows, seed: 0 }, memRows);
+    ours.set('random-reads-mem', await phase(clients, serverPids, 'random reads (mem)', { op: 'read', table: memTable, order: 'random', n: rows, rows: memRows, seed: 3 }, rows));
+    ours.set('scans', await phase(clients, serverPids, 'scans', { op: 'scan', table, order: 'sequential', n: rows, rows, seed: 0 }, rows));
     await clients.close();
     clients = undefined;
 
@@ -135,10 +146,11 @@ async function main(): Promise<void> {
       redis = await startRedis(join(temp.path, 'redis'));
       console.log(`Redis (redis-server PID ${redis.pid}, appendfsync always), through ioredis:`);
       clients = await ClientProcesses.start({ kind: 'redis', port: redis.port }, processes, concurrency, VALUE_BYTES);
+      serverPids = [redis.pid];
       const prefix = 'paper';
-      peer.set('sequential-writes', await phase(clients, 'sequential writes', { op: 'write', table: prefix, order: 'sequential', n: rows, rows, seed: 0 }, rows));
-      peer.set('random-writes', await phase(clients, 'random writes', { op: 'write', table: prefix, order: 'random', n: rows, rows, seed: 1 }, rows));
-      peer.set('random-reads', await phase(clients, 'random reads', { op: 'read', table: prefix, order: 'random', n: rows, rows, seed: 2 }, rows));
+      peer.set('sequential-writes', await phase(clients, serverPids, 'sequential writes', { op: 'write', table: prefix, order: 'sequential', n: rows, rows, seed: 0 }, rows));
+      peer.set('random-writes', await phase(clients, serverPids, 'random writes', { op: 'write', table: prefix, order: 'random', n: rows, rows, seed: 1 }, rows));
+      peer.set('random-reads', await phase(clients, serverPids, 'random reads', { op: 'read', table: prefix, order: 'random', n: rows, rows, seed: 2 }, rows));
       await clients.close();
       clients = undefined;
     }
