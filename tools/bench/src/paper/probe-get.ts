@@ -4,7 +4,8 @@
 // SDK beside the same scan request sent by hand (undici, binary reply),
 // with the client's CPU per read (process.cpuUsage), the server's CPU per
 // read (/proc) and the scan requests per read (the server's /metrics).
-//   node --import tsx --conditions kdi-source src/paper/probe-get.ts [reads]
+//   node --import tsx --conditions kdi-source src/paper/probe-get.ts [reads] [mem]
+// (`mem`: the table's one locality group is inMemory.)
 
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -27,13 +28,14 @@ async function scanRequests(tsUrl: string): Promise<number> {
 
 async function main(): Promise<void> {
   const reads = Number(process.argv[2] ?? 3000);
+  const inMemory = process.argv[3] === 'mem';
   const temp = await makeTempDir('kdi-probe-get');
   const cluster = await startStandalone({ dataDir: join(temp.path, 'kdi'), servers: 1 });
   try {
     const [tsName, tsUrl] = [...cluster.servers].find(([name]) => name.startsWith('tablet server'))!;
     const tsPid = cluster.pids.get(tsName)!;
     const kdi = await connect({ master: cluster.masterUrl });
-    await kdi.admin.createTable('probe');
+    await kdi.admin.createTable('probe', inMemory ? { schema: { groups: [{ name: 'mem', families: '*', inMemory: true }] } } : {});
     const t = kdi.table('probe');
     const w = t.writer();
     for (let i = 0; i < ROWS; i++) await w.set(rowKey(i), 'f:v', randomBytes(1000));
