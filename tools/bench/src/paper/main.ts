@@ -19,8 +19,9 @@
 //   (the paper's 100 MB beside 1 GB) whose only locality group is
 //   inMemory, and scans (every range scanned through the SDK, history = 1;
 //   3 runs, the median kept, since a scan takes well under 2 s). Before
-//   the first experiment, an untimed warm-up writes and reads min(2000,
-//   R/10) rows of a table of its own (Redis: keys of their own).
+//   the first experiment, an untimed warm-up writes and reads 1000–2000
+//   rows (R/10 within those bounds) of a table of its own (Redis: keys of
+//   their own).
 //   Writes are durable: `set` uses the SDK's default waitForSync.
 // - Redis (redis-server of our own, appendonly yes, appendfsync always)
 //   through ioredis from the same number of processes and lanes: the same
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
   const quick = flagBoolean(flags, 'quick');
   const rows = flagInteger(flags, 'values') ?? (quick ? 4_000 : 40_000);
   const memRows = Math.max(100, Math.floor(rows / 10));
-  const warmRows = Math.min(2_000, memRows);
+  const warmRows = Math.min(2_000, Math.max(1_000, memRows));
   const processes = flagInteger(flags, 'clients') ?? 2;
   const concurrency = flagInteger(flags, 'concurrency') ?? 8;
   const withRedis = !flagBoolean(flags, 'no-redis');
