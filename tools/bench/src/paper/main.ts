@@ -247,6 +247,10 @@ async function main(): Promise<void> {
         tableRows,
       ),
     );
+    if (cluster === undefined) {
+      // A running cluster keeps nothing of ours: drop the bench's tables (their files go after the GC grace period).
+      for (const t of [table, memTable, warmTable]) await kdi.admin.dropTable(t);
+    }
     const path = flagOutPath(flags);
     if (path) {
       await writeReport(path, { bench: 'paper', machine, startedAt, results });
