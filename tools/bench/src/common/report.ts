@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MachineInfo } from './machine.js';
 
-export type Unit = 'ops/s' | 'MB/s' | 'ms';
+export type Unit = 'ops/s' | 'values/s' | 'MB/s' | 'ms';
 
 export interface BenchResult {
   readonly name: string;
@@ -24,7 +24,7 @@ export interface BenchReport {
   readonly results: readonly BenchResult[];
 }
 
-const HIGHER_IS_BETTER: Record<Unit, boolean> = { 'ops/s': true, 'MB/s': true, ms: false };
+const HIGHER_IS_BETTER: Record<Unit, boolean> = { 'ops/s': true, 'values/s': true, 'MB/s': true, ms: false };
 
 /** A figure compared against a peer system's figure for the same workload. */
 export function comparedResult(name: string, unit: Unit, value: number, peer: string, peerValue: number): BenchResult {

@@ -15,6 +15,8 @@ export interface StandaloneCluster {
   readonly masterUrl: string;
   /** Printed name (`tablet server ts-1`, …) → URL. */
   readonly servers: ReadonlyMap<string, string>;
+  /** Printed name → PID of that server's process (for CPU accounting; never for stopping it). */
+  readonly pids: ReadonlyMap<string, number>;
   stop(): Promise<void>;
 }
 
@@ -38,11 +40,14 @@ export async function startStandalone(opts: { dataDir: string; servers: number; 
   }
   const servers = new Map<string, string>();
   for (const m of out.matchAll(/^ {2}(\S.*?)\s{2,}(http:\/\/\S+)/gm)) servers.set(m[1]!, m[2]!);
+  const pids = new Map<string, number>();
+  for (const m of out.matchAll(/^ {2}(\S.*?)\s{2,}http:\/\/\S+\s+PID (\d+)/gm)) pids.set(m[1]!, Number(m[2]));
   const masterUrl = servers.get('master');
   if (masterUrl === undefined) throw new Error(`the standalone cluster printed no master URL:\n${out}`);
   return {
     masterUrl,
     servers,
+    pids,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

@@ -1,0 +1,84 @@
+// Diagnostic (issue 12): a CPU profile of one tablet server (the compiled
+// apps/tabletserver/dist/main.js, started alone with --cpu-prof, one tablet
+// loaded by hand, the SDK in single-server mode in this process) while 16
+// single-row gets (or durable single-cell sets) are in flight for
+// `seconds` over 4000 rows of 1000 B; the .cpuprofile files land in DIR
+// (open them in Chrome DevTools or speedscope).
+//   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set]
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@kdi/client-sdk';
+import { Pool } from 'undici';
+import { makeTempDir } from '../common/temp-dir.js';
+import { rowKey } from './keys.js';
+
+const SERVER = fileURLToPath(new URL('../../../../apps/tabletserver/dist/main.js', import.meta.url));
+const SECRET = 'bench-cluster-secret-0123';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2]!;
+  const seconds = Number(process.argv[3] ?? 10);
+  const op = process.argv[4] ?? 'get';
+  const temp = await makeTempDir('kdi-probe-profile');
+  await mkdir(join(temp.path, 'ts'), { recursive: true });
+  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, SERVER], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      KDI_TS_SERVER_ID: 'probe',
+      KDI_TS_DATA_DIR: join(temp.path, 'ts'),
+      KDI_TS_PORT: '0',
+      KDI_TS_CLUSTER_SECRET: SECRET,
+      KDI_TS_LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /"url":"([^"]+)"/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+  });
+  const admin = new Pool(url, { connections: 1 });
+  const load = await admin.request({
+    method: 'POST',
+    path: '/v1/admin/tablets',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+    body: JSON.stringify({ table: 'probe', tabletId: 'probe-1' }),
+  });
+  await load.body.dump();
+  const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: 18 });
+  const t = kdi.table('probe');
+  const w = t.writer();
+  for (let i = 0; i < 4000; i++) await w.set(rowKey(i), 'f:v', randomBytes(1000));
+  await w.close();
+  let n = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (performance.now() < deadline) {
+        const row = rowKey(Math.floor(Math.random() * 4000));
+        if (op === 'get') await t.get(row);
+        else await t.set(row, 'f:v', randomBytes(1000));
+        n++;
+      }
+    }),
+  );
+  console.log(`${op}: ${((n / seconds) | 0).toString()} ops/s`);
+  await kdi.close();
+  await admin.close();
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  await temp.remove();
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
