@@ -84,6 +84,31 @@ describe('readRow', () => {
     }
   }
 
+  it('answers like a scan for rows only in memory (just written), and for rows in memory and on disk', async () => {
+    const random = rng(77);
+    const engine = await Engine.open({ fs: new MemoryFileSystem(), dir: '/kdi', codec: lz4Codec, blockSize: 256, autoCompact: false });
+    await engine.createTablet({ id: 't', table: 'tb' });
+    const rowName = (i: number) => `m${String(i).padStart(3, '0')}`;
+    for (let round = 0; round < 3; round++) {
+      const batch: Cell[] = [];
+      for (let k = 0; k < 300; k++) {
+        const row = rowName(Math.floor(random() * 30));
+        const col = ['f:a', 'f:b', 'g:c'][Math.floor(random() * 3)]!;
+        const ts = 1 + Math.floor(random() * 5);
+        batch.push(random() < 0.1 ? erase(row, col, ts) : cell(row, col, ts, `v${round}-${k}`));
+      }
+      await engine.apply('tb', batch, { sync: false });
+      for (let i = 0; i < 32; i++) {
+        for (const history of HISTORIES) {
+          const row = rowName(i);
+          expect(show(await engine.readRow('t', b(row), { history })), `round ${round} row ${row} history ${history}`).toEqual(show(await scanRow(engine, 't', row, history)));
+        }
+      }
+      if (round === 0) await engine.serialize(); // round 1: memory and disk; round 2: memory, disk and a second memory write
+    }
+    await engine.close();
+  });
+
   it('a row outside the tablet is refused like a scan refuses it, and an unknown tablet is not found', async () => {
     const engine = await Engine.open({ fs: new MemoryFileSystem(), dir: '/kdi', autoCompact: false });
     await engine.createTablet({ id: 't', table: 'tb', lowerExclusive: b('m') });

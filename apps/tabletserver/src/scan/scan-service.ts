@@ -47,7 +47,8 @@ export interface ScanResult extends TablePage {
 interface PreparedScan {
   readonly predicate: Predicate;
   readonly rows: readonly Interval<Uint8Array>[] | undefined;
-  readonly digest: Uint8Array;
+  /** What a resume token is bound to (computed on first use: a page that ends needs no token). */
+  readonly digest: () => Uint8Array;
   readonly position: ScanPosition | undefined;
 }
 
@@ -86,7 +87,7 @@ export class ScanService {
       table: input.table,
       predicate: p.predicate,
       rows: p.rows,
-      digest: p.digest,
+      digest: p.digest(),
       encoding: input.encoding,
       position: p.position,
     });
@@ -99,7 +100,7 @@ export class ScanService {
     const { maxCells, maxBytes } = this.clamp(limits);
     const page = await scanner.next(maxCells, maxBytes);
     if (page.end) this.scanners.remove(scannerId);
-    return { ...withToken(page, scanner.digest), encoding: scanner.encoding };
+    return { ...withToken(page, () => scanner.digest), encoding: scanner.encoding };
   }
 
   /** False when there was no such scanner. */
@@ -115,8 +116,9 @@ export class ScanService {
     this.server.checkOpen();
     checkName('table', input.table);
     const { predicate, canonical } = readWirePredicate(input.predicate, input.encoding, 'body.predicate');
-    const digest = predicateDigest(input.table, canonical);
-    const position = input.resume === undefined ? undefined : decodeResumeToken(input.resume, digest, this.server.limits);
+    let memo: Uint8Array | undefined;
+    const digest = () => (memo ??= predicateDigest(input.table, canonical));
+    const position = input.resume === undefined ? undefined : decodeResumeToken(input.resume, digest(), this.server.limits);
     const rows = predicate.rows === undefined ? undefined : normalizeIntervals(predicate.rows);
     return { predicate, rows, digest, position };
   }
@@ -137,6 +139,6 @@ function checkStartServed(server: TabletServer, table: string, rows: readonly In
   if (entry === undefined || entry.state === 'loading') throw wrongTablet(server.wrongTabletContext(), table, row, entry, 'the scan starts at row');
 }
 
-function withToken(page: TablePage, digest: Uint8Array): ScanResult {
-  return { ...page, resume: page.position === undefined ? undefined : encodeResumeToken(page.position, digest) };
+function withToken(page: TablePage, digest: () => Uint8Array): ScanResult {
+  return { ...page, resume: page.position === undefined ? undefined : encodeResumeToken(page.position, digest()) };
 }

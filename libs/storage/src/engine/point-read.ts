@@ -16,6 +16,7 @@
 
 import type { Cell } from '@kdi/primitives';
 import { rowInRange } from '../merge/row-range.js';
+import type { MemoryFragment } from '../memory/memory-fragment.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { Table, Tablet } from './tablet.js';
 
@@ -26,45 +27,75 @@ export async function readRowFast(t: Tablet, table: Table, row: Uint8Array, hist
   if (history !== undefined && !(Number.isSafeInteger(history) && history > 0)) return undefined;
   if (!t.routing.single || t.routing.groups[0]!.purge !== undefined || t.legacy.length > 0 || t.readGate !== undefined) return undefined;
   if (!rowInRange(row, t.range)) return undefined;
+  let inMemory: { m: MemoryFragment; at: [number, number] } | undefined;
   for (const m of [table.active, ...table.frozen]) {
     if (m.cellCount === 0) continue;
-    const [ci, i] = m.seek({ row, column: EMPTY, timestamp: Number.MAX_SAFE_INTEGER, value: null });
-    const c = m.at(ci, i);
-    if (c !== undefined && Buffer.compare(c.row, row) === 0) return undefined;
+    const at = m.seek({ row, column: EMPTY, timestamp: Number.MAX_SAFE_INTEGER, value: null });
+    const c = m.at(at[0], at[1]);
+    if (c === undefined || Buffer.compare(c.row, row) !== 0) continue;
+    if (inMemory !== undefined) return undefined; // in two memory fragments: the scan merges them
+    inMemory = { m, at };
   }
   let only: DiskFragment | undefined;
   for (const f of t.chains[0]!.fragments) {
     if (!f.reader.mayContainRow(row)) continue;
-    if (only !== undefined) return undefined;
+    if (only !== undefined || inMemory !== undefined) return undefined; // two sources to merge: the scan's work
     only = f;
+  }
+  if (inMemory !== undefined) {
+    // Only memory holds the row (just written, not yet serialized): read it off in place, no await.
+    const { m } = inMemory;
+    let [ci, i] = inMemory.at;
+    const take = rowTaker(history);
+    for (let c = m.at(ci, i); c !== undefined && Buffer.compare(c.row, row) === 0; [ci, i] = m.step(ci, i), c = m.at(ci, i)) {
+      if (!take.add(c)) return undefined;
+    }
+    return take.out;
   }
   if (only === undefined) return [];
   only.ref(); // the file stays open while it is read, whatever compaction does meanwhile
   try {
     const reader = only.reader;
-    const out: Cell[] = [];
-    let column: Uint8Array | undefined;
-    let versions = 0;
+    const take = rowTaker(history);
+    let first = true;
     for (let b = reader.seekBlock(row); b < reader.blockCount; b++) {
       const block = reader.cachedBlock(b) ?? (await reader.readBlock(b));
-      let i = out.length === 0 ? block.lowerBound(row) : 0;
+      let i = first ? block.lowerBound(row) : 0;
+      first = false;
       for (; i < block.count; i++) {
-        if (!block.rowEquals(i, row)) return out; // past the row
-        const cell = block.cell(i);
-        if (cell.value === null) return undefined; // an erasure: the general scan knows what it hides
-        if (history !== undefined) {
-          // Cells of one column are adjacent, newest first; equal columns share one view (data-block.ts).
-          if (column === undefined || (cell.column !== column && Buffer.compare(cell.column, column) !== 0)) {
-            column = cell.column;
-            versions = 0;
-          }
-          if (++versions > history) continue;
-        }
-        out.push(cell);
+        if (!block.rowEquals(i, row)) return take.out; // past the row
+        if (!take.add(block.cell(i))) return undefined;
       }
     }
-    return out;
+    return take.out;
   } finally {
     only.unref();
   }
+}
+
+/**
+ * Collects one row's cells, given in key order: with `history` K > 0 only
+ * the newest K of each column. add() is false at an erasure (the general
+ * scan knows what it hides).
+ */
+function rowTaker(history: number | undefined): { out: Cell[]; add(c: Cell): boolean } {
+  const out: Cell[] = [];
+  let column: Uint8Array | undefined;
+  let versions = 0;
+  return {
+    out,
+    add(c) {
+      if (c.value === null) return false;
+      if (history !== undefined) {
+        // Cells of one column are adjacent, newest first; equal columns often share one view (data-block.ts).
+        if (column === undefined || (c.column !== column && Buffer.compare(c.column, column) !== 0)) {
+          column = c.column;
+          versions = 0;
+        }
+        if (++versions > history) return true;
+      }
+      out.push(c);
+      return true;
+    },
+  };
 }
