@@ -16,7 +16,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -28,21 +27,13 @@ import { formatMachine, machineInfo } from '../common/machine.js';
 import { comparedResult, type BenchResult, writeReport } from '../common/report.js';
 import { formatNumber, formatTable } from '../common/table.js';
 import { makeTempDir } from '../common/temp-dir.js';
+import { freePort } from '../common/free-port.js';
 
 const SERVER = fileURLToPath(new URL('../../../../apps/tabletserver/dist/main.js', import.meta.url));
 const SECRET = 'bench-cluster-secret-0123';
 const CLIENTS = 16;
 const BATCH = 100;
 const VALUE_BYTES = 100;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  return port;
-}
 
 async function startTabletServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [SERVER], {
