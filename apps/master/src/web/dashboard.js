@@ -44,6 +44,8 @@ let refreshes = 0;
 let lastPainted;
 /** Tables drawn without their tablets (folded, with many tables: render-tables.js tablesToDescribe). */
 let undescribed = new Set();
+/** Each table's last description that was an answer, not an error: kept on screen when a later one fails (a master stopping answers errors). */
+const lastDescribed = new Map();
 let timer;
 
 const $ = (id) => document.getElementById(id);
@@ -84,8 +86,13 @@ async function load() {
     const replies = await Promise.all(wanted.map((t) => getJson(`/v1/tables/${encodeURIComponent(t.name)}`)));
     wanted.forEach((t, i) => {
       const r = replies[i];
-      if (r.status === 'ok') described.set(t.name, r);
-      else if (r.status === 'error') described.set(t.name, r);
+      if (r.status === 'ok') {
+        described.set(t.name, r);
+        lastDescribed.set(t.name, r);
+      } else if (r.status === 'error') {
+        const last = lastDescribed.get(t.name);
+        described.set(t.name, last === undefined ? r : { ...last, stale: r.message });
+      }
     });
   }
   return { master, meta, servers, tables, events, migrations, decisions, described };

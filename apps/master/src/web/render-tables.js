@@ -61,7 +61,7 @@ function tabletRow(t, encoding) {
 }
 
 /**
- * @typedef {{ status: 'ok', data: TableDescription } | { status: 'error', message: string }} DescribeResult
+ * @typedef {{ status: 'ok', data: TableDescription, stale?: string } | { status: 'error', message: string }} DescribeResult
  */
 
 /** Whether a table's tablets are shown: the person's choice, else open when it is small. @param {TableSummary} t @param {Map<string, boolean>} folded */
@@ -94,7 +94,8 @@ export function renderTables(tables, described, folded) {
     else {
       const shown = d.data.tablets.slice(0, MAX_TABLETS_SHOWN);
       const more = d.data.tablets.length - shown.length;
-      body = html`<table class="grid tablets">
+      body = html`${d.stale === undefined ? '' : html`<p class="error stale-note">Not refreshed: ${d.stale}. Showing its last tablets.</p>`}
+        <table class="grid tablets">
           <thead>
             <tr>
               <th>range (lower, upper]</th>

@@ -192,6 +192,14 @@ describe('tables and tablets', () => {
     expect(out).toMatch(/<details class="table" data-table="people" open>/);
   });
 
+  it('a table whose last description failed keeps its last tablets, under a line saying so', () => {
+    const stale = new Map([['people', { ...described.get('people')!, stale: `HTTP 503 ${EVIL}` }]]);
+    const out = String(renderTables([summary], stale, new Map()));
+    expect(text(out)).toContain(`Not refreshed: HTTP 503 ${EVIL}. Showing its last tablets.`);
+    expect(text(out)).toContain("(−∞, 'g'] people-0001 ts1 epoch 3 serving 2.00 KiB 1 0");
+    expect(out).not.toContain('<img');
+  });
+
   it('renders several tables as one piece of markup, sorted by name', () => {
     const out = renderTables([summary, { ...summary, name: 'orders' }, { ...summary, name: 'apples' }], described, new Map());
     expect(out).toBeInstanceOf(SafeHtml);
