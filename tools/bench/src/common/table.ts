@@ -26,6 +26,11 @@ export function formatNumber(x: number): string {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A count with thousands separators: 1234567 → "1,234,567". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
 export function formatRatio(r: number): string {
   return `${r.toFixed(2)}x`;
 }

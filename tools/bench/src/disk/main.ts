@@ -25,9 +25,9 @@ import { COMMON_FLAGS, flagBoolean, flagInteger, flagOutPath, parseArgs, usage, 
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { type BenchResult, writeReport } from '../common/report.js';
 import { startStandalone, type StandaloneCluster } from '../common/standalone.js';
-import { formatTable } from '../common/table.js';
+import { formatCount as count, formatTable } from '../common/table.js';
 import { makeTempDir } from '../common/temp-dir.js';
-import { LatencyLog, type WindowFigures } from '../migration/latency-log.js';
+import { LatencyLog, type PhaseFigures, phaseTable } from '../migration/latency-log.js';
 
 const FLAGS: readonly FlagSpec[] = [
   ...COMMON_FLAGS,
@@ -43,8 +43,6 @@ const STATES = ['MOVING', 'MOVED', 'CLOSED'] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rowName = (i: number) => `row${String(i).padStart(9, '0')}`;
-/** A count, with thousands separators. */
-const count = (n: number) => n.toLocaleString('en-US');
 
 type DiskMigrationStatus = DiskMigrationStatusView;
 
@@ -218,42 +216,13 @@ async function main(): Promise<void> {
     for (const row of acked) if ((await handle.get(row)).length === 0) lost++;
 
     const ms = (x: number) => x.toFixed(1);
-    const phases: [string, WindowFigures, WindowFigures][] = [
+    const phases: PhaseFigures[] = [
       ['before', writes.window(beforeFrom, moveFrom), reads.window(beforeFrom, moveFrom)],
       ['during', writes.window(moveFrom, moveTo), reads.window(moveFrom, moveTo)],
       [`${settle / 1000} s after`, writes.window(moveTo, afterTo), reads.window(moveTo, afterTo)],
     ];
     console.log('');
-    console.log(
-      formatTable(
-        [
-          { title: 'phase', align: 'left' },
-          { title: 'writes', align: 'right' },
-          { title: 'failed', align: 'right' },
-          { title: 'write p50 ms', align: 'right' },
-          { title: 'write p99 ms', align: 'right' },
-          { title: 'longest write ms', align: 'right' },
-          { title: 'reads', align: 'right' },
-          { title: 'failed', align: 'right' },
-          { title: 'read p50 ms', align: 'right' },
-          { title: 'read p99 ms', align: 'right' },
-          { title: 'longest read ms', align: 'right' },
-        ],
-        phases.map(([name, w, r]) => [
-          name,
-          count(w.requests),
-          String(w.failed),
-          ms(w.p50Ms),
-          ms(w.p99Ms),
-          ms(w.longestRequestMs),
-          count(r.requests),
-          String(r.failed),
-          ms(r.p50Ms),
-          ms(r.p99Ms),
-          ms(r.longestRequestMs),
-        ]),
-      ),
-    );
+    console.log(phaseTable(phases, { longest: true }));
     // Per state, as the status polls saw it (a state shorter than a poll may be missed).
     const perState = STATES.flatMap((s) => {
       const t = states.get(s);

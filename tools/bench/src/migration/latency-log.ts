@@ -4,6 +4,8 @@
 // tablet's freeze shows as one long request), beside the longest stretch in
 // which no request of that kind finished at all. Pure: times in, figures out.
 
+import { formatCount, formatTable } from '../common/table.js';
+
 export interface Timing {
   /** performance.now() when the request was sent, and when its answer came. */
   readonly startMs: number;
@@ -74,4 +76,19 @@ export function windowFigures(timings: readonly Timing[], fromMs: number, toMs: 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A phase of a move (before, during, after) with its writes' and reads' figures. */
+export type PhaseFigures = readonly [name: string, writes: WindowFigures, reads: WindowFigures];
+
+/** The phases as a table: requests, failures, p50/p99 and, with `longest`, the longest request of writes and of reads. */
+export function phaseTable(phases: readonly PhaseFigures[], o: { longest: boolean }): string {
+  const ms = (x: number) => x.toFixed(1);
+  const side = (kind: string): { title: string; align: 'right' }[] =>
+    [`${kind}s`, 'failed', `${kind} p50 ms`, `${kind} p99 ms`, ...(o.longest ? [`longest ${kind} ms`] : [])].map((title) => ({ title, align: 'right' as const }));
+  const figures = (f: WindowFigures) => [formatCount(f.requests), String(f.failed), ms(f.p50Ms), ms(f.p99Ms), ...(o.longest ? [ms(f.longestRequestMs)] : [])];
+  return formatTable(
+    [{ title: 'phase', align: 'left' }, ...side('write'), ...side('read')],
+    phases.map(([name, w, r]) => [name, ...figures(w), ...figures(r)]),
+  );
 }

@@ -19,9 +19,9 @@ import { COMMON_FLAGS, flagBoolean, flagInteger, flagOutPath, flagString, parseA
 import { formatMachine, machineInfo } from '../common/machine.js';
 import { type BenchResult, writeReport } from '../common/report.js';
 import { startStandalone, type StandaloneCluster } from '../common/standalone.js';
-import { formatNumber, formatTable } from '../common/table.js';
+import { formatNumber } from '../common/table.js';
 import { makeTempDir } from '../common/temp-dir.js';
-import { LatencyLog, type WindowFigures } from './latency-log.js';
+import { LatencyLog, type PhaseFigures, phaseTable } from './latency-log.js';
 
 const FLAGS: readonly FlagSpec[] = [
   ...COMMON_FLAGS,
@@ -140,39 +140,14 @@ async function main(): Promise<void> {
     let lost = 0;
     for (const row of acked) if ((await handle.get(row)).length === 0) lost++;
 
-    const phases: [string, WindowFigures, WindowFigures][] = [
+    const phases: PhaseFigures[] = [
       ['before', writes.window(beforeFrom, moveFrom), reads.window(beforeFrom, moveFrom)],
       ['during', writes.window(moveFrom, moveTo), reads.window(moveFrom, moveTo)],
       [`${settle / 1000} s after`, writes.window(moveTo, afterTo), reads.window(moveTo, afterTo)],
     ];
     const ms = (x: number) => x.toFixed(1);
     console.log('');
-    console.log(
-      formatTable(
-        [
-          { title: 'phase', align: 'left' },
-          { title: 'writes', align: 'right' },
-          { title: 'failed', align: 'right' },
-          { title: 'write p50 ms', align: 'right' },
-          { title: 'write p99 ms', align: 'right' },
-          { title: 'reads', align: 'right' },
-          { title: 'failed', align: 'right' },
-          { title: 'read p50 ms', align: 'right' },
-          { title: 'read p99 ms', align: 'right' },
-        ],
-        phases.map(([name, w, r]) => [
-          name,
-          formatNumber(w.requests),
-          String(w.failed),
-          ms(w.p50Ms),
-          ms(w.p99Ms),
-          formatNumber(r.requests),
-          String(r.failed),
-          ms(r.p50Ms),
-          ms(r.p99Ms),
-        ]),
-      ),
-    );
+    console.log(phaseTable(phases, { longest: false }));
     const during = phases[1]!;
     const progress = moved.record.progress;
     // Files go over in copy and in catch-up (what memory held at the copy is serialized and sent then).
