@@ -118,19 +118,16 @@ export class ServerDisks {
     return s;
   }
 
-  /** Checks the request, then has the engine start it (in the background). */
+  /**
+   * Names the disks, then has the engine check the request (same disk,
+   * unknown tablet, not on the source disk, already migrating, a full
+   * target) and start it in the background; its refusals become the
+   * errors above.
+   */
   startMigration(tablet: string, fromName: string, toName: string): DiskMigrationStatus {
     const engine = this.engine;
     const from = this.resolve(fromName, 'from');
     const to = this.resolve(toName, 'to');
-    if (from === to) {
-      throw new KdiError('INVALID_ARGUMENT', `from and to are the same disk (${from}): name two different disks`, { details: { field: 'to', reason: 'same-disk' } });
-    }
-    if (!engine.tabletIds().includes(tablet)) {
-      throw new KdiError('NOT_FOUND', `tablet ${tablet} is not on server ${this.server.serverId}`, { details: { tablet } });
-    }
-    const running = engine.diskMigration(tablet);
-    if (running !== undefined && isRunning(running)) throw alreadyMigrating(running);
     try {
       const started = engine.startDiskMigration(tablet, from, to);
       // Once it ends, the disks' KDI bytes are walked again (Pegasus #903: the disk state was not updated after a migration).
