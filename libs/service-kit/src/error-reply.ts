@@ -63,7 +63,8 @@ export async function classifyError(error: unknown, opts: ErrorReplyOptions, req
 export async function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, opts: ErrorReplyOptions): Promise<FastifyReply> {
   const kdi = await classifyError(error, opts, request);
   const status = ERROR_CATALOGUE[kdi.code].status;
-  if (status >= 500) request.log.error({ err: error, code: kdi.code }, 'request failed');
+  // UNAVAILABLE is a deliberate, retryable answer (a standby, a tablet loading): not an error of this server.
+  if (status >= 500 && kdi.code !== 'UNAVAILABLE') request.log.error({ err: error, code: kdi.code }, 'request failed');
   else request.log.info({ code: kdi.code, message: kdi.message }, 'request rejected');
   // Also here: errors Fastify raises before the onRequest hooks (bad URL) skip the hook that sets it.
   reply.header(REQUEST_ID_HEADER, request.id);

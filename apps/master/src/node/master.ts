@@ -190,7 +190,12 @@ export class Master {
   active(): Active {
     if (this.#active !== undefined && this.#election?.role === 'active') return this.#active;
     const other = this.#election?.activeUrl;
-    throw new KdiError('UNAVAILABLE', `this master (${this.#url ?? 'starting'}) is a standby; the active master is ${other ?? 'not elected yet'}`, {
+    // The lock file can name this master before it is active: it holds the lock and is still taking over (bootstrap, history).
+    const message =
+      other !== undefined && other === this.#url
+        ? `this master (${other}) is taking over as the active master; retry in a moment`
+        : `this master (${this.#url ?? 'starting'}) is a standby; the active master is ${other ?? 'not elected yet'}`;
+    throw new KdiError('UNAVAILABLE', message, {
       retryAfterMs: 1000,
       details: { role: 'standby', ...(other !== undefined && { activeMaster: other }) },
     });
