@@ -24,6 +24,7 @@ import { rangeContains } from '../tablets/row-range.js';
 import { fromStorageError } from '../tablets/storage-errors.js';
 import type { TabletEntry, TabletMap } from '../tablets/tablet-map.js';
 import { wrongTablet } from '../tablets/write-check.js';
+import { pointRowsOf, readPointRows } from './point-rows.js';
 import { nextStart, rowsAbove, rowToLocate, type ScanPosition, type StartBound } from './scan-position.js';
 
 export interface TablePageRequest {
@@ -77,36 +78,20 @@ export interface TabletReader {
 
 /**
  * The stateless reader: one engine scan per tablet per page — or, for a
- * first page that wants exactly one row with no column or time condition
- * (the SDK's get), the engine's point read (readRow: bloom, index, one
- * block), whose scanTxn is the visible txn taken before it reads.
+ * first page that wants only whole rows named one by one (the SDK's gets),
+ * the engine's point reads (point-rows.ts).
  */
 export function engineReader(server: Pick<TableScanHost, 'engine'>): TabletReader {
   return {
     read: async (entry, spec, after, maxCells, maxBytes) => {
-      const row = after === undefined ? pointRowOf(spec) : undefined;
-      if (row !== undefined) {
-        const scanTxn = server.engine.currentTxn;
-        const cells = await server.engine.readRow(entry.id, row, { history: spec.history });
-        if (cells.length <= maxCells && cellBytes(cells) <= maxBytes) return { cells, end: true, scanTxn };
+      const rows = after === undefined ? pointRowsOf(spec) : undefined;
+      if (rows !== undefined) {
+        const part = await readPointRows(server.engine, entry.id, entry, rows, spec.history, maxCells, maxBytes);
+        if (part !== undefined) return part;
       }
       return server.engine.scan(entry.id, spec, { after, maxCells, maxBytes });
     },
   };
-}
-
-/** The row when `spec` wants exactly one row and nothing narrower; else undefined. */
-function pointRowOf(spec: ScanSpec): Uint8Array | undefined {
-  if (spec.columns !== undefined || spec.times !== undefined || spec.rows?.length !== 1) return undefined;
-  const { lower, upper } = spec.rows[0]!;
-  if (!lower?.inclusive || !upper?.inclusive || Buffer.compare(lower.value, upper.value) !== 0) return undefined;
-  return lower.value;
-}
-
-function cellBytes(cells: readonly Cell[]): number {
-  let n = 0;
-  for (const c of cells) n += cellSize(c);
-  return n;
 }
 
 /** The tablet (any state) holding the scan's next wanted rows, and the one row that names them. */

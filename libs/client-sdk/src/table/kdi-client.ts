@@ -45,6 +45,13 @@ export interface ConnectOptions {
    * table is read and written at servers[0], nothing is located. Default false.
    */
   readonly singleServer?: boolean | undefined;
+  /**
+   * Concurrent calls share requests (default true): unconditional applies
+   * bound for one tablet server go as one apply (one txn, one log sync),
+   * and concurrent gets as one read of their rows — each call still gets
+   * its own result or error. False sends every call on its own.
+   */
+  readonly coalesceCalls?: boolean | undefined;
   /** Bounds the bootstrap (finding META) like any call. */
   readonly signal?: AbortSignal | undefined;
 }
@@ -54,6 +61,7 @@ export class KdiClient {
   readonly #locator: Locator;
   readonly #timeoutMs: number;
   readonly #backoff: BackoffPolicy;
+  readonly #coalesce: boolean;
   readonly #tables = new Map<string, Table>();
   readonly #admin: AdminClient | undefined;
 
@@ -66,6 +74,7 @@ export class KdiClient {
     if (bootstrap.length === 0) throw new KdiError('INVALID_ARGUMENT', "connect needs the master's URL in master (e.g. http://127.0.0.1:7000) or tablet server URLs in servers");
     this.#timeoutMs = o.timeoutMs ?? 30_000;
     this.#backoff = o.backoff ?? DEFAULT_BACKOFF;
+    this.#coalesce = o.coalesceCalls ?? true;
     this.#pools = new ServerPools({ token: o.token, connections: o.connectionsPerServer });
     if (o.singleServer === true && (servers.length !== 1 || master !== undefined))
       throw new KdiError('INVALID_ARGUMENT', 'singleServer needs exactly one server URL in servers and no master');
@@ -88,7 +97,7 @@ export class KdiClient {
     checkTableName(name);
     let t = this.#tables.get(name);
     if (t === undefined) {
-      t = new Table(name, { pools: this.#pools, locator: this.#locator, timeoutMs: this.#timeoutMs, backoff: this.#backoff });
+      t = new Table(name, { pools: this.#pools, locator: this.#locator, timeoutMs: this.#timeoutMs, backoff: this.#backoff, coalesce: this.#coalesce });
       this.#tables.set(name, t);
     }
     return t;

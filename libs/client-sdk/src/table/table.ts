@@ -19,9 +19,11 @@
 //    per page) and ends with CANCELLED or DEADLINE_EXCEEDED when they fire;
 //    every failure is a KdiError with code, retryable and requestId.
 
-import { compareCellKeys, isKdiError, KdiError, type Cell, type Predicate } from '@kdi/protocol';
+import { cellBytes, compareCellKeys, isKdiError, KdiError, type Cell, type Predicate } from '@kdi/protocol';
+import { applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
+import { CallCoalescer } from './call-coalescer.js';
 import { CallScope, inScope, type CallOptions } from './call-scope.js';
 import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
 import { rangeContains, type TabletRange } from './location-cache.js';
@@ -40,7 +42,13 @@ export interface TableContext {
   readonly locator: Locator;
   readonly timeoutMs: number;
   readonly backoff: BackoffPolicy;
+  /** Concurrent applies to one server, and concurrent gets, ride in one request (call-coalescer.ts); default true. */
+  readonly coalesce?: boolean | undefined;
 }
+
+/** Bounds on one coalesced request: well under the server's request limit (64 MiB) and page caps. */
+const APPLY_GROUP_LIMITS = { maxItems: 1_000, maxWeight: 4 * 1024 * 1024 };
+const GET_GROUP_LIMITS = { maxItems: 256, maxWeight: 256 };
 
 export interface ApplyResult {
   /** The batch's txn when it went to one server; with several, the highest (txns of different servers are not comparable). */
@@ -94,6 +102,12 @@ export class Table {
 
   /** Which failures a routed call retries (not WRONG_TABLET in single-server mode: nobody else to ask). */
   readonly #retry: (e: unknown) => boolean;
+
+  /** Concurrent unconditional applies, per server and sync mode (apply-group.ts). */
+  readonly #applies = new CallCoalescer<readonly Cell[], number>(APPLY_GROUP_LIMITS);
+
+  /** Concurrent gets with the same columns and history: one multi-row read. */
+  readonly #gets = new CallCoalescer<Uint8Array, Cell[]>(GET_GROUP_LIMITS);
 
   constructor(
     readonly name: string,
@@ -195,9 +209,18 @@ export class Table {
     );
   }
 
-  /** The newest cells of one row (optionally only some columns); [] when the row has none. */
+  /**
+   * The newest cells of one row (optionally only some columns); [] when the
+   * row has none. Concurrent gets with the same columns and history are read
+   * together, one request per server (each still gets only its row's cells).
+   */
   async get(row: Bytes, opts: GetOptions = {}): Promise<Cell[]> {
-    return (await this.readRow(toBytes(row), opts)).cells;
+    const r = toBytes(row);
+    if (this.ctx.coalesce === false) return (await this.readRow(r, opts)).cells;
+    const shape = { columns: opts.columns, history: opts.history };
+    return inScope(`get from ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
+      this.#gets.call(getShapeKey(shape), r, 1, scope.signal, (rows, signal) => this.readRows(rows, shape, signal)),
+    );
   }
 
   /** Approximate cells and bytes matching `predicate`, summed over the servers of the table's tablets. */
@@ -253,7 +276,7 @@ export class Table {
 
   /** One row read at one server, with the scanTxn to use as commitMaxTxn there. */
   async readRow(row: Uint8Array, opts: GetOptions): Promise<RowRead> {
-    const text = rowPredicate(row, opts);
+    const text = rowsPredicate([row], opts);
     let url = '';
     const cells: Cell[] = [];
     let scanTxn = Number.MAX_SAFE_INTEGER;
@@ -263,6 +286,36 @@ export class Table {
       url = page.url;
     }
     return { cells, scanTxn, url };
+  }
+
+  /**
+   * The cells of each of `rows` (a row named twice gets its own copy), read
+   * with one routed scan of exactly those rows.
+   */
+  async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
+    const byRow = new Map<string, Cell[]>();
+    for (const r of rows) byRow.set(rowKey(r), []);
+    const wanted = [...new Set(rows.map(rowKey))].sort().map((k) => Buffer.from(k, 'latin1'));
+    for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal })) {
+      for (const c of page.cells) byRow.get(rowKey(c.row))?.push(c);
+    }
+    const given = new Set<string>();
+    return rows.map((r) => {
+      const k = rowKey(r);
+      const cells = byRow.get(k)!;
+      if (given.has(k)) return cells.slice();
+      given.add(k);
+      return cells;
+    });
+  }
+
+  /** Applies one server's part: unconditional applies join the server's open group (apply-group.ts). */
+  private applyPart(url: string, cells: readonly Cell[], opts: ApplyOptions, signal: AbortSignal): Promise<number> {
+    if (this.ctx.coalesce === false || opts.commitMaxTxn !== undefined) return applyAt(this.ctx.pools, url, this.name, cells, opts, signal);
+    const sync = opts.waitForSync !== false;
+    let weight = 0;
+    for (const c of cells) weight += cellBytes(c);
+    return this.#applies.call(`${sync ? 'sync' : 'nosync'} ${url}`, cells, weight, signal, applyGroupRunner(this.ctx.pools, url, this.name, sync ? {} : { waitForSync: false }));
   }
 
   /** Applies a normalized batch under `scope` (the writer's flushes come here too). */
@@ -282,7 +335,7 @@ export class Table {
             parts.map(async (part) => {
               const url = part.range.location.url;
               try {
-                const commitTxn = await applyAt(this.ctx.pools, url, this.name, part.cells, opts, scope.signal);
+                const commitTxn = await this.applyPart(url, part.cells, opts, scope.signal);
                 done.push({ serverId: part.range.location.serverId, url, commitTxn, cells: part.cells.length });
                 if (opts.waitForSync === false) this.#unsynced.set(url, Math.max(commitTxn, this.#unsynced.get(url) ?? 0));
               } catch (e) {
@@ -352,11 +405,23 @@ function partial(e: unknown, done: ReadonlyArray<{ url: string; cells: number }>
   });
 }
 
-function rowPredicate(row: Uint8Array, opts: GetOptions): Predicate {
+/** Exactly `rows` (sorted, distinct), optionally only some columns, `history` versions per column (default 1). */
+function rowsPredicate(rows: readonly Uint8Array[], opts: Pick<GetOptions, 'columns' | 'history'>): Predicate {
   const exact = (v: Uint8Array) => ({ lower: { value: v, inclusive: true }, upper: { value: v, inclusive: true } });
   return {
-    rows: [exact(row)],
+    rows: rows.map(exact),
     ...(opts.columns !== undefined && opts.columns.length > 0 && { columns: opts.columns.map((c) => exact(toBytes(c))) }),
     history: opts.history ?? 1,
   };
+}
+
+/** A row as a map key (byte order is preserved by latin1 strings). */
+function rowKey(row: Uint8Array): string {
+  return Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('latin1');
+}
+
+/** Gets that may share one read: the same columns and history. */
+function getShapeKey(shape: Pick<GetOptions, 'columns' | 'history'>): string {
+  const columns = shape.columns === undefined || shape.columns.length === 0 ? [] : shape.columns.map((c) => rowKey(toBytes(c)));
+  return JSON.stringify([shape.history ?? 1, columns]);
 }

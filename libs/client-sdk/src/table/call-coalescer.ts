@@ -1,0 +1,123 @@
+// Concurrent calls that can share one request are sent as one — what
+// ioredis' auto-pipelining, HBase's AsyncBufferedMutator and Cloud
+// Bigtable's bulk batchers do. A call joins the open group of its key; a
+// group is sent when the current turn of the event loop is over
+// (setImmediate), so the calls of one burst — the continuations one shared
+// reply resumes, a Promise.all — ride together, and a lone call waits only
+// for the end of its turn. Nothing waits on a timer.
+//
+// Promises:
+//  - each call settles with its own result (the runner returns one per
+//    item, in the order given) or its own error (a runner may fail one item
+//    with ItemFailure and not the others; a runner that throws fails all);
+//  - a call whose signal fires settles at once with the signal's reason:
+//    before its group is sent it is left out of it; after, the group's
+//    request goes on for the others (a write's outcome is then unknown, as
+//    for any cancelled call). The group's own signal fires only when every
+//    member's has;
+//  - a group holds at most maxItems items and maxWeight weight (an item
+//    heavier than that goes alone); more calls open another group.
+
+export interface CoalescerLimits {
+  readonly maxItems: number;
+  readonly maxWeight: number;
+}
+
+/** Sends the items of one group as one request; one result (or ItemFailure) per item, in order. */
+export type GroupRunner<I, R> = (items: readonly I[], signal: AbortSignal) => Promise<ReadonlyArray<R | ItemFailure>>;
+
+/** The failure of one item of a group whose other items may have succeeded. */
+export class ItemFailure {
+  constructor(readonly error: unknown) {}
+}
+
+interface Member<I, R> {
+  readonly item: I;
+  readonly signal: AbortSignal;
+  resolve(r: R): void;
+  reject(e: unknown): void;
+  settled: boolean;
+  onAbort: () => void;
+}
+
+interface Group<I, R> {
+  readonly members: Member<I, R>[];
+  weight: number;
+  readonly run: GroupRunner<I, R>;
+  /** Set once sent: aborts the group's request when every member's signal fired. */
+  controller?: AbortController;
+}
+
+export class CallCoalescer<I, R> {
+  readonly #open = new Map<string, Group<I, R>>();
+
+  constructor(readonly limits: CoalescerLimits) {}
+
+  /** Runs `item` in the open group of `key` (`run` sends a group: the same for every call of one key). */
+  call(key: string, item: I, weight: number, signal: AbortSignal, run: GroupRunner<I, R>): Promise<R> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    let group = this.#open.get(key);
+    if (group !== undefined && (group.members.length >= this.limits.maxItems || group.weight + weight > this.limits.maxWeight)) {
+      this.#open.delete(key); // full: it is still sent at the end of this turn, as scheduled
+      group = undefined;
+    }
+    if (group === undefined) {
+      const g: Group<I, R> = { members: [], weight: 0, run };
+      this.#open.set(key, g);
+      setImmediate(() => {
+        if (this.#open.get(key) === g) this.#open.delete(key);
+        void this.#send(g);
+      });
+      group = g;
+    }
+    const g = group;
+    return new Promise<R>((resolve, reject) => {
+      const m: Member<I, R> = {
+        item,
+        signal,
+        resolve,
+        reject,
+        settled: false,
+        onAbort: () => {
+          settle(m, () => reject(signal.reason));
+          if (g.controller !== undefined && g.members.every((o) => o.signal.aborted)) g.controller.abort(signal.reason);
+        },
+      };
+      signal.addEventListener('abort', m.onAbort, { once: true });
+      g.members.push(m);
+      g.weight += weight;
+    });
+  }
+
+  async #send(g: Group<I, R>): Promise<void> {
+    const live = g.members.filter((m) => !m.settled);
+    if (live.length === 0) return;
+    // One member: its own signal is the request's (no controller to join).
+    let signal = live[0]!.signal;
+    if (live.length > 1) {
+      g.controller = new AbortController();
+      signal = g.controller.signal;
+    }
+    let results: ReadonlyArray<R | ItemFailure>;
+    try {
+      results = await g.run(
+        live.map((m) => m.item),
+        signal,
+      );
+    } catch (e) {
+      for (const m of live) settle(m, () => m.reject(e));
+      return;
+    }
+    live.forEach((m, i) => {
+      const r = results[i];
+      settle(m, () => (r instanceof ItemFailure ? m.reject(r.error) : m.resolve(r as R)));
+    });
+  }
+}
+
+function settle<I, R>(m: Member<I, R>, how: () => void): void {
+  if (m.settled) return;
+  m.settled = true;
+  m.signal.removeEventListener('abort', m.onAbort);
+  how();
+}
