@@ -18,7 +18,7 @@ const live = () => new AbortController().signal;
 
 describe('CallCoalescer', () => {
   it('sends the calls of one turn with one key as one group, each getting its own result', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const r = recorder();
     const results = await Promise.all([1, 2, 3].map((i) => c.call('k', i, 1, live(), r.run)));
     expect(results).toEqual([10, 20, 30]);
@@ -26,7 +26,7 @@ describe('CallCoalescer', () => {
   });
 
   it('keeps keys apart and sends a later turn as another group', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const r = recorder();
     await Promise.all([c.call('a', 1, 1, live(), r.run), c.call('b', 2, 1, live(), r.run), c.call('a', 3, 1, live(), r.run)]);
     await c.call('a', 4, 1, live(), r.run);
@@ -34,7 +34,7 @@ describe('CallCoalescer', () => {
   });
 
   it('opens another group past maxItems or maxWeight; an item heavier than the bound goes alone', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 2, maxWeight: 10 });
+    const c = new CallCoalescer<number, number>({ maxItems: 2, maxWeight: 10, pipeline: 1 });
     const r = recorder();
     await Promise.all([
       c.call('k', 1, 1, live(), r.run),
@@ -48,7 +48,7 @@ describe('CallCoalescer', () => {
   });
 
   it('fails one item with ItemFailure and the others not; a runner that throws fails all', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const some = recorder((items) => items.map((i) => (i === 2 ? new ItemFailure(new Error('bad 2')) : i)));
     const settled = await Promise.allSettled([1, 2, 3].map((i) => c.call('k', i, 1, live(), some.run)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -60,7 +60,7 @@ describe('CallCoalescer', () => {
   });
 
   it('leaves out a call aborted before its group is sent, and rejects it with the reason', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const r = recorder();
     const ac = new AbortController();
     const gone = c.call('k', 1, 1, ac.signal, r.run);
@@ -73,7 +73,7 @@ describe('CallCoalescer', () => {
   });
 
   it('rejects a call aborted in flight at once; the group request is aborted only when every member was', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let groupSignal: AbortSignal | undefined;
@@ -97,8 +97,35 @@ describe('CallCoalescer', () => {
     release();
   });
 
+  it('pipelines: splits a burst while fewer than `pipeline` requests of its key are in flight', async () => {
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 2 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const groups: number[][] = [];
+    const run: GroupRunner<number, number> = async (items) => {
+      groups.push([...items]);
+      await gate;
+      return items.map((i) => i);
+    };
+    const first = [1, 2, 3, 4, 5].map((i) => c.call('k', i, 1, live(), run));
+    await new Promise((r) => setImmediate(r));
+    expect(groups).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    // Two in flight: the next burst goes as one request.
+    const second = [6, 7, 8].map((i) => c.call('k', i, 1, live(), run));
+    await new Promise((r) => setImmediate(r));
+    expect(groups.slice(2)).toEqual([[6, 7, 8]]);
+    release();
+    expect(await Promise.all([...first, ...second])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // None in flight again: a burst of two goes as two.
+    await Promise.all([9, 10].map((i) => c.call('k', i, 1, live(), run)));
+    expect(groups.slice(3)).toEqual([[9], [10]]);
+  });
+
   it('gives a lone call its own signal', async () => {
-    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000 });
+    const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const r = recorder();
     const own = live();
     await c.call('k', 1, 1, own, r.run);

@@ -16,11 +16,17 @@
 //    for any cancelled call). The group's own signal fires only when every
 //    member's has;
 //  - a group holds at most maxItems items and maxWeight weight (an item
-//    heavier than that goes alone); more calls open another group.
+//    heavier than that goes alone); more calls open another group;
+//  - pipelining: when fewer than `pipeline` requests of the key are in
+//    flight, a group is sent as that many requests (split evenly), so the
+//    callers' next calls and the server's work on the rest overlap — one
+//    request per burst would leave client and server waiting on each other.
 
 export interface CoalescerLimits {
   readonly maxItems: number;
   readonly maxWeight: number;
+  /** Requests of one key the coalescer keeps in flight when a group is big enough (default 2). */
+  readonly pipeline?: number;
 }
 
 /** Sends the items of one group as one request; one result (or ItemFailure) per item, in order. */
@@ -38,6 +44,8 @@ interface Member<I, R> {
   reject(e: unknown): void;
   settled: boolean;
   onAbort: () => void;
+  /** The group it is in (the open one, then the one it is sent in). */
+  group: Group<I, R>;
 }
 
 interface Group<I, R> {
@@ -50,6 +58,8 @@ interface Group<I, R> {
 
 export class CallCoalescer<I, R> {
   readonly #open = new Map<string, Group<I, R>>();
+  /** Requests in flight per key. */
+  readonly #inFlight = new Map<string, number>();
 
   constructor(readonly limits: CoalescerLimits) {}
 
@@ -66,7 +76,7 @@ export class CallCoalescer<I, R> {
       this.#open.set(key, g);
       setImmediate(() => {
         if (this.#open.get(key) === g) this.#open.delete(key);
-        void this.#send(g);
+        this.#sendSplit(key, g);
       });
       group = g;
     }
@@ -78,15 +88,36 @@ export class CallCoalescer<I, R> {
         resolve,
         reject,
         settled: false,
+        group: g,
         onAbort: () => {
           settle(m, () => reject(signal.reason));
-          if (g.controller !== undefined && g.members.every((o) => o.signal.aborted)) g.controller.abort(signal.reason);
+          const sent = m.group;
+          if (sent.controller !== undefined && sent.members.every((o) => o.signal.aborted)) sent.controller.abort(signal.reason);
         },
       };
       signal.addEventListener('abort', m.onAbort, { once: true });
       g.members.push(m);
       g.weight += weight;
     });
+  }
+
+  /** Sends `g` as one request, or as several while fewer than `pipeline` requests of `key` are in flight. */
+  #sendSplit(key: string, g: Group<I, R>): void {
+    const live = g.members.filter((m) => !m.settled);
+    if (live.length === 0) return;
+    const inFlight = this.#inFlight.get(key) ?? 0;
+    const parts = Math.max(1, Math.min(live.length, (this.limits.pipeline ?? 2) - inFlight));
+    this.#inFlight.set(key, inFlight + parts);
+    const done = () => {
+      const n = (this.#inFlight.get(key) ?? 1) - 1;
+      if (n === 0) this.#inFlight.delete(key);
+      else this.#inFlight.set(key, n);
+    };
+    for (let i = 0; i < parts; i++) {
+      const part: Group<I, R> = { members: live.slice(Math.floor((i * live.length) / parts), Math.floor(((i + 1) * live.length) / parts)), weight: 0, run: g.run };
+      for (const m of part.members) m.group = part;
+      void this.#send(part).finally(done);
+    }
   }
 
   async #send(g: Group<I, R>): Promise<void> {

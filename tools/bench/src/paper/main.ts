@@ -60,6 +60,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'concurrency', kind: 'integer', help: 'operations in flight per client process (default 8)' },
   { name: 'master', kind: 'string', help: 'use the running cluster at this master URL (one tablet server) instead of starting one' },
   { name: 'no-redis', kind: 'boolean', help: 'skip the Redis peer' },
+  { name: 'no-coalesce', kind: 'boolean', help: "send every SDK call on its own (connect's coalesceCalls: false), for before/after figures" },
 ];
 
 const VALUE_BYTES = 1000;
@@ -138,12 +139,13 @@ async function main(): Promise<void> {
   const processes = flagInteger(flags, 'clients') ?? 2;
   const concurrency = flagInteger(flags, 'concurrency') ?? 8;
   const withRedis = !flagBoolean(flags, 'no-redis');
+  const coalesceCalls = !flagBoolean(flags, 'no-coalesce');
   const machine = machineInfo();
   const startedAt = new Date().toISOString();
   console.log(formatMachine(machine));
   console.log(`load average at the start: ${load()}`);
   console.log(
-    `R = ${formatNumber(rows)} rows of ${VALUE_BYTES} B (mem table ${formatNumber(memRows)}), ${processes} client processes × ${concurrency} in flight, one durable value per write, one row per read`,
+    `R = ${formatNumber(rows)} rows of ${VALUE_BYTES} B (mem table ${formatNumber(memRows)}), ${processes} client processes × ${concurrency} in flight, one durable value per write, one row per read${coalesceCalls ? '' : ', SDK calls not coalesced'}`,
   );
 
   const temp = await makeTempDir('kdi-bench-paper');
@@ -171,7 +173,7 @@ async function main(): Promise<void> {
     await kdi.admin.createTable(warmTable);
 
     const ours = new Map<ExperimentName, Figures>();
-    clients = await ClientProcesses.start({ kind: 'kdi', master }, processes, concurrency, VALUE_BYTES);
+    clients = await ClientProcesses.start({ kind: 'kdi', master, coalesceCalls }, processes, concurrency, VALUE_BYTES);
     let serverProbe: ServerProbe = { pids: tsPids, url: tsUrl };
     console.log('KDI, one tablet server:');
     await warmUp(clients, serverProbe, warmTable, warmRows);

@@ -6,7 +6,7 @@
 import type { KeyRange } from './keys.js';
 
 /** Where a worker's clients send their operations. */
-export type Target = { readonly kind: 'kdi'; readonly master: string } | { readonly kind: 'redis'; readonly port: number };
+export type Target = { readonly kind: 'kdi'; readonly master: string; readonly coalesceCalls: boolean } | { readonly kind: 'redis'; readonly port: number };
 
 export type Operation = 'write' | 'read' | 'scan';
 

@@ -3,7 +3,9 @@
 // loaded by hand, the SDK in single-server mode in this process) while 16
 // single-row gets (or durable single-cell sets) are in flight for
 // `seconds` over 4000 rows of 1000 B; the .cpuprofile files land in DIR
-// (open them in Chrome DevTools or speedscope).
+// (open them in Chrome DevTools or speedscope; DIR '-': no profile).
+// PROBE_LANES sets the calls in flight (16), PROBE_COALESCE=0 turns the
+// SDK's call coalescing off.
 //   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set]
 
 import { spawn } from 'node:child_process';
@@ -26,7 +28,9 @@ async function main(): Promise<void> {
   const op = process.argv[4] ?? 'get';
   const temp = await makeTempDir('kdi-probe-profile');
   await mkdir(join(temp.path, 'ts'), { recursive: true });
-  const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, SERVER], {
+  const lanes = Number(process.env['PROBE_LANES'] ?? 16);
+  const coalesceCalls = process.env['PROBE_COALESCE'] !== '0';
+  const child = spawn(process.execPath, [...(dir === '-' ? [] : ['--cpu-prof', '--cpu-prof-dir', dir]), SERVER], {
     env: {
       PATH: process.env.PATH ?? '',
       KDI_TS_SERVER_ID: 'probe',
@@ -53,24 +57,29 @@ async function main(): Promise<void> {
     body: JSON.stringify({ table: 'probe', tabletId: 'probe-1' }),
   });
   await load.body.dump();
-  const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: 18 });
+  const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: lanes + 2, coalesceCalls });
   const t = kdi.table('probe');
   const w = t.writer();
   for (let i = 0; i < 4000; i++) await w.set(rowKey(i), 'f:v', randomBytes(1000));
   await w.close();
   let n = 0;
+  const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: 16 }, async () => {
+    Array.from({ length: lanes }, async () => {
       while (performance.now() < deadline) {
         const row = rowKey(Math.floor(Math.random() * 4000));
+        const t0 = performance.now();
         if (op === 'get') await t.get(row);
         else await t.set(row, 'f:v', randomBytes(1000));
+        latencies.push(performance.now() - t0);
         n++;
       }
     }),
   );
-  console.log(`${op}: ${((n / seconds) | 0).toString()} ops/s`);
+  latencies.sort((a, b) => a - b);
+  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * q) / 100))]!.toFixed(2);
+  console.log(`${op}: ${((n / seconds) | 0).toString()} ops/s, ${lanes} in flight${coalesceCalls ? '' : ', not coalesced'}; p50 ${p(50)} ms, p99 ${p(99)} ms`);
   await kdi.close();
   await admin.close();
   child.kill('SIGTERM');

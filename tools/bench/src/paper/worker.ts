@@ -4,7 +4,8 @@
 // whole key range from the phase's list and walks it one operation at a
 // time, awaiting each: KDI writes are `table.set` (one cell, the SDK's
 // default waitForSync: durable before the reply), reads are `table.get`
-// (one row), scans are `table.scanPages` of the range with history = 1;
+// (one row) — the SDK coalesces the lanes' concurrent calls into shared
+// requests unless --no-coalesce, scans are `table.scanPages` of the range with history = 1;
 // Redis writes are SET, reads GET (the server runs appendfsync always).
 
 import { randomBytes } from 'node:crypto';
@@ -28,8 +29,8 @@ function send(m: WorkerMessage): void {
   process.send!(m);
 }
 
-async function kdiLanes(master: string, concurrency: number): Promise<Lanes> {
-  const kdi: KdiClient = await connect({ master, connectionsPerServer: concurrency + 2 });
+async function kdiLanes(master: string, concurrency: number, coalesceCalls: boolean): Promise<Lanes> {
+  const kdi: KdiClient = await connect({ master, connectionsPerServer: concurrency + 2, coalesceCalls });
   return {
     async write(table, row, value) {
       await kdi.table(table).set(row, COLUMN, value);
@@ -109,7 +110,7 @@ process.on('message', (m: ParentMessage) => {
     try {
       if (m.type === 'init') {
         init = m;
-        lanes = m.target.kind === 'kdi' ? await kdiLanes(m.target.master, m.concurrency) : await redisLanes(m.target.port, m.concurrency);
+        lanes = m.target.kind === 'kdi' ? await kdiLanes(m.target.master, m.concurrency, m.target.coalesceCalls) : await redisLanes(m.target.port, m.concurrency);
         send({ type: 'ready' });
       } else if (m.type === 'run') {
         if (init === undefined || lanes === undefined) throw new Error('run before init');
