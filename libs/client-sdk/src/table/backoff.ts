@@ -63,11 +63,11 @@ export async function retryUntilDeadline<T>(
 ): Promise<T> {
   let last: unknown;
   for (let n = 0; ; n++) {
-    if (scope.signal.aborted) throw withLastFailure(scope.signal.reason, last);
+    if (scope.aborted) throw withLastFailure(scope.reason, last);
     try {
       return await attempt(n);
     } catch (e) {
-      if (scope.signal.aborted) throw withLastFailure(scope.signal.reason, last);
+      if (scope.aborted) throw withLastFailure(scope.reason, last);
       if (!retry(e)) throw e;
       last = e;
       const after = isKdiError(e) ? (e.retryAfterMs ?? 0) : 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallCoalescer, ItemFailure, type GroupRunner } from './call-coalescer.js';
+import { cancellationOf } from './call-scope.js';
 
 /** A runner that records each group it is given and answers item × 10 (or what `answer` says). */
 function recorder(answer: (items: readonly number[]) => ReadonlyArray<number | ItemFailure> = (items) => items.map((i) => i * 10)) {
@@ -14,7 +15,7 @@ function recorder(answer: (items: readonly number[]) => ReadonlyArray<number | I
   return { groups, signals, run };
 }
 
-const live = () => new AbortController().signal;
+const live = () => cancellationOf(new AbortController().signal);
 
 describe('CallCoalescer', () => {
   it('sends the calls of one turn with one key as one group, each getting its own result', async () => {
@@ -63,13 +64,13 @@ describe('CallCoalescer', () => {
     const c = new CallCoalescer<number, number>({ maxItems: 100, maxWeight: 1000, pipeline: 1 });
     const r = recorder();
     const ac = new AbortController();
-    const gone = c.call('k', 1, 1, ac.signal, r.run);
+    const gone = c.call('k', 1, 1, cancellationOf(ac.signal), r.run);
     const kept = c.call('k', 2, 1, live(), r.run);
     ac.abort(new Error('caller gave up'));
     await expect(gone).rejects.toThrow('caller gave up');
     expect(await kept).toBe(20);
     expect(r.groups).toEqual([[2]]);
-    await expect(c.call('k', 3, 1, ac.signal, r.run)).rejects.toThrow('caller gave up');
+    await expect(c.call('k', 3, 1, cancellationOf(ac.signal), r.run)).rejects.toThrow('caller gave up');
   });
 
   it('rejects a call aborted in flight at once; the group request is aborted only when every member was', async () => {
@@ -84,8 +85,8 @@ describe('CallCoalescer', () => {
     };
     const a = new AbortController();
     const b = new AbortController();
-    const pa = c.call('k', 1, 1, a.signal, run);
-    const pb = c.call('k', 2, 1, b.signal, run);
+    const pa = c.call('k', 1, 1, cancellationOf(a.signal), run);
+    const pb = c.call('k', 2, 1, cancellationOf(b.signal), run);
     await new Promise((r) => setImmediate(r));
     expect(groupSignal?.aborted).toBe(false);
     a.abort(new Error('a gave up'));
@@ -129,6 +130,6 @@ describe('CallCoalescer', () => {
     const r = recorder();
     const own = live();
     await c.call('k', 1, 1, own, r.run);
-    expect(r.signals[0]).toBe(own);
+    expect(r.signals[0]).toBe(own.signal);
   });
 });

@@ -22,6 +22,10 @@
 //    callers' next calls and the server's work on the rest overlap — one
 //    request per burst would leave client and server waiting on each other.
 
+import type { Cancellation } from './call-scope.js';
+
+const noop = (): void => {};
+
 export interface CoalescerLimits {
   readonly maxItems: number;
   readonly maxWeight: number;
@@ -39,11 +43,12 @@ export class ItemFailure {
 
 interface Member<I, R> {
   readonly item: I;
-  readonly signal: AbortSignal;
+  readonly cancel: Cancellation;
   resolve(r: R): void;
   reject(e: unknown): void;
   settled: boolean;
-  onAbort: () => void;
+  /** Unsubscribes from `cancel`. */
+  off: () => void;
   /** The group it is in (the open one, then the one it is sent in). */
   group: Group<I, R>;
 }
@@ -64,8 +69,8 @@ export class CallCoalescer<I, R> {
   constructor(readonly limits: CoalescerLimits) {}
 
   /** Runs `item` in the open group of `key` (`run` sends a group: the same for every call of one key). */
-  call(key: string, item: I, weight: number, signal: AbortSignal, run: GroupRunner<I, R>): Promise<R> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+  call(key: string, item: I, weight: number, cancel: Cancellation, run: GroupRunner<I, R>): Promise<R> {
+    if (cancel.aborted) return Promise.reject(cancel.reason);
     let group = this.#open.get(key);
     if (group !== undefined && (group.members.length >= this.limits.maxItems || group.weight + weight > this.limits.maxWeight)) {
       this.#open.delete(key); // full: it is still sent at the end of this turn, as scheduled
@@ -82,20 +87,12 @@ export class CallCoalescer<I, R> {
     }
     const g = group;
     return new Promise<R>((resolve, reject) => {
-      const m: Member<I, R> = {
-        item,
-        signal,
-        resolve,
-        reject,
-        settled: false,
-        group: g,
-        onAbort: () => {
-          settle(m, () => reject(signal.reason));
-          const sent = m.group;
-          if (sent.controller !== undefined && sent.members.every((o) => o.signal.aborted)) sent.controller.abort(signal.reason);
-        },
-      };
-      signal.addEventListener('abort', m.onAbort, { once: true });
+      const m: Member<I, R> = { item, cancel, resolve, reject, settled: false, group: g, off: noop };
+      m.off = cancel.onEnd((reason) => {
+        settle(m, () => reject(reason));
+        const sent = m.group;
+        if (sent.controller !== undefined && sent.members.every((o) => o.cancel.aborted)) sent.controller.abort(reason);
+      });
       g.members.push(m);
       g.weight += weight;
     });
@@ -124,8 +121,9 @@ export class CallCoalescer<I, R> {
     const live = g.members.filter((m) => !m.settled);
     if (live.length === 0) return;
     // One member: its own signal is the request's (no controller to join).
-    let signal = live[0]!.signal;
-    if (live.length > 1) {
+    let signal: AbortSignal;
+    if (live.length === 1) signal = live[0]!.cancel.signal;
+    else {
       g.controller = new AbortController();
       signal = g.controller.signal;
     }
@@ -149,6 +147,6 @@ export class CallCoalescer<I, R> {
 function settle<I, R>(m: Member<I, R>, how: () => void): void {
   if (m.settled) return;
   m.settled = true;
-  m.signal.removeEventListener('abort', m.onAbort);
+  m.off();
   how();
 }

@@ -15,11 +15,28 @@ export interface CallOptions {
   readonly timeoutMs?: number | undefined;
 }
 
-export class CallScope {
+/**
+ * What ends a call, as the coalescer and the retry loop see it: cheaper
+ * than an AbortSignal (no EventTarget per call); `signal` makes one only
+ * for a request that needs it.
+ */
+export interface Cancellation {
+  readonly aborted: boolean;
+  /** The typed error the call ends with, once aborted. */
+  readonly reason: unknown;
+  /** An AbortSignal that fires with the same reason (made on first use). */
   readonly signal: AbortSignal;
+  /** Calls `fn` once when the call ends (not if it already has); the returned function unsubscribes. */
+  onEnd(fn: (reason: unknown) => void): () => void;
+}
+
+export class CallScope implements Cancellation {
   /** performance.now() value at which the deadline passes. */
   readonly deadline: number;
-  readonly #controller = new AbortController();
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  #listeners: Array<(reason: unknown) => void> | undefined;
   readonly #timer: NodeJS.Timeout;
   readonly #caller: AbortSignal | undefined;
   readonly #onAbort: () => void;
@@ -27,12 +44,11 @@ export class CallScope {
   constructor(what: string, opts: CallOptions, defaultTimeoutMs: number) {
     const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
     if (!(timeoutMs > 0)) throw new KdiError('INVALID_ARGUMENT', `timeoutMs must be positive, got ${timeoutMs}`);
-    this.signal = this.#controller.signal;
     this.deadline = performance.now() + timeoutMs;
     this.#caller = opts.signal;
-    this.#onAbort = () => this.#controller.abort(cancelled(what, this.#caller?.reason));
+    this.#onAbort = () => this.#end(cancelled(what, this.#caller?.reason));
     this.#timer = setTimeout(
-      () => this.#controller.abort(new KdiError('DEADLINE_EXCEEDED', `${what} did not finish within ${timeoutMs} ms; the outcome of a write in flight is unknown`)),
+      () => this.#end(new KdiError('DEADLINE_EXCEEDED', `${what} did not finish within ${timeoutMs} ms; the outcome of a write in flight is unknown`)),
       timeoutMs,
     );
     this.#timer.unref?.();
@@ -40,9 +56,45 @@ export class CallScope {
     else opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  /** Fires with the scope's typed error; what every request and pause of the call listens to. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  onEnd(fn: (reason: unknown) => void): () => void {
+    (this.#listeners ??= []).push(fn);
+    return () => {
+      const i = this.#listeners?.indexOf(fn) ?? -1;
+      if (i >= 0) this.#listeners!.splice(i, 1);
+    };
+  }
+
+  #end(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    clearTimeout(this.#timer);
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    for (const fn of listeners ?? []) fn(reason);
+  }
+
   /** Throws the scope's typed error if it has ended. */
   check(): void {
-    if (this.signal.aborted) throw this.signal.reason as KdiError;
+    if (this.#aborted) throw this.#reason as KdiError;
   }
 
   remainingMs(): number {
@@ -52,19 +104,18 @@ export class CallScope {
   /** Waits `ms` unless the scope ends first (then rejects with its error). */
   sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.signal.aborted) {
-        reject(this.signal.reason);
+      if (this.#aborted) {
+        reject(this.#reason);
         return;
       }
-      const onAbort = (): void => {
+      const off = this.onEnd((reason) => {
         clearTimeout(timer);
-        reject(this.signal.reason);
-      };
+        reject(reason);
+      });
       const timer = setTimeout(() => {
-        this.signal.removeEventListener('abort', onAbort);
+        off();
         resolve();
       }, ms);
-      this.signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -72,6 +123,24 @@ export class CallScope {
     clearTimeout(this.#timer);
     this.#caller?.removeEventListener('abort', this.#onAbort);
   }
+}
+
+/** An AbortSignal seen as a Cancellation (for callers that hold only a signal). */
+export function cancellationOf(signal: AbortSignal): Cancellation {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    get reason() {
+      return signal.reason as unknown;
+    },
+    signal,
+    onEnd(fn) {
+      const listener = () => fn(signal.reason);
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
 }
 
 function cancelled(what: string, reason: unknown): KdiError {

@@ -70,7 +70,7 @@ export function readModifyWrite<T>(table: RmwHost, ctx: RmwContext, row: Uint8Ar
         await applyAt(ctx.pools, read.url, table.name, cells, { commitMaxTxn: read.scanTxn, waitForSync: opts.waitForSync }, scope.signal);
         return result;
       } catch (e) {
-        if (scope.signal.aborted) throw scope.signal.reason;
+        if (scope.aborted) throw scope.reason;
         forgetAfter(ctx.locator, e, table.name, row, read.url);
         const again =
           isKdiError(e) &&

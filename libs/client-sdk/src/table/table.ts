@@ -24,7 +24,7 @@ import { applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
 import { CallCoalescer } from './call-coalescer.js';
-import { CallScope, inScope, type CallOptions } from './call-scope.js';
+import { CallScope, inScope, type CallOptions, type Cancellation } from './call-scope.js';
 import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
 import { rangeContains, type TabletRange } from './location-cache.js';
 import type { Locator } from './locator.js';
@@ -219,7 +219,7 @@ export class Table {
     if (this.ctx.coalesce === false) return (await this.readRow(r, opts)).cells;
     const shape = { columns: opts.columns, history: opts.history };
     return inScope(`get from ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-      this.#gets.call(getShapeKey(shape), r, 1, scope.signal, (rows, signal) => this.readRows(rows, shape, signal)),
+      this.#gets.call(getShapeKey(shape), r, 1, scope, (rows, signal) => this.readRows(rows, shape, signal)),
     );
   }
 
@@ -310,12 +310,12 @@ export class Table {
   }
 
   /** Applies one server's part: unconditional applies join the server's open group (apply-group.ts). */
-  private applyPart(url: string, cells: readonly Cell[], opts: ApplyOptions, signal: AbortSignal): Promise<number> {
-    if (this.ctx.coalesce === false || opts.commitMaxTxn !== undefined) return applyAt(this.ctx.pools, url, this.name, cells, opts, signal);
+  private applyPart(url: string, cells: readonly Cell[], opts: ApplyOptions, scope: Cancellation): Promise<number> {
+    if (this.ctx.coalesce === false || opts.commitMaxTxn !== undefined) return applyAt(this.ctx.pools, url, this.name, cells, opts, scope.signal);
     const sync = opts.waitForSync !== false;
     let weight = 0;
     for (const c of cells) weight += cellBytes(c);
-    return this.#applies.call(`${sync ? 'sync' : 'nosync'} ${url}`, cells, weight, signal, applyGroupRunner(this.ctx.pools, url, this.name, sync ? {} : { waitForSync: false }));
+    return this.#applies.call(`${sync ? 'sync' : 'nosync'} ${url}`, cells, weight, scope, applyGroupRunner(this.ctx.pools, url, this.name, sync ? {} : { waitForSync: false }));
   }
 
   /** Applies a normalized batch under `scope` (the writer's flushes come here too). */
@@ -335,12 +335,12 @@ export class Table {
             parts.map(async (part) => {
               const url = part.range.location.url;
               try {
-                const commitTxn = await this.applyPart(url, part.cells, opts, scope.signal);
+                const commitTxn = await this.applyPart(url, part.cells, opts, scope);
                 done.push({ serverId: part.range.location.serverId, url, commitTxn, cells: part.cells.length });
                 if (opts.waitForSync === false) this.#unsynced.set(url, Math.max(commitTxn, this.#unsynced.get(url) ?? 0));
               } catch (e) {
                 forgetAfter(this.ctx.locator, e, this.name, part.cells[0]!.row, url);
-                if (scope.signal.aborted) fatal ??= scope.signal.reason;
+                if (scope.aborted) fatal ??= scope.reason;
                 else if (this.#retry(e) && mayResend(e as KdiError, opts)) {
                   retryError ??= e;
                   failed.push(...part.cells);

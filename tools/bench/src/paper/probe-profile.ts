@@ -2,11 +2,11 @@
 // apps/tabletserver/dist/main.js, started alone with --cpu-prof, one tablet
 // loaded by hand, the SDK in single-server mode in this process) while 16
 // single-row gets (or durable single-cell sets) are in flight for
-// `seconds` over 4000 rows of 1000 B; the .cpuprofile files land in DIR
+// `seconds` over 4000 rows of 1000 B (or whole-table scans: `scan`, counting cells); the .cpuprofile files land in DIR
 // (open them in Chrome DevTools or speedscope; DIR '-': no profile).
 // PROBE_LANES sets the calls in flight (16), PROBE_COALESCE=0 turns the
 // SDK's call coalescing off.
-//   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set]
+//   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set|scan]
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -70,6 +70,12 @@ async function main(): Promise<void> {
       while (performance.now() < deadline) {
         const row = rowKey(Math.floor(Math.random() * 4000));
         const t0 = performance.now();
+        if (op === 'scan') {
+          // A whole-table scan in pages of 1000 cells: n counts cells.
+          for await (const page of t.scanPages('history = 1', { pageCells: 1000 })) n += page.cells.length;
+          latencies.push(performance.now() - t0);
+          continue;
+        }
         if (op === 'get') await t.get(row);
         else await t.set(row, 'f:v', randomBytes(1000));
         latencies.push(performance.now() - t0);
