@@ -37,7 +37,7 @@ export function pointRowsOf(spec: ScanSpec): Uint8Array[] | undefined {
 
 /** Reads `rows` (sorted) that lie in `range` from tablet `tabletId`, within the page budget. */
 export async function readPointRows(
-  engine: Pick<Engine, 'readRow' | 'currentTxn'>,
+  engine: Pick<Engine, 'readRow' | 'readRowIfCached' | 'currentTxn'>,
   tabletId: string,
   range: RowRange,
   rows: readonly Uint8Array[],
@@ -51,7 +51,8 @@ export async function readPointRows(
   for (const row of rows) {
     if (range.lowerExclusive !== undefined && compareRows(row, range.lowerExclusive) <= 0) continue;
     if (range.upperInclusive !== undefined && compareRows(row, range.upperInclusive) > 0) break;
-    const got = await engine.readRow(tabletId, row, { history });
+    // Warm rows are read in this step; a row needing I/O (or the general path) awaits.
+    const got = engine.readRowIfCached(tabletId, row, { history }) ?? (await engine.readRow(tabletId, row, { history }));
     let b = 0;
     for (const c of got) b += cellSize(c);
     if (cells.length + got.length > maxCells || bytes + b > maxBytes) return cells.length === 0 ? undefined : { cells, end: false, scanTxn };

@@ -55,7 +55,7 @@ export interface TabletKeyAfter {
 
 /** What a table scan needs of the server (the TabletServer is one). */
 export interface TableScanHost {
-  readonly engine: Pick<Engine, 'scan' | 'readRow' | 'currentTxn'>;
+  readonly engine: Pick<Engine, 'scan' | 'readRow' | 'readRowIfCached' | 'currentTxn'>;
   readonly map: TabletMap;
   /** The latest txn visible to scans. */
   readonly currentTxn: number;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cellSize, compareBytes, compareCellKeys, familyOf, sameBytes, sameKey, type Cell } from './cell.js';
 
@@ -29,6 +30,28 @@ describe('compareCellKeys', () => {
     expect(compareBytes(Buffer.from([0x80]), b('a'))).toBeGreaterThan(0);
     expect(sameBytes(b('ab'), b('ab'))).toBe(true);
     expect(sameBytes(b('ab'), b('ac'))).toBe(false);
+  });
+});
+
+describe('compareBytes', () => {
+  it('has the sign of Buffer.compare for short and long byte strings, prefixes and high bytes', () => {
+    // Bytes from a small alphabet, so equal prefixes and equal strings are common.
+    const bytes = fc.array(fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0xff), { maxLength: 70 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(bytes, bytes, fc.nat(70), (x, y, cut) => {
+        const prefix = x.subarray(0, Math.min(cut, x.length));
+        for (const [a, b] of [
+          [x, y],
+          [x, prefix],
+          [prefix, x],
+          [x, Buffer.from(x)],
+        ] as const) {
+          expect(Math.sign(compareBytes(a, b))).toBe(Buffer.compare(a, b));
+          expect(sameBytes(a, b)).toBe(Buffer.compare(a, b) === 0);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

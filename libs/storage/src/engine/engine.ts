@@ -827,11 +827,36 @@ export class Engine {
    * condition — by a short path when it applies (point-read.ts: one
    * fragment, bloom, index, one block), else by that scan.
    */
-  async readRow(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Promise<Cell[]> {
+  readRow(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Promise<Cell[]> {
+    let fast: ReturnType<typeof readRowFast>;
+    try {
+      this.checkOpen();
+      const t = this.registry.get(id);
+      fast = readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // A warm read is answered in this step; the promise is the only wait.
+    if (Array.isArray(fast)) return Promise.resolve(fast);
+    if (fast === undefined) return this.readRowByScan(id, row, opts);
+    return fast.then((cells) => cells ?? this.readRowByScan(id, row, opts));
+  }
+
+  /**
+   * The row's cells when they are at hand without I/O — in memory or in
+   * cached blocks, on the point-read path — else undefined (then call
+   * readRow). For callers reading many rows in one step (the tablet
+   * server's multi-row gets): no promise per row.
+   */
+  readRowIfCached(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Cell[] | undefined {
     this.checkOpen();
     const t = this.registry.get(id);
-    const fast = await readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history);
-    if (fast !== undefined) return fast;
+    const fast = readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history, true);
+    return Array.isArray(fast) ? fast : undefined;
+  }
+
+  /** readRow's general path: a scan of the one row. */
+  private async readRowByScan(id: string, row: Uint8Array, opts: { history?: number | undefined }): Promise<Cell[]> {
     const bound = { value: row, inclusive: true };
     const s = await this.openScanner(id, { rows: [{ lower: bound, upper: bound }], ...(opts.history !== undefined && { history: opts.history }) });
     try {

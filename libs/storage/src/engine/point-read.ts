@@ -14,16 +14,23 @@
 // runs the general scan, whose answer this path must equal (a differential
 // test checks it on random histories).
 
-import type { Cell } from '@kdi/primitives';
+import { compareBytes, type Cell } from '@kdi/primitives';
 import { rowInRange } from '../merge/row-range.js';
 import type { MemoryFragment } from '../memory/memory-fragment.js';
+import type { DecodedBlock } from '../fragment/data-block.js';
 import type { DiskFragment } from './disk-fragment.js';
 import type { Table, Tablet } from './tablet.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** The row's cells in key order (with `history` K > 0, the newest K per column), or undefined when the short path does not apply. */
-export async function readRowFast(t: Tablet, table: Table, row: Uint8Array, history?: number): Promise<Cell[] | undefined> {
+/**
+ * The row's cells in key order (with `history` K > 0, the newest K per
+ * column), or undefined when the short path does not apply. Synchronous
+ * when the row is in memory or its blocks are cached (no promise, no
+ * await: most warm reads); a promise only when a block must be read —
+ * or, with `cachedOnly`, undefined then (no I/O started).
+ */
+export function readRowFast(t: Tablet, table: Table, row: Uint8Array, history?: number, cachedOnly = false): Cell[] | undefined | Promise<Cell[] | undefined> {
   if (history !== undefined && !(Number.isSafeInteger(history) && history > 0)) return undefined;
   if (!t.routing.single || t.routing.groups[0]!.purge !== undefined || t.legacy.length > 0 || t.readGate !== undefined) return undefined;
   if (!rowInRange(row, t.range)) return undefined;
@@ -32,7 +39,7 @@ export async function readRowFast(t: Tablet, table: Table, row: Uint8Array, hist
     if (m.cellCount === 0) continue;
     const at = m.seek({ row, column: EMPTY, timestamp: Number.MAX_SAFE_INTEGER, value: null });
     const c = m.at(at[0], at[1]);
-    if (c === undefined || Buffer.compare(c.row, row) !== 0) continue;
+    if (c === undefined || compareBytes(c.row, row) !== 0) continue;
     if (inMemory !== undefined) return undefined; // in two memory fragments: the scan merges them
     inMemory = { m, at };
   }
@@ -43,34 +50,65 @@ export async function readRowFast(t: Tablet, table: Table, row: Uint8Array, hist
     only = f;
   }
   if (inMemory !== undefined) {
-    // Only memory holds the row (just written, not yet serialized): read it off in place, no await.
+    // Only memory holds the row (just written, not yet serialized): read it off in place.
     const { m } = inMemory;
     let [ci, i] = inMemory.at;
     const take = rowTaker(history);
-    for (let c = m.at(ci, i); c !== undefined && Buffer.compare(c.row, row) === 0; [ci, i] = m.step(ci, i), c = m.at(ci, i)) {
+    for (let c = m.at(ci, i); c !== undefined && compareBytes(c.row, row) === 0; [ci, i] = m.step(ci, i), c = m.at(ci, i)) {
       if (!take.add(c)) return undefined;
     }
     return take.out;
   }
   if (only === undefined) return [];
-  only.ref(); // the file stays open while it is read, whatever compaction does meanwhile
+  // Cached blocks are read in this synchronous step; the first block not cached continues asynchronously.
+  const reader = only.reader;
+  const take = rowTaker(history);
+  let b = reader.seekBlock(row);
+  let first = true;
+  for (; b < reader.blockCount; b++) {
+    const block = reader.cachedBlock(b);
+    if (block === undefined) return cachedOnly ? undefined : readRowFrom(only, row, take, b, first);
+    const r = takeFromBlock(block, row, take, first);
+    first = false;
+    if (r !== 'more') return r;
+  }
+  return take.out;
+}
+
+type RowTaker = ReturnType<typeof rowTaker>;
+
+/** Reads the row on from block `b` of `f`, awaiting blocks not cached; the file stays open meanwhile. */
+async function readRowFrom(f: DiskFragment, row: Uint8Array, take: RowTaker, b: number, first: boolean): Promise<Cell[] | undefined> {
+  f.ref(); // the file stays open while it is read, whatever compaction does meanwhile
   try {
-    const reader = only.reader;
-    const take = rowTaker(history);
-    let first = true;
-    for (let b = reader.seekBlock(row); b < reader.blockCount; b++) {
+    const reader = f.reader;
+    for (; b < reader.blockCount; b++) {
       const block = reader.cachedBlock(b) ?? (await reader.readBlock(b));
-      let i = first ? block.lowerBound(row) : 0;
+      const r = takeFromBlock(block, row, take, first);
       first = false;
-      for (; i < block.count; i++) {
-        if (!block.rowEquals(i, row)) return take.out; // past the row
-        if (!take.add(block.cell(i))) return undefined;
-      }
+      if (r !== 'more') return r;
     }
     return take.out;
   } finally {
-    only.unref();
+    f.unref();
   }
+}
+
+/** Takes the row's cells from one block: the row's cells (done), undefined (an erasure), or 'more' (the row goes on in the next block). */
+function takeFromBlock(block: DecodedBlock, row: Uint8Array, take: RowTaker, first: boolean): Cell[] | undefined | 'more' {
+  let i = 0;
+  if (first) {
+    i = block.rowStart(row);
+    if (i < 0) {
+      // Not in this block: absent, unless every cell here sorts before the row (then it may start in the next block).
+      return block.count > 0 && block.compareKeyAt(block.count - 1, row, undefined, undefined) < 0 ? 'more' : take.out;
+    }
+  }
+  for (; i < block.count; i++) {
+    if (!block.rowEquals(i, row)) return take.out; // past the row
+    if (!take.add(block.cell(i))) return undefined;
+  }
+  return 'more';
 }
 
 /**
@@ -88,7 +126,7 @@ function rowTaker(history: number | undefined): { out: Cell[]; add(c: Cell): boo
       if (c.value === null) return false;
       if (history !== undefined) {
         // Cells of one column are adjacent, newest first; equal columns often share one view (data-block.ts).
-        if (column === undefined || (c.column !== column && Buffer.compare(c.column, column) !== 0)) {
+        if (column === undefined || (c.column !== column && compareBytes(c.column, column) !== 0)) {
           column = c.column;
           versions = 0;
         }

@@ -19,6 +19,8 @@ export class DecodedBlock {
   // Memo of the last materialized row/column: cells of one row (and runs of
   // one column) share a single view, as the format shares the bytes.
   private memoRowAt = -1;
+  /** Row hash table for rowStart, built on its first call. */
+  private rowTable: Uint16Array | Uint32Array | undefined;
   private memoRow: Uint8Array = EMPTY;
   private memoColAt = -1;
   private memoCol: Uint8Array = EMPTY;
@@ -31,7 +33,7 @@ export class DecodedBlock {
     private readonly fields: Int32Array,
     private readonly timestamps: Float64Array,
     /** Approximate heap bytes held, for the cache budget (computed when omitted). */
-    readonly byteSize: number = data.length + count * (6 * 4 + 8) + 256,
+    readonly byteSize: number = data.length + count * (6 * 4 + 8 + ROW_TABLE_BYTES_PER_CELL) + 256,
   ) {}
 
   timestamp(i: number): number {
@@ -85,6 +87,43 @@ export class DecodedBlock {
     return compareAt(this.data, this.fields[k]!, this.fields[k + 1]!, row) === 0;
   }
 
+  /**
+   * Index of the first cell of `row` in this block, or −1 when none — a
+   * hash lookup (like RocksDB's data-block hash index) instead of the
+   * binary search's ~log2(count) key comparisons: warm point reads spent a
+   * third of their time in lowerBound. The table (open addressing, cell
+   * index + 1 per slot, 0 = empty) is built on the first call, one pass
+   * over the block, and counted in byteSize from the start.
+   */
+  rowStart(row: Uint8Array): number {
+    const table = (this.rowTable ??= this.buildRowTable());
+    const f = this.fields;
+    const mask = table.length - 1;
+    for (let h = hashBytes(row, 0, row.length) & mask; ; h = (h + 1) & mask) {
+      const slot = table[h]!;
+      if (slot === 0) return -1;
+      const k = (slot - 1) * 6;
+      if (compareAt(this.data, f[k]!, f[k + 1]!, row) === 0) return slot - 1;
+    }
+  }
+
+  private buildRowTable(): Uint16Array | Uint32Array {
+    const f = this.fields;
+    let size = 8;
+    while (size < this.count * 2) size <<= 1;
+    const table = this.count < 0xffff ? new Uint16Array(size) : new Uint32Array(size);
+    const mask = size - 1;
+    for (let i = 0; i < this.count; i++) {
+      const k = i * 6;
+      // Only a row's first cell: the previous cell has another row.
+      if (i > 0 && sameBytesAt(this.data, f[k - 6]!, f[k - 5]!, f[k]!, f[k + 1]!)) continue;
+      let h = hashBytes(this.data, f[k]!, f[k]! + f[k + 1]!) & mask;
+      while (table[h] !== 0) h = (h + 1) & mask;
+      table[h] = i + 1;
+    }
+    return table;
+  }
+
   /** Index of the first cell ≥ the search key; count when none. */
   lowerBound(row: Uint8Array, column?: Uint8Array, timestamp?: number): number {
     let lo = 0;
@@ -113,6 +152,24 @@ function compareAt(data: Uint8Array, off: number, len: number, key: Uint8Array):
     if (d !== 0) return d;
   }
   return len - key.length;
+}
+
+/** rowStart's table: at most 4 two-byte slots per cell (fewer for most blocks). */
+const ROW_TABLE_BYTES_PER_CELL = 8;
+
+/** FNV-1a over data[start, end): the row hash of rowStart's table. */
+function hashBytes(data: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/** Are data[a, a + aLen) and data[b, b + bLen) the same bytes? (Equal offsets: a shared row.) */
+function sameBytesAt(data: Uint8Array, a: number, aLen: number, b: number, bLen: number): boolean {
+  if (aLen !== bLen) return false;
+  if (a === b) return true;
+  for (let i = 0; i < aLen; i++) if (data[a + i] !== data[b + i]) return false;
+  return true;
 }
 
 /** Appends cells to one data block; the writer does ordering and everything file-level. */

@@ -73,6 +73,34 @@ describe('seekBlock and findInBlock', () => {
     await r.close();
   });
 
+  it.each([
+    { blockSize: 300, seed: 4 },
+    { blockSize: 65536, seed: 5 },
+  ])("rowStart finds a row's first cell in a block exactly where lowerBound does, and −1 for rows not in it (blockSize $blockSize)", async ({ blockSize, seed }) => {
+    const rand = rng(seed);
+    const cells = randomCells(rand, { cells: 3000, rows: 500 });
+    const fs = new MemoryFileSystem();
+    const w = await FragmentWriter.create(fs, '/h.frag', { blockSize, codec: lz4Codec });
+    for (const c of cells) w.add(c);
+    await w.finish();
+    const r = await FragmentReader.open(fs, '/h.frag');
+    let found = 0;
+    for (let b = 0; b < r.blockCount; b++) {
+      const block = await r.readBlock(b);
+      const rows = new Set(block.cells.map((c) => Buffer.from(c.row).toString('latin1')));
+      const probes = [...cells.map((c) => c.row), Buffer.from('not-a-row'), new Uint8Array(0)];
+      for (const row of probes) {
+        const i = block.rowStart(row);
+        if (rows.has(Buffer.from(row).toString('latin1'))) {
+          expect(i).toBe(block.lowerBound(row));
+          found++;
+        } else expect(i).toBe(-1);
+      }
+    }
+    expect(found).toBeGreaterThan(500);
+    await r.close();
+  });
+
   it('findInBlock returns the block length when every cell is before the key', async () => {
     const fs = new MemoryFileSystem();
     const w = await FragmentWriter.create(fs, '/e.frag');

@@ -3,6 +3,8 @@
 // timestamp just before the (row, column)'s newest cell — so "first cell
 // ≥ key" is the first cell of the row, resp. of the column.
 
+import { compareBytes } from '@kdi/primitives';
+
 /** Order of a stored key relative to a search key: < 0 before, 0 equal, > 0 after. */
 export function compareToSearchKey(
   row: Uint8Array,
@@ -12,9 +14,9 @@ export function compareToSearchKey(
   keyColumn: Uint8Array | undefined,
   keyTimestamp: number | undefined,
 ): number {
-  const r = row === keyRow ? 0 : Buffer.compare(row, keyRow);
+  const r = compareBytes(row, keyRow);
   if (r !== 0 || keyColumn === undefined) return r === 0 ? 1 : r;
-  const c = Buffer.compare(column, keyColumn);
+  const c = compareBytes(column, keyColumn);
   if (c !== 0 || keyTimestamp === undefined) return c === 0 ? 1 : c;
   // Timestamps descend: a newer stored cell comes before the key.
   return keyTimestamp - timestamp;
