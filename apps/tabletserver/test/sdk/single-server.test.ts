@@ -55,6 +55,20 @@ it('writes through the writer and reads back in pages', async () => {
   expect(n).toBe(2000);
 });
 
+it('asks for the next page ahead; a caller that stops early cancels it and the client goes on', async () => {
+  const t = kdi.table('t');
+  await t.apply(Array.from({ length: 50 }, (_, i) => ({ row: `ahead${String(i).padStart(3, '0')}`, column: 'f:q', timestamp: 1, value: `v${i}` })));
+  const seen: string[] = [];
+  for await (const page of t.scanPages("row ~= 'ahead'", { pageCells: 7 })) {
+    seen.push(...page.cells.map((c) => Buffer.from(c.row).toString()));
+    if (seen.length >= 14) break;
+  }
+  expect(seen).toHaveLength(14);
+  let all = 0;
+  for await (const page of t.scanPages("row ~= 'ahead'", { pageCells: 7 })) all += page.cells.length;
+  expect(all).toBe(50);
+});
+
 it('surfaces server refusals as KdiError with code, retryable and requestId, and local mistakes before sending', async () => {
   const t = kdi.table('t');
   const e = await t.apply([{ row: 'x'.repeat(5000), column: 'f:q', value: 'v' }]).catch((x: unknown) => x);

@@ -101,7 +101,13 @@ export interface ScanPage {
   readonly nextRow: Uint8Array | undefined;
 }
 
-export async function scanAt(pools: ServerPools, url: string, table: string, req: ScanPageRequest, signal: AbortSignal): Promise<ScanPage> {
+/** A scan page as received: the page's facts from its headers, the cell block not yet decoded. */
+export interface RawScanPage extends Omit<ScanPage, 'cells'> {
+  readonly block: Buffer;
+}
+
+/** One scan page from the server at `url`, its cells still encoded (decodeScanPage). */
+export async function fetchScanPage(pools: ServerPools, url: string, table: string, req: ScanPageRequest, signal: AbortSignal): Promise<RawScanPage> {
   const body = {
     predicate: req.predicate,
     ...(req.resume !== undefined && { resume: req.resume }),
@@ -123,15 +129,24 @@ export async function scanAt(pools: ServerPools, url: string, table: string, req
     throw new KdiError('INTERNAL', `${what} answered without valid ${SCAN_TXN_HEADER} / ${END_HEADER} headers`);
   }
   const nextRowText = headerValue(reply.headers[NEXT_ROW_HEADER]);
-  // The server is trusted: its cells passed its own limits.
-  const cells = decodeCellBlock(reply.body, { limits: NO_LIMITS });
   return {
-    cells,
+    block: reply.body,
     scanTxn,
     end: endText === 'true',
     resume: headerValue(reply.headers[RESUME_HEADER]),
     nextRow: nextRowText === undefined ? undefined : Buffer.from(nextRowText, 'base64'),
   };
+}
+
+/** The page with its cells decoded (checksum checked). */
+export function decodeScanPage(raw: RawScanPage): ScanPage {
+  // The server is trusted: its cells passed its own limits.
+  const cells = decodeCellBlock(raw.block, { limits: NO_LIMITS });
+  return { cells, scanTxn: raw.scanTxn, end: raw.end, resume: raw.resume, nextRow: raw.nextRow };
+}
+
+export async function scanAt(pools: ServerPools, url: string, table: string, req: ScanPageRequest, signal: AbortSignal): Promise<ScanPage> {
+  return decodeScanPage(await fetchScanPage(pools, url, table, req, signal));
 }
 
 export interface StatResult {

@@ -33,7 +33,7 @@ import { decodePageToken, encodePageToken } from './page-token.js';
 import { ScanCursor } from './scan-cursor.js';
 import { forgetAfter, wrongTabletRow } from './routing.js';
 import type { ServerPools } from './server-pools.js';
-import { applyAt, scanAt, statAt, syncAt, type ApplyOptions, type ScanPage, type StatResult } from './table-wire.js';
+import { applyAt, decodeScanPage, fetchScanPage, statAt, syncAt, type ApplyOptions, type RawScanPage, type ScanPage, type StatResult } from './table-wire.js';
 import { TableWriter, type WriterOptions } from './table-writer.js';
 import { readModifyWrite, type ReadModifyWriteOptions, type RowMutator, type RowRead } from './read-modify-write.js';
 
@@ -151,14 +151,35 @@ export class Table {
     for await (const page of this.scanPages(predicate, opts)) yield* page.cells;
   }
 
-  /** The scan page by page (each with its server's scanTxn). */
+  /**
+   * The scan page by page (each with its server's scanTxn). The next page
+   * is asked for as soon as a page arrives, before its cells are decoded
+   * and handed out: the server builds page n+1 while this process decodes
+   * and the caller uses page n (one page ahead at most; cancelled when the
+   * caller stops early). That request goes to the server of the page's
+   * nextRow, else of the row the page was asked with — the same server,
+   * since a page that ends without nextRow ends inside a tablet served
+   * there; a tablet that moved meanwhile is WRONG_TABLET and re-routed.
+   */
   async *scanPages(predicate?: PredicateInput, opts: ScanOptions = {}): AsyncGenerator<ScanPage & { readonly url: string }, void, undefined> {
     const p = preparePredicate(predicate);
     const cursor = new ScanCursor(p.firstRow);
-    while (!cursor.done) {
-      const page = await this.fetchPage(p.text, cursor, opts);
-      cursor.advance(page);
-      yield page;
+    const stop = new AbortController();
+    const pageOpts: ScanOptions = { ...opts, signal: opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]) };
+    let next: Promise<RawScanPage & { readonly url: string }> | undefined = this.fetchPage(p.text, cursor, pageOpts);
+    try {
+      while (next !== undefined) {
+        const raw = await next;
+        next = undefined;
+        cursor.advance({ end: raw.end, resume: raw.resume, nextRow: raw.nextRow, cells: [] });
+        if (!cursor.done) next = this.fetchPage(p.text, cursor, pageOpts);
+        yield { ...decodeScanPage(raw), url: raw.url };
+      }
+    } finally {
+      if (next !== undefined) {
+        stop.abort(new KdiError('CANCELLED', 'the scan was stopped by its caller'));
+        next.catch(() => undefined);
+      }
     }
   }
 
@@ -179,14 +200,15 @@ export class Table {
       const t = decodePageToken(opts.resume, p.text);
       cursor = ScanCursor.resumeAt(t.locateRow, t.serverResume);
     }
-    const page = await this.fetchPage(p.text, cursor, { ...opts, pageCells: opts.maxCells, pageBytes: opts.maxBytes });
+    const raw = await this.fetchPage(p.text, cursor, { ...opts, pageCells: opts.maxCells, pageBytes: opts.maxBytes });
+    const page = { ...decodeScanPage(raw), url: raw.url };
     cursor.advance(page);
     const resume = cursor.done ? undefined : encodePageToken(p.text, { serverResume: cursor.resume!, locateRow: cursor.locateRow });
     return { cells: page.cells, scanTxn: page.scanTxn, end: cursor.done, resume, url: page.url };
   }
 
-  /** The next page at `cursor` (not advanced): located, asked, re-routed and retried until the call's deadline. */
-  private fetchPage(predicate: string, cursor: ScanCursor, opts: ScanOptions): Promise<ScanPage & { readonly url: string }> {
+  /** The next page at `cursor` (not advanced), cells not decoded: located, asked, re-routed and retried until the call's deadline. */
+  private fetchPage(predicate: string, cursor: ScanCursor, opts: ScanOptions): Promise<RawScanPage & { readonly url: string }> {
     return inScope(`scan of ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
       retryUntilDeadline(
         scope,
@@ -197,7 +219,7 @@ export class Table {
           const url = range.location.url;
           try {
             const req = { predicate, resume: cursor.resume, maxCells: opts.pageCells, maxBytes: opts.pageBytes };
-            return { ...(await scanAt(this.ctx.pools, url, this.name, req, scope.signal)), url };
+            return { ...(await fetchScanPage(this.ctx.pools, url, this.name, req, scope.signal)), url };
           } catch (e) {
             forgetAfter(this.ctx.locator, e, this.name, row, url);
             cursor.relocate(wrongTabletRow(e));

@@ -4,8 +4,9 @@
 // single-row gets (or durable single-cell sets) are in flight for
 // `seconds` over 4000 rows of 1000 B (or whole-table scans: `scan`, counting cells); the .cpuprofile files land in DIR
 // (open them in Chrome DevTools or speedscope; DIR '-': no profile).
-// PROBE_LANES sets the calls in flight (16), PROBE_COALESCE=0 turns the
-// SDK's call coalescing off.
+// PROBE_LANES sets the calls in flight (16), PROBE_ROWS the rows (4000),
+// PROBE_VALUE_BYTES their size (1000); PROBE_COALESCE=0 turns the SDK's
+// call coalescing off.
 //   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set|scan]
 
 import { spawn } from 'node:child_process';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   const temp = await makeTempDir('kdi-probe-profile');
   await mkdir(join(temp.path, 'ts'), { recursive: true });
   const lanes = Number(process.env['PROBE_LANES'] ?? 16);
+  const rows = Number(process.env['PROBE_ROWS'] ?? 4000);
+  const valueBytes = Number(process.env['PROBE_VALUE_BYTES'] ?? 1000);
   const coalesceCalls = process.env['PROBE_COALESCE'] !== '0';
   const child = spawn(process.execPath, [...(dir === '-' ? [] : ['--cpu-prof', '--cpu-prof-dir', dir]), SERVER], {
     env: {
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: lanes + 2, coalesceCalls });
   const t = kdi.table('probe');
   const w = t.writer();
-  for (let i = 0; i < 4000; i++) await w.set(rowKey(i), 'f:v', randomBytes(1000));
+  for (let i = 0; i < rows; i++) await w.set(rowKey(i), 'f:v', randomBytes(valueBytes));
   await w.close();
   let n = 0;
   const latencies: number[] = [];
@@ -68,16 +71,16 @@ async function main(): Promise<void> {
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (performance.now() < deadline) {
-        const row = rowKey(Math.floor(Math.random() * 4000));
+        const row = rowKey(Math.floor(Math.random() * rows));
         const t0 = performance.now();
         if (op === 'scan') {
           // A whole-table scan in pages of 1000 cells: n counts cells.
-          for await (const page of t.scanPages('history = 1', { pageCells: 1000 })) n += page.cells.length;
+          for await (const page of t.scanPages('history = 1', { pageCells: Number(process.env['PROBE_PAGE_CELLS'] ?? 1000) })) n += page.cells.length;
           latencies.push(performance.now() - t0);
           continue;
         }
         if (op === 'get') await t.get(row);
-        else await t.set(row, 'f:v', randomBytes(1000));
+        else await t.set(row, 'f:v', randomBytes(valueBytes));
         latencies.push(performance.now() - t0);
         n++;
       }
