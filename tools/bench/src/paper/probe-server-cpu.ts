@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   const logLevel = process.env['PROBE_LOG_LEVEL'] ?? 'info';
   const temp = await makeTempDir('kdi-probe-server-cpu');
   await mkdir(join(temp.path, 'ts'), { recursive: true });
-  const child = spawn(process.execPath, [SERVER], {
+  const nodeFlags = (process.env['PROBE_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const child = spawn(process.execPath, [...nodeFlags, SERVER], {
     env: {
       PATH: process.env.PATH ?? '',
       KDI_TS_SERVER_ID: 'probe',
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
   const w = t.writer();
   for (let i = 0; i < ROWS; i++) await w.set(rowKey(i), 'f:v', randomBytes(1000));
   await w.close();
-  console.log(`log level ${logLevel}`);
+  console.log(`log level ${logLevel}${nodeFlags.length > 0 ? `; node ${nodeFlags.join(' ')}` : ''}`);
   console.log(
     `load before: ${loadavg()
       .map((x) => x.toFixed(2))
