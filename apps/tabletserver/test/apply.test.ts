@@ -56,6 +56,9 @@ describe('apply', () => {
       const r = await s.call('POST', `${APPLY}?waitForSync=false&commitMaxTxn=${s.server.currentTxn}`, { body: bin(cells, compress) });
       expect(r.status, r.text).toBe(200);
       expect(r.body.commitTxn).toBe(s.server.currentTxn);
+      // The reply is exactly the documented JSON (written by hand, not by zod).
+      expect(r.text).toBe(`{"commitTxn":${s.server.currentTxn}}`);
+      expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     }
     expect((await s.scanAll('t', "row = 'c' or row = 'd'")).cells.map((c) => [c.row, c.column])).toEqual([
       ['c', 'f:a'],

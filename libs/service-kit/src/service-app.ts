@@ -4,6 +4,7 @@
 //   - request ids: a caller's x-request-id kept when it is a plain token,
 //     else a fresh one; echoed in the x-request-id header, in every error
 //     body and as `requestId` in the logs;
+//   - one log line per request, when it is answered (request-log.ts);
 //   - zod schemas (validator and serializer compilers, strict);
 //   - the JSON body parser whose refusals name the problem (json-body.ts),
 //     and no text/plain parser: a body of any other type is refused with
@@ -18,7 +19,7 @@
 //     would refuse valid 101-128 character names).
 // The app adds its routes and hooks, then calls `await app.ready()`.
 
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { KdiError } from '@kdi/protocol';
 import { bearerGuard, type BearerGuardOptions } from './bearer-guard.js';
@@ -27,6 +28,7 @@ import { DEFAULT_READINESS, registerHealthRoutes, type Readiness } from './healt
 import { registerJsonBodyParser } from './json-body.js';
 import { registerOpenApi, type OpenApiOptions } from './openapi.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
+import { RequestLogController } from './request-log.js';
 import type { ServiceApp } from './service-app-type.js';
 import { ServiceMetrics } from './service-metrics.js';
 
@@ -69,7 +71,7 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
   const options: FastifyServerOptions = {
     bodyLimit: opts.bodyLimit,
     genReqId: requestIdOf,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLogController(),
     requestTimeout: opts.requestTimeout ?? 120_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -93,17 +95,21 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Service
   // Only JSON (and what the app adds) are bodies; text/plain would otherwise reach the schemas as a string.
   app.removeContentTypeParser('text/plain');
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The per-request hooks are callback hooks, not async ones: an async hook
+  // costs a promise and a microtask turn on every request. A throw (the
+  // bearer guard's refusal) reaches the error handler all the same, after
+  // the request id header is set.
+  const check = opts.bearer === undefined ? undefined : bearerGuard(opts.bearer);
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    check?.(request);
+    done();
   });
-  if (opts.bearer !== undefined) {
-    const check = bearerGuard(opts.bearer);
-    app.addHook('onRequest', async (request) => check(request));
-  }
 
   const metrics = new ServiceMetrics(opts.metricsPrefix, opts.onScrape);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   await registerOpenApi(app, opts.openapi);

@@ -28,6 +28,8 @@ export function registerCellBlockParser(app: TabletApp, limit: number): void {
  */
 export function prefersCellBlock(accept: string | undefined): boolean {
   if (accept === undefined) return false;
+  // What the SDK sends, answered without parsing.
+  if (accept === CELL_BLOCK_MIME_TYPE) return true;
   let block = 0;
   let json = 0;
   for (const part of accept.split(',')) {

@@ -13,6 +13,8 @@ export const ADMIN_PREFIX = '/v1/admin';
 
 /** True for paths under /v1/admin, matched route or not. */
 export function isAdminPath(url: string): boolean {
+  // Most requests are not admin ones: refuse them before cutting off the query.
+  if (!url.startsWith(ADMIN_PREFIX)) return false;
   const path = url.split('?', 1)[0] ?? '';
   return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
 }

@@ -25,6 +25,7 @@ import {
   PrepareMigrationBodySchema,
   TabletParamsSchema,
 } from '@kdi/protocol';
+import { blockCrc32c } from '@kdi/storage';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Readable } from 'node:stream';
@@ -215,7 +216,7 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
     async (request) => {
       const body: unknown = request.body;
       if (!Buffer.isBuffer(body)) throw new KdiError('INVALID_ARGUMENT', `send the cells as a cell block (Content-Type: ${CELL_BLOCK_MIME_TYPE})`, { details: { field: 'body' } });
-      return migrations.target.delta(request.params.migrationId, decodeCellBlock(body, { limits }));
+      return migrations.target.delta(request.params.migrationId, decodeCellBlock(body, { limits, crc32c: blockCrc32c }));
     },
   );
 
@@ -248,7 +249,8 @@ export function registerMigrationRoutes(app: TabletApp, { server, masterSequence
       const authorized = fromMaster(request);
       authorized.catch(() => undefined); // awaited by the commit; a refusal before that point is its error
       const body: unknown = request.body;
-      if (Buffer.isBuffer(body)) return migrations.target.commit(request.params.migrationId, { memory: decodeCellBlock(body, { limits }), hotBlocks: [] }, authorized);
+      if (Buffer.isBuffer(body))
+        return migrations.target.commit(request.params.migrationId, { memory: decodeCellBlock(body, { limits, crc32c: blockCrc32c }), hotBlocks: [] }, authorized);
       if (typeof body !== 'object' || body === null) {
         throw new KdiError('INVALID_ARGUMENT', `send the commit as JSON or as a cell block (Content-Type: ${CELL_BLOCK_MIME_TYPE})`, { details: { field: 'body' } });
       }

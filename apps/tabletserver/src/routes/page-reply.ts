@@ -5,6 +5,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import { CELL_BLOCK_MIME_TYPE, encodeCellBlock, encodeJsonCells, needsBase64, type CellEncoding, type JsonCell } from '@kdi/protocol';
+import { blockCrc32c } from '@kdi/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { encodeWireBytes } from '../api/wire-bytes.js';
 import { END_HEADER, NEXT_ROW_HEADER, prefersCellBlock, RESUME_HEADER, SCAN_TXN_HEADER } from '../http/cell-content.js';
@@ -26,7 +27,9 @@ export function replyWithPage(request: FastifyRequest, reply: FastifyReply, page
     reply.header(END_HEADER, String(page.end));
     if (page.resume !== undefined) reply.header(RESUME_HEADER, page.resume);
     if (page.nextRow !== undefined) reply.header(NEXT_ROW_HEADER, encodeWireBytes(page.nextRow, 'base64'));
-    return reply.type(CELL_BLOCK_MIME_TYPE).send(Buffer.from(encodeCellBlock(page.cells)));
+    // The block is a Buffer already (a view of it, not Buffer.from's copy); its CRC by the hardware where it can.
+    const block = encodeCellBlock(page.cells, { crc32c: blockCrc32c });
+    return reply.type(CELL_BLOCK_MIME_TYPE).send(Buffer.isBuffer(block) ? block : Buffer.from(block.buffer, block.byteOffset, block.byteLength));
   }
   const encoding: CellEncoding = requested === 'utf8' && (needsBase64(page.cells) || (page.nextRow !== undefined && !isUtf8(page.nextRow))) ? 'base64' : requested;
   return {

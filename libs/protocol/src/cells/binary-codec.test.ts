@@ -256,3 +256,26 @@ describe('decodeCellBlock', () => {
     );
   });
 });
+
+describe('an injected CRC-32C (a server passes its hardware one)', () => {
+  const cells = [set('r1', 'f:a', 5, 'x'.repeat(1000)), erase('r1', 'f:b', 4), set('r2', 'f:a', 3, 'y')];
+
+  it('writes and checks the same bytes as the TypeScript table, and is the one used', () => {
+    const calls: number[] = [];
+    const counting = (data: Uint8Array, crc?: number, start?: number, end?: number) => {
+      calls.push((end ?? data.length) - (start ?? 0));
+      return crc32c(data, crc, start, end);
+    };
+    const block = encodeCellBlock(cells, { crc32c: counting });
+    expect(Buffer.from(block)).toEqual(Buffer.from(encodeCellBlock(cells)));
+    expect(calls.length).toBeGreaterThan(0);
+    calls.length = 0;
+    expect(decodeCellBlock(block, { crc32c: counting })).toEqual(decodeCellBlock(block));
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it('reports a mismatch the injected function finds as corruption, as the table would', () => {
+    const wrong = (data: Uint8Array, crc?: number, start?: number, end?: number) => (crc32c(data, crc, start, end) ^ 1) >>> 0;
+    expect(() => decodeCellBlock(encodeCellBlock(cells), { crc32c: wrong })).toThrow(/checksum mismatch/);
+  });
+});

@@ -70,9 +70,18 @@ const MIN_CELL_BYTES = 10;
 /** A copy to exact size is worth it when compression leaves this much of the bound unused. */
 const SHRINK_WASTE_BYTES = 64 * 1024;
 
+/**
+ * A CRC-32C with crc32c's signature and values (data[start, end),
+ * continuing from `crc`). A server passes a faster one than the TypeScript
+ * table (storage's hardware CRC); the bytes on the wire do not change.
+ */
+export type Crc32cFunction = (data: Uint8Array, crc?: number, start?: number, end?: number) => number;
+
 export interface EncodeCellBlockOptions {
   /** LZ4-compress the body (kept only when smaller). Default false. */
   readonly compress?: boolean;
+  /** The CRC-32C to checksum the block with; default the TypeScript one of @kdi/primitives. */
+  readonly crc32c?: Crc32cFunction;
 }
 
 export interface DecodeCellBlockOptions {
@@ -83,6 +92,8 @@ export interface DecodeCellBlockOptions {
   readonly limits?: CellLimits;
   /** Require strictly increasing key order (row asc, column asc, timestamp desc; no duplicate keys). */
   readonly requireSorted?: boolean;
+  /** The CRC-32C to check the block with; default the TypeScript one of @kdi/primitives. */
+  readonly crc32c?: Crc32cFunction;
 }
 
 /**
@@ -136,7 +147,7 @@ export function encodeCellBlock(cells: readonly Cell[], options: EncodeCellBlock
   block.writeUInt32LE(count, 8);
   block.writeUInt32LE(bodyLength, 12);
   block.writeUInt32LE(block.length - HEADER_BYTES, 16);
-  block.writeUInt32LE(blockChecksum(block), CRC_OFFSET);
+  block.writeUInt32LE(blockChecksum(block, options.crc32c ?? crc32c), CRC_OFFSET);
   return block;
 }
 
@@ -192,7 +203,7 @@ export function decodeCellBlock(data: Uint8Array, options: DecodeCellBlockOption
     throw invalid(`${actualStored - storedLength} bytes of trailing garbage after the body, from block byte ${HEADER_BYTES + storedLength}`);
   }
   const expectedCrc = block.readUInt32LE(CRC_OFFSET);
-  const actualCrc = blockChecksum(block);
+  const actualCrc = blockChecksum(block, options.crc32c ?? crc32c);
   if (expectedCrc !== actualCrc) {
     throw invalid(`cell block checksum mismatch: the header says ${hex32(expectedCrc)}, the content gives ${hex32(actualCrc)} (corrupted in transit?)`);
   }
@@ -338,8 +349,8 @@ function copyBytes(src: Uint8Array, out: Buffer, p: number): number {
   return p + n;
 }
 
-function blockChecksum(block: Buffer): number {
-  return crc32c(block, crc32c(block, 0, 0, CRC_OFFSET), HEADER_BYTES);
+function blockChecksum(block: Buffer, crc: Crc32cFunction): number {
+  return crc(block, crc(block, 0, 0, CRC_OFFSET), HEADER_BYTES);
 }
 
 function hex32(n: number): string {

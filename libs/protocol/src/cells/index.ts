@@ -15,4 +15,4 @@ export {
 } from './json-schema.js';
 export { decodeBase64, decodeJsonCells, encodeJsonCells, needsBase64 } from './json-codec.js';
 export { allUtf8, decodeWireBytes, encodeWireBytes, rowDetails } from './wire-bytes.js';
-export { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, type DecodeCellBlockOptions, type EncodeCellBlockOptions } from './binary-codec.js';
+export { CELL_BLOCK_MIME_TYPE, decodeCellBlock, encodeCellBlock, type Crc32cFunction, type DecodeCellBlockOptions, type EncodeCellBlockOptions } from './binary-codec.js';

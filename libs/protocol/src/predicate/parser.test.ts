@@ -119,6 +119,15 @@ describe('parsePredicate: history', () => {
   it('accepts positive and negative counts', () => {
     expect(parsePredicate('history = 3')).toStrictEqual({ history: 3 });
     expect(parsePredicate('history=-1')).toStrictEqual({ history: -1 });
+    // Short counts are read as Numbers, long ones through BigInt: both sides of the cut, and the safe-integer ends.
+    expect(parsePredicate('history = 999999999999999').history).toBe(999_999_999_999_999);
+    expect(parsePredicate('history = -99999999999999').history).toBe(-99_999_999_999_999);
+    expect(parsePredicate('history = -999999999999999').history).toBe(-999_999_999_999_999);
+    expect(parsePredicate('history = -0000000000000001').history).toBe(-1);
+    expect(parsePredicate('history = 9007199254740991').history).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parsePredicate('history = -9007199254740991').history).toBe(-Number.MAX_SAFE_INTEGER);
+    expect(syntaxErrorOf('history = 9007199254740992').expected).toBe('a history count within the safe-integer range');
+    expect(syntaxErrorOf('history = 0000000000000000000').expected).toContain('non-zero integer');
   });
 
   it('rejects 0, non-integers and out-of-range counts', () => {

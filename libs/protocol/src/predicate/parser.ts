@@ -98,9 +98,10 @@ class Parser {
     const value = this.lexer.next();
     const expected = "a non-zero integer after 'history =' (K > 0 keeps the newest K cells, K < 0 drops the newest |K|)";
     if (value.kind !== 'word' || !/^-?\d+$/.test(value.text)) throw syntaxError(value, expected);
-    const k = BigInt(value.text);
-    if (k === 0n) throw syntaxError(value, expected);
-    if (k > BigInt(Number.MAX_SAFE_INTEGER) || k < BigInt(Number.MIN_SAFE_INTEGER)) {
+    // Text of up to 15 characters (at most 15 digits) is below 2^53 and exact as a Number; BigInt only for longer text.
+    const k = value.text.length <= 15 ? Number(value.text) : BigInt(value.text);
+    if (k === 0 || k === 0n) throw syntaxError(value, expected);
+    if (typeof k === 'bigint' && (k > BigInt(Number.MAX_SAFE_INTEGER) || k < BigInt(Number.MIN_SAFE_INTEGER))) {
       throw syntaxError(value, 'a history count within the safe-integer range');
     }
     this.history = Number(k);

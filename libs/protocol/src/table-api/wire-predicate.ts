@@ -20,8 +20,26 @@ import type { StructuredPredicate, WireInterval } from './predicate-schema.js';
 
 export interface WirePredicate {
   readonly predicate: Predicate;
-  /** printPredicate(predicate): the same for the text and the structured form. */
+  /**
+   * printPredicate(predicate): the same for the text and the structured
+   * form. Printed on first read: most requests (a page that ends, a stat)
+   * never need it.
+   */
   readonly canonical: string;
+}
+
+/** A class, not an object literal with a getter: V8 builds those slowly, once per request. */
+class LazyWirePredicate implements WirePredicate {
+  #canonical: string | undefined;
+  constructor(readonly predicate: Predicate) {}
+
+  get canonical(): string {
+    return (this.#canonical ??= printPredicate(this.predicate));
+  }
+}
+
+function wirePredicate(predicate: Predicate): WirePredicate {
+  return new LazyWirePredicate(predicate);
 }
 
 /** The predicate of a request; `field` names it in errors ("body.predicate"). */
@@ -38,7 +56,7 @@ export function readWirePredicate(input: string | StructuredPredicate | undefine
       }
       throw e;
     }
-    return { predicate, canonical: printPredicate(predicate) };
+    return wirePredicate(predicate);
   }
   const predicate: Predicate = {
     ...(input.rows !== undefined && { rows: byteIntervals(input.rows, encoding, `${field}.rows`) }),
@@ -46,7 +64,7 @@ export function readWirePredicate(input: string | StructuredPredicate | undefine
     ...(input.times !== undefined && { times: timeIntervals(input.times, `${field}.times`) }),
     ...(input.history !== undefined && { history: input.history }),
   };
-  return { predicate, canonical: printPredicate(predicate) };
+  return wirePredicate(predicate);
 }
 
 function byteIntervals(list: readonly WireInterval<string>[], encoding: CellEncoding, where: string): Interval<Uint8Array>[] {
