@@ -85,18 +85,21 @@ describe('seekBlock and findInBlock', () => {
     await w.finish();
     const r = await FragmentReader.open(fs, '/h.frag');
     let found = 0;
+    const wrong: string[] = [];
     for (let b = 0; b < r.blockCount; b++) {
       const block = await r.readBlock(b);
-      const rows = new Set(block.cells.map((c) => Buffer.from(c.row).toString('latin1')));
-      const probes = [...cells.map((c) => c.row), Buffer.from('not-a-row'), new Uint8Array(0)];
-      for (const row of probes) {
+      const own = block.cells.map((c) => c.row);
+      const rows = new Set(own.map((row) => Buffer.from(row).toString('latin1')));
+      // Its own rows, rows of other blocks, and rows of no block.
+      const others = Array.from({ length: 20 }, () => cells[Math.floor(rand() * cells.length)]!.row);
+      for (const row of [...own, ...others, Buffer.from('not-a-row'), new Uint8Array(0)]) {
         const i = block.rowStart(row);
-        if (rows.has(Buffer.from(row).toString('latin1'))) {
-          expect(i).toBe(block.lowerBound(row));
-          found++;
-        } else expect(i).toBe(-1);
+        const want = rows.has(Buffer.from(row).toString('latin1')) ? block.lowerBound(row) : -1;
+        if (want >= 0) found++;
+        if (i !== want) wrong.push(`block ${b} row ${Buffer.from(row).toString('hex')}: ${i}, not ${want}`);
       }
     }
+    expect(wrong).toEqual([]);
     expect(found).toBeGreaterThan(500);
     await r.close();
   });
