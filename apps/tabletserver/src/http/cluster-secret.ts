@@ -26,8 +26,8 @@ const META_WRITE_ROUTES = new Set(['/v1/tables/:table/apply', '/v1/tables/:table
  * on the matched route and its decoded parameter, never on the raw URL:
  * /v1/tables/%4DETA/apply is a META write too.
  */
-export function isMetaWrite(request: FastifyRequest): boolean {
-  if (!META_WRITE_ROUTES.has(request.routeOptions.url ?? '')) return false;
+export function isMetaWrite(request: FastifyRequest, routeUrl = request.routeOptions.url): boolean {
+  if (!META_WRITE_ROUTES.has(routeUrl ?? '')) return false;
   return (request.params as { table?: unknown } | undefined)?.table === META_TABLE;
 }
 
@@ -42,6 +42,8 @@ export function routeSecurity(routeUrl: string): boolean | 'sometimes' {
  * requests (matched route or not) and META writes; undefined for the rest.
  */
 export function secretRequiredFor(request: FastifyRequest): string | undefined {
-  if (isAdminPath(request.url) || isAdminPath(request.routeOptions.url ?? '')) return 'the admin API requires';
-  return isMetaWrite(request) ? 'writes to the META table require' : undefined;
+  // Read once: Fastify builds a fresh routeOptions object on every read, and this runs on every request.
+  const routeUrl = request.routeOptions.url;
+  if (isAdminPath(request.url) || isAdminPath(routeUrl ?? '')) return 'the admin API requires';
+  return isMetaWrite(request, routeUrl) ? 'writes to the META table require' : undefined;
 }

@@ -2,7 +2,7 @@
 // per Table API request, by request kind. One compiled tablet server
 // (apps/tabletserver/dist/main.js, started alone, one tablet loaded by
 // hand) and the SDK in single-server mode in this process with 16
-// operations in flight; for each kind, `ops` operations after a warm-up,
+// operations in flight (PROBE_LANES); for each kind, `ops` operations after a warm-up,
 // and the server's CPU (user + system, /proc) divided by the operations.
 // Kinds, in this order (reads first, on the freshly loaded rows): get
 // (single-row get), scan-10 (a scan of 10 consecutive rows), set-1 /
@@ -34,7 +34,8 @@ function systemCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12]) / 100) * 1000;
 }
-const LANES = 16;
+/** Operations in flight (PROBE_LANES; default 16). */
+const LANES = Number(process.env['PROBE_LANES'] ?? 16);
 
 type Op = (t: Table, i: number) => Promise<unknown>;
 
