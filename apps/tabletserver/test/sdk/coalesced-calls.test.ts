@@ -106,6 +106,23 @@ describe('coalesced gets', () => {
   });
 });
 
+describe('coalesced gets of long rows', () => {
+  it('keeps a group under the server predicate caps: 300 concurrent gets of 4000-byte rows that print as escapes', async () => {
+    const t = kdi.table('t');
+    // Bytes below 0x20 print as \xHH: 4000 of them are 16,000 characters of predicate each.
+    const row = (i: number) => Buffer.concat([Buffer.from('a'), Buffer.alloc(3995, 1), Buffer.from(String(i).padStart(4, '0'))]);
+    await t.apply(Array.from({ length: 30 }, (_, i) => ({ row: row(i), column: 'f:v', timestamp: 1, value: `long${i}` })));
+    // 300 different rows (30 of them written): a group of 128 would be ~2 MB of predicate text.
+    const got = await Promise.all(Array.from({ length: 300 }, (_, k) => t.get(row(k))));
+    got.forEach((cells, k) =>
+      expect(
+        cells.map((c) => text(c.value)),
+        `get ${k}`,
+      ).toEqual(k < 30 ? [`long${k}`] : []),
+    );
+  });
+});
+
 describe('the point-rows path of a scan page', () => {
   it('answers a multi-row point predicate like a scan of the same rows, in any page size, after a split', async () => {
     // One tablet, written on disk and in memory, then split at 'pm': both halves read the parent's files.

@@ -48,7 +48,9 @@ export interface TableContext {
 
 /** Bounds on one coalesced request: well under the server's request limit (64 MiB) and page caps. */
 const APPLY_GROUP_LIMITS = { maxItems: 1_000, maxWeight: 4 * 1024 * 1024 };
-const GET_GROUP_LIMITS = { maxItems: 256, maxWeight: 256 };
+// A get group's rows become one predicate: 64 KiB of row bytes prints to at most
+// 256 KiB of text (\xHH escapes), under the server's 1 MiB predicate and 10,000-interval caps.
+const GET_GROUP_LIMITS = { maxItems: 256, maxWeight: 64 * 1024 };
 
 export interface ApplyResult {
   /** The batch's txn when it went to one server; with several, the highest (txns of different servers are not comparable). */
@@ -241,7 +243,7 @@ export class Table {
     if (this.ctx.coalesce === false) return (await this.readRow(r, opts)).cells;
     const shape = { columns: opts.columns, history: opts.history };
     return inScope(`get from ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-      this.#gets.call(getShapeKey(shape), r, 1, scope, (rows, signal) => this.readRows(rows, shape, signal)),
+      this.#gets.call(getShapeKey(shape), r, r.byteLength + 16, scope, (rows, signal) => this.readRows(rows, shape, signal)),
     );
   }
 
