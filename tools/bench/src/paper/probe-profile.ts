@@ -9,57 +9,21 @@
 // call coalescing off.
 //   node --import tsx --conditions kdi-source src/paper/probe-profile.ts DIR [seconds] [get|set|scan]
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect } from '@kdi/client-sdk';
-import { Pool } from 'undici';
-import { makeTempDir } from '../common/temp-dir.js';
 import { rowKey } from './keys.js';
-
-const SERVER = fileURLToPath(new URL('../../../../apps/tabletserver/dist/main.js', import.meta.url));
-const SECRET = 'bench-cluster-secret-0123';
+import { startProbeServer } from './probe-server.js';
 
 async function main(): Promise<void> {
   const dir = process.argv[2]!;
   const seconds = Number(process.argv[3] ?? 10);
   const op = process.argv[4] ?? 'get';
-  const temp = await makeTempDir('kdi-probe-profile');
-  await mkdir(join(temp.path, 'ts'), { recursive: true });
   const lanes = Number(process.env['PROBE_LANES'] ?? 16);
   const rows = Number(process.env['PROBE_ROWS'] ?? 4000);
   const valueBytes = Number(process.env['PROBE_VALUE_BYTES'] ?? 1000);
   const coalesceCalls = process.env['PROBE_COALESCE'] !== '0';
-  const child = spawn(process.execPath, [...(dir === '-' ? [] : ['--cpu-prof', '--cpu-prof-dir', dir]), SERVER], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      KDI_TS_SERVER_ID: 'probe',
-      KDI_TS_DATA_DIR: join(temp.path, 'ts'),
-      KDI_TS_PORT: '0',
-      KDI_TS_CLUSTER_SECRET: SECRET,
-      KDI_TS_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-  });
-  const admin = new Pool(url, { connections: 1 });
-  const load = await admin.request({
-    method: 'POST',
-    path: '/v1/admin/tablets',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-    body: JSON.stringify({ table: 'probe', tabletId: 'probe-1' }),
-  });
-  await load.body.dump();
+  const server = await startProbeServer({ nodeFlags: dir === '-' ? [] : ['--cpu-prof', '--cpu-prof-dir', dir], stderr: 'inherit' });
+  const url = server.url;
   const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: lanes + 2, coalesceCalls });
   const t = kdi.table('probe');
   const w = t.writer();
@@ -90,10 +54,7 @@ async function main(): Promise<void> {
   const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * q) / 100))]!.toFixed(2);
   console.log(`${op}: ${((n / seconds) | 0).toString()} ops/s, ${lanes} in flight${coalesceCalls ? '' : ', not coalesced'}; p50 ${p(50)} ms, p99 ${p(99)} ms`);
   await kdi.close();
-  await admin.close();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  await temp.remove();
+  await server.stop();
 }
 
 main().catch((e: unknown) => {

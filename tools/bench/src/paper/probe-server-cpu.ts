@@ -11,22 +11,14 @@
 // disturbed by other work on the machine), with the machine's load.
 //   node --import tsx --conditions kdi-source src/paper/probe-server-cpu.ts [ops] [rounds]
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect, type Table } from '@kdi/client-sdk';
-import { Pool } from 'undici';
-import { makeTempDir } from '../common/temp-dir.js';
 import { processCpuMs } from './cpu.js';
 import { rowKey } from './keys.js';
+import { startProbeServer } from './probe-server.js';
 
-const SERVER = fileURLToPath(new URL('../../../../apps/tabletserver/dist/main.js', import.meta.url));
-const SECRET = 'bench-cluster-secret-0123';
 const ROWS = 4000;
 
 /** CPU ms in the kernel (stime) of the process so far. */
@@ -81,38 +73,9 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[3] ?? 3);
   const only = process.argv[4];
   const logLevel = process.env['PROBE_LOG_LEVEL'] ?? 'info';
-  const temp = await makeTempDir('kdi-probe-server-cpu');
-  await mkdir(join(temp.path, 'ts'), { recursive: true });
   const nodeFlags = (process.env['PROBE_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
-  const child = spawn(process.execPath, [...nodeFlags, SERVER], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      KDI_TS_SERVER_ID: 'probe',
-      KDI_TS_DATA_DIR: join(temp.path, 'ts'),
-      KDI_TS_PORT: '0',
-      KDI_TS_CLUSTER_SECRET: SECRET,
-      KDI_TS_LOG_LEVEL: logLevel,
-    },
-    // The server's log (stderr) is read and dropped, as a launcher would keep it.
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.on('data', () => {});
-  let out = '';
-  const url = await new Promise<string>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-  });
-  const admin = new Pool(url, { connections: 1 });
-  const load = await admin.request({
-    method: 'POST',
-    path: '/v1/admin/tablets',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
-    body: JSON.stringify({ table: 'probe', tabletId: 'probe-1' }),
-  });
-  await load.body.dump();
+  const server = await startProbeServer({ nodeFlags, logLevel, stderr: 'drop' });
+  const url = server.url;
   const kdi = await connect({ servers: [url], singleServer: true, connectionsPerServer: LANES + 2 });
   const t = kdi.table('probe');
   const w = t.writer();
@@ -131,11 +94,11 @@ async function main(): Promise<void> {
     const figures: number[] = [];
     const systemShares: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const cpu0 = processCpuMs(child.pid!);
-      const sys0 = systemCpuMs(child.pid!);
+      const cpu0 = processCpuMs(server.pid);
+      const sys0 = systemCpuMs(server.pid);
       await run(t, op, n);
-      figures.push(((processCpuMs(child.pid!) - cpu0) * 1000) / n);
-      systemShares.push((systemCpuMs(child.pid!) - sys0) / (processCpuMs(child.pid!) - cpu0));
+      figures.push(((processCpuMs(server.pid) - cpu0) * 1000) / n);
+      systemShares.push((systemCpuMs(server.pid) - sys0) / (processCpuMs(server.pid) - cpu0));
     }
     const best = Math.min(...figures);
     console.log(
@@ -148,10 +111,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   await kdi.close();
-  await admin.close();
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-  await temp.remove();
+  await server.stop();
 }
 
 await main();
