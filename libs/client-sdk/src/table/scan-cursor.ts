@@ -9,6 +9,8 @@
 //   next page's row = the page's nextRow (the scan continues in a tablet
 //   not served there), else the last row returned (the resume point is in
 //   its tablet), else unchanged; a WRONG_TABLET naming a row moves it there.
+//   (Table.scanPages advances before decoding a page, with no cells: the
+//   row stays that of the page's server, where the resume point lies.)
 
 import type { ScanPage } from './table-wire.js';
 
