@@ -169,7 +169,9 @@ export function describeLockStoreConformance(name: string, factory: LockStoreFac
           expect(g.lockDelayMs).toBe(Math.max(L.lockDelayMs, g.ttlMs));
         }
         expect(new Set([short, long, fit, chosen].map((g) => g.sessionId)).size).toBe(4);
-        expect((await store.status()).sessions).toBe(4);
+        // The short session lives 100 ms: on a starved machine it may have lapsed already (seen in CI).
+        const sessions = (await store.status()).sessions;
+        expect(sessions === 4 || (sessions === 3 && (await gone(short.sessionId))), `${sessions} sessions`).toBe(true);
       });
 
       it('keeps a session alive past several TTLs while it sends keep-alives', async () => {
