@@ -174,13 +174,17 @@ export class Table {
         const raw = await next;
         next = undefined;
         cursor.advance({ end: raw.end, resume: raw.resume, nextRow: raw.nextRow, cells: [] });
-        if (!cursor.done) next = this.fetchPage(p.text, cursor, pageOpts);
+        if (!cursor.done) {
+          next = this.fetchPage(p.text, cursor, pageOpts);
+          // It may fail while the caller still holds this page: handled here
+          // (no unhandled rejection), the error still reaches the `await` above.
+          next.catch(() => undefined);
+        }
         yield { ...decodeScanPage(raw), url: raw.url };
       }
     } finally {
       if (next !== undefined) {
         stop.abort(new KdiError('CANCELLED', 'the scan was stopped by its caller'));
-        next.catch(() => undefined);
       }
     }
   }
