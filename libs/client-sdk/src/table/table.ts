@@ -52,6 +52,9 @@ const APPLY_GROUP_LIMITS = { maxItems: 1_000, maxWeight: 4 * 1024 * 1024 };
 // 256 KiB of text (\xHH escapes), under the server's 1 MiB predicate and 10,000-interval caps.
 const GET_GROUP_LIMITS = { maxItems: 256, maxWeight: 64 * 1024 };
 
+/** The longest delay a Node timer takes (a longer one fires at once): a deadline that never binds. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 export interface ApplyResult {
   /** The batch's txn when it went to one server; with several, the highest (txns of different servers are not comparable). */
   readonly commitTxn: number;
@@ -318,13 +321,16 @@ export class Table {
 
   /**
    * The cells of each of `rows` (a row named twice gets its own copy), read
-   * with one routed scan of exactly those rows.
+   * with one routed scan of exactly those rows. Only `signal` ends it: the
+   * group's gets each keep their own deadline (their scopes), and the
+   * group's signal fires when every one has ended — a deadline of the
+   * client's default here would cut short a get given a longer one.
    */
-  async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
+  private async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
     const byRow = new Map<string, Cell[]>();
     for (const r of rows) byRow.set(rowKey(r), []);
     const wanted = [...new Set(rows.map(rowKey))].sort().map((k) => Buffer.from(k, 'latin1'));
-    for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal })) {
+    for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal, timeoutMs: LONGEST_TIMER_MS })) {
       for (const c of page.cells) byRow.get(rowKey(c.row))?.push(c);
     }
     const given = new Set<string>();
