@@ -23,7 +23,7 @@ import { cellBytes, compareCellKeys, isKdiError, KdiError, type Cell, type Predi
 import { applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
-import { CallCoalescer } from './call-coalescer.js';
+import { CallCoalescer, ItemFailure } from './call-coalescer.js';
 import { CallScope, inScope, type CallOptions, type Cancellation } from './call-scope.js';
 import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
 import { rangeContains, type TabletRange } from './location-cache.js';
@@ -256,7 +256,7 @@ export class Table {
     if (this.ctx.coalesce === false) return (await this.readRow(r, opts)).cells;
     const shape = { columns: opts.columns, history: opts.history };
     return inScope(`get from ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-      this.#gets.call(getShapeKey(shape), r, r.byteLength + 16, scope, (rows, signal) => this.readRows(rows, shape, signal)),
+      this.#gets.call(getShapeKey(shape), r, r.byteLength + 16, scope, (rows, signal) => this.readGetGroup(rows, shape, signal)),
     );
   }
 
@@ -323,6 +323,28 @@ export class Table {
       url = page.url;
     }
     return { cells, scanTxn, url };
+  }
+
+  /**
+   * A group of gets: readRows, or — when that read is refused with
+   * WRONG_TABLET (a row of the group not served where it was asked; final
+   * in single-server mode) — each row alone, so only the gets of the rows
+   * not served fail (with it) and the others get their cells.
+   */
+  private async readGetGroup(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Array<Cell[] | ItemFailure>> {
+    try {
+      return await this.readRows(rows, shape, signal);
+    } catch (e) {
+      if (signal.aborted || rows.length === 1 || !isKdiError(e) || e.code !== 'WRONG_TABLET') throw e;
+      return Promise.all(
+        rows.map((r) =>
+          this.readRows([r], shape, signal).then(
+            (cells) => cells[0]!,
+            (err: unknown) => new ItemFailure(err),
+          ),
+        ),
+      );
+    }
   }
 
   /**
