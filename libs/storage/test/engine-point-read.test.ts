@@ -9,6 +9,7 @@ import type { Cell } from '@kdi/primitives';
 import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine } from '../src/engine/engine.js';
+import { FaultyFileSystem } from '../src/fs/faulty-file-system.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
 import { b, cell, erase, rng, show } from './kit.js';
 
@@ -180,6 +181,32 @@ describe('readRow', () => {
     for (const id of ['t-low', 't-high']) await check(id, 'while serializing');
     await serializing;
     await engine.close();
+  });
+
+  it('a block read it started and then gave up on (an erasure in an older fragment) fails no one: its error is not an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const fs = new FaultyFileSystem(new MemoryFileSystem());
+      const engine = await Engine.open({ fs, dir: '/kdi', codec: lz4Codec, blockSize: 256, autoCompact: false, cache: new BlockCache({ capacityBytes: 1 << 20 }) });
+      await engine.createTablet({ id: 't', table: 'tb' });
+      // The older fragment holds an erasure of the row (its block is then read and cached); the newer one a cell, its block not read yet.
+      await engine.apply('tb', [cell('r', 'f:a', 1, 'old'), erase('r', 'f:b', 1)]);
+      await engine.serialize();
+      await engine.readRow('t', b('r'));
+      await engine.apply('tb', [cell('r', 'f:c', 1, 'new')]);
+      await engine.serialize();
+      // Every read from disk now fails: the short path starts the newer fragment's block read, then meets the erasure and leaves for the scan.
+      fs.addRule({ op: 'read', times: Infinity, error: 'EIO' });
+      await expect(engine.readRow('t', b('r'))).rejects.toMatchObject({ kind: 'io' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      fs.clearRules();
+      await engine.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('a row outside the tablet is refused like a scan refuses it, and an unknown tablet is not found', async () => {
