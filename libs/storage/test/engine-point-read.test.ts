@@ -9,6 +9,7 @@ import type { Cell } from '@kdi/primitives';
 import { BlockCache } from '../src/cache/block-cache.js';
 import { lz4Codec } from '../src/codec/lz4-codec.js';
 import { Engine } from '../src/engine/engine.js';
+import { FaultyFileSystem } from '../src/fs/faulty-file-system.js';
 import { MemoryFileSystem } from '../src/fs/memory-file-system.js';
 import { b, cell, erase, rng, show } from './kit.js';
 
@@ -125,6 +126,87 @@ describe('readRow', () => {
     }
     expect(mergedAnswers).toBeGreaterThan(0);
     await engine.close();
+  });
+
+  it('merges several disk fragments and memory newest first on equal keys, across block boundaries and after a split', async () => {
+    // No erasures, so every read takes the short path: the same keys rewritten in every round, each round a fragment of the chain.
+    const engine = await Engine.open({
+      fs: new MemoryFileSystem(),
+      dir: '/kdi',
+      codec: lz4Codec,
+      blockSize: 128,
+      autoCompact: false,
+      cache: new BlockCache({ capacityBytes: 1 << 20 }),
+    });
+    await engine.createTablet({ id: 't', table: 'tb' });
+    const rowName = (i: number) => `s${String(i).padStart(3, '0')}`;
+    const write = async (round: number) => {
+      const batch: Cell[] = [];
+      for (let i = 0; i < 20; i++) {
+        // Row s005 is long (spans blocks); the others take a few columns and versions.
+        const columns = i === 5 ? 30 : 1 + (i % 3);
+        for (let c = 0; c < columns; c++)
+          for (let ts = 1; ts <= 2; ts++) if ((i + c + ts + round) % 4 !== 0) batch.push(cell(rowName(i), `f:c${c}`, ts, `r${round}-${i}-${c}-${ts}`));
+      }
+      await engine.apply('tb', batch, { sync: false });
+    };
+    const check = async (id: string, label: string) => {
+      let short = 0;
+      for (let i = 0; i < 20; i++) {
+        for (const history of HISTORIES) {
+          const row = rowName(i);
+          const want = show(await scanRow(engine, id, row, history));
+          expect(show(await engine.readRow(id, b(row), { history })), `${label} ${id} row ${row} history ${history}`).toEqual(want);
+          const cached = engine.readRowIfCached(id, b(row), { history });
+          if (cached !== undefined) {
+            expect(show(cached), `${label} cached ${id} row ${row} history ${history}`).toEqual(want);
+            short++;
+          }
+        }
+      }
+      return short;
+    };
+    for (let round = 0; round < 3; round++) {
+      await write(round);
+      await engine.serialize();
+    }
+    await write(3); // and newer cells of the same keys in memory
+    expect(await check('t', 'chain of 3 and memory')).toBeGreaterThan(0);
+    await engine.splitTablet('t', b(rowName(9)), 't-low', 't-high');
+    await write(4);
+    for (const id of ['t-low', 't-high']) expect(await check(id, 'after the split')).toBeGreaterThan(0);
+    // While a serialization runs, round 4 is a frozen memory fragment and round 5 the active one.
+    const serializing = engine.serialize();
+    await write(5);
+    for (const id of ['t-low', 't-high']) await check(id, 'while serializing');
+    await serializing;
+    await engine.close();
+  });
+
+  it('a block read it started and then gave up on (an erasure in an older fragment) fails no one: its error is not an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const fs = new FaultyFileSystem(new MemoryFileSystem());
+      const engine = await Engine.open({ fs, dir: '/kdi', codec: lz4Codec, blockSize: 256, autoCompact: false, cache: new BlockCache({ capacityBytes: 1 << 20 }) });
+      await engine.createTablet({ id: 't', table: 'tb' });
+      // The older fragment holds an erasure of the row (its block is then read and cached); the newer one a cell, its block not read yet.
+      await engine.apply('tb', [cell('r', 'f:a', 1, 'old'), erase('r', 'f:b', 1)]);
+      await engine.serialize();
+      await engine.readRow('t', b('r'));
+      await engine.apply('tb', [cell('r', 'f:c', 1, 'new')]);
+      await engine.serialize();
+      // Every read from disk now fails: the short path starts the newer fragment's block read, then meets the erasure and leaves for the scan.
+      fs.addRule({ op: 'read', times: Infinity, error: 'EIO' });
+      await expect(engine.readRow('t', b('r'))).rejects.toMatchObject({ kind: 'io' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      fs.clearRules();
+      await engine.close();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('a row outside the tablet is refused like a scan refuses it, and an unknown tablet is not found', async () => {

@@ -12,9 +12,15 @@
 //    other than WRONG_TABLET / RESOURCE_EXHAUSTED: nothing was applied) is
 //    sent again member by member, so each gets the answer its own cells
 //    earn (one bad cell does not fail its neighbours);
-//  - every other failure (WRONG_TABLET, UNAVAILABLE, a reset connection,
-//    a deadline) fails every member with it: each member's call then
-//    re-routes and retries under its own rules (table.ts applyBatch).
+//  - so is a group refused with WRONG_TABLET (a row of it is not served
+//    there; nothing was applied): only the members whose rows moved get
+//    it — the others are applied at once, rather than failed with an
+//    error that is not theirs (final in single-server mode, where
+//    WRONG_TABLET is not retried);
+//  - every other failure (UNAVAILABLE, RESOURCE_EXHAUSTED, a reset
+//    connection, a deadline) fails every member with it: each member's
+//    call then re-routes and retries under its own rules (table.ts
+//    applyBatch).
 
 import { ERROR_CATALOGUE, isKdiError, type Cell } from '@kdi/protocol';
 import { isRoutingRetry } from './backoff.js';
@@ -31,7 +37,7 @@ export function applyGroupRunner(pools: ServerPools, url: string, table: string,
       const txn = await applyAt(pools, url, table, merged, opts, signal);
       return parts.map(() => txn);
     } catch (e) {
-      if (signal.aborted || !refusedAsAWhole(e)) throw e;
+      if (signal.aborted || !(refusedAsAWhole(e) || (isKdiError(e) && e.code === 'WRONG_TABLET'))) throw e;
       return Promise.all(
         parts.map((cells) =>
           applyAt(pools, url, table, cells, opts, signal).then(

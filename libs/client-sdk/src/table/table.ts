@@ -23,7 +23,7 @@ import { cellBytes, compareCellKeys, isKdiError, KdiError, type Cell, type Predi
 import { applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
-import { CallCoalescer } from './call-coalescer.js';
+import { CallCoalescer, ItemFailure } from './call-coalescer.js';
 import { CallScope, inScope, type CallOptions, type Cancellation } from './call-scope.js';
 import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
 import { rangeContains, type TabletRange } from './location-cache.js';
@@ -51,6 +51,9 @@ const APPLY_GROUP_LIMITS = { maxItems: 1_000, maxWeight: 4 * 1024 * 1024 };
 // A get group's rows become one predicate: 64 KiB of row bytes prints to at most
 // 256 KiB of text (\xHH escapes), under the server's 1 MiB predicate and 10,000-interval caps.
 const GET_GROUP_LIMITS = { maxItems: 256, maxWeight: 64 * 1024 };
+
+/** The longest delay a Node timer takes (a longer one fires at once): a deadline that never binds. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 export interface ApplyResult {
   /** The batch's txn when it went to one server; with several, the highest (txns of different servers are not comparable). */
@@ -166,22 +169,32 @@ export class Table {
   async *scanPages(predicate?: PredicateInput, opts: ScanOptions = {}): AsyncGenerator<ScanPage & { readonly url: string }, void, undefined> {
     const p = preparePredicate(predicate);
     const cursor = new ScanCursor(p.firstRow);
+    // The pages listen to `stop`, which the caller's signal aborts while the
+    // scan runs — not AbortSignal.any, which (Node 20) leaves every scan's
+    // joined signal in a long-lived caller signal's dependants for good.
     const stop = new AbortController();
-    const pageOpts: ScanOptions = { ...opts, signal: opts.signal === undefined ? stop.signal : AbortSignal.any([opts.signal, stop.signal]) };
+    const caller = opts.signal;
+    const onCallerAbort = () => stop.abort(caller?.reason);
+    if (caller?.aborted) onCallerAbort();
+    else caller?.addEventListener('abort', onCallerAbort, { once: true });
+    const pageOpts: ScanOptions = { ...opts, signal: stop.signal };
     let next: Promise<RawScanPage & { readonly url: string }> | undefined = this.fetchPage(p.text, cursor, pageOpts);
     try {
       while (next !== undefined) {
         const raw = await next;
         next = undefined;
         cursor.advance({ end: raw.end, resume: raw.resume, nextRow: raw.nextRow, cells: [] });
-        if (!cursor.done) next = this.fetchPage(p.text, cursor, pageOpts);
+        if (!cursor.done) {
+          next = this.fetchPage(p.text, cursor, pageOpts);
+          // It may fail while the caller still holds this page: handled here
+          // (no unhandled rejection), the error still reaches the `await` above.
+          next.catch(() => undefined);
+        }
         yield { ...decodeScanPage(raw), url: raw.url };
       }
     } finally {
-      if (next !== undefined) {
-        stop.abort(new KdiError('CANCELLED', 'the scan was stopped by its caller'));
-        next.catch(() => undefined);
-      }
+      caller?.removeEventListener('abort', onCallerAbort);
+      if (next !== undefined) stop.abort(new KdiError('CANCELLED', 'the scan was stopped by its caller'));
     }
   }
 
@@ -243,7 +256,7 @@ export class Table {
     if (this.ctx.coalesce === false) return (await this.readRow(r, opts)).cells;
     const shape = { columns: opts.columns, history: opts.history };
     return inScope(`get from ${this.name}`, opts, this.ctx.timeoutMs, (scope) =>
-      this.#gets.call(getShapeKey(shape), r, r.byteLength + 16, scope, (rows, signal) => this.readRows(rows, shape, signal)),
+      this.#gets.call(getShapeKey(shape), r, r.byteLength + 16, scope, (rows, signal) => this.readGetGroup(rows, shape, signal)),
     );
   }
 
@@ -313,14 +326,39 @@ export class Table {
   }
 
   /**
-   * The cells of each of `rows` (a row named twice gets its own copy), read
-   * with one routed scan of exactly those rows.
+   * A group of gets: readRows, or — when that read is refused with
+   * WRONG_TABLET (a row of the group not served where it was asked; final
+   * in single-server mode) — each row alone, so only the gets of the rows
+   * not served fail (with it) and the others get their cells.
    */
-  async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
+  private async readGetGroup(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Array<Cell[] | ItemFailure>> {
+    try {
+      return await this.readRows(rows, shape, signal);
+    } catch (e) {
+      if (signal.aborted || rows.length === 1 || !isKdiError(e) || e.code !== 'WRONG_TABLET') throw e;
+      return Promise.all(
+        rows.map((r) =>
+          this.readRows([r], shape, signal).then(
+            (cells) => cells[0]!,
+            (err: unknown) => new ItemFailure(err),
+          ),
+        ),
+      );
+    }
+  }
+
+  /**
+   * The cells of each of `rows` (a row named twice gets its own copy), read
+   * with one routed scan of exactly those rows. Only `signal` ends it: the
+   * group's gets each keep their own deadline (their scopes), and the
+   * group's signal fires when every one has ended — a deadline of the
+   * client's default here would cut short a get given a longer one.
+   */
+  private async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
     const byRow = new Map<string, Cell[]>();
     for (const r of rows) byRow.set(rowKey(r), []);
     const wanted = [...new Set(rows.map(rowKey))].sort().map((k) => Buffer.from(k, 'latin1'));
-    for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal })) {
+    for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal, timeoutMs: LONGEST_TIMER_MS })) {
       for (const c of page.cells) byRow.get(rowKey(c.row))?.push(c);
     }
     const given = new Set<string>();

@@ -63,7 +63,11 @@ export function readRowFast(t: Tablet, table: Table, row: Uint8Array, history?: 
     if (run instanceof Promise) {
       // Keeps the source order: the run is filled in when it arrives.
       const at = runs.push(undefined) - 1;
-      (waits ??= []).push(run.then((r) => (runs[at] = r)));
+      const filled = run.then((r) => (runs[at] = r));
+      // An older source may still send the read to the scan (an erasure, below) and leave this
+      // read behind: its failure is then nobody's (not an unhandled rejection); Promise.all sees it otherwise.
+      filled.catch(() => undefined);
+      (waits ??= []).push(filled);
       continue;
     }
     if (run === undefined) return undefined;
