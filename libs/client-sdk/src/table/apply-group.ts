@@ -29,6 +29,19 @@ import { orderCells } from './cell-input.js';
 import type { ServerPools } from './server-pools.js';
 import { applyAt, type ApplyOptions } from './table-wire.js';
 
+/**
+ * The coalescer key of an unconditional apply: sync mode, server and tablet
+ * (its lower bound). Per tablet, not per server: the server applies a
+ * request as a whole, so a tablet that holds writes (a move's freeze) or
+ * refuses them (loading, moving) would otherwise hold or fail its
+ * neighbours' writes. (In single-server mode the SDK knows no tablet
+ * bounds: one group per server.)
+ */
+export function applyGroupKey(sync: boolean, url: string, tabletLower: Uint8Array | undefined): string {
+  const tablet = tabletLower === undefined ? '' : Buffer.from(tabletLower.buffer, tabletLower.byteOffset, tabletLower.byteLength).toString('latin1');
+  return `${sync ? 'sync' : 'nosync'} ${url} ${tablet}`;
+}
+
 export function applyGroupRunner(pools: ServerPools, url: string, table: string, opts: ApplyOptions): GroupRunner<readonly Cell[], number> {
   return async (parts, signal) => {
     if (parts.length === 1) return [await applyAt(pools, url, table, parts[0]!, opts, signal)];

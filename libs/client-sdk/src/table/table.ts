@@ -20,7 +20,7 @@
 //    every failure is a KdiError with code, retryable and requestId.
 
 import { cellBytes, compareCellKeys, isKdiError, KdiError, type Cell, type Predicate } from '@kdi/protocol';
-import { applyGroupRunner } from './apply-group.js';
+import { applyGroupKey, applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
 import { CallCoalescer, ItemFailure } from './call-coalescer.js';
@@ -108,7 +108,7 @@ export class Table {
   /** Which failures a routed call retries (not WRONG_TABLET in single-server mode: nobody else to ask). */
   readonly #retry: (e: unknown) => boolean;
 
-  /** Concurrent unconditional applies, per server and sync mode (apply-group.ts). */
+  /** Concurrent unconditional applies, per tablet, server and sync mode (apply-group.ts). */
   readonly #applies = new CallCoalescer<readonly Cell[], number>(APPLY_GROUP_LIMITS);
 
   /** Concurrent gets with the same columns and history: one multi-row read. */
@@ -371,13 +371,19 @@ export class Table {
     });
   }
 
-  /** Applies one server's part: unconditional applies join the server's open group (apply-group.ts). */
-  private applyPart(url: string, cells: readonly Cell[], opts: ApplyOptions, scope: Cancellation): Promise<number> {
+  /** Applies one server's part: unconditional applies join the open group of their tablet (the part's first) there (apply-group.ts). */
+  private applyPart(url: string, range: TabletRange, cells: readonly Cell[], opts: ApplyOptions, scope: Cancellation): Promise<number> {
     if (this.ctx.coalesce === false || opts.commitMaxTxn !== undefined) return applyAt(this.ctx.pools, url, this.name, cells, opts, scope.signal);
     const sync = opts.waitForSync !== false;
     let weight = 0;
     for (const c of cells) weight += cellBytes(c);
-    return this.#applies.call(`${sync ? 'sync' : 'nosync'} ${url}`, cells, weight, scope, applyGroupRunner(this.ctx.pools, url, this.name, sync ? {} : { waitForSync: false }));
+    return this.#applies.call(
+      applyGroupKey(sync, url, range.lowerExclusive),
+      cells,
+      weight,
+      scope,
+      applyGroupRunner(this.ctx.pools, url, this.name, sync ? {} : { waitForSync: false }),
+    );
   }
 
   /** Applies a normalized batch under `scope` (the writer's flushes come here too). */
@@ -397,7 +403,7 @@ export class Table {
             parts.map(async (part) => {
               const url = part.range.location.url;
               try {
-                const commitTxn = await this.applyPart(url, part.cells, opts, scope);
+                const commitTxn = await this.applyPart(url, part.range, part.cells, opts, scope);
                 done.push({ serverId: part.range.location.serverId, url, commitTxn, cells: part.cells.length });
                 if (opts.waitForSync === false) this.#unsynced.set(url, Math.max(commitTxn, this.#unsynced.get(url) ?? 0));
               } catch (e) {
