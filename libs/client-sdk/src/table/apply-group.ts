@@ -24,8 +24,8 @@
 
 import { ERROR_CATALOGUE, isKdiError, type Cell } from '@kdi/protocol';
 import { isRoutingRetry } from './backoff.js';
-import { ItemFailure, type GroupRunner } from './call-coalescer.js';
-import { orderCells } from './cell-input.js';
+import { eachAlone, type GroupRunner } from './call-coalescer.js';
+import { bytesKey, orderCells } from './cell-input.js';
 import type { ServerPools } from './server-pools.js';
 import { applyAt, type ApplyOptions } from './table-wire.js';
 
@@ -38,8 +38,7 @@ import { applyAt, type ApplyOptions } from './table-wire.js';
  * bounds: one group per server.)
  */
 export function applyGroupKey(sync: boolean, url: string, tabletLower: Uint8Array | undefined): string {
-  const tablet = tabletLower === undefined ? '' : Buffer.from(tabletLower.buffer, tabletLower.byteOffset, tabletLower.byteLength).toString('latin1');
-  return `${sync ? 'sync' : 'nosync'} ${url} ${tablet}`;
+  return `${sync ? 'sync' : 'nosync'} ${url} ${tabletLower === undefined ? '' : bytesKey(tabletLower)}`;
 }
 
 export function applyGroupRunner(pools: ServerPools, url: string, table: string, opts: ApplyOptions): GroupRunner<readonly Cell[], number> {
@@ -51,14 +50,7 @@ export function applyGroupRunner(pools: ServerPools, url: string, table: string,
       return parts.map(() => txn);
     } catch (e) {
       if (signal.aborted || !(refusedAsAWhole(e) || (isKdiError(e) && e.code === 'WRONG_TABLET'))) throw e;
-      return Promise.all(
-        parts.map((cells) =>
-          applyAt(pools, url, table, cells, opts, signal).then(
-            (txn) => txn,
-            (err: unknown) => new ItemFailure(err),
-          ),
-        ),
-      );
+      return eachAlone(parts, (cells) => applyAt(pools, url, table, cells, opts, signal));
     }
   };
 }

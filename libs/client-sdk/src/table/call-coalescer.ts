@@ -41,6 +41,11 @@ export class ItemFailure {
   constructor(readonly error: unknown) {}
 }
 
+/** A runner's fallback: each item sent on its own, its failure kept as its ItemFailure. */
+export function eachAlone<I, R>(items: readonly I[], one: (item: I) => Promise<R>): Promise<Array<R | ItemFailure>> {
+  return Promise.all(items.map((item) => one(item).catch((e: unknown) => new ItemFailure(e))));
+}
+
 interface Member<I, R> {
   readonly item: I;
   readonly cancel: Cancellation;

@@ -22,6 +22,11 @@ export function toBytes(b: Bytes): Uint8Array {
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
 }
 
+/** Bytes as a map key: a latin1 string, one character per byte (so string order is byte order). */
+export function bytesKey(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+}
+
 export function nowMicros(): number {
   return Date.now() * 1000;
 }

@@ -23,9 +23,9 @@ import { cellBytes, compareCellKeys, isKdiError, KdiError, type Cell, type Predi
 import { applyGroupKey, applyGroupRunner } from './apply-group.js';
 import type { BackoffPolicy } from './backoff.js';
 import { retryUntilDeadline, isRoutingRetry, notSent } from './backoff.js';
-import { CallCoalescer, ItemFailure } from './call-coalescer.js';
+import { CallCoalescer, eachAlone, type ItemFailure } from './call-coalescer.js';
 import { CallScope, inScope, type CallOptions, type Cancellation } from './call-scope.js';
-import { normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
+import { bytesKey, normalizeBatch, toBytes, type Bytes, type CellInput } from './cell-input.js';
 import { rangeContains, type TabletRange } from './location-cache.js';
 import type { Locator } from './locator.js';
 import { preparePredicate, type PredicateInput } from './predicate-input.js';
@@ -336,14 +336,7 @@ export class Table {
       return await this.readRows(rows, shape, signal);
     } catch (e) {
       if (signal.aborted || rows.length === 1 || !isKdiError(e) || e.code !== 'WRONG_TABLET') throw e;
-      return Promise.all(
-        rows.map((r) =>
-          this.readRows([r], shape, signal).then(
-            (cells) => cells[0]!,
-            (err: unknown) => new ItemFailure(err),
-          ),
-        ),
-      );
+      return eachAlone(rows, async (r) => (await this.readRows([r], shape, signal))[0]!);
     }
   }
 
@@ -355,15 +348,14 @@ export class Table {
    * client's default here would cut short a get given a longer one.
    */
   private async readRows(rows: readonly Uint8Array[], shape: Pick<GetOptions, 'columns' | 'history'>, signal: AbortSignal): Promise<Cell[][]> {
-    const byRow = new Map<string, Cell[]>();
-    for (const r of rows) byRow.set(rowKey(r), []);
-    const wanted = [...new Set(rows.map(rowKey))].sort().map((k) => Buffer.from(k, 'latin1'));
+    const keys = rows.map(bytesKey);
+    const byRow = new Map<string, Cell[]>(keys.map((k) => [k, []]));
+    const wanted = [...byRow.keys()].sort().map((k) => Buffer.from(k, 'latin1'));
     for await (const page of this.scanPages(rowsPredicate(wanted, shape), { signal, timeoutMs: LONGEST_TIMER_MS })) {
-      for (const c of page.cells) byRow.get(rowKey(c.row))?.push(c);
+      for (const c of page.cells) byRow.get(bytesKey(c.row))?.push(c);
     }
     const given = new Set<string>();
-    return rows.map((r) => {
-      const k = rowKey(r);
+    return keys.map((k) => {
       const cells = byRow.get(k)!;
       if (given.has(k)) return cells.slice();
       given.add(k);
@@ -483,13 +475,8 @@ function rowsPredicate(rows: readonly Uint8Array[], opts: Pick<GetOptions, 'colu
   };
 }
 
-/** A row as a map key (byte order is preserved by latin1 strings). */
-function rowKey(row: Uint8Array): string {
-  return Buffer.from(row.buffer, row.byteOffset, row.byteLength).toString('latin1');
-}
-
 /** Gets that may share one read: the same columns and history. */
 function getShapeKey(shape: Pick<GetOptions, 'columns' | 'history'>): string {
-  const columns = shape.columns === undefined || shape.columns.length === 0 ? [] : shape.columns.map((c) => rowKey(toBytes(c)));
+  const columns = shape.columns === undefined || shape.columns.length === 0 ? [] : shape.columns.map((c) => bytesKey(toBytes(c)));
   return JSON.stringify([shape.history ?? 1, columns]);
 }

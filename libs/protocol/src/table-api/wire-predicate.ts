@@ -38,10 +38,6 @@ class LazyWirePredicate implements WirePredicate {
   }
 }
 
-function wirePredicate(predicate: Predicate): WirePredicate {
-  return new LazyWirePredicate(predicate);
-}
-
 /** The predicate of a request; `field` names it in errors ("body.predicate"). */
 export function readWirePredicate(input: string | StructuredPredicate | undefined, encoding: CellEncoding, field = 'predicate'): WirePredicate {
   if (input === undefined) return { predicate: {}, canonical: '' };
@@ -56,7 +52,7 @@ export function readWirePredicate(input: string | StructuredPredicate | undefine
       }
       throw e;
     }
-    return wirePredicate(predicate);
+    return new LazyWirePredicate(predicate);
   }
   const predicate: Predicate = {
     ...(input.rows !== undefined && { rows: byteIntervals(input.rows, encoding, `${field}.rows`) }),
@@ -64,7 +60,7 @@ export function readWirePredicate(input: string | StructuredPredicate | undefine
     ...(input.times !== undefined && { times: timeIntervals(input.times, `${field}.times`) }),
     ...(input.history !== undefined && { history: input.history }),
   };
-  return wirePredicate(predicate);
+  return new LazyWirePredicate(predicate);
 }
 
 function byteIntervals(list: readonly WireInterval<string>[], encoding: CellEncoding, where: string): Interval<Uint8Array>[] {

@@ -830,9 +830,7 @@ export class Engine {
   readRow(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Promise<Cell[]> {
     let fast: ReturnType<typeof readRowFast>;
     try {
-      this.checkOpen();
-      const t = this.registry.get(id);
-      fast = readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history);
+      fast = this.readRowShort(id, row, opts.history, false);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -849,10 +847,15 @@ export class Engine {
    * server's multi-row gets): no promise per row.
    */
   readRowIfCached(id: string, row: Uint8Array, opts: { history?: number | undefined } = {}): Cell[] | undefined {
+    const fast = this.readRowShort(id, row, opts.history, true);
+    return Array.isArray(fast) ? fast : undefined;
+  }
+
+  /** readRowFast on tablet `id` (throws when closed or the tablet is unknown). */
+  private readRowShort(id: string, row: Uint8Array, history: number | undefined, cachedOnly: boolean): ReturnType<typeof readRowFast> {
     this.checkOpen();
     const t = this.registry.get(id);
-    const fast = readRowFast(t, this.registry.tables.get(t.def.table)!, row, opts.history, true);
-    return Array.isArray(fast) ? fast : undefined;
+    return readRowFast(t, this.registry.tables.get(t.def.table)!, row, history, cachedOnly);
   }
 
   /** readRow's general path: a scan of the one row. */

@@ -19,11 +19,11 @@ export class DecodedBlock {
   // Memo of the last materialized row/column: cells of one row (and runs of
   // one column) share a single view, as the format shares the bytes.
   private memoRowAt = -1;
-  /** Row hash table for rowStart, built on its first call. */
-  private rowTable: Uint16Array | Uint32Array | undefined;
   private memoRow: Uint8Array = EMPTY;
   private memoColAt = -1;
   private memoCol: Uint8Array = EMPTY;
+  /** Row hash table for rowStart, built on its first call. */
+  private rowTable: Uint16Array | Uint32Array | undefined;
 
   constructor(
     /** The decompressed payload; never modified. */
