@@ -268,7 +268,7 @@ describe.runIf(hasMaster)('the cluster through the master', () => {
     expect(await readBack(kdi)).toEqual(cells);
     await kdi.close();
     if (hasGateway) expect((await json(`${master}/v1/tables/webtable/scan`, { method: 'POST', body: {} })).body.cells).toEqual(cells);
-    expect((await first.interrupt()).code).toBe(0);
+    expect((await first.interrupt()).code, `${first.stdout()}\n${first.stderr()}`).toBe(0);
     expect(processesUsing(data)).toEqual([]);
 
     const second = launch(args);
